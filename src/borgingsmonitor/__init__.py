@@ -1,0 +1,1 @@
+"""Borgingsmonitor: from raw survey exports to the durability monitor's tables and reports."""
