@@ -1,0 +1,27 @@
+# Borgingsmonitor: raw survey exports of every region -> harmonised table -> clean data -> analyses -> report.
+from snakemake.utils import min_version, validate
+
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, schema="workflow/schemas/config.schema.yaml")
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/measure.smk"
+include: "workflow/rules/mechanisms.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

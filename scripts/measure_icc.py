@@ -1,0 +1,17 @@
+import sys
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+import pandas as pd
+
+from borgingsmonitor.clustering import icc_table
+from borgingsmonitor.descriptives import write_table
+from borgingsmonitor.questionnaire import load_questionnaire
+
+responses = pd.read_parquet(snakemake.input.responses)  # noqa: F821
+questionnaire = load_questionnaire(snakemake.input.questionnaire)  # noqa: F821
+table, warnings = icc_table(responses, questionnaire)
+for message in warnings:
+    print(f"MixedLM warning: {message}", file=sys.stderr)
+print(table.to_string(), file=sys.stderr)
+write_table(table, snakemake.output.icc)  # noqa: F821

@@ -1,0 +1,175 @@
+"""Cleaning as named rules over the harmonised table, with a ledger of every raw row.
+
+Each rule is a function `(table, settings) -> (mask, detail)` that marks the rows it excludes.
+The rules run in the protocol's order; a row caught by several rules is listed under the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .errors import InputError
+from .questionnaire import Questionnaire
+from .scales import score_scales
+
+REASONS = ("no_consent", "incomplete", "duplicate", "test", "speeder", "unknown_partnership")
+EXCLUSION_COLUMNS = ["region", "wave", "source_file", "source_row", "reason", "detail"]
+ISSUE_COLUMNS = ["region", "wave", "source_file", "source_row", "column", "problem", "value"]
+ROW_KEY = ["source_file", "source_row"]
+
+
+@dataclass(frozen=True)
+class CleaningSettings:
+    fieldwork: dict  # region -> {wave (str or int): [first day, last day]}
+    speeder_seconds: float = 60.0
+
+
+def no_consent(t: pd.DataFrame, s: CleaningSettings):
+    said_no = t["consent"].eq("no").fillna(False)
+    unanswered = t["consent"].isna() & t["completed"].fillna(False)
+    detail = pd.Series("", index=t.index).mask(said_no, "consent: no").mask(unanswered, "consent not answered")
+    # A response that stopped before the consent question is `incomplete`, not `no_consent`.
+    return (said_no | unanswered).astype(bool), detail
+
+
+def incomplete(t: pd.DataFrame, s: CleaningSettings):
+    return ~t["completed"].fillna(False).astype(bool), pd.Series("not completed (tool's marker)", index=t.index)
+
+
+def duplicate(t: pd.DataFrame, s: CleaningSettings):
+    """Same respondent key in one region and wave: the latest submission stays (the table holds only
+    complete, consented rows by now). Rows without a key are never merged."""
+    keyed = t[t["respondent_key"].notna()]
+    order = keyed.sort_values(["submitted", "source_file", "source_row"], na_position="first", kind="stable")
+    latest = order.groupby(["region", "wave", "respondent_key"], sort=False).tail(1).index
+    mask = pd.Series(False, index=t.index)
+    mask.loc[keyed.index.difference(latest)] = True
+    kept = order.loc[latest].set_index(["region", "wave", "respondent_key"])["source_row"]
+    detail = pd.Series("", index=t.index)
+    for idx in mask[mask].index:
+        row = t.loc[idx]
+        detail.loc[idx] = f"later submission kept (row {int(kept.loc[(row['region'], row['wave'], row['respondent_key'])])})"
+    return mask, detail
+
+
+def test(t: pd.DataFrame, s: CleaningSettings):
+    start, end = _windows(t, s)
+    outside = t["submitted"].notna() & ((t["submitted"] < start) | (t["submitted"] >= end))
+    marked = t["test_marker"].fillna(False).astype(bool)
+    detail = pd.Series("", index=t.index).mask(outside, "submitted outside the fieldwork window").mask(marked, "marked as test or preview by the tool")
+    return (outside | marked).astype(bool), detail
+
+
+def speeder(t: pd.DataFrame, s: CleaningSettings):
+    fast = t["duration_s"].notna() & (t["duration_s"] < s.speeder_seconds)
+    detail = t["duration_s"].map(lambda d: f"{d:.0f} s < {s.speeder_seconds:g} s" if pd.notna(d) else "")
+    return fast.fillna(False).astype(bool), detail
+
+
+def unknown_partnership(t: pd.DataFrame, s: CleaningSettings):
+    unknown = t["partnership_id"].isna()
+    detail = t["partnership_value"].map(lambda v: f"not in the registry: {str(v)[:80]!r}" if pd.notna(v) else "no partnership answered")
+    return unknown.astype(bool), detail
+
+
+RULES = {name: globals()[name] for name in REASONS}
+
+
+def _windows(t: pd.DataFrame, s: CleaningSettings):
+    starts, ends = [], []
+    for region, wave in zip(t["region"], t["wave"]):
+        window = s.fieldwork.get(region, {})
+        days = window.get(str(wave)) or window.get(int(wave))
+        if not days:
+            raise InputError(
+                "config",
+                f"region {region!r} has responses for wave {wave} but no fieldwork window",
+                column=f"regions.{region}.fieldwork",
+                fix=f'add "{wave}": [first day, last day] under regions.{region}.fieldwork',
+            )
+        starts.append(pd.Timestamp(days[0]))
+        ends.append(pd.Timestamp(days[1]) + pd.Timedelta(days=1))
+    return pd.Series(starts, index=t.index, dtype="datetime64[us]"), pd.Series(ends, index=t.index, dtype="datetime64[us]")
+
+
+def apply_rules(table: pd.DataFrame, settings: CleaningSettings):
+    """Run the rules in order on the rows still in; return (analysed rows, exclusions)."""
+    remaining = table
+    excluded = []
+    for reason, rule in RULES.items():
+        if remaining.empty:
+            break
+        mask, detail = rule(remaining, settings)
+        caught = remaining[mask]
+        excluded.append(caught[["region", "wave", "source_file", "source_row"]].assign(reason=reason, detail=detail[mask].values))
+        remaining = remaining[~mask]
+    exclusions = pd.concat(excluded, ignore_index=True) if excluded else pd.DataFrame(columns=EXCLUSION_COLUMNS)
+    return remaining, exclusions[EXCLUSION_COLUMNS]
+
+
+def range_issues(table: pd.DataFrame, q: Questionnaire):
+    """Numbers outside the questionnaire's range (400 hours a week) become missing and are listed."""
+    out = table.copy()
+    issues = []
+    for code, question in q.questions.items():
+        if code not in out.columns or question.range is None:
+            continue
+        low, high = question.range
+        values = out[code]
+        bad = values.notna() & ((values < low) | (values > high))
+        if question.type == "integer":
+            bad |= values.notna() & (values % 1 != 0)
+        for idx in bad[bad.fillna(False)].index:
+            row = out.loc[idx]
+            issues.append({"region": row["region"], "wave": int(row["wave"]), "source_file": row["source_file"], "source_row": int(row["source_row"]), "column": code, "problem": "out_of_range" if not (low <= values[idx] <= high) else "not_an_integer", "value": f"{values[idx]:g}"})
+        out[code] = values.mask(bad.fillna(False))
+    return out, pd.DataFrame(issues, columns=ISSUE_COLUMNS)
+
+
+def attrition(table: pd.DataFrame, exclusions: pd.DataFrame, analysed: pd.DataFrame) -> pd.DataFrame:
+    keys = ["region", "wave"]
+    raw = table.groupby(keys).size().rename("raw_rows")
+    reasons = exclusions.groupby(keys + ["reason"]).size().unstack("reason").reindex(columns=list(REASONS))
+    kept = analysed.groupby(keys).size().rename("analysed")
+    out = pd.concat([raw, reasons, kept], axis=1).fillna(0).astype("int64").reset_index()
+    return out.sort_values(keys).reset_index(drop=True)
+
+
+def check_ledger(table: pd.DataFrame, exclusions: pd.DataFrame, analysed: pd.DataFrame, attrition_table: pd.DataFrame) -> None:
+    """Every raw row is analysed or excluded, exactly once, per region and wave. Fails loudly otherwise."""
+    accounted = pd.concat([exclusions[ROW_KEY], analysed[ROW_KEY]])
+    if accounted.duplicated().any():
+        row = accounted[accounted.duplicated()].iloc[0]
+        raise AssertionError(f"ledger broken: {row['source_file']} row {row['source_row']} is both analysed and excluded")
+    raw_rows = set(map(tuple, table[ROW_KEY].to_numpy()))
+    if set(map(tuple, accounted.to_numpy())) != raw_rows or len(accounted) != len(table):
+        raise AssertionError("ledger broken: the analysed and excluded rows are not exactly the raw rows")
+    sums = attrition_table[list(REASONS)].sum(axis=1) + attrition_table["analysed"]
+    if not sums.eq(attrition_table["raw_rows"]).all():
+        bad = attrition_table[~sums.eq(attrition_table["raw_rows"])].iloc[0]
+        raise AssertionError(f"ledger broken for {bad['region']} {bad['wave']}: raw_rows != analysed + exclusions")
+
+
+CLEAN_META = ["respondent_key", "region", "partnership_id", "wave", "source_file", "source_row", "role", "org_type", "phase", "years_involved", "fac_hours"]
+
+
+def clean(table: pd.DataFrame, registry: pd.DataFrame, q: Questionnaire, settings: CleaningSettings, ingest_issues: pd.DataFrame | None = None):
+    """The whole cleaning step: (responses, exclusions, attrition, value issues)."""
+    table = table.sort_values(["region", "source_file", "source_row"], kind="stable").reset_index(drop=True)
+    analysed, exclusions = apply_rules(table, settings)
+    analysed, issues = range_issues(analysed, q)
+    analysed = score_scales(analysed, q)
+    starts = registry.set_index("partnership_id")["start_year"]
+    analysed["partnership_age"] = (analysed["wave"] - analysed["partnership_id"].map(starts).astype("Int64")).astype("Int64")
+    columns = CLEAN_META + q.item_codes + list(q.scales) + ["partnership_age", "comment"]
+    responses = analysed[columns].sort_values(["region", "wave", "source_file", "source_row"], kind="stable").reset_index(drop=True)
+    attrition_table = attrition(table, exclusions, responses)
+    check_ledger(table, exclusions, responses, attrition_table)
+    all_issues = pd.concat([i for i in (ingest_issues, issues) if i is not None and not i.empty] or [pd.DataFrame(columns=ISSUE_COLUMNS)], ignore_index=True)
+    analysed_rows = set(map(tuple, responses[ROW_KEY].to_numpy()))
+    all_issues = all_issues[[tuple(k) in analysed_rows for k in all_issues[ROW_KEY].to_numpy()]]
+    exclusions = exclusions.sort_values(["region", "wave", "source_file", "source_row"], kind="stable").reset_index(drop=True)
+    all_issues = all_issues.sort_values(["region", "wave", "source_file", "source_row", "column"], kind="stable").reset_index(drop=True)
+    return responses, exclusions, attrition_table, all_issues[ISSUE_COLUMNS]

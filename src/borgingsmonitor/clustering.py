@@ -1,0 +1,98 @@
+"""Clustering of the scale scores: ICCs and design effects from null mixed models.
+
+Null model per scale: score ~ 1 with random intercepts for region and for partnership
+within region (statsmodels MixedLM, REML). For each level the ICC is that level's share of
+the total variance. The design effect 1 + (m - 1) * rho uses rho = the correlation of two
+respondents in the same cluster: for a partnership that is the region plus partnership
+share (`icc_cluster`), for a region the region share.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+from threadpoolctl import threadpool_limits
+
+from borgingsmonitor.questionnaire import Questionnaire
+
+ICC_COLUMNS = ["scale", "level", "icc", "mean_cluster_size", "design_effect", "n", "n_groups",
+               "variance", "icc_cluster"]
+
+
+OPTIMISERS = ("lbfgs", "bfgs", "powell", "nm")
+
+
+def best_fit(model):
+    """(fit, its warnings): each optimiser tried, the highest REML log-likelihood kept.
+
+    One optimiser alone can stop at a local optimum that it reports as converged (seen with
+    lbfgs on a scale whose region variance is small); comparing them guards against that.
+    """
+    fits = []
+    for method in OPTIMISERS:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = model.fit(reml=True, method=[method])
+            except (np.linalg.LinAlgError, ValueError):
+                continue
+        fits.append((result, sorted({f"{method}: {w.message}" for w in caught})))
+    if not fits:
+        raise RuntimeError("MixedLM null model failed with every optimiser")
+    converged = [f for f in fits if f[0].converged] or fits
+    return max(converged, key=lambda f: f[0].llf)
+
+
+def null_model_variances(df: pd.DataFrame, score: str, region: str = "region",
+                         partnership: str = "partnership_id") -> tuple[dict, list[str]]:
+    """REML variance components {region, partnership, residual} and any fit warnings."""
+    data = df[[score, region, partnership]].dropna().rename(columns={score: "y"})
+    data = data.astype({region: str, partnership: str}).sort_values([region, partnership]).reset_index(drop=True)
+    data["_cluster"] = data[region] + "/" + data[partnership]
+    model = smf.mixedlm("y ~ 1", data, groups=data[region], re_formula="1",
+                        vc_formula={"partnership": "0 + C(_cluster)"})
+    result, messages = best_fit(model)
+    variances = {
+        "region": float(np.asarray(result.cov_re)[0, 0]),
+        "partnership": float(result.vcomp[0]),
+        "residual": float(result.scale),
+    }
+    return variances, messages
+
+
+def icc_rows(df: pd.DataFrame, score: str) -> tuple[list[dict], list[str]]:
+    data = df[[score, "region", "partnership_id"]].dropna()
+    n = len(data)
+    var, messages = null_model_variances(data, score)
+    total = sum(var.values())
+    n_groups = {
+        "partnership": data.groupby(["region", "partnership_id"]).ngroups,
+        "region": data["region"].nunique(),
+    }
+    cluster_share = {"partnership": (var["region"] + var["partnership"]) / total, "region": var["region"] / total}
+    rows = []
+    for level in ("partnership", "region"):
+        m = n / n_groups[level]
+        rows.append({"scale": score, "level": level, "icc": var[level] / total, "mean_cluster_size": m,
+                     "design_effect": 1 + (m - 1) * cluster_share[level], "n": n, "n_groups": n_groups[level],
+                     "variance": var[level], "icc_cluster": cluster_share[level]})
+    rows.append({"scale": score, "level": "residual", "icc": np.nan, "mean_cluster_size": np.nan,
+                 "design_effect": np.nan, "n": n, "n_groups": np.nan, "variance": var["residual"],
+                 "icc_cluster": np.nan})
+    return rows, messages
+
+
+def icc_table(df: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataFrame, list[str]]:
+    """icc.csv rows for every scale, plus the fit warnings (for the log)."""
+    rows, log = [], []
+    for scale in questionnaire.scales:
+        with threadpool_limits(limits=1, user_api="blas"):
+            scale_rows, messages = icc_rows(df, scale)
+        rows += scale_rows
+        log += [f"{scale}: {m}" for m in messages]
+    table = pd.DataFrame(rows, columns=ICC_COLUMNS)
+    table["n_groups"] = table["n_groups"].astype("Int64")
+    return table, log

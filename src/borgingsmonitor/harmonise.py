@@ -1,0 +1,397 @@
+"""From one raw export to rows of the harmonised table, with privacy applied at the door.
+
+Only fields the config maps survive; everything else (names, e-mails, IPs, locations, tokens,
+tool response ids) is dropped here. The respondent identity becomes a keyed hash, free text is
+scrubbed, and a response without consent keeps only its file, row and consent answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .errors import InputError
+from .ingest import ADAPTERS, RawExport
+from .labels import LabelSet, apply_label_set, normalise_label
+from .privacy import normalise_identity, respondent_key, scrub_text
+from .questionnaire import Questionnaire
+from .registry import PartnershipResolver
+from .sources import FileUnit
+
+log = logging.getLogger(__name__)
+
+CHOICE_QUESTIONS = ("role", "org_type", "phase")
+NUMBER_QUESTIONS = ("years_involved", "fac_hours")
+ANONYMOUS = ("anonymous", "anoniem", "anonym")
+NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+ISSUE_COLUMNS = ["region", "wave", "source_file", "source_row", "column", "problem", "value"]
+
+
+@dataclass
+class Context:
+    questionnaire: Questionnaire
+    label_sets: dict[str, LabelSet]
+    registry: pd.DataFrame
+    secret: bytes
+    scrub_names: tuple[str, ...] = ()
+    use_deduce: bool = True
+
+
+@dataclass
+class Harmonised:
+    table: pd.DataFrame
+    issues: pd.DataFrame
+    unmapped_columns: list[str] = field(default_factory=list)
+
+
+def default_label_sets(q: Questionnaire) -> dict[str, dict]:
+    """Label sets the questionnaire itself implies (its Dutch and English texts)."""
+    likert = {"values": {i + 1: [nl, en] for i, (nl, en) in enumerate(zip(q.likert_labels_nl, q.likert_labels_en))}}
+    likert["missing"] = ["Weet niet / n.v.t.", "Don't know / not applicable"]
+    sets = {"likert": likert, "consent": {"values": {"yes": ["Ja", "Yes"], "no": ["Nee", "No"]}}}
+    for code in CHOICE_QUESTIONS:
+        question = q.questions[code]
+        en = question.options_en or question.options_nl
+        sets[code] = {"values": {nl: [nl, e] for nl, e in zip(question.options_nl, en)}}
+    return sets
+
+
+def build_label_sets(q: Questionnaire, configured: dict | None) -> dict[str, LabelSet]:
+    """The questionnaire's label sets, extended by (or, for new names, added from) the config."""
+    specs = default_label_sets(q)
+    for name, spec in (configured or {}).items():
+        base = specs.get(name, {"values": {}, "missing": []})
+        values = {k: list(v) for k, v in base.get("values", {}).items()}
+        for key, variants in spec.get("values", {}).items():
+            target = next((k for k in values if str(k) == str(key)), key)
+            values[target] = values.get(target, []) + list(variants)
+        specs[name] = {"values": values, "missing": list(base.get("missing", [])) + list(spec.get("missing", []))}
+    return {name: LabelSet.from_config(name, spec) for name, spec in specs.items()}
+
+
+def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: dict) -> Harmonised:
+    s = unit.settings
+    adapter = ADAPTERS[s["tool"]]
+    q = ctx.questionnaire
+    cols = _resolve_columns(unit, raw, ctx, adapter)
+    data = raw.data
+    out = pd.DataFrame(index=data.index)
+    out["region"] = unit.region
+    out["wave"] = _waves(unit, raw, s)
+    out["source_file"] = unit.path
+    out["source_row"] = data.index.astype("int64")
+    out["tool"] = s["tool"]
+    issues: list[dict] = []
+    unknown: dict[str, Counter] = {}
+    first_row: dict[str, int] = {}
+
+    submitted = _datetimes(unit, raw, cols.get("submitted"), s)
+    started = _datetimes(unit, raw, cols.get("started"), s)
+    out["submitted"] = submitted
+    out["completed"] = _completed(raw, cols, s, adapter).astype("boolean")
+    out["test_marker"] = _test_marker(raw, s, adapter).astype("boolean")
+    out["duration_s"] = adapter.duration_seconds(raw, cols.get("duration"), started, submitted).astype("Float64")
+
+    consent, unk, mask = apply_label_set(data[cols["consent"]], ctx.label_sets[_set(s, "consent")])
+    _collect(unknown, first_row, cols["consent"], unk, mask)
+    out["consent"] = consent.astype("string")
+
+    out["respondent_key"] = _keys(data, cols, s, ctx.secret)
+
+    part_col = cols["partnership"]
+    out["partnership_value"] = data[part_col].map(lambda v: None if _blank(v) else str(v).strip()).astype("string")
+    resolver = PartnershipResolver(ctx.registry, region_spec["registry_region"], s.get("partnership_aliases"))
+    out["partnership_id"] = resolver.resolve(out["partnership_value"]).astype("string")
+
+    for code in CHOICE_QUESTIONS:
+        if code in cols:
+            values, unk, mask = apply_label_set(data[cols[code]], ctx.label_sets[_set(s, code)])
+            _collect(unknown, first_row, cols[code], unk, mask)
+            issues += _unknown_issues(unit, out, mask, data[cols[code]], code)
+            out[code] = values.astype("string")
+        else:
+            out[code] = pd.Series(pd.NA, index=data.index, dtype="string")
+
+    for code in NUMBER_QUESTIONS:
+        values, bad = _numbers(data[cols[code]]) if code in cols else (pd.Series(float("nan"), index=data.index), None)
+        if bad is not None and bad.any():
+            issues += _issue_rows(unit, out, bad, code, "not_a_number", data[cols[code]])
+        out[code] = values.astype("Float64")
+
+    likert = ctx.label_sets[_set(s, "likert")]
+    for item in q.item_codes:
+        column = cols[item]
+        raw_values = _dont_know_to_blank(data[column], raw.dont_know.get(column))
+        values, unk, mask = apply_label_set(raw_values, likert)
+        _collect(unknown, first_row, column, unk, mask)
+        issues += _unknown_issues(unit, out, mask, raw_values, item)
+        numeric = pd.to_numeric(values, errors="coerce")
+        out_of_scale = numeric.notna() & ~numeric.isin([1, 2, 3, 4, 5])
+        if out_of_scale.any():
+            raise InputError(unit.path, f"label set {likert.name!r} maps an answer to {numeric[out_of_scale].iloc[0]}, outside 1-5", column=column, row=int(out_of_scale.idxmax()), fix="map Likert labels to 1..5 in the config")
+        out[item] = numeric.astype("Int64")
+
+    if unknown and s.get("unknown_labels", "error") == "error":
+        raise _unknown_label_error(unit, unknown, first_row, s)
+
+    out["comment"] = (
+        data[cols["comment"]].map(lambda t: scrub_text(t, ctx.scrub_names, ctx.use_deduce)).astype("string")
+        if "comment" in cols
+        else pd.Series(pd.NA, index=data.index, dtype="string")
+    )
+    table, issues_frame = _drop_without_consent(out, pd.DataFrame(issues, columns=ISSUE_COLUMNS))
+    unmapped = [c for c in data.columns if c not in set(cols.values())]
+    return Harmonised(table.reset_index(drop=True), issues_frame, unmapped)
+
+
+def _keys(data: pd.DataFrame, cols: dict, s: dict, secret: bytes) -> pd.Series:
+    """Keyed pseudonyms; a respondent the tool could not identify gets none (and is never merged)."""
+    if "respondent_id" not in cols:
+        return pd.Series(pd.NA, index=data.index, dtype="string")
+    anonymous = {normalise_identity(v) for v in (s.get("anonymous_values") or ANONYMOUS)}
+    identity = data[cols["respondent_id"]].map(normalise_identity)
+    identity = identity.where(~identity.isin(anonymous))
+    return identity.map(lambda v: respondent_key(v, secret) if isinstance(v, str) else None).astype("string")
+
+
+def _set(settings: dict, kind: str) -> str:
+    return (settings.get("labels") or {}).get(kind, kind)
+
+
+def _resolve_columns(unit: FileUnit, raw: RawExport, ctx: Context, adapter) -> dict[str, str]:
+    s = unit.settings
+    fields = s.get("fields") or {}
+    cols: dict[str, str] = {}
+    for name in ("submitted", "started", "duration"):
+        ref = fields.get(name)
+        found = _find(raw, ref) if ref else _first(raw, getattr(adapter.defaults, name))
+        if ref and found is None:
+            raise _missing_column(unit, ref, f"fields.{name}")
+        if found is not None:
+            cols[name] = found
+    if fields.get("respondent_id"):
+        found = _find(raw, fields["respondent_id"])
+        if found is None:
+            raise _missing_column(unit, fields["respondent_id"], "fields.respondent_id")
+        cols["respondent_id"] = found
+    q = ctx.questionnaire
+    wording = {i.code: (i.nl, i.en) for i in q.items} | {c: (x.nl, x.en) for c, x in q.questions.items()}
+    for group, codes in (("items", q.item_codes), ("questions", list(q.questions))):
+        mapping = s.get(group) or {}
+        by_wording = s.get(f"{group}_by_wording", False)
+        for code in codes:
+            ref = mapping.get(code)
+            if ref:
+                found = _find(raw, ref)
+                if found is None:
+                    raise _missing_column(unit, ref, f"{group}.{code}")
+            elif by_wording:
+                found = _find_by_wording(unit, raw, wording[code])
+            else:
+                found = None
+            if found is not None:
+                cols[code] = found
+    required = q.item_codes + ["consent", "partnership"]
+    missing = [c for c in required if c not in cols]
+    if missing:
+        raise InputError(
+            unit.path,
+            f"no column is mapped for {', '.join(missing)}",
+            column=missing[0],
+            fix=f"map them under `items:`/`questions:` for this source (regions.{unit.region}), or set items_by_wording/questions_by_wording",
+        )
+    return cols
+
+
+def _find(raw: RawExport, ref: str) -> str | None:
+    if ref in raw.data.columns:
+        return ref
+    if ref in raw.aliases:
+        return raw.aliases[ref]
+    target = normalise_label(ref)
+    for col in raw.data.columns:
+        if normalise_label(col) == target:
+            return col
+    for col, heading in raw.headings.items():
+        if heading and normalise_label(heading) == target:
+            return col
+    return None
+
+
+def _first(raw: RawExport, candidates) -> str | None:
+    for ref in candidates or ():
+        found = _find(raw, ref)
+        if found is not None:
+            return found
+    return None
+
+
+def _find_by_wording(unit: FileUnit, raw: RawExport, texts) -> str | None:
+    targets = [normalise_label(t) for t in texts if t]
+    hits = []
+    for col in raw.data.columns:
+        names = [normalise_label(col), normalise_label(raw.headings.get(col) or "")]
+        if any(n and (n == t or n.endswith(t) or n.endswith(t + "]")) for n in names for t in targets):
+            hits.append(col)
+    if len(hits) > 1:
+        raise InputError(unit.path, f"the question text {texts[0]!r} matches several columns: {hits}", column=hits[0], fix="map this question to one column explicitly in the config")
+    return hits[0] if hits else None
+
+
+def _missing_column(unit: FileUnit, ref: str, key: str) -> InputError:
+    return InputError(
+        unit.path,
+        "the config maps this column, but the file has no such column (nor a heading with that text)",
+        column=ref,
+        fix=f"correct regions.{unit.region} -> {key} for this source, or a `waves:` override if the column changed name in this wave",
+    )
+
+
+def _waves(unit: FileUnit, raw: RawExport, s: dict) -> pd.Series:
+    if s.get("wave") is not None:
+        return pd.Series(int(s["wave"]), index=raw.data.index, dtype="int64")
+    column = _find(raw, s["wave_column"]) if s.get("wave_column") else None
+    if column is None:
+        raise InputError(unit.path, "the file has no wave", column=s.get("wave_column"), fix="give the file a `wave:` or the source a `wave_column:` in the config")
+    waves = pd.to_numeric(raw.data[column], errors="coerce")
+    bad = waves.isna() | (waves % 1 != 0)
+    if bad.any():
+        row = int(bad.idxmax())
+        raise InputError(unit.path, f"wave {raw.data[column].iloc[row]!r} is not a year", row=row, column=column, fix="every row needs a survey year in the wave column")
+    return waves.astype("int64")
+
+
+def _datetimes(unit: FileUnit, raw: RawExport, column: str | None, s: dict) -> pd.Series:
+    if column is None:
+        return pd.Series(pd.NaT, index=raw.data.index, dtype="datetime64[us]")
+    values = raw.data[column]
+    blank = values.map(_blank)
+    fmt = s.get("date_format")
+    if fmt:
+        parsed = pd.to_datetime(values.where(~blank), format=fmt, errors="coerce")
+    else:
+        parsed = pd.to_datetime(values.where(~blank).map(lambda v: v if not isinstance(v, str) else v.strip()), format="mixed", errors="coerce", dayfirst=False)
+    bad = parsed.isna() & ~blank
+    if bad.any():
+        row = int(bad.idxmax())
+        raise InputError(unit.path, f"{values.iloc[row]!r} is not a date and time", row=row, column=column, fix="set `date_format` for this source (e.g. '%d-%m-%Y %H:%M' for Dutch-locale Excel)")
+    return parsed.astype("datetime64[us]")
+
+
+def _completed(raw: RawExport, cols: dict, s: dict, adapter) -> pd.Series:
+    rule = (s.get("fields") or {}).get("completed") or adapter.defaults.completed
+    if rule is None or rule == "always":
+        return pd.Series(True, index=raw.data.index)
+    columns = [rule["column"]] if "column" in rule else list(rule.get("columns", ()))
+    column = _first(raw, columns)
+    if column is None:
+        raise InputError(raw.path, "the completion marker column is missing", column=columns[0] if columns else None, fix="set fields.completed for this source, or `always` if the tool only exports completed responses")
+    values = raw.data[column]
+    if rule.get("rule") == "nonempty" or rule.get("nonempty"):
+        return ~values.map(_blank)
+    accepted = {normalise_label(v) for v in rule["values"]}
+    return values.map(lambda v: not _blank(v) and normalise_label(v) in accepted)
+
+
+def _test_marker(raw: RawExport, s: dict, adapter) -> pd.Series:
+    rule = (s.get("fields") or {}).get("test") or adapter.defaults.test
+    marked = pd.Series(False, index=raw.data.index)
+    if not rule:
+        return marked
+    accepted = {normalise_label(v) for v in rule["values"]}
+    columns = [rule["column"]] if "column" in rule else list(rule.get("columns", ()))
+    for ref in columns:
+        column = _find(raw, ref)
+        if column is not None:
+            marked |= raw.data[column].map(lambda v: not _blank(v) and normalise_label(v) in accepted)
+    return marked
+
+
+def _numbers(values: pd.Series):
+    """Numbers as typed: '4,6' and '4.6' both read; text such as 'ongeveer 4' is invalid (NaN, flagged)."""
+
+    def parse(v):
+        if _blank(v):
+            return float("nan"), False
+        if isinstance(v, (int, float)):
+            return float(v), False
+        text = str(v).strip()
+        if NUMBER.match(text):
+            return float(text.replace(",", ".")), False
+        return float("nan"), True
+
+    parsed = [parse(v) for v in values]
+    return pd.Series([p[0] for p in parsed], index=values.index), pd.Series([p[1] for p in parsed], index=values.index)
+
+
+def _dont_know_to_blank(values: pd.Series, codes: set | None) -> pd.Series:
+    if not codes:
+        return values
+    return values.map(lambda v: None if _is_declared_missing(v, codes) else v)
+
+
+def _is_declared_missing(value, codes: set) -> bool:
+    if not isinstance(value, (int, float)) or value != value:
+        return False
+    return value in codes or any(isinstance(c, tuple) and c[1] <= value <= c[2] for c in codes)
+
+
+def _collect(unknown: dict, first_row: dict, column: str, unk: Counter, mask: pd.Series) -> None:
+    if unk:
+        unknown.setdefault(column, Counter()).update(unk)
+        first_row.setdefault(column, int(mask.idxmax()))
+
+
+def _unknown_issues(unit, out, mask, raw_values, code) -> list[dict]:
+    if unit.settings.get("unknown_labels", "error") != "missing" or not mask.any():
+        return []
+    return _issue_rows(unit, out, mask, code, "unknown_label", raw_values)
+
+
+def _issue_rows(unit, out, mask, code, problem, raw_values) -> list[dict]:
+    rows = out.loc[mask]
+    return [
+        {"region": unit.region, "wave": int(w), "source_file": unit.path, "source_row": int(r), "column": code, "problem": problem, "value": str(v)}
+        for w, r, v in zip(rows["wave"], rows["source_row"], raw_values[mask])
+    ]
+
+
+def _unknown_label_error(unit: FileUnit, unknown: dict, first_row: dict, s: dict) -> InputError:
+    lines = []
+    for column, counts in unknown.items():
+        listed = ", ".join(f"{label!r} x{n}" for label, n in sorted(counts.items()))
+        lines.append(f"    column '{column}' (first at row {first_row[column]}): {listed}")
+    return InputError(
+        unit.path,
+        "answer labels that no label set knows:\n" + "\n".join(lines),
+        row=min(first_row.values()),
+        column=next(iter(unknown)),
+        fix=f"add each label under the right value of its label set in `label_sets:` (sets used: {s.get('labels') or 'the defaults'}), "
+        f"or set `unknown_labels: missing` for this source of regions.{unit.region} to set them missing and list them",
+    )
+
+
+KEEP_WITHOUT_CONSENT = ("region", "wave", "source_file", "source_row", "tool", "consent", "completed")
+
+
+def _drop_without_consent(out: pd.DataFrame, issues: pd.DataFrame):
+    """A response without a 'yes' keeps only its file, row, consent answer and completion marker."""
+    without = out["consent"].ne("yes").fillna(True).astype(bool)
+    for col in out.columns:
+        if col not in KEEP_WITHOUT_CONSENT:
+            out[col] = out[col].mask(without)
+    dropped_rows = set(out.loc[without, "source_row"])
+    issues = issues[~issues["source_row"].isin(dropped_rows)]
+    return out, issues.reset_index(drop=True)
+
+
+def _blank(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return isinstance(value, str) and value.strip() == ""

@@ -1,0 +1,51 @@
+"""One interface for every survey tool: read a raw export into a `RawExport`.
+
+An adapter knows how its tool writes files (header rows, encodings, date cells, value labels)
+and where the tool keeps its own metadata (completion marker, submission time, duration).
+What a region's questions are called is configuration, never adapter code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass
+class RawExport:
+    """A raw export as read: one row per data row, original column names, values as the tool wrote them."""
+
+    path: Path
+    data: pd.DataFrame  # index: source_row (0-based data row after the header rows)
+    headings: dict[str, str] = field(default_factory=dict)  # column -> question text, where the tool has it
+    dont_know: dict[str, set] = field(default_factory=dict)  # column -> declared user-missing codes (SPSS)
+    aliases: dict[str, str] = field(default_factory=dict)  # other spellings of a column name -> the column
+
+
+@dataclass(frozen=True)
+class FieldDefaults:
+    """Where a tool keeps its own metadata; each entry lists candidate column names, first found wins."""
+
+    submitted: tuple[str, ...] = ()
+    started: tuple[str, ...] = ()
+    duration: tuple[str, ...] = ()
+    completed: dict | None = None  # {"columns": (...), "rule": "nonempty" | "values", "values": [...]}
+    test: dict | None = None  # {"columns": (...), "values": [...]}
+
+
+class Adapter:
+    tool: str = ""
+    defaults = FieldDefaults()
+
+    def read(self, path: Path, options: dict) -> RawExport:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def duration_seconds(self, raw: RawExport, column: str | None, started, submitted) -> pd.Series:
+        """Seconds spent, from the tool's own duration column, else submitted minus started."""
+        if column is not None:
+            return pd.to_numeric(raw.data[column], errors="coerce")
+        if started is not None and submitted is not None:
+            return (submitted - started).dt.total_seconds()
+        return pd.Series(float("nan"), index=raw.data.index)

@@ -1,0 +1,19 @@
+"""Delimited text from any other tool (Google Forms CSV, CSV saved from Excel): format declared in config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import Adapter, FieldDefaults, RawExport
+from .readers import read_csv_export
+
+
+class Delimited(Adapter):
+    tool = "delimited"
+    defaults = FieldDefaults(submitted=("Timestamp", "Tijdstempel"))
+
+    def read(self, path: Path, options: dict) -> RawExport:
+        headers, data = read_csv_export(
+            path, options.get("encoding", "utf-8"), options.get("delimiter", ","), options.get("header_rows", 1)
+        )
+        return RawExport(path, data)

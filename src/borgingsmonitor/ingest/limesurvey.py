@@ -1,0 +1,31 @@
+"""LimeSurvey 'Export responses' CSV: UTF-8 with BOM, all fields quoted, code or full-text headings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .base import Adapter, FieldDefaults, RawExport
+from .readers import read_csv_export
+
+_SUBQUESTION = re.compile(r"^(\w+)\[(\w+)\]$")
+
+
+def canonical_code(column: str) -> str:
+    """`Q[SQ001]` and `Q_SQ001` name the same subquestion: both become `Q_SQ001`."""
+    match = _SUBQUESTION.match(column.strip())
+    return f"{match.group(1)}_{match.group(2)}" if match else column.strip()
+
+
+class LimeSurvey(Adapter):
+    tool = "limesurvey"
+    defaults = FieldDefaults(
+        submitted=("submitdate", "Date submitted"),
+        started=("startdate", "Date started"),
+        duration=("interviewtime", "Total time"),
+        completed={"columns": ("submitdate", "Date submitted"), "rule": "nonempty"},
+    )
+
+    def read(self, path: Path, options: dict) -> RawExport:
+        headers, data = read_csv_export(path, options.get("encoding", "utf-8"), options.get("delimiter", ","), 1)
+        return RawExport(path, data, aliases={canonical_code(c): c for c in data.columns})

@@ -1,0 +1,28 @@
+"""Qualtrics CSV download: three header rows (codes, question texts, ImportId JSON), or two in legacy exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import Adapter, FieldDefaults, RawExport
+from .readers import read_csv_export
+
+
+class Qualtrics(Adapter):
+    tool = "qualtrics"
+    defaults = FieldDefaults(
+        submitted=("RecordedDate", "EndDate"),
+        started=("StartDate",),
+        duration=("Duration (in seconds)",),
+        completed={"columns": ("Finished",), "rule": "values", "values": ["True", "1", "true"]},
+        test={"columns": ("Status", "DistributionChannel"), "values": ["Survey Preview", "Survey Test", "Spam", "preview", "test", "1", "4"]},
+    )
+
+    def read(self, path: Path, options: dict) -> RawExport:
+        encoding = options.get("encoding", "utf-8")
+        delimiter = options.get("delimiter", ",")
+        headers, _ = read_csv_export(path, encoding, delimiter, header_rows=3)
+        rows = 3 if len(headers) == 3 and headers[2] and headers[2][0].lstrip().startswith('{"ImportId"') else 2
+        headers, data = read_csv_export(path, encoding, delimiter, header_rows=rows)
+        headings = dict(zip(headers[0], headers[1]))
+        return RawExport(path, data, headings=headings)

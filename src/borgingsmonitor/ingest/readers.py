@@ -1,0 +1,115 @@
+"""Low-level readers shared by the adapters, with errors that name the file and what to fix."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import InputError
+
+
+def require_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(path, "the file does not exist", fix="check the path under sources in the config (relative to input_dir)")
+
+
+def read_csv_export(path: Path, encoding: str = "utf-8", delimiter: str = ",", header_rows: int = 1):
+    """Read a delimited export: its header rows as lists, and the data rows as a frame of strings.
+
+    Quoted fields may hold newlines and delimiters. A BOM is dropped. Blank lines are not data rows.
+    """
+    require_file(path)
+    encoding = _codec(path, encoding)
+    headers = _header_rows(path, encoding, delimiter, header_rows)
+    columns = _unique(path, headers[0])
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding=encoding, column_names=columns, skip_rows=header_rows, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns}, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return headers, _read_slowly(path, encoding, delimiter, header_rows, columns)
+    frame = table.to_pandas(types_mapper=None)
+    frame = frame.astype(object)
+    frame.index.name = "source_row"
+    return headers, frame
+
+
+def _codec(path: Path, encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(path, f"unknown encoding {encoding!r}", fix="use a Python codec name such as utf-8, utf-8-sig or cp1252") from None
+    return "utf-8-sig" if name == "utf-8" else name
+
+
+def _header_rows(path: Path, encoding: str, delimiter: str, header_rows: int) -> list[list[str]]:
+    with open(path, encoding=encoding, newline="", errors="strict") as handle:
+        try:
+            reader = csv.reader(handle, delimiter=delimiter)
+            rows = []
+            for record in reader:
+                if record:
+                    rows.append(record)
+                if len(rows) == header_rows:
+                    break
+        except UnicodeDecodeError:
+            _raise_decode_error(path, encoding)
+    if len(rows) < header_rows:
+        raise InputError(path, f"the file has fewer than {header_rows} header row(s)", fix="check that this is the export the config says it is")
+    return rows
+
+
+def _read_slowly(path: Path, encoding: str, delimiter: str, header_rows: int, columns: list[str]) -> pd.DataFrame:
+    """The exact, slower parse, used to say precisely which row is wrong."""
+    try:
+        text = path.read_bytes().decode(encoding)
+    except UnicodeDecodeError:
+        _raise_decode_error(path, encoding)
+    records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r][header_rows:]
+    for i, rec in enumerate(records):
+        if len(rec) != len(columns):
+            raise InputError(
+                path,
+                f"the row has {len(rec)} fields where the header has {len(columns)}",
+                row=i,
+                fix=f"check the delimiter ({delimiter!r}) and quoting for this source in the config, or repair the row",
+            )
+    frame = pd.DataFrame(records, columns=columns, dtype=object)
+    frame.index.name = "source_row"
+    return frame
+
+
+def _raise_decode_error(path: Path, encoding: str):
+    data = path.read_bytes()
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputError(
+            path,
+            f"byte {data[err.start:err.start + 1]!r} on line {line} cannot be decoded as {encoding}",
+            fix="set `encoding` for this source in the config (cp1252 for CSV files saved from Dutch-locale Excel)",
+        ) from None
+    raise InputError(path, f"the file cannot be decoded as {encoding}")
+
+
+def _unique(path: Path, columns: list[str]) -> list[str]:
+    seen = set()
+    for col in columns:
+        if col in seen:
+            raise InputError(path, "the column name appears twice in the header", column=col, fix="rename one of the two columns")
+        seen.add(col)
+    return columns

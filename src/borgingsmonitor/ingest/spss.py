@@ -1,0 +1,45 @@
+"""SPSS .sav: value labels become answer texts; declared user-missing codes are 'don't know', not guessed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+
+from ..errors import InputError
+from .base import Adapter, FieldDefaults, RawExport
+from .readers import require_file
+
+
+class Spss(Adapter):
+    tool = "spss"
+    defaults = FieldDefaults()
+
+    def read(self, path: Path, options: dict) -> RawExport:
+        require_file(path)
+        try:
+            data, meta = pyreadstat.read_sav(str(path), user_missing=True, encoding=options.get("encoding"))
+        except Exception as err:  # pyreadstat.ReadstatError and friends
+            raise InputError(path, f"cannot be read as an SPSS .sav file ({err})", fix="check the file, or set `encoding` for this source") from None
+        dont_know = {col: _user_missing(meta, col) for col in data.columns}
+        data = data.astype(object)
+        for col, labels in meta.variable_value_labels.items():
+            missing = dont_know.get(col, set())
+            data[col] = data[col].map(lambda v, lab=labels, miss=missing: v if _isna(v) or v in miss else lab.get(v, v))
+        data.index.name = "source_row"
+        return RawExport(path, data, headings=dict(meta.column_names_to_labels), dont_know={k: v for k, v in dont_know.items() if v})
+
+
+def _user_missing(meta, column) -> set:
+    codes = set(meta.missing_user_values.get(column, []))
+    for rng in meta.missing_ranges.get(column, []):
+        if rng["lo"] == rng["hi"]:
+            codes.add(rng["lo"])
+        else:
+            codes.add(("range", rng["lo"], rng["hi"]))
+    return codes
+
+
+def _isna(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT

@@ -1,0 +1,77 @@
+"""Label sets: answer texts (and codes) that mean the same value, matched case- and space-insensitively."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+MISSING = object()  # "weet niet / n.v.t.": an answer that counts as missing, not a problem
+
+
+def normalise_label(value) -> str:
+    """Casefold and drop all white space: 'Niet eens / niet oneens ' == 'niet eens/niet oneens'."""
+    return re.sub(r"\s+", "", str(value)).casefold()
+
+
+@dataclass
+class LabelSet:
+    name: str
+    lookup: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, name: str, spec: dict) -> "LabelSet":
+        lookup: dict[str, object] = {}
+        for value, variants in spec.get("values", {}).items():
+            target = _typed(value)
+            for variant in [value, *variants] if spec.get("match_value_itself", True) else variants:
+                lookup[normalise_label(variant)] = target
+        for variant in spec.get("missing", []):
+            lookup[normalise_label(variant)] = MISSING
+        return cls(name, lookup)
+
+    def match(self, value):
+        """The value a label stands for, MISSING for don't-know, or None when the set does not know it."""
+        return self.lookup.get(normalise_label(value))
+
+
+def _typed(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    return int(text) if text.isdigit() else text
+
+
+def apply_label_set(values: pd.Series, label_set: LabelSet):
+    """Map raw answers to values, looking each distinct answer up once.
+
+    Returns the mapped Series (None for blank, don't-know and unknown), a Counter of unknown raw
+    labels, and the mask of rows holding an unknown label.
+    """
+    text = values.astype("string").str.strip()
+    blank = text.isna() | (text == "")
+    distinct = text[~blank].unique()
+    known = {}
+    unknown_labels = set()
+    for label in distinct:
+        hit = label_set.match(label)
+        if hit is None:
+            unknown_labels.add(label)
+        elif hit is not MISSING:
+            known[label] = hit
+    mapped = text.map(known).astype(object).where(lambda s: s.notna(), None)
+    unknown_mask = text.isin(unknown_labels).fillna(False).astype(bool)
+    unknown = Counter(text[unknown_mask].value_counts().to_dict())
+    return mapped, unknown, unknown_mask
+
+
+def is_blank(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return isinstance(value, str) and value.strip() == ""

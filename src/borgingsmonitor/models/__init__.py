@@ -1,0 +1,3 @@
+"""Declared statistical models: the mixed model of H1-H4, its sensitivity analyses, the hypotheses table."""
+
+from borgingsmonitor.models.table import MODEL_COLUMNS, model_rows, wald_terms  # noqa: F401

@@ -1,0 +1,178 @@
+"""Models declared in config (`models:`): check a declaration and fit it to the clean data.
+
+A declaration is a mapping with
+  name         model name in models.csv
+  formula      patsy formula, e.g. "DUR ~ REL + FAC + PRO + ORG + C(wave)"
+  family       gaussian | ordinal
+  grouping     grouping columns, outer first: [region, partnership_id] (gaussian: nested random
+               intercepts; ordinal: the last one is the cluster of the robust standard errors)
+  estimator    nested_reml | statsmodels_mixedlm (gaussian) | ordered_logit (ordinal)
+  method       REML | ML (gaussian)
+  standardise  z-score the response and the bare numeric predictors over the analysed rows
+  distr        ordinal: logit | probit (default logit)
+  cov_type     ordinal: cluster | nonrobust (default cluster)
+  imputation   optional {m, seed, iterations, donors, auxiliary, categorical}: fit on m imputed
+               data sets and pool with Rubin's rules
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from borgingsmonitor.models import imputation, mixed, ordinal
+from borgingsmonitor.models.table import extra_terms, model_rows, wald_terms
+
+FAMILIES = {"gaussian": {"nested_reml", "statsmodels_mixedlm"}, "ordinal": {"ordered_logit"}}
+REQUIRED = ("name", "formula", "family", "grouping", "estimator")
+IMPUTATION_DEFAULTS = {"m": 20, "seed": 20250, "iterations": 10, "donors": 5, "auxiliary": [], "categorical": ["wave"]}
+
+
+def check_spec(spec: dict) -> dict:
+    """The declaration with defaults filled in; ValueError naming the model and the problem."""
+    name = spec.get("name", "<unnamed>")
+    missing = [k for k in REQUIRED if k not in spec]
+    if missing:
+        raise ValueError(f"model {name}: missing key(s) {', '.join(missing)}")
+    family, estimator = spec["family"], spec["estimator"]
+    if family not in FAMILIES:
+        raise ValueError(f"model {name}: family {family!r} is not one of {sorted(FAMILIES)}")
+    if estimator not in FAMILIES[family]:
+        raise ValueError(f"model {name}: estimator {estimator!r} does not fit family {family!r}")
+    if "~" not in spec["formula"]:
+        raise ValueError(f"model {name}: formula {spec['formula']!r} has no '~'")
+    grouping = list(spec["grouping"])
+    if family == "gaussian" and len(grouping) != 2:
+        raise ValueError(f"model {name}: gaussian models take grouping [outer, inner], got {grouping}")
+    out = {"method": "REML", "standardise": False, "distr": "logit", "cov_type": "cluster", **spec}
+    out["grouping"] = grouping
+    if out.get("imputation") is not None:
+        out["imputation"] = {**IMPUTATION_DEFAULTS, **out["imputation"]}
+    return out
+
+
+def reverse_key(data: pd.DataFrame, reverse_items: list[str], top: int = 5) -> pd.DataFrame:
+    """Reverse-keyed items as 1..top in the scale's direction (a model may use an item as response)."""
+    out = data.copy()
+    for code in reverse_items:
+        if code in out:
+            out[code] = (top + 1) - out[code]
+    return out
+
+
+def fit_declared(spec: dict, data: pd.DataFrame, reverse_items: list[str] = ()) -> pd.DataFrame:
+    """models.csv rows of one declared model fitted to `data` (the clean responses)."""
+    spec = check_spec(spec)
+    data = reverse_key(data, list(reverse_items))
+    if spec.get("imputation"):
+        return fit_imputed(spec, data)
+    if spec["family"] == "ordinal":
+        return fit_ordinal_spec(spec, data)
+    return fit_mixed_spec(spec, data)
+
+
+def analysed_rows(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
+    rows = mixed.complete_rows(spec["formula"], data, spec["grouping"])
+    if spec["standardise"]:
+        rows = mixed.standardise(rows, mixed.numeric_plain_terms(spec["formula"], rows))
+    return rows
+
+
+def mixed_fitter(spec: dict):
+    if spec["estimator"] == "nested_reml" and mixed.nested_reml_available():
+        return mixed.fit_nested_reml, ""
+    if spec["estimator"] == "nested_reml":
+        return mixed.fit_statsmodels_mixed, "nested_lmm not installed, fell back to statsmodels; "
+    return mixed.fit_statsmodels_mixed, ""
+
+
+def _fit_mixed(spec, rows):
+    fitter, note = mixed_fitter(spec)
+    outer, inner = spec["grouping"]
+    fit = fitter(spec["formula"], rows, region=outer, partnership=inner, method=spec["method"])
+    return fit, note
+
+
+def _method_text(spec, fit_method, note, n_groups):
+    text = note + fit_method
+    if spec["standardise"]:
+        text += "; standardised (z-scores over the analysed rows)"
+    groups = ", ".join(f"{k}={int(v)}" for k, v in n_groups.items())
+    return f"{text}; groups {groups}; Wald z CI"
+
+
+def fit_mixed_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
+    rows = analysed_rows(spec, data)
+    fit, note = _fit_mixed(spec, rows)
+    outer, inner = spec["grouping"]
+    terms = pd.concat(
+        [wald_terms(fit.params, fit.bse), extra_terms(mixed.variance_summary(fit, rows, outer, inner))],
+        ignore_index=True,
+    )
+    return model_rows(spec["name"], terms, fit.n_obs, fit.n_groups, _method_text(spec, fit.method, note, fit.n_groups))
+
+
+def fit_ordinal_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
+    cluster = spec["grouping"][-1] if spec["cov_type"] == "cluster" else None
+    rows = analysed_rows(spec, data)
+    fit = ordinal.fit_ordinal(spec["formula"], rows, cluster=cluster, distr=spec["distr"])
+    return model_rows(spec["name"], fit.terms, fit.n_obs, fit.n_groups, fit.method)
+
+
+def fit_imputed(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
+    """Impute the formula's numeric variables (and auxiliaries), fit each copy, pool (Rubin)."""
+    if spec["family"] != "gaussian":
+        raise ValueError(f"model {spec['name']}: imputation is implemented for gaussian models only")
+    opts = spec["imputation"]
+    outer, inner = spec["grouping"]
+    variables = mixed.formula_variables(spec["formula"], data)
+    numeric = mixed.numeric_plain_terms(spec["formula"], data)
+    impute = numeric + [a for a in opts["auxiliary"] if a not in numeric]
+    keep = list(dict.fromkeys(variables + list(spec["grouping"]) + impute + list(opts["categorical"])))
+    base = mixed.plain_dtypes(data[keep]).dropna(subset=[c for c in keep if c not in impute])
+    base = base.dropna(subset=impute, how="all").reset_index(drop=True)
+    copies = imputation.impute_chained(
+        base, impute, list(opts["categorical"]), inner,
+        m=int(opts["m"]), seed=int(opts["seed"]), iterations=int(opts["iterations"]), donors=int(opts["donors"]),
+    )
+    estimates, variances, summaries, methods = [], [], [], set()
+    for completed in copies:
+        rows = completed
+        if spec["standardise"]:
+            rows = mixed.standardise(rows, numeric)
+        fit, note = _fit_mixed(spec, rows)
+        estimates.append(fit.params)
+        variances.append(fit.bse**2)
+        summaries.append(mixed.variance_summary(fit, rows, outer, inner))
+        methods.add(note + _estimator_name(fit.method))
+    df_complete = len(base) - len(estimates[0])
+    pooled = imputation.rubin_pool(estimates, variances, df_complete)
+    averaged = pd.DataFrame(summaries).mean().to_dict()
+    averaged.pop("loglik", None)
+    terms = pd.concat([pooled, extra_terms(averaged)], ignore_index=True)
+    n_missing = int(base[impute].isna().any(axis=1).sum())
+    method = (
+        f"{spec['method'].upper()}; {'/'.join(sorted(methods))}; multiple imputation m={opts['m']} "
+        f"seed={opts['seed']} (chained equations, PMM on scale scores, {n_missing} rows with a missing value); "
+        f"Rubin's rules, Barnard-Rubin df t CI; variance rows averaged over imputations; "
+        f"groups {outer}={base[outer].nunique()}, {inner}={base[inner].nunique()}"
+    )
+    n_groups = {outer: base[outer].nunique(), inner: (base[outer].astype(str) + "/" + base[inner].astype(str)).nunique()}
+    return model_rows(spec["name"], terms, len(base), n_groups, method)
+
+
+def _estimator_name(method: str) -> str:
+    text = method.split(";")[1].strip() if ";" in method else method
+    return "statsmodels MixedLM" if "MixedLM" in text else text
+
+
+def fit_all(specs: list[dict], data: pd.DataFrame, reverse_items: list[str] = ()) -> pd.DataFrame:
+    return pd.concat([fit_declared(s, data, reverse_items) for s in specs], ignore_index=True)
+
+
+def spec_by_name(specs: list[dict], name: str) -> dict:
+    for spec in specs:
+        if spec["name"] == name:
+            return spec
+    raise KeyError(f"no declared model named {name!r}")
+
+

@@ -1,0 +1,94 @@
+"""Privacy at the door: keyed pseudonyms for respondents and scrubbing of free text."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SECRET_ENV = "BORGING_SECRET"
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Dutch mobile and landline numbers, with +31/0031 or 0, any spaces or dashes between digit groups.
+PHONE = re.compile(r"(?<!\w)(?:\+31|0031|0)[\s-]?(?:\(0\)[\s-]?)?\d(?:[\s-]?\d){7,9}(?!\w)")
+IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+URL = re.compile(r"https?://\S+")
+# "Groet, Fleur Vermeulen" and similar sign-offs: everything after the greeting is a signature.
+SIGNATURE = re.compile(
+    r"(?i)\b(?:met\s+vriendelijke\s+groet(?:en)?|vriendelijke\s+groet(?:en)?|groet(?:jes|en)?|mvg|gr\.?)\s*,?\s*.*$",
+    re.DOTALL,
+)
+
+
+def load_secret(secret_file: str | None, create_if_missing: bool) -> bytes:
+    """The HMAC secret: from $BORGING_SECRET, else from a file outside the repository."""
+    value = os.environ.get(SECRET_ENV)
+    if value:
+        return value.encode("utf-8")
+    if not secret_file:
+        raise RuntimeError(f"No secret for respondent keys: set ${SECRET_ENV} or privacy.secret_file in the config.")
+    path = Path(os.path.expanduser(secret_file))
+    if not path.exists():
+        if not create_if_missing:
+            raise RuntimeError(
+                f"The secret file {path} does not exist. Create it (any long random text) or set ${SECRET_ENV}; "
+                "keep it outside the repository and keep it the same across waves, or panel keys change."
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+        log.warning("Created a new secret for respondent keys at %s; keep it, or keys change on the next run.", path)
+    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+
+
+def normalise_identity(value) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip().casefold()
+    return text or None
+
+
+def respondent_key(identity: str | None, secret: bytes) -> str | None:
+    """HMAC-SHA256 of the normalised identity, shortened to 20 hex characters (80 bits)."""
+    if identity is None:
+        return None
+    return hmac.new(secret, identity.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+
+@lru_cache(maxsize=1)
+def _deduce():
+    import deduce
+
+    return deduce.Deduce()
+
+
+def scrub_text(text, extra_names: tuple[str, ...] = (), use_deduce: bool = True):
+    """Remove e-mail addresses, phone numbers, IPs, URLs, signatures and names from free text."""
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    out = str(text)
+    out = EMAIL.sub("[e-mail]", out)
+    out = URL.sub("[url]", out)
+    out = IPV4.sub("[ip]", out)
+    out = PHONE.sub("[telefoon]", out)
+    out = SIGNATURE.sub("[naam]", out)
+    for name in extra_names:
+        if name:
+            out = re.sub(re.escape(name), "[naam]", out, flags=re.IGNORECASE)
+    if use_deduce and out.strip():
+        out = _deduce().deidentify(out).deidentified_text
+        out = re.sub(r"\[(PERSOON|PATIENT)-\d+\]", "[naam]", out)
+        out = re.sub(r"\[(TELEFOONNUMMER|ID|BSN)-\d+\]", "[nummer]", out)
+        out = re.sub(r"\[EMAILADRES-\d+\]", "[e-mail]", out)
+        out = re.sub(r"\[URL-\d+\]", "[url]", out)
+        out = re.sub(r"\[(LOCATIE|INSTELLING|ZIEKENHUIS)-\d+\]", "[plaats]", out)
+        out = re.sub(r"\[[A-Z]+-\d+\]", "[weggelaten]", out)
+    out = out.strip()
+    return out or None

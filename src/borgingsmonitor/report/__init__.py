@@ -1,0 +1,1 @@
+"""Figures, the annual report (HTML and Word), partnership feedback sheets and provenance."""

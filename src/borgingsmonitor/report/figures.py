@@ -1,0 +1,532 @@
+"""The report's figures: matplotlib/seaborn on the Agg backend, reproducible PNG and SVG.
+
+Every figure that describes respondents passes its groups through the one small-cell rule
+(`borgingsmonitor.disclosure`); a group under the minimum is left out and said so on the figure.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.patches import FancyBboxPatch  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MultipleLocator  # noqa: E402
+
+from borgingsmonitor.disclosure import is_small, suppress_small  # noqa: E402
+from borgingsmonitor.questionnaire import SCALES  # noqa: E402
+from borgingsmonitor.report.translate import Translator, format_number  # noqa: E402
+
+A4_WIDTH_IN = 6.7  # printable width of an A4 page with 2 cm margins
+CONDITIONS = ("REL", "FAC", "PRO", "ORG")
+HYPOTHESIS_OF = {"REL": "H1", "FAC": "H2", "PRO": "H3", "ORG": "H4"}
+EXCLUSION_REASONS = ("no_consent", "incomplete", "duplicate", "test", "speeder", "unknown_partnership")
+FIGURE_NAMES = (
+    *(f"likert_{s}" for s in SCALES),
+    "profiles_region",
+    "profiles_wave",
+    "scale_correlations",
+    "forest_conditions",
+    "mediation_paths",
+    "network_dip",
+    "survival_km",
+    "attrition_flow",
+)
+LIKERT_COLORS = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")
+SVG_HASHSALT = "borgingsmonitor"
+
+
+def setup_matplotlib() -> None:
+    plt.rcdefaults()
+    plt.rcParams.update(
+        {
+            "svg.hashsalt": SVG_HASHSALT,
+            "svg.fonttype": "path",
+            "font.family": "DejaVu Sans",
+            "font.size": 8.5,
+            "axes.titlesize": 9.5,
+            "axes.labelsize": 8.5,
+            "legend.fontsize": 8,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "figure.dpi": 100,
+        }
+    )
+
+
+def save_figure(fig, png_path, svg_path=None, dpi: int = 200) -> None:
+    """Write PNG and SVG without timestamps or version strings, so reruns are byte-identical."""
+    Path(png_path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png_path, dpi=dpi, metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1)
+    if svg_path:
+        fig.savefig(svg_path, metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.1)
+    plt.close(fig)
+
+
+def decimal_axis(ax, t: Translator, axis: str = "x", digits: int = 1) -> None:
+    formatter = FuncFormatter(lambda v, _pos: format_number(v, digits, t.language))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
+
+
+def wrap(text: str, width: int = 48) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def empty_figure(t: Translator, title: str, message_key: str = "fig.no_data"):
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 1.6))
+    ax.axis("off")
+    ax.set_title(title, loc="left")
+    ax.text(0.5, 0.45, t(message_key), ha="center", va="center", fontsize=10, color="#555555")
+    return fig
+
+
+def small_note(fig, t: Translator, min_group_size: int) -> None:
+    fig.text(0.0, -0.02, t("fig.small_cell_note", min=min_group_size), fontsize=7, color="#555555", ha="left", va="top")
+
+
+# --- Likert items -------------------------------------------------------------------------------
+
+
+def likert_distribution(responses: pd.DataFrame, items: list[str], min_group_size: int) -> pd.DataFrame:
+    """Share of each answer 1..5 per item among those who answered; suppressed when n is small."""
+    rows = []
+    for code in items:
+        answers = pd.to_numeric(responses[code], errors="coerce").dropna().astype(int)
+        counts = answers.value_counts().reindex(range(1, 6), fill_value=0)
+        n = int(counts.sum())
+        shares = counts / n if n else counts.astype(float)
+        rows.append({"item": code, "n": n, **{f"p{k}": float(shares[k]) for k in range(1, 6)}})
+    table = pd.DataFrame(rows, columns=["item", "n", *(f"p{k}" for k in range(1, 6))])
+    return suppress_small(table, [f"p{k}" for k in range(1, 6)], "n", min_group_size)
+
+
+def likert_figure(responses, questionnaire, scale: str, t: Translator, min_group_size: int, year=None):
+    items = questionnaire.scales[scale]
+    data = responses if year is None else responses[responses["wave"] == year]
+    dist = likert_distribution(data, items, min_group_size)
+    height = 0.9 + 0.55 * len(items)
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, height))
+    labels = t.strings["fig.likert.labels"]
+    reverse = set(questionnaire.reverse_items)
+    ylabels = []
+    legend_done = False
+    for y, row in enumerate(dist.itertuples(index=False)):
+        label = wrap(t.item(row.item), 52)
+        if row.item in reverse:
+            label += "\n" + t("fig.likert.reverse_keyed")
+        if row.suppressed:
+            label += "\n" + t("fig.suppressed_short", min=min_group_size)
+            ylabels.append(label)
+            continue
+        ylabels.append(label + f"\n(n = {row.n})")
+        shares = [float(getattr(row, f"p{k}")) for k in range(1, 6)]
+        left = -(shares[0] + shares[1] + shares[2] / 2)
+        for k, share in enumerate(shares):
+            ax.barh(y, share, left=left, color=LIKERT_COLORS[k], edgecolor="white", height=0.7,
+                    label=None if legend_done else labels[k])
+            if share >= 0.07:
+                ax.text(left + share / 2, y, format_number(100 * share, 0, t.language), ha="center",
+                        va="center", fontsize=7, color="white" if k in (0, 4) else "black")
+            left += share
+        legend_done = True
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_yticks(range(len(ylabels)))
+    ax.set_yticklabels(ylabels, fontsize=7.5)
+    ax.invert_yaxis()
+    ax.set_xlim(-1, 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(abs(100 * v), 0, t.language) + "%"))
+    ax.set_xlabel(t("fig.likert.xlabel"))
+    period = t("fig.all_waves") if year is None else str(year)
+    ax.set_title(t("fig.likert.title", scale=t.scale(scale), code=scale, period=period), loc="left")
+    handles, names = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles[:5], names[:5], ncol=5, loc="upper center", bbox_to_anchor=(0.35, -0.35 / height * 2.2),
+                  frameon=False, fontsize=7.5, handlelength=1.2, columnspacing=1.0)
+    if dist["suppressed"].any():
+        small_note(fig, t, min_group_size)
+    return fig
+
+
+# --- Profiles ------------------------------------------------------------------------------------
+
+
+def region_label(slug: str, region_names: dict[str, str] | None) -> str:
+    if region_names and slug in region_names:
+        return region_names[slug]
+    return str(slug).replace("-", " ").title()
+
+
+def profiles_region_figure(descriptives, t: Translator, min_group_size: int, region_names=None):
+    d = descriptives[descriptives["group_type"].isin(["region", "all"])].copy()
+    if d.empty:
+        return empty_figure(t, t("fig.profiles_region.title"))
+    d["mean"] = pd.to_numeric(d["mean"], errors="coerce")
+    d["sd"] = pd.to_numeric(d["sd"], errors="coerce")
+    d["n"] = pd.to_numeric(d["n"], errors="coerce")
+    d = d[~is_small(d["n"], min_group_size) & d["mean"].notna()]
+    regions = sorted(d.loc[d["group_type"] == "region", "group"].astype(str).unique())
+    palette = dict(zip(regions, sns.color_palette("colorblind", max(len(regions), 1))))
+    scales = [s for s in SCALES if s in set(d["scale"])]
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.75 + 0.62 * len(scales)))
+    offsets = np.linspace(-0.25, 0.25, max(len(regions), 1))
+    for y, scale in enumerate(scales):
+        sd = d[d["scale"] == scale]
+        overall = sd[sd["group_type"] == "all"]
+        if not overall.empty:
+            ax.plot([overall["mean"].iloc[0]] * 2, [y - 0.35, y + 0.35], color="black", linewidth=1.4,
+                    label=t("fig.all_regions") if y == 0 else None)
+        for off, region in zip(offsets, regions):
+            r = sd[(sd["group_type"] == "region") & (sd["group"].astype(str) == region)]
+            if r.empty:
+                continue
+            m, s, n = r["mean"].iloc[0], r["sd"].iloc[0], r["n"].iloc[0]
+            half = 1.96 * s / np.sqrt(n) if pd.notna(s) else 0
+            ax.errorbar(m, y + off, xerr=half, fmt="o", color=palette[region], markersize=4.5, capsize=2,
+                        linewidth=1, label=region_label(region, region_names) if y == 0 else None)
+    ax.set_yticks(range(len(scales)))
+    ax.set_yticklabels([wrap(t.scale(s), 26) for s in scales])
+    ax.invert_yaxis()
+    low = max(1.0, np.floor((d["mean"].min() - 0.4) * 2) / 2)
+    high = min(5.0, np.ceil((d["mean"].max() + 0.4) * 2) / 2)
+    ax.set_xlim(low, high)
+    ax.xaxis.set_major_locator(MultipleLocator(0.5))
+    decimal_axis(ax, t, "x", 1)
+    ax.set_xlabel(t("fig.mean_score_ci"))
+    ax.grid(axis="x", color="#e5e5e5")
+    ax.set_title(t("fig.profiles_region.title"), loc="left")
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=min(len(regions) + 1, 5), frameon=False,
+               bbox_to_anchor=(0.5, -0.01))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def group_means(responses: pd.DataFrame, by: list[str], min_group_size: int) -> pd.DataFrame:
+    """Mean, sd and n of every scale per group, passed through the small-cell rule."""
+    long = responses.melt(id_vars=by, value_vars=[s for s in SCALES if s in responses], var_name="scale",
+                          value_name="score")
+    long["score"] = pd.to_numeric(long["score"], errors="coerce")
+    long = long.dropna(subset=["score"])
+    table = (long.groupby([*by, "scale"], observed=True)["score"].agg(n="count", mean="mean", sd="std")
+             .reset_index().sort_values([*by, "scale"], kind="mergesort").reset_index(drop=True))
+    return suppress_small(table, ["mean", "sd"], "n", min_group_size)
+
+
+def profiles_wave_figure(responses, t: Translator, min_group_size: int, region_names=None):
+    by_region = group_means(responses, ["region", "wave"], min_group_size)
+    overall = group_means(responses, ["wave"], min_group_size)
+    if by_region.empty:
+        return empty_figure(t, t("fig.profiles_wave.title"))
+    regions = sorted(by_region["region"].astype(str).unique())
+    palette = dict(zip(regions, sns.color_palette("colorblind", len(regions))))
+    waves = sorted(int(w) for w in by_region["wave"].unique())
+    fig, axes = plt.subplots(2, 3, figsize=(A4_WIDTH_IN, 4.6), sharey=True)
+    flat = axes.ravel()
+    for ax, scale in zip(flat, SCALES):
+        for region in regions:
+            r = by_region[(by_region["region"].astype(str) == region) & (by_region["scale"] == scale)]
+            ax.plot(r["wave"].astype(int), r["mean"].astype(float), marker="o", markersize=3.5, linewidth=1.2,
+                    color=palette[region], label=region_label(region, region_names))
+        o = overall[overall["scale"] == scale]
+        ax.plot(o["wave"].astype(int), o["mean"].astype(float), color="black", linestyle="--", linewidth=1.4,
+                label=t("fig.all_regions"))
+        ax.set_title(wrap(f"{t.scale(scale)} ({scale})", 24), fontsize=8)
+        ax.set_xticks(waves)
+        ax.set_xticklabels([str(w) for w in waves])
+        ax.set_xlim(waves[0] - 0.3, waves[-1] + 0.3)
+        ax.set_ylim(1, 5)
+        ax.grid(axis="y", color="#e5e5e5")
+        decimal_axis(ax, t, "y", 1)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(t("fig.mean_score"))
+    for ax in axes[1, :2]:
+        ax.set_xlabel(t("fig.wave"))
+    handles, labels = flat[0].get_legend_handles_labels()
+    flat[-1].axis("off")
+    flat[-1].legend(handles, labels, loc="center", frameon=False, title=t("fig.region"))
+    fig.suptitle(t("fig.profiles_wave.title"), x=0.01, ha="left", fontsize=9.5)
+    fig.tight_layout()
+    if by_region["suppressed"].any():
+        small_note(fig, t, min_group_size)
+    return fig
+
+
+def correlation_table(responses: pd.DataFrame, min_group_size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    scores = responses[[s for s in SCALES if s in responses]].apply(pd.to_numeric, errors="coerce").astype(float)
+    corr = scores.corr(min_periods=1)
+    valid = scores.notna().astype(int)
+    n = valid.T @ valid
+    return corr.where(~is_small(n, min_group_size)), n
+
+
+def correlation_figure(responses, t: Translator, min_group_size: int, year=None):
+    data = responses if year is None else responses[responses["wave"] == year]
+    corr, n = correlation_table(data, min_group_size)
+    if corr.isna().all().all():
+        return empty_figure(t, t("fig.correlations.title", period=year or t("fig.all_waves")))
+    labels = [f"{t.scale(s)}\n({s})" for s in corr.columns]
+    annot = corr.apply(lambda col: col.map(lambda v: format_number(v, 2, t.language) if pd.notna(v) else ""))
+    mask = np.triu(np.ones_like(corr, dtype=bool), k=1)
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN * 0.8, 4.2))
+    sns.heatmap(corr, mask=mask, annot=annot.values, fmt="", cmap="RdBu_r", vmin=-1, vmax=1, square=True,
+                linewidths=0.5, cbar_kws={"label": t("fig.correlations.cbar"), "shrink": 0.7}, ax=ax,
+                xticklabels=list(corr.columns), yticklabels=[wrap(x, 22) for x in labels])
+    ax.tick_params(axis="x", labelrotation=0, labelsize=7)
+    ax.tick_params(axis="y", labelrotation=0, labelsize=7)
+    cbar = ax.collections[0].colorbar
+    cbar.set_ticks([-1, -0.5, 0, 0.5, 1])
+    cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(v, 1, t.language)))
+    period = str(year) if year is not None else t("fig.all_waves")
+    ax.set_title(t("fig.correlations.title", period=period) + f" (n = {int(np.diag(n).min())}–{int(np.diag(n).max())})",
+                 loc="left")
+    return fig
+
+
+# --- Models --------------------------------------------------------------------------------------
+
+
+def forest_rows(models: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    for name in ("conditions_mixed_std", "conditions_mixed"):
+        rows = models[(models["model"] == name) & models["term"].isin(CONDITIONS)]
+        if not rows.empty:
+            order = {c: i for i, c in enumerate(CONDITIONS)}
+            rows = rows.assign(_o=rows["term"].map(order)).sort_values("_o").drop(columns="_o")
+            return rows.reset_index(drop=True), name
+    return models.iloc[0:0], ""
+
+
+def forest_figure(models, t: Translator):
+    rows, name = forest_rows(models)
+    if rows.empty:
+        return empty_figure(t, t("fig.forest.title"))
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.6))
+    for y, r in enumerate(rows.itertuples(index=False)):
+        est, lo, hi = float(r.estimate), float(r.ci_low), float(r.ci_high)
+        ax.plot([lo, hi], [y, y], color="#2166ac", linewidth=1.8)
+        ax.plot(est, y, "s", color="#2166ac", markersize=6)
+        ax.text(1.02, y, f"{format_number(est, 2, t.language)} {t.ci(lo, hi)}", transform=ax.get_yaxis_transform(),
+                va="center", fontsize=7.5)
+    ax.axvline(0, color="#555555", linewidth=0.8, linestyle="--")
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"{HYPOTHESIS_OF[c]}  {wrap(t.scale(c), 30)}" for c in rows["term"]])
+    ax.invert_yaxis()
+    decimal_axis(ax, t, "x", 2)
+    key = "fig.forest.xlabel_std" if name.endswith("_std") else "fig.forest.xlabel"
+    ax.set_xlabel(t(key))
+    ax.set_title(t("fig.forest.title"), loc="left")
+    ax.grid(axis="x", color="#eeeeee")
+    return fig
+
+
+def _box(ax, x, y, text, width=0.26, height=0.16, color="#deebf7"):
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.01",
+                                facecolor=color, edgecolor="#333333", linewidth=1))
+    ax.text(x, y, text, ha="center", va="center", fontsize=8)
+
+
+def _arrow(ax, start, end, label, offset=(0, 0.04)):
+    ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.2,
+                                                       "shrinkA": 0, "shrinkB": 0})
+    mid = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
+    ax.text(*mid, label, ha="center", va="center", fontsize=7.5,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+
+
+def mediation_figure(mediation, t: Translator):
+    eff = {str(r.effect): r for r in mediation.itertuples(index=False)} if not mediation.empty else {}
+    if not {"a", "b"} <= set(eff):
+        return empty_figure(t, t("fig.mediation.title"))
+
+    def label(name):
+        r = eff.get(name)
+        if r is None:
+            return ""
+        return f"{format_number(r.estimate, 2, t.language)} {t.ci(r.ci_low, r.ci_high)}"
+
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.3))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    fac, rel, dur = (0.16, 0.3), (0.5, 0.8), (0.84, 0.3)
+    _box(ax, *fac, wrap(f"{t.scale('FAC')} (FAC)", 22))
+    _box(ax, *rel, wrap(f"{t.scale('REL')} (REL)", 22))
+    _box(ax, *dur, wrap(f"{t.scale('DUR')} (DUR)", 22))
+    _arrow(ax, (fac[0] + 0.06, fac[1] + 0.08), (rel[0] - 0.1, rel[1] - 0.08), "a = " + label("a"), (-0.1, 0.03))
+    _arrow(ax, (rel[0] + 0.1, rel[1] - 0.08), (dur[0] - 0.06, dur[1] + 0.08), "b = " + label("b"), (0.1, 0.03))
+    _arrow(ax, (fac[0] + 0.13, fac[1]), (dur[0] - 0.13, dur[1]), "c' = " + label("direct"), (0, -0.06))
+    lines = []
+    for name in ("indirect", "total"):
+        if name in eff:
+            lines.append(f"{t('fig.mediation.' + name)}: {label(name)}")
+    n_boot = eff["indirect"].n_boot if "indirect" in eff and "n_boot" in mediation else None
+    if n_boot is not None and pd.notna(n_boot):
+        lines.append(t("fig.mediation.boot", n_boot=int(n_boot)))
+    ax.text(0.5, 0.02, "\n".join(lines), ha="center", va="bottom", fontsize=8)
+    ax.set_title(t("fig.mediation.title"), loc="left")
+    return fig
+
+
+def network_dip_figure(dip, t: Translator):
+    if dip.empty:
+        return empty_figure(t, t("fig.network_dip.title"))
+    d = dip.apply(pd.to_numeric, errors="coerce").sort_values("partnership_age")
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.0))
+    ax.fill_between(d["partnership_age"], d["ci_low"], d["ci_high"], color="#9ecae1", alpha=0.6,
+                    label=t("fig.network_dip.band"), linewidth=0)
+    ax.plot(d["partnership_age"], d["estimate"], color="#08519c", linewidth=2, label=t("fig.network_dip.curve"))
+    ax.set_xlabel(t("fig.network_dip.xlabel"))
+    ax.set_ylabel(t("fig.network_dip.ylabel"))
+    decimal_axis(ax, t, "y", 1)
+    decimal_axis(ax, t, "x", 0)
+    ax.grid(color="#eeeeee")
+    ax.legend(frameon=False, loc="best")
+    ax.set_title(t("fig.network_dip.title"), loc="left")
+    return fig
+
+
+# --- Survival ------------------------------------------------------------------------------------
+
+
+def parse_km_term(term: str) -> tuple[str, float | None]:
+    """Split a Kaplan-Meier term like 'funding_ended=no;t=2' into its stratum and time.
+
+    Separators ';' or ',' and whitespace are tolerated; a term without t= gives time None.
+    """
+    parts = [p.strip() for p in re.split(r"[;,]", str(term)) if p.strip()]
+    stratum, time = [], None
+    for part in parts:
+        key, _, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        if key in ("t", "time", "year", "years") and value:
+            try:
+                time = float(value)
+                continue
+            except ValueError:
+                pass
+        stratum.append(f"{key}={value}" if value else key)
+    return ";".join(stratum) or "all", time
+
+
+def km_curves(survival: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    km = survival[survival["model"].astype(str) == "kaplan_meier"].copy()
+    if km.empty:
+        return pd.DataFrame(columns=["stratum", "t", "estimate", "ci_low", "ci_high", "n_partnerships"])
+    parsed = km["term"].map(parse_km_term)
+    km["stratum"] = [p[0] for p in parsed]
+    km["t"] = [p[1] for p in parsed]
+    km = km.dropna(subset=["t"])
+    for col in ("estimate", "ci_low", "ci_high", "n_partnerships"):
+        km[col] = pd.to_numeric(km[col], errors="coerce") if col in km else np.nan
+    size = km.groupby("stratum")["n_partnerships"].transform("max")
+    km = km[~is_small(size.fillna(0), min_group_size)]
+    return km.sort_values(["stratum", "t"], kind="mergesort")[
+        ["stratum", "t", "estimate", "ci_low", "ci_high", "n_partnerships"]].reset_index(drop=True)
+
+
+def stratum_label(stratum: str, t: Translator) -> str:
+    if stratum == "all":
+        return t("fig.km.all")
+    parts = []
+    for part in stratum.split(";"):
+        key, _, value = part.partition("=")
+        name = t.get(f"strata.{key}", key)
+        parts.append(f"{name}: {t.get(f'strata.values.{value}', value)}" if value else name)
+    return ", ".join(parts)
+
+
+def survival_figure(survival, t: Translator, min_group_size: int):
+    curves = km_curves(survival, min_group_size)
+    if curves.empty:
+        return empty_figure(t, t("fig.km.title"))
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.2))
+    colors = sns.color_palette("colorblind", curves["stratum"].nunique())
+    for color, (stratum, c) in zip(colors, curves.groupby("stratum", sort=True)):
+        ax.step(c["t"], c["estimate"], where="post", color=color, linewidth=1.8, label=stratum_label(stratum, t))
+        if c["ci_low"].notna().any():
+            ax.fill_between(c["t"], c["ci_low"], c["ci_high"], step="post", color=color, alpha=0.18, linewidth=0)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(t("fig.km.xlabel"))
+    ax.set_ylabel(t("fig.km.ylabel"))
+    decimal_axis(ax, t, "y", 1)
+    decimal_axis(ax, t, "x", 0)
+    ax.grid(color="#eeeeee")
+    ax.legend(frameon=False, loc="lower left")
+    ax.set_title(t("fig.km.title"), loc="left")
+    return fig
+
+
+# --- Attrition -----------------------------------------------------------------------------------
+
+
+def attrition_totals(attrition: pd.DataFrame) -> tuple[int, dict[str, int], int]:
+    reasons = [c for c in attrition.columns if c not in ("region", "wave", "raw_rows", "analysed")]
+    ordered = [r for r in EXCLUSION_REASONS if r in reasons] + [r for r in reasons if r not in EXCLUSION_REASONS]
+    totals = {r: int(pd.to_numeric(attrition[r], errors="coerce").fillna(0).sum()) for r in ordered}
+    return int(attrition["raw_rows"].sum()), totals, int(attrition["analysed"].sum())
+
+
+def count_label(n: int, t: Translator, min_group_size: int) -> str:
+    """Region counts under the minimum are shown as '< min', not as the exact number."""
+    return t("fig.fewer_than", min=min_group_size) if is_small(n, min_group_size) else format_number(n, 0, t.language)
+
+
+def attrition_figure(attrition, t: Translator, min_group_size: int, region_names=None):
+    if attrition.empty:
+        return empty_figure(t, t("fig.attrition.title"))
+    raw, totals, analysed = attrition_totals(attrition)
+    per_region = attrition.groupby("region", sort=True)["analysed"].sum()
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 4.4))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    _box(ax, 0.3, 0.9, t("fig.attrition.raw", n=format_number(raw, 0, t.language)), width=0.4, height=0.1)
+    excluded = sum(totals.values())
+    lines = [t("fig.attrition.excluded", n=format_number(excluded, 0, t.language))]
+    lines += [f"  {t.get('reasons.' + r, r)}: {format_number(v, 0, t.language)}" for r, v in totals.items()]
+    ax.add_patch(FancyBboxPatch((0.54, 0.5), 0.45, 0.36, boxstyle="round,pad=0.01", facecolor="#fee0d2",
+                                edgecolor="#333333", linewidth=1))
+    ax.text(0.555, 0.68, "\n".join(lines), ha="left", va="center", fontsize=7.5, linespacing=1.5)
+    ax.annotate("", xy=(0.3, 0.42), xytext=(0.3, 0.85), arrowprops={"arrowstyle": "-|>", "color": "#333333"})
+    ax.annotate("", xy=(0.54, 0.68), xytext=(0.3, 0.68), arrowprops={"arrowstyle": "-|>", "color": "#333333"})
+    _box(ax, 0.3, 0.37, t("fig.attrition.analysed", n=format_number(analysed, 0, t.language)), width=0.4,
+         height=0.1, color="#c7e9c0")
+    k = len(per_region)
+    width = min(0.22, 0.96 / max(k, 1) - 0.02)
+    xs = np.linspace(0.02 + width / 2, 0.98 - width / 2, k) if k > 1 else [0.5]
+    for x, (region, n) in zip(xs, per_region.items()):
+        ax.annotate("", xy=(x, 0.17), xytext=(0.3, 0.32), arrowprops={"arrowstyle": "-|>", "color": "#999999"})
+        _box(ax, x, 0.1, wrap(region_label(region, region_names), 18) + "\n" + count_label(int(n), t, min_group_size),
+             width=width, height=0.13, color="#f0f0f0")
+    ax.set_title(t("fig.attrition.title"), loc="left")
+    return fig
+
+
+# --- all figures ---------------------------------------------------------------------------------
+
+
+def build_figures(responses, descriptives, models, mediation, dip, survival, attrition, questionnaire,
+                  t: Translator, min_group_size: int, year=None, region_names=None) -> dict:
+    """name -> matplotlib Figure for every name in FIGURE_NAMES."""
+    year = int(year) if year else int(responses["wave"].max())
+    figs = {f"likert_{s}": likert_figure(responses, questionnaire, s, t, min_group_size, year) for s in SCALES}
+    figs["profiles_region"] = profiles_region_figure(descriptives, t, min_group_size, region_names)
+    figs["profiles_wave"] = profiles_wave_figure(responses, t, min_group_size, region_names)
+    figs["scale_correlations"] = correlation_figure(responses, t, min_group_size, year)
+    figs["forest_conditions"] = forest_figure(models, t)
+    figs["mediation_paths"] = mediation_figure(mediation, t)
+    figs["network_dip"] = network_dip_figure(dip, t)
+    figs["survival_km"] = survival_figure(survival, t, min_group_size)
+    figs["attrition_flow"] = attrition_figure(attrition, t, min_group_size, region_names)
+    return figs
+
+
+def write_figures(figs: dict, png_paths: dict, svg_paths: dict) -> None:
+    for name in FIGURE_NAMES:
+        save_figure(figs[name], png_paths[name], svg_paths.get(name))

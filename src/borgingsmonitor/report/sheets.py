@@ -1,0 +1,132 @@
+"""One-page feedback sheets per partnership: its scales against its region and all regions.
+
+A partnership gets a sheet when its latest wave has at least `min_group_size` respondents; the
+sheet describes that wave (a sheet should show the present, not a stale year). Every number on it
+passes the small-cell rule; no comment, respondent key or individual answer is used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from borgingsmonitor.disclosure import is_small
+from borgingsmonitor.questionnaire import SCALES
+from borgingsmonitor.report.figures import A4_WIDTH_IN, decimal_axis, group_means, region_label, save_figure
+from borgingsmonitor.report.html import environment, image_data_uri, stylesheet, write_text
+from borgingsmonitor.report.translate import Translator
+
+SHEET_COLUMNS = ["partnership_id", "region", "wave", *SCALES]  # nothing else reaches a sheet
+N_ITEMS_SHOWN = 3
+
+
+def eligible_partnerships(responses: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    """partnership_id, region, latest wave and its n, for partnerships large enough in their latest wave."""
+    counts = responses.groupby(["partnership_id", "region", "wave"], observed=True).size().rename("n").reset_index()
+    latest = counts.sort_values(["partnership_id", "wave"]).groupby("partnership_id", observed=True).tail(1)
+    latest = latest[~is_small(latest["n"], min_group_size)]
+    return latest.sort_values("partnership_id").reset_index(drop=True)
+
+
+def item_scores(responses: pd.DataFrame, questionnaire, min_group_size: int) -> pd.DataFrame:
+    """Mean per item with reverse-keyed items reversed (higher is always better); small items dropped."""
+    rows = []
+    for item in questionnaire.items:
+        values = pd.to_numeric(responses[item.code], errors="coerce").dropna().astype(float)
+        if item.reverse:
+            values = 6 - values
+        if not is_small(len(values), min_group_size):
+            rows.append({"item": item.code, "scale": item.scale, "reverse": item.reverse, "n": len(values),
+                         "mean": float(values.mean())})
+    return pd.DataFrame(rows, columns=["item", "scale", "reverse", "n", "mean"])
+
+
+def strongest_weakest(scores: pd.DataFrame, k: int = N_ITEMS_SHOWN) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ordered = scores.sort_values(["mean", "item"], ascending=[False, True], kind="mergesort")
+    k = min(k, len(ordered) // 2)
+    return ordered.head(k), ordered.tail(k).iloc[::-1]
+
+
+def scale_lookup(table: pd.DataFrame, **where) -> dict[str, float | None]:
+    sub = table
+    for key, value in where.items():
+        sub = sub[sub[key] == value]
+    return {r.scale: (None if r.suppressed else float(r.mean)) for r in sub.itertuples(index=False)}
+
+
+def sheet_context(pid: str, responses: pd.DataFrame, questionnaire, t: Translator, min_group_size: int,
+                  names: dict, partnership_names: dict, figure_path) -> dict:
+    data = responses[SHEET_COLUMNS + questionnaire.item_codes]
+    own = data[data["partnership_id"] == pid]
+    region = own["region"].iloc[0]
+    wave = int(own["wave"].max())
+    own_wave = group_means(own, ["wave"], min_group_size)
+    region_wave = group_means(data[data["region"] == region], ["wave"], min_group_size)
+    all_wave = group_means(data, ["wave"], min_group_size)
+    rows = []
+    for scale in SCALES:
+        o = scale_lookup(own_wave, wave=wave).get(scale)
+        rows.append({"scale": f"{t.scale(scale)} ({scale})", "own": t.num(o) if o is not None else None,
+                     "region": t.num(scale_lookup(region_wave, wave=wave).get(scale)),
+                     "all": t.num(scale_lookup(all_wave, wave=wave).get(scale))})
+    scores = item_scores(own[own["wave"] == wave], questionnaire, min_group_size)
+    best, worst = strongest_weakest(scores)
+
+    def items(frame):
+        return [{"text": t.item(r.item), "reverse": bool(r.reverse), "mean": t.num(r.mean, 1)}
+                for r in frame.itertuples(index=False)]
+
+    region_name = region_label(region, names)
+    waves_figure(own_wave, region_wave, t, region_name, figure_path)
+    return {"pid": pid, "name": partnership_names.get(pid, pid), "region": region_name, "wave": wave,
+            "n": int((own["wave"] == wave).sum()), "rows": rows, "strongest": items(best), "weakest": items(worst),
+            "figure": image_data_uri(figure_path), "min": min_group_size}
+
+
+def waves_figure(own_wave, region_wave, t: Translator, region_name: str, path) -> None:
+    fig, axes = plt.subplots(1, 5, figsize=(A4_WIDTH_IN, 1.9), sharey=True)
+    waves = sorted(int(w) for w in region_wave["wave"].unique())
+    for ax, scale in zip(axes, SCALES):
+        for table, style, label in ((region_wave, {"color": "#9aa5b1", "linestyle": "--"}, t("sheet.region", region=region_name)),
+                                    (own_wave, {"color": "#1f5f99", "marker": "o"}, t("sheet.own"))):
+            s = table[table["scale"] == scale]
+            ax.plot(s["wave"].astype(int), s["mean"].astype(float), linewidth=1.6, markersize=3.5, label=label, **style)
+        ax.set_title(scale, fontsize=8)
+        ax.set_xticks(waves)
+        ax.set_xticklabels([f"'{w % 100:02d}" for w in waves], fontsize=7)
+        ax.set_ylim(1, 5)
+        ax.set_xlim(waves[0] - 0.4, waves[-1] + 0.4)
+        ax.grid(axis="y", color="#eeeeee")
+        decimal_axis(ax, t, "y", 0)
+    axes[0].set_ylabel(t("fig.mean_score"), fontsize=7)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=2, frameon=False, fontsize=7.5,
+               bbox_to_anchor=(0.5, -0.1))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    save_figure(fig, path, dpi=170)
+
+
+def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min_group_size: int,
+                 names: dict, work_dir) -> list[Path]:
+    out_dir, work_dir = Path(out_dir), Path(work_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    partnership_names = dict(zip(registry["partnership_id"], registry["name"]))
+    env = environment()
+    written = []
+    eligible = eligible_partnerships(responses, min_group_size)
+    for pid in eligible["partnership_id"]:
+        ctx = sheet_context(pid, responses, questionnaire, t, min_group_size, names, partnership_names,
+                            work_dir / f"{pid}.png")
+        html = env.get_template("sheet.html.j2").render(s=ctx, t=t, css=stylesheet(), lang=t.language)
+        path = out_dir / f"{pid}.html"
+        write_text(html, path)
+        written.append(path)
+    index = [{"pid": p, "name": partnership_names.get(p, p), "region": region_label(r, names), "wave": int(w)}
+             for p, r, w in zip(eligible["partnership_id"], eligible["region"], eligible["wave"])]
+    write_text(env.get_template("sheet_index.html.j2").render(sheets=index, t=t, css=stylesheet(), lang=t.language,
+                                                              min=min_group_size), out_dir / "index.html")
+    return written

@@ -1,0 +1,47 @@
+"""The harmonised table's contract, checked with pandera before anything downstream reads it."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+from .questionnaire import Questionnaire
+
+LIKERT = pa.Column("Int64", pa.Check.isin([1, 2, 3, 4, 5]), nullable=True)
+
+
+def harmonised_schema(q: Questionnaire) -> pa.DataFrameSchema:
+    columns = {
+        "region": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9][a-z0-9-]*$")),
+        "wave": pa.Column("int64", pa.Check.in_range(1990, 2100)),
+        "source_file": pa.Column(str),
+        "source_row": pa.Column("int64", pa.Check.ge(0)),
+        "tool": pa.Column(str),
+        "submitted": pa.Column("datetime64[us]", nullable=True),
+        "completed": pa.Column("boolean"),
+        "test_marker": pa.Column("boolean", nullable=True),
+        "duration_s": pa.Column("Float64", nullable=True),
+        "consent": pa.Column("string", pa.Check.isin(["yes", "no"]), nullable=True),
+        "respondent_key": pa.Column("string", pa.Check.str_matches(r"^[0-9a-f]{20}$"), nullable=True),
+        "partnership_value": pa.Column("string", nullable=True),
+        "partnership_id": pa.Column("string", nullable=True),
+        "role": pa.Column("string", pa.Check.isin(list(q.questions["role"].options_nl)), nullable=True),
+        "org_type": pa.Column("string", pa.Check.isin(list(q.questions["org_type"].options_nl)), nullable=True),
+        "phase": pa.Column("string", pa.Check.isin(list(q.questions["phase"].options_nl)), nullable=True),
+        "years_involved": pa.Column("Float64", nullable=True),
+        "fac_hours": pa.Column("Float64", nullable=True),
+        **{code: LIKERT for code in q.item_codes},
+        "comment": pa.Column("string", nullable=True),
+    }
+    return pa.DataFrameSchema(
+        columns,
+        strict=True,
+        ordered=True,
+        unique=["source_file", "source_row"],
+        checks=pa.Check(lambda df: df["consent"].eq("yes").fillna(False) | df["respondent_key"].isna(), error="a response without consent keeps no key"),
+    )
+
+
+
+
+def harmonised_columns(q: Questionnaire) -> list[str]:
+    return list(harmonised_schema(q).columns)

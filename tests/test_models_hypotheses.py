@@ -1,0 +1,101 @@
+"""Benjamini-Hochberg over H1-H7 and the hypotheses table."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from statsmodels.stats.multitest import multipletests
+
+from borgingsmonitor.models.hypotheses import (
+    HYPOTHESIS_COLUMNS,
+    benjamini_hochberg,
+    fill_model_p_adjusted,
+    hypotheses_table,
+)
+from borgingsmonitor.models.table import model_rows, wald_terms
+
+
+def test_bh_leaves_missing_out_and_missing():
+    p = pd.Series([0.01, np.nan, 0.04, 0.03, np.nan, 0.2, 0.001])
+    out = benjamini_hochberg(p)
+    assert out.isna().tolist() == p.isna().tolist()
+    expected = multipletests([0.01, 0.04, 0.03, 0.2, 0.001], method="fdr_bh")[1]
+    assert np.allclose(out.dropna().to_numpy(), expected)
+    # statsmodels itself would return all-NaN here (issue #2899)
+    assert benjamini_hochberg([np.nan, np.nan]).isna().all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 1), st.none()), min_size=1, max_size=10))
+def test_bh_properties(values):
+    p = pd.Series([np.nan if v is None else v for v in values], dtype=float)
+    out = benjamini_hochberg(p)
+    present = p.notna()
+    assert out[~present].isna().all()
+    assert (out[present] >= p[present] - 1e-15).all() and (out[present] <= 1).all()
+    # order preserved: a smaller p never gets a larger adjusted p
+    order = p[present].sort_values(kind="stable").index
+    assert out[order].is_monotonic_increasing
+
+
+def _models(rel_p=1e-4, fac_est=0.2):
+    terms = pd.DataFrame({
+        "term": ["Intercept", "REL", "FAC", "PRO", "ORG", "icc_region"],
+        "estimate": [0.3, 0.3, fac_est, -0.1, 0.25, 0.1],
+        "std_error": [0.1, 0.05, 0.05, 0.05, 0.05, np.nan],
+        "ci_low": [0.1, 0.2, fac_est - 0.1, -0.2, 0.15, np.nan],
+        "ci_high": [0.5, 0.4, fac_est + 0.1, 0.0, 0.35, np.nan],
+        "p_value": [0.01, rel_p, 0.001, 0.04, 1e-6, np.nan],
+    })
+    main = model_rows("conditions_mixed", terms, 500, 40, "REML")
+    dip = model_rows("network_dip", pd.DataFrame({"term": ["lrt_spline_vs_linear"], "estimate": [9.2], "p_value": [0.01]}), 500, 40, "ML")
+    std = model_rows("conditions_mixed_std", wald_terms(pd.Series({"REL": 0.3}), pd.Series({"REL": 0.05})), 500, 40, "REML")
+    return pd.concat([main, dip, std], ignore_index=True)
+
+
+MEDIATION = pd.DataFrame({
+    "effect": ["a", "b", "direct", "indirect", "total"],
+    "estimate": [0.5, 0.3, 0.1, 0.15, 0.25], "ci_low": [0.4, 0.2, 0.0, 0.08, 0.1],
+    "ci_high": [0.6, 0.4, 0.2, 0.22, 0.4], "p_value": [0.001, 0.001, 0.05, 0.002, 0.001], "n_boot": 2000,
+})
+SURVIVAL = pd.DataFrame({
+    "model": ["discrete_hazard", "discrete_hazard", "kaplan_meier"], "term": ["conditions", "funding_ended", "median"],
+    "estimate": [-0.8, 1.1, 6.0], "ci_low": [-1.4, 0.3, np.nan], "ci_high": [-0.2, 1.9, np.nan],
+    "p_value": [0.008, 0.01, np.nan], "n_partnerships": 40, "n_events": 9,
+})
+
+
+def test_hypotheses_table_values_and_support():
+    table = hypotheses_table(_models(), MEDIATION, SURVIVAL).set_index("hypothesis")
+    assert list(table.reset_index().columns) == HYPOTHESIS_COLUMNS
+    assert table.index.tolist() == [f"H{i}" for i in range(1, 8)]
+    assert table.loc["H1", "estimate"] == 0.3 and table.loc["H5", "estimate"] == 0.15
+    assert table.loc["H6", "estimate"] == 9.2 and table.loc["H7", "estimate"] == -0.8
+    raw = [1e-4, 0.001, 0.04, 1e-6, 0.002, 0.01, 0.008]
+    assert np.allclose(table["p_adjusted"], multipletests(raw, method="fdr_bh")[1])
+    # H3 has the wrong sign: not supported whatever its p-value
+    assert table["supported"].tolist() == ["yes", "yes", "no", "yes", "yes", "yes", "yes"]
+
+
+def test_negative_h7_needed_and_missing_source_is_not_poison():
+    survival = SURVIVAL.assign(estimate=[0.8, 1.1, 6.0])
+    table = hypotheses_table(_models(), MEDIATION.iloc[:3], survival).set_index("hypothesis")
+    assert np.isnan(table.loc["H5", "p_value"]) and np.isnan(table.loc["H5", "p_adjusted"])
+    assert "not available" in table.loc["H5", "test"]
+    assert table.loc["H5", "supported"] == "no" and table.loc["H7", "supported"] == "no"
+    assert table["p_adjusted"].notna().sum() == 6
+    assert np.allclose(table["p_adjusted"].dropna(), multipletests([1e-4, 0.001, 0.04, 1e-6, 0.01, 0.008], method="fdr_bh")[1])
+
+
+def test_p_adjusted_only_on_hypothesis_rows():
+    models = _models()
+    table = hypotheses_table(models, MEDIATION, SURVIVAL)
+    filled = fill_model_p_adjusted(models, table)
+    marked = filled[filled["p_adjusted"].notna()]
+    assert sorted(zip(marked["model"], marked["term"])) == sorted(
+        [("conditions_mixed", t) for t in ("REL", "FAC", "PRO", "ORG")] + [("network_dip", "lrt_spline_vs_linear")]
+    )
+    h1 = table.set_index("hypothesis").loc["H1", "p_adjusted"]
+    assert filled.query("model == 'conditions_mixed' and term == 'REL'")["p_adjusted"].iloc[0] == h1
+    assert filled.query("model == 'conditions_mixed_std'")["p_adjusted"].isna().all()

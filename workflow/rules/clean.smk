@@ -1,0 +1,36 @@
+# Cleaning: the protocol's rules in order, the clean data set and the ledger of every raw row.
+
+
+rule clean:
+    input:
+        harmonised="results/interim/harmonised.parquet",
+        issues="results/interim/ingest_value_issues.csv",
+        registry=input_path(config["registry"]),
+        questionnaire=config["questionnaire"],
+    output:
+        responses="results/clean/responses.parquet",
+        exclusions=report(
+            "results/qc/exclusions.csv",
+            caption="../report/exclusions.rst",
+            category="1. Data and cleaning",
+            labels={"table": "exclusions"},
+        ),
+        attrition=report(
+            "results/qc/attrition.csv",
+            caption="../report/attrition.rst",
+            category="1. Data and cleaning",
+            labels={"table": "attrition"},
+        ),
+        value_issues=report(
+            "results/qc/value_issues.csv",
+            caption="../report/value_issues.rst",
+            category="1. Data and cleaning",
+            labels={"table": "value issues"},
+        ),
+    log:
+        "logs/clean.log",
+    params:
+        regions=regions_without_sources(),
+        cleaning=config["cleaning"],
+    script:
+        "../../scripts/clean.py"

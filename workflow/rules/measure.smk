@@ -1,0 +1,91 @@
+# Measurement quality of the five scales (RQ1) and descriptive profiles (RQ2).
+# Config keys used: questionnaire, min_group_size, measurement.ci_level.
+
+
+rule reliability:
+    input:
+        responses="results/clean/responses.parquet",
+        questionnaire=config["questionnaire"],
+    output:
+        reliability=report(
+            "results/tables/reliability.csv",
+            caption="../report/reliability.rst",
+            category="Measurement",
+            labels={"table": "reliability"},
+        ),
+        item_statistics=report(
+            "results/tables/item_statistics.csv",
+            caption="../report/item_statistics.rst",
+            category="Measurement",
+            labels={"table": "item statistics"},
+        ),
+    log:
+        "logs/reliability/reliability.log",
+    params:
+        min_group_size=config["min_group_size"],
+        ci_level=config["measurement"]["ci_level"],
+    script:
+        "../../scripts/measure_reliability.py"
+
+
+rule cfa:
+    input:
+        responses="results/clean/responses.parquet",
+        questionnaire=config["questionnaire"],
+    output:
+        fit=report(
+            "results/tables/cfa_fit.csv",
+            caption="../report/cfa_fit.rst",
+            category="Measurement",
+            labels={"table": "CFA fit"},
+        ),
+        loadings=report(
+            "results/tables/cfa_loadings.csv",
+            caption="../report/cfa_loadings.rst",
+            category="Measurement",
+            labels={"table": "CFA loadings"},
+        ),
+    log:
+        "logs/cfa/cfa.log",
+    benchmark:
+        "benchmarks/cfa/cfa.tsv"
+    script:
+        "../../scripts/measure_cfa.py"
+
+
+rule icc:
+    input:
+        responses="results/clean/responses.parquet",
+        questionnaire=config["questionnaire"],
+    output:
+        icc=report(
+            "results/tables/icc.csv",
+            caption="../report/icc.rst",
+            category="Measurement",
+            labels={"table": "ICC and design effect"},
+        ),
+    log:
+        "logs/icc/icc.log",
+    benchmark:
+        "benchmarks/icc/icc.tsv"
+    script:
+        "../../scripts/measure_icc.py"
+
+
+rule descriptives:
+    input:
+        responses="results/clean/responses.parquet",
+        questionnaire=config["questionnaire"],
+    output:
+        descriptives=report(
+            "results/tables/descriptives.csv",
+            caption="../report/descriptives.rst",
+            category="Profiles",
+            labels={"table": "descriptives"},
+        ),
+    log:
+        "logs/descriptives/descriptives.log",
+    params:
+        min_group_size=config["min_group_size"],
+    script:
+        "../../scripts/measure_descriptives.py"
