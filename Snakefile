@@ -1,7 +1,6 @@
 # Borgingsmonitor: raw survey exports of every region -> harmonised table -> clean data -> analyses -> report.
 from snakemake.utils import min_version, validate
 
-
 min_version("9.0")
 
 
@@ -19,9 +18,11 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/mechanisms.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_outputs(),
-    default_target: True

@@ -78,8 +78,8 @@ def simulate_clean(
     eta = sum(TRUE_BETA[s] * out[s] for s in CONDITIONS)
     wave_eff = out["wave"].map(TRUE_WAVE)
     u = np.array([r[4] for r in rows])
-    out["DUR"] = 3.0 + eta - sum(TRUE_BETA.values()) * 3.2 + wave_eff + u + rng.normal(
-        0, np.sqrt(sigma2["residual"]), size=n
+    out["DUR"] = (
+        3.0 + eta - sum(TRUE_BETA.values()) * 3.2 + wave_eff + u + rng.normal(0, np.sqrt(sigma2["residual"]), size=n)
     )
     eta_ord = sum(TRUE_ORDINAL_BETA[s] * out[s] for s in CONDITIONS)
     for code in SCALE_ITEMS["DUR"]:
@@ -89,8 +89,19 @@ def simulate_clean(
     out["comment"] = pd.array([""] * n, dtype="string")
     if missing_rate:
         out = add_mar_missing(out, missing_rate, rng)
-    order = ["respondent_key", "region", "partnership_id", "wave", "source_file", "source_row", "role",
-             "org_type", "phase", "years_involved", "fac_hours"]
+    order = [
+        "respondent_key",
+        "region",
+        "partnership_id",
+        "wave",
+        "source_file",
+        "source_row",
+        "role",
+        "org_type",
+        "phase",
+        "years_involved",
+        "fac_hours",
+    ]
     items = [c for s in SCALE_ITEMS.values() for c in s]
     out = out[order + items + ["REL", "FAC", "PRO", "ORG", "DUR", "partnership_age", "comment"]]
     for col in ["REL", "FAC", "PRO", "ORG", "DUR", "fac_hours"]:

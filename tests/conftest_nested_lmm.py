@@ -23,14 +23,24 @@ def make_nested(
     rng = np.random.default_rng(seed)
     region_of = np.r_[np.arange(n_regions), rng.integers(0, n_regions, n_partnerships - n_regions)]
     size = rng.lognormal(0, 0.7, n_partnerships)
-    part = np.r_[np.arange(n_partnerships), rng.choice(n_partnerships, size=n - n_partnerships, p=size / size.sum())]
+    part = np.r_[
+        np.arange(n_partnerships), rng.choice(n_partnerships, size=n - n_partnerships, p=size / size.sum())
+    ]
     wave = rng.choice([2023, 2024, 2025], size=n)
     x1 = rng.normal(3.2, 0.7, n)
     x2 = rng.normal(3.0, 0.8, n) + 0.3 * (x1 - 3.2)
     u_r = rng.normal(0, np.sqrt(s2_region), n_regions)
     u_p = rng.normal(0, np.sqrt(s2_partnership), n_partnerships)
     wave_eff = np.select([wave == 2024, wave == 2025], [0.1, -0.05], 0.0)
-    y = 1 + 0.5 * x1 - 0.2 * x2 + wave_eff + u_r[region_of[part]] + u_p[part] + rng.normal(0, np.sqrt(s2_residual), n)
+    y = (
+        1
+        + 0.5 * x1
+        - 0.2 * x2
+        + wave_eff
+        + u_r[region_of[part]]
+        + u_p[part]
+        + rng.normal(0, np.sqrt(s2_residual), n)
+    )
     return pd.DataFrame(
         {
             "region": [f"regio-{r + 1:02d}" for r in region_of[part]],

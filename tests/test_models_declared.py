@@ -25,8 +25,13 @@ MAIN = {
     "standardise": False,
 }
 # declared only in this test: a model the default config does not have
-TEST_ONLY = {**MAIN, "name": "relations_only_ml", "formula": "DUR ~ REL + C(wave)", "method": "ML",
-             "estimator": "nested_reml"}
+TEST_ONLY = {
+    **MAIN,
+    "name": "relations_only_ml",
+    "formula": "DUR ~ REL + C(wave)",
+    "method": "ML",
+    "estimator": "nested_reml",
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +73,19 @@ def test_standardised_model_is_the_rescaled_unstandardised_one(data):
     sd = data.dropna(subset=["DUR", "REL", "FAC", "PRO", "ORG"])[["DUR", *TRUE_BETA]].std()
     for term in TRUE_BETA:
         assert std.loc[term, "estimate"] == pytest.approx(raw[term] * sd[term] / sd["DUR"], rel=1e-3)
-    assert std.loc["icc_region", "estimate"] == pytest.approx(fit_declared(MAIN, data).set_index("term").loc["icc_region", "estimate"], rel=1e-3)
+    assert std.loc["icc_region", "estimate"] == pytest.approx(
+        fit_declared(MAIN, data).set_index("term").loc["icc_region", "estimate"], rel=1e-3
+    )
 
 
 def test_ordinal_declaration_and_reverse_keyed_response(data):
-    spec = {"name": "ordinal_rel_distant", "formula": "rel_distant ~ FAC + C(wave)", "family": "ordinal",
-            "grouping": ["partnership_id"], "estimator": "ordered_logit"}
+    spec = {
+        "name": "ordinal_rel_distant",
+        "formula": "rel_distant ~ FAC + C(wave)",
+        "family": "ordinal",
+        "grouping": ["partnership_id"],
+        "estimator": "ordered_logit",
+    }
     keyed = fit_declared(spec, data, reverse_items=["rel_distant"]).set_index("term")
     raw = fit_declared(spec, data).set_index("term")
     # reversing the response flips the slopes' signs
@@ -88,26 +100,58 @@ def _write_inputs(workdir: Path, data: pd.DataFrame, models: list[dict]):
     (workdir / "config").mkdir()
     data.to_parquet(workdir / "results/clean/responses.parquet")
     shutil.copy(ROOT / "config/questionnaire.yaml", workdir / "config/questionnaire.yaml")
-    pd.DataFrame({"model": ["network_dip"], "term": ["lrt_spline_vs_linear"], "estimate": [7.5], "std_error": [None],
-                  "ci_low": [None], "ci_high": [None], "p_value": [0.02], "p_adjusted": [None], "n_obs": [len(data)],
-                  "n_groups": [24], "method": ["ML; LRT"]}).to_csv(workdir / "results/interim/models/network_dip.csv", index=False)
-    pd.DataFrame({"effect": ["indirect"], "estimate": [0.1], "ci_low": [0.05], "ci_high": [0.15], "p_value": [0.001],
-                  "n_boot": [2000]}).to_csv(workdir / "results/tables/mediation.csv", index=False)
-    pd.DataFrame({"model": ["discrete_hazard"], "term": ["conditions"], "estimate": [-0.5], "ci_low": [-0.9],
-                  "ci_high": [-0.1], "p_value": [0.03], "n_partnerships": [24], "n_events": [5]}).to_csv(
-        workdir / "results/tables/survival.csv", index=False)
+    pd.DataFrame(
+        {
+            "model": ["network_dip"],
+            "term": ["lrt_spline_vs_linear"],
+            "estimate": [7.5],
+            "std_error": [None],
+            "ci_low": [None],
+            "ci_high": [None],
+            "p_value": [0.02],
+            "p_adjusted": [None],
+            "n_obs": [len(data)],
+            "n_groups": [24],
+            "method": ["ML; LRT"],
+        }
+    ).to_csv(workdir / "results/interim/models/network_dip.csv", index=False)
+    pd.DataFrame(
+        {
+            "effect": ["indirect"],
+            "estimate": [0.1],
+            "ci_low": [0.05],
+            "ci_high": [0.15],
+            "p_value": [0.001],
+            "n_boot": [2000],
+        }
+    ).to_csv(workdir / "results/tables/mediation.csv", index=False)
+    pd.DataFrame(
+        {
+            "model": ["discrete_hazard"],
+            "term": ["conditions"],
+            "estimate": [-0.5],
+            "ci_low": [-0.9],
+            "ci_high": [-0.1],
+            "p_value": [0.03],
+            "n_partnerships": [24],
+            "n_events": [5],
+        }
+    ).to_csv(workdir / "results/tables/survival.csv", index=False)
     config = {"models": models, "hypotheses": {"alpha": 0.05}}
     (workdir / "config/config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     (workdir / "Snakefile").write_text(
-        'configfile: "config/config.yaml"\n'
-        f'include: "{ROOT / "workflow/rules/models.smk"}"\n'
+        'configfile: "config/config.yaml"\n' f'include: "{ROOT / "workflow/rules/models.smk"}"\n'
     )
 
 
 def _snakemake(workdir: Path, *targets):
     exe = Path(sys.executable).with_name("snakemake")
-    return subprocess.run([str(exe), "--cores", "1", "--directory", str(workdir), "--snakefile",
-                           str(workdir / "Snakefile"), *targets], capture_output=True, text=True, cwd=workdir)
+    return subprocess.run(
+        [str(exe), "--cores", "1", "--directory", str(workdir), "--snakefile", str(workdir / "Snakefile"), *targets],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+    )
 
 
 @pytest.mark.slow
@@ -129,3 +173,12 @@ def test_workflow_fans_out_over_declared_models(tmp_path, data):
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert (tmp_path / "results/tables/models.csv").read_bytes() == first
     assert np.isfinite(models.query("model == 'relations_only_ml' and term == 'REL'")["estimate"]).all()
+
+
+def test_models_in_the_project_config_are_valid_declarations():
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
+    if "models" not in config:
+        pytest.skip("config/config.yaml declares no models yet")
+    names = [check_spec(spec)["name"] for spec in config["models"]]
+    assert "conditions_mixed" in names and len(names) == len(set(names))
+    assert "network_dip" not in names

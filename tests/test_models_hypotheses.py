@@ -2,7 +2,6 @@
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
@@ -40,30 +39,52 @@ def test_bh_properties(values):
 
 
 def _models(rel_p=1e-4, fac_est=0.2):
-    terms = pd.DataFrame({
-        "term": ["Intercept", "REL", "FAC", "PRO", "ORG", "icc_region"],
-        "estimate": [0.3, 0.3, fac_est, -0.1, 0.25, 0.1],
-        "std_error": [0.1, 0.05, 0.05, 0.05, 0.05, np.nan],
-        "ci_low": [0.1, 0.2, fac_est - 0.1, -0.2, 0.15, np.nan],
-        "ci_high": [0.5, 0.4, fac_est + 0.1, 0.0, 0.35, np.nan],
-        "p_value": [0.01, rel_p, 0.001, 0.04, 1e-6, np.nan],
-    })
+    terms = pd.DataFrame(
+        {
+            "term": ["Intercept", "REL", "FAC", "PRO", "ORG", "icc_region"],
+            "estimate": [0.3, 0.3, fac_est, -0.1, 0.25, 0.1],
+            "std_error": [0.1, 0.05, 0.05, 0.05, 0.05, np.nan],
+            "ci_low": [0.1, 0.2, fac_est - 0.1, -0.2, 0.15, np.nan],
+            "ci_high": [0.5, 0.4, fac_est + 0.1, 0.0, 0.35, np.nan],
+            "p_value": [0.01, rel_p, 0.001, 0.04, 1e-6, np.nan],
+        }
+    )
     main = model_rows("conditions_mixed", terms, 500, 40, "REML")
-    dip = model_rows("network_dip", pd.DataFrame({"term": ["lrt_spline_vs_linear"], "estimate": [9.2], "p_value": [0.01]}), 500, 40, "ML")
-    std = model_rows("conditions_mixed_std", wald_terms(pd.Series({"REL": 0.3}), pd.Series({"REL": 0.05})), 500, 40, "REML")
+    dip = model_rows(
+        "network_dip",
+        pd.DataFrame({"term": ["lrt_spline_vs_linear"], "estimate": [9.2], "p_value": [0.01]}),
+        500,
+        40,
+        "ML",
+    )
+    std = model_rows(
+        "conditions_mixed_std", wald_terms(pd.Series({"REL": 0.3}), pd.Series({"REL": 0.05})), 500, 40, "REML"
+    )
     return pd.concat([main, dip, std], ignore_index=True)
 
 
-MEDIATION = pd.DataFrame({
-    "effect": ["a", "b", "direct", "indirect", "total"],
-    "estimate": [0.5, 0.3, 0.1, 0.15, 0.25], "ci_low": [0.4, 0.2, 0.0, 0.08, 0.1],
-    "ci_high": [0.6, 0.4, 0.2, 0.22, 0.4], "p_value": [0.001, 0.001, 0.05, 0.002, 0.001], "n_boot": 2000,
-})
-SURVIVAL = pd.DataFrame({
-    "model": ["discrete_hazard", "discrete_hazard", "kaplan_meier"], "term": ["conditions", "funding_ended", "median"],
-    "estimate": [-0.8, 1.1, 6.0], "ci_low": [-1.4, 0.3, np.nan], "ci_high": [-0.2, 1.9, np.nan],
-    "p_value": [0.008, 0.01, np.nan], "n_partnerships": 40, "n_events": 9,
-})
+MEDIATION = pd.DataFrame(
+    {
+        "effect": ["a", "b", "direct", "indirect", "total"],
+        "estimate": [0.5, 0.3, 0.1, 0.15, 0.25],
+        "ci_low": [0.4, 0.2, 0.0, 0.08, 0.1],
+        "ci_high": [0.6, 0.4, 0.2, 0.22, 0.4],
+        "p_value": [0.001, 0.001, 0.05, 0.002, 0.001],
+        "n_boot": 2000,
+    }
+)
+SURVIVAL = pd.DataFrame(
+    {
+        "model": ["discrete_hazard", "discrete_hazard", "kaplan_meier"],
+        "term": ["conditions", "funding_ended", "median"],
+        "estimate": [-0.8, 1.1, 6.0],
+        "ci_low": [-1.4, 0.3, np.nan],
+        "ci_high": [-0.2, 1.9, np.nan],
+        "p_value": [0.008, 0.01, np.nan],
+        "n_partnerships": 40,
+        "n_events": 9,
+    }
+)
 
 
 def test_hypotheses_table_values_and_support():
@@ -85,7 +106,9 @@ def test_negative_h7_needed_and_missing_source_is_not_poison():
     assert "not available" in table.loc["H5", "test"]
     assert table.loc["H5", "supported"] == "no" and table.loc["H7", "supported"] == "no"
     assert table["p_adjusted"].notna().sum() == 6
-    assert np.allclose(table["p_adjusted"].dropna(), multipletests([1e-4, 0.001, 0.04, 1e-6, 0.01, 0.008], method="fdr_bh")[1])
+    assert np.allclose(
+        table["p_adjusted"].dropna(), multipletests([1e-4, 0.001, 0.04, 1e-6, 0.01, 0.008], method="fdr_bh")[1]
+    )
 
 
 def test_p_adjusted_only_on_hypothesis_rows():
@@ -99,3 +122,17 @@ def test_p_adjusted_only_on_hypothesis_rows():
     h1 = table.set_index("hypothesis").loc["H1", "p_adjusted"]
     assert filled.query("model == 'conditions_mixed' and term == 'REL'")["p_adjusted"].iloc[0] == h1
     assert filled.query("model == 'conditions_mixed_std'")["p_adjusted"].isna().all()
+
+
+def test_not_estimable_source_says_why():
+    survival = SURVIVAL.assign(
+        estimate=np.nan,
+        ci_low=np.nan,
+        ci_high=np.nan,
+        p_value=np.nan,
+        note="not estimable: no stops in 47 partnership-years",
+    )
+    table = hypotheses_table(_models(), MEDIATION, survival).set_index("hypothesis")
+    assert table.loc["H7", "test"].endswith("(no p-value: not estimable: no stops in 47 partnership-years)")
+    assert table.loc["H7", "supported"] == "no"
+    assert table["p_adjusted"].notna().sum() == 6

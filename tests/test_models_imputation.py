@@ -44,7 +44,9 @@ def mar_data():
 
 
 def _base(data):
-    return data[SCALES + ["fac_hours", "wave", "region", "partnership_id"]].astype({"region": object, "partnership_id": object})
+    return data[SCALES + ["fac_hours", "wave", "region", "partnership_id"]].astype(
+        {"region": object, "partnership_id": object}
+    )
 
 
 def test_imputation_is_seeded_keeps_observed_values_and_uses_donor_values(mar_data):
@@ -87,3 +89,11 @@ def test_mi_model_covers_truth_on_mar_data(mar_data):
         assert rows.loc[term, "ci_low"] <= beta <= rows.loc[term, "ci_high"], term
         assert np.sign(rows.loc[term, "estimate"]) == np.sign(beta)
     assert {"var_region", "icc_partnership", "design_effect"} <= set(rows.index)
+    df = rows.loc["df_barnard_rubin:REL", "estimate"]
+    assert 10 < df < len(mar_data)
+    assert 0 < rows.loc["lambda:REL", "estimate"] < 1
+    # t interval on the Barnard-Rubin df
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, df) * rows.loc["REL", "std_error"]
+    assert rows.loc["REL", "ci_high"] - rows.loc["REL", "estimate"] == pytest.approx(half)

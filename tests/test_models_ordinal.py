@@ -1,7 +1,6 @@
 """Cumulative-logit sensitivity model: truth recovered, actual cut points, no constant."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -22,7 +22,9 @@ def test_wald_terms_normal_interval_and_p():
 
 
 def test_model_rows_have_contract_columns_and_numeric_groups():
-    rows = model_rows("m", wald_terms(pd.Series({"x": 1.0}), pd.Series({"x": 0.5})), 120, {"region": 4, "partnership_id": 20}, "REML")
+    rows = model_rows(
+        "m", wald_terms(pd.Series({"x": 1.0}), pd.Series({"x": 0.5})), 120, {"region": 4, "partnership_id": 20}, "REML"
+    )
     assert list(rows.columns) == MODEL_COLUMNS
     assert rows.loc[0, "n_groups"] == 20  # the finest level
     assert rows.loc[0, "n_obs"] == 120

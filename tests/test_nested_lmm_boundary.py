@@ -73,10 +73,17 @@ def test_zero_partnership_variance_is_exact():
     assert res.loglik == pytest.approx(alt.loglik, rel=1e-9)
 
 
-@settings(max_examples=12, deadline=None)
-@given(seed=st.integers(0, 100_000), s2_region=st.sampled_from([0.0, 0.01, 0.1]), s2_partnership=st.sampled_from([0.0, 0.02, 0.2]), reml=st.booleans())
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 100_000),
+    s2_region=st.sampled_from([0.0, 0.01, 0.1]),
+    s2_partnership=st.sampled_from([0.0, 0.02, 0.2]),
+    reml=st.booleans(),
+)
 def test_fit_is_global_optimum(seed, s2_region, s2_partnership, reml):
-    df = make_nested(seed, n_regions=5, n_partnerships=20, n=200, s2_region=s2_region, s2_partnership=s2_partnership)
+    df = make_nested(
+        seed, n_regions=5, n_partnerships=20, n=200, s2_region=s2_region, s2_partnership=s2_partnership
+    )
     stats, _, _ = stats_of(df)
     method = "REML" if reml else "ML"
     res = nl.fit_from_stats(stats, method)

@@ -34,7 +34,10 @@ def test_equals_lme4(name, method):
         np.testing.assert_allclose(res.sigma2[comp], ref["sigma2"][comp], rtol=5e-6, atol=1e-12, err_msg=comp)
     assert res.loglik == pytest.approx(ref["loglik"], rel=1e-9)
     assert res.n_obs == ref["n_obs"]
-    assert res.n_groups == {"region": ref["n_groups"]["region"], "partnership": ref["n_groups"]["partnership_id:region"]}
+    assert res.n_groups == {
+        "region": ref["n_groups"]["region"],
+        "partnership": ref["n_groups"]["partnership_id:region"],
+    }
 
 
 def test_lme4_boundary_fit_is_exactly_zero_like_ours():

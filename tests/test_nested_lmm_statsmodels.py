@@ -53,7 +53,7 @@ def dense_criterion(y, X, groups_r, groups_p, tr, tp, reml):
     return val, b, rss / dof * np.linalg.inv(M)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 10_000),
     tr=st.floats(0, 5),
@@ -67,15 +67,23 @@ def test_criterion_and_gradient_equal_dense_likelihood(seed, tr, tp, reml):
     stats = nl.partnership_stats(y, X, df["region"], df["partnership_id"])
     prof = nl._Profile(stats, "REML" if reml else "ML")
     val, grad = prof.criterion(tr, tp, grad=True)
-    dense, b, _ = dense_criterion(y, X, df["region"].to_numpy(), df["partnership_id"].to_numpy(), tr, tp, reml)
+    dense, b, _ = dense_criterion(
+        y, X, df["region"].to_numpy(), df["partnership_id"].to_numpy(), tr, tp, reml
+    )
     assert val == pytest.approx(dense, rel=1e-10)
     np.testing.assert_allclose(prof.solve(tr, tp)["b"], b, rtol=1e-8, atol=1e-10)
-    h = 1e-6
     num = [
-        (prof.criterion(tr + h, tp) - prof.criterion(max(tr - h, 0), tp)) / (tr + h - max(tr - h, 0)),
-        (prof.criterion(tr, tp + h) - prof.criterion(tr, max(tp - h, 0))) / (tp + h - max(tp - h, 0)),
+        numeric_derivative(lambda a: prof.criterion(a, tp), tr),
+        numeric_derivative(lambda b: prof.criterion(tr, b), tp),
     ]
-    np.testing.assert_allclose(grad, num, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(grad, num, rtol=1e-5, atol=1e-4)
+
+
+def numeric_derivative(f, x, h=1e-5):
+    """Central difference; second-order one-sided at the boundary 0 (ratios cannot go negative)."""
+    if x >= h:
+        return (f(x + h) - f(x - h)) / (2 * h)
+    return (-3 * f(x) + 4 * f(x + h) - f(x + 2 * h)) / (2 * h)
 
 
 def test_standard_errors_are_inverse_of_xtvinvx():
@@ -84,7 +92,13 @@ def test_standard_errors_are_inverse_of_xtvinvx():
     y, X = patsy.dmatrices(FORMULA, df, return_type="dataframe")
     t = res.ratios
     _, _, cov = dense_criterion(
-        y.to_numpy()[:, 0], X.to_numpy(), df["region"].to_numpy(), df["partnership_id"].to_numpy(), t["region"], t["partnership"], True
+        y.to_numpy()[:, 0],
+        X.to_numpy(),
+        df["region"].to_numpy(),
+        df["partnership_id"].to_numpy(),
+        t["region"],
+        t["partnership"],
+        True,
     )
     np.testing.assert_allclose(res.cov_params.to_numpy(), cov, rtol=1e-9)
     np.testing.assert_allclose(res.bse.to_numpy(), np.sqrt(np.diag(cov)), rtol=1e-9)

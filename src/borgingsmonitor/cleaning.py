@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .errors import InputError
+from .privacy import EMAIL, IPV4, PHONE, URL
 from .questionnaire import Questionnaire
 from .scales import score_scales
 
@@ -39,18 +40,18 @@ def incomplete(t: pd.DataFrame, s: CleaningSettings):
 
 
 def duplicate(t: pd.DataFrame, s: CleaningSettings):
-    """Same respondent key in one region and wave: the latest submission stays (the table holds only
-    complete, consented rows by now). Rows without a key are never merged."""
+    """Same respondent key in one wave (across files and regions): the latest submission stays (the table
+    holds only complete, consented rows by now). Rows without a key are never merged."""
     keyed = t[t["respondent_key"].notna()]
     order = keyed.sort_values(["submitted", "source_file", "source_row"], na_position="first", kind="stable")
-    latest = order.groupby(["region", "wave", "respondent_key"], sort=False).tail(1).index
+    latest = order.groupby(["wave", "respondent_key"], sort=False).tail(1)
     mask = pd.Series(False, index=t.index)
-    mask.loc[keyed.index.difference(latest)] = True
-    kept = order.loc[latest].set_index(["region", "wave", "respondent_key"])["source_row"]
+    mask.loc[keyed.index.difference(latest.index)] = True
+    kept = latest.set_index(["wave", "respondent_key"])
     detail = pd.Series("", index=t.index)
     for idx in mask[mask].index:
-        row = t.loc[idx]
-        detail.loc[idx] = f"later submission kept (row {int(kept.loc[(row['region'], row['wave'], row['respondent_key'])])})"
+        row = kept.loc[(t.at[idx, "wave"], t.at[idx, "respondent_key"])]
+        detail.loc[idx] = f"later submission kept ({row['source_file']} row {int(row['source_row'])})"
     return mask, detail
 
 
@@ -70,11 +71,19 @@ def speeder(t: pd.DataFrame, s: CleaningSettings):
 
 def unknown_partnership(t: pd.DataFrame, s: CleaningSettings):
     unknown = t["partnership_id"].isna()
-    detail = t["partnership_value"].map(lambda v: f"not in the registry: {str(v)[:80]!r}" if pd.notna(v) else "no partnership answered")
+    detail = t["partnership_value"].map(lambda v: f"not in the registry: {echo(v)!r}" if pd.notna(v) else "no partnership answered")
     return unknown.astype(bool), detail
 
 
 RULES = {name: globals()[name] for name in REASONS}
+
+
+def echo(value, limit: int = 80) -> str:
+    """A typed answer as the QC lists show it: no e-mail address, phone number, URL or IP, and short."""
+    text = str(value)
+    for pattern, mark in ((EMAIL, "[e-mail]"), (URL, "[url]"), (IPV4, "[ip]"), (PHONE, "[telefoon]")):
+        text = pattern.sub(mark, text)
+    return text[:limit]
 
 
 def _windows(t: pd.DataFrame, s: CleaningSettings):
@@ -169,7 +178,8 @@ def clean(table: pd.DataFrame, registry: pd.DataFrame, q: Questionnaire, setting
     check_ledger(table, exclusions, responses, attrition_table)
     all_issues = pd.concat([i for i in (ingest_issues, issues) if i is not None and not i.empty] or [pd.DataFrame(columns=ISSUE_COLUMNS)], ignore_index=True)
     analysed_rows = set(map(tuple, responses[ROW_KEY].to_numpy()))
-    all_issues = all_issues[[tuple(k) in analysed_rows for k in all_issues[ROW_KEY].to_numpy()]]
+    analysed_issue = pd.Series([tuple(k) in analysed_rows for k in all_issues[ROW_KEY].to_numpy()], index=all_issues.index, dtype=bool)
+    all_issues = all_issues[analysed_issue].assign(value=lambda f: f["value"].map(lambda v: echo(v) if pd.notna(v) else v))
     exclusions = exclusions.sort_values(["region", "wave", "source_file", "source_row"], kind="stable").reset_index(drop=True)
     all_issues = all_issues.sort_values(["region", "wave", "source_file", "source_row", "column"], kind="stable").reset_index(drop=True)
     return responses, exclusions, attrition_table, all_issues[ISSUE_COLUMNS]

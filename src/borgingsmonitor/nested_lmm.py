@@ -235,7 +235,9 @@ class NestedLMMResult:
         from scipy import stats as st
 
         z = st.norm.ppf(1 - alpha / 2)
-        out = pd.DataFrame({"term": self.params.index, "estimate": self.params.to_numpy(), "std_error": self.bse.to_numpy()})
+        out = pd.DataFrame(
+            {"term": self.params.index, "estimate": self.params.to_numpy(), "std_error": self.bse.to_numpy()}
+        )
         out["ci_low"] = out["estimate"] - z * out["std_error"]
         out["ci_high"] = out["estimate"] + z * out["std_error"]
         out["p_value"] = 2 * st.norm.sf(np.abs(out["estimate"] / out["std_error"]))
@@ -448,14 +450,14 @@ def _fit(stats: NestedStats, method: str, start: dict | None) -> NestedLMMResult
         params=params,
         bse=pd.Series(np.sqrt(np.diag(cov)), index=cols, name="std_error"),
         cov_params=pd.DataFrame(cov, index=cols, columns=cols),
-        sigma2={"region": tr * s2e, "partnership": tp * s2e, "residual": s2e},
-        loglik=-0.5 * val,
+        sigma2={"region": float(tr * s2e), "partnership": float(tp * s2e), "residual": float(s2e)},
+        loglik=float(-0.5 * val),
         converged=bool(kkt),
         n_obs=int(round(prof.N)),
         n_groups={"region": int(round(n_reg)), "partnership": int(round(n_part))},
         method=method,
         message=message,
-        ratios={"region": tr, "partnership": tp},
+        ratios={"region": float(tr), "partnership": float(tp)},
     )
 
 
@@ -489,7 +491,9 @@ def fit_nested_lmm(
     complete = sub.notna().all(axis=1).to_numpy()
     n_dropped = int((~complete).sum())
     if n_dropped:
-        log.info("fit_nested_lmm: dropped %d of %d rows with missing values in %s", n_dropped, len(data), used)
+        log.info(
+            "fit_nested_lmm: dropped %d of %d rows with missing values in %s", n_dropped, len(data), used
+        )
     sub = sub.loc[complete]
     sub = sub.assign(**_patsy_ready(formula, sub, exclude=(region, partnership)))
     fast, renamed = _unwrap_factors(formula, sub)
@@ -508,8 +512,10 @@ def _unwrap_factors(formula: str, sub: pd.DataFrame):
     renamed = []
     for col in sorted(set(re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)", formula))):
         bare = re.sub(r"C\(\s*" + re.escape(col) + r"\s*\)", "", formula)
-        if col in sub.columns and isinstance(sub[col].dtype, pd.CategoricalDtype) and not re.search(
-            r"\b" + re.escape(col) + r"\b", bare
+        if (
+            col in sub.columns
+            and isinstance(sub[col].dtype, pd.CategoricalDtype)
+            and not re.search(r"\b" + re.escape(col) + r"\b", bare)
         ):
             formula = re.sub(r"C\(\s*" + re.escape(col) + r"\s*\)", col, formula)
             renamed.append(col)
@@ -538,7 +544,9 @@ def _patsy_ready(formula: str, sub: pd.DataFrame, exclude=()) -> dict:
         if isinstance(s.dtype, pd.CategoricalDtype):
             continue
         if col in factors or pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
-            out[col] = pd.Categorical(s.to_numpy(dtype=object) if not pd.api.types.is_numeric_dtype(s.dtype) else s.to_numpy())
+            out[col] = pd.Categorical(
+                s.to_numpy(dtype=object) if not pd.api.types.is_numeric_dtype(s.dtype) else s.to_numpy()
+            )
         elif isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(s.dtype):
             out[col] = s.to_numpy(dtype=float)
     return out

@@ -95,7 +95,9 @@ def _stop_years(rng, start, funding_end, level, last_year):
     return stopped
 
 
-def simulate_registry(n_regions: int = 40, n_partnerships: int = 320, waves=DEFAULT_WAVES, seed: int = 1) -> pd.DataFrame:
+def simulate_registry(
+    n_regions: int = 40, n_partnerships: int = 320, waves=DEFAULT_WAVES, seed: int = 1
+) -> pd.DataFrame:
     """A registry of the real one's columns; the same seed gives `simulate_clean`'s partnerships."""
     s = _structure(n_regions, n_partnerships, waves, seed)
     sector = np.asarray(SECTORS, dtype=object)[s["sector"]]
@@ -154,12 +156,19 @@ def simulate_clean(
         items, score = _likert_scale(rng, latent[:, j], ITEMS[scale], missing_rate)
         out.update(items)
         scores[scale] = score
-    filled = np.column_stack([np.where(np.isnan(scores[c]), latent[:, i], scores[c]) for i, c in enumerate(CONDITIONS)])
+    filled = np.column_stack(
+        [np.where(np.isnan(scores[c]), latent[:, i], scores[c]) for i, c in enumerate(CONDITIONS)]
+    )
     eff = np.array([effects[c] for c in CONDITIONS])
     intercept = DUR_MEAN - float(eff @ np.array([CONDITION_MEAN[c] for c in CONDITIONS]))
     wave_term = np.array([wave_effects[int(w)] for w in waves])[np.searchsorted(waves, wave)]
     dur_latent = (
-        intercept + filled @ eff + wave_term + u_region[region] + u_part[part] + rng.normal(0, np.sqrt(sigma2["residual"]), n)
+        intercept
+        + filled @ eff
+        + wave_term
+        + u_region[region]
+        + u_part[part]
+        + rng.normal(0, np.sqrt(sigma2["residual"]), n)
     )
     dur_items, dur_score = _likert_scale(rng, dur_latent, ITEMS["DUR"], missing_rate)
     out.update(dur_items)
@@ -172,7 +181,9 @@ def simulate_clean(
         "effects": effects,
         "wave": {w: wave_effects[w] - wave_effects[base_wave] for w in wave_effects},
         "sigma2": sigma2,
-        "residual_observed": sigma2["residual"] + (ITEM_NOISE_SD**2 + 1 / 12) / 3 if dur_from_items else sigma2["residual"],
+        "residual_observed": (
+            sigma2["residual"] + (ITEM_NOISE_SD**2 + 1 / 12) / 3 if dur_from_items else sigma2["residual"]
+        ),
         "u_region": dict(zip(s["region_slug"], u_region)),
         "u_partnership": dict(zip(s["pid"], u_part)),
         "formula": "DUR ~ REL + FAC + PRO + ORG + C(wave)",
@@ -184,7 +195,9 @@ def _allocate(rng, s, n_responses):
     """Responses over the (partnership, wave) cells where the partnership runs."""
     waves = s["waves"]
     start, stopped = s["start"], s["stopped"]
-    running = (waves[None, :] >= start[:, None]) & ((stopped[:, None] < 0) | (waves[None, :] <= stopped[:, None]))
+    running = (waves[None, :] >= start[:, None]) & (
+        (stopped[:, None] < 0) | (waves[None, :] <= stopped[:, None])
+    )
     weight = running * s["size"][:, None]
     counts = rng.multinomial(n_responses, (weight / weight.sum()).ravel())
     cell = np.repeat(np.arange(counts.size), counts)

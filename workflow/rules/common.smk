@@ -3,7 +3,6 @@ import os
 
 from borgingsmonitor.sources import file_units
 
-
 UNITS = {(u.region, u.file_id): u for u in file_units(config)}
 
 
@@ -26,7 +25,12 @@ def unit_of(wildcards):
 
 def unit_params(wildcards):
     u = unit_of(wildcards)
-    return {"region": u.region, "file_id": u.file_id, "path": u.path, "settings": u.settings}
+    return {
+        "region": u.region,
+        "file_id": u.file_id,
+        "path": u.path,
+        "settings": u.settings,
+    }
 
 
 def region_spec(wildcards):
@@ -40,16 +44,30 @@ def ingested(kind):
 
 
 def all_outputs():
-    tables = ["reliability", "item_statistics", "cfa_fit", "cfa_loadings", "icc", "descriptives"]
-    tables += ["mediation", "network_dip", "survival"]
+    tables = [
+        "reliability",
+        "item_statistics",
+        "cfa_fit",
+        "cfa_loadings",
+        "icc",
+        "descriptives",
+    ]
+    tables += ["mediation", "network_dip", "survival", "models", "hypotheses"]
     return [
         "results/clean/responses.parquet",
         "results/qc/exclusions.csv",
         "results/qc/attrition.csv",
         "results/qc/value_issues.csv",
+        "results/report/report.html",
+        "results/report/report.docx",
+        "results/report/partnerships",
+        "results/provenance.json",
     ] + [f"results/tables/{t}.csv" for t in tables]
 
 
 def regions_without_sources():
     """What cleaning needs of each region (its fieldwork windows), so a source change does not rerun it."""
-    return {r: {k: v for k, v in spec.items() if k != "sources"} for r, spec in config["regions"].items()}
+    return {
+        r: {k: v for k, v in spec.items() if k != "sources"}
+        for r, spec in config["regions"].items()
+    }

@@ -13,13 +13,13 @@ rule mediation:
             category="Mechanisms",
             labels={"table": "mediation (H5)"},
         ),
-    params:
-        n_boot=config["bootstrap"]["n_boot"],
-        seed=config["bootstrap"]["seed"],
     log:
         "logs/mediation/mediation.log",
     benchmark:
         "benchmarks/mediation/mediation.tsv"
+    params:
+        n_boot=config["bootstrap"]["n_boot"],
+        seed=config["bootstrap"]["seed"],
     script:
         "../../scripts/mediation.py"
 
@@ -35,13 +35,13 @@ rule network_dip:
             labels={"table": "network dip curve (H6)"},
         ),
         model="results/interim/models/network_dip.csv",
-    params:
-        spline_df=config["network_dip"]["spline_df"],
-        min_group_size=config["min_group_size"],
     log:
         "logs/network_dip/network_dip.log",
     benchmark:
         "benchmarks/network_dip/network_dip.tsv"
+    params:
+        spline_df=config["network_dip"]["spline_df"],
+        min_group_size=config["min_group_size"],
     script:
         "../../scripts/network_dip.py"
 
@@ -57,10 +57,10 @@ rule survival:
             category="Mechanisms",
             labels={"table": "survival (H7)"},
         ),
+    log:
+        "logs/survival/survival.log",
     params:
         censor_year=config["survival"]["censor_year"],
         min_events_interaction=config["survival"]["min_events_interaction"],
-    log:
-        "logs/survival/survival.log",
     script:
         "../../scripts/survival.py"

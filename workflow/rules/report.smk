@@ -42,7 +42,11 @@ def figure_category(name):
 def figure_outputs():
     outputs = {}
     for name in FIGURE_NAMES:
-        caption = "../report/fig_likert.rst" if name.startswith("likert_") else f"../report/fig_{name}.rst"
+        caption = (
+            "../report/fig_likert.rst"
+            if name.startswith("likert_")
+            else f"../report/fig_{name}.rst"
+        )
         outputs[f"{name}_png"] = report(
             f"results/figures/{name}.png",
             caption=caption,
@@ -88,14 +92,14 @@ rule figures:
         questionnaire=config["questionnaire"],
     output:
         **figure_outputs(),
-    params:
-        language=config["report"]["language"],
-        year=config["report"]["year"],
-        min_group_size=config["min_group_size"],
     log:
         "logs/figures/figures.log",
     benchmark:
         "benchmarks/figures/figures.tsv"
+    params:
+        language=config["report"]["language"],
+        year=config["report"]["year"],
+        min_group_size=config["min_group_size"],
     script:
         "../../scripts/figures.py"
 
@@ -112,12 +116,12 @@ rule provenance:
             category="Report",
             labels={"output": "provenance"},
         ),
+    log:
+        "logs/provenance/provenance.log",
     params:
         sources=provenance_sources(),
         config=config,
         repo_dir=".",
-    log:
-        "logs/provenance/provenance.log",
     script:
         "../../scripts/provenance.py"
 
@@ -137,10 +141,10 @@ rule report_html:
             category="Report",
             labels={"output": "annual report", "format": "HTML"},
         ),
-    params:
-        settings=report_settings(),
     log:
         "logs/report_html/report_html.log",
+    params:
+        settings=report_settings(),
     script:
         "../../scripts/report_html.py"
 
@@ -160,10 +164,10 @@ rule report_docx:
             category="Report",
             labels={"output": "annual report", "format": "Word"},
         ),
-    params:
-        settings=report_settings(),
     log:
         "logs/report_docx/report_docx.log",
+    params:
+        settings=report_settings(),
     script:
         "../../scripts/report_docx.py"
 
@@ -185,12 +189,12 @@ rule partnership_sheets:
             category="Report",
             labels={"output": "feedback sheets", "format": "HTML"},
         ),
-    params:
-        language=config["report"]["language"],
-        min_group_size=config["min_group_size"],
     log:
         "logs/partnership_sheets/partnership_sheets.log",
     benchmark:
         "benchmarks/partnership_sheets/partnership_sheets.tsv"
+    params:
+        language=config["report"]["language"],
+        min_group_size=config["min_group_size"],
     script:
         "../../scripts/report_sheets.py"

@@ -17,6 +17,13 @@ def canonical_code(column: str) -> str:
     return f"{match.group(1)}_{match.group(2)}" if match else column.strip()
 
 
+def spellings(column: str) -> set[str]:
+    """The names a config may use for a column: itself, `Q_SQ001` and, for `Q_SQ001`, `Q[SQ001]`."""
+    name = column.strip()
+    brackets = {f"{name[:i]}[{name[i + 1:]}]" for i, char in enumerate(name) if char == "_" and 0 < i < len(name) - 1}
+    return {name, canonical_code(name)} | brackets
+
+
 class LimeSurvey(Adapter):
     tool = "limesurvey"
     defaults = FieldDefaults(
@@ -28,4 +35,4 @@ class LimeSurvey(Adapter):
 
     def read(self, path: Path, options: dict) -> RawExport:
         headers, data = read_csv_export(path, options.get("encoding", "utf-8"), options.get("delimiter", ","), 1)
-        return RawExport(path, data, aliases={canonical_code(c): c for c in data.columns})
+        return RawExport(path, data, aliases={name: c for c in data.columns for name in spellings(c)})

@@ -66,7 +66,7 @@ def _header_rows(path: Path, encoding: str, delimiter: str, header_rows: int) ->
                 if len(rows) == header_rows:
                     break
         except UnicodeDecodeError:
-            _raise_decode_error(path, encoding)
+            _raise_decode_error(path, encoding, delimiter, header_rows)
     if len(rows) < header_rows:
         raise InputError(path, f"the file has fewer than {header_rows} header row(s)", fix="check that this is the export the config says it is")
     return rows
@@ -77,7 +77,7 @@ def _read_slowly(path: Path, encoding: str, delimiter: str, header_rows: int, co
     try:
         text = path.read_bytes().decode(encoding)
     except UnicodeDecodeError:
-        _raise_decode_error(path, encoding)
+        _raise_decode_error(path, encoding, delimiter, header_rows)
     records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r][header_rows:]
     for i, rec in enumerate(records):
         if len(rec) != len(columns):
@@ -92,18 +92,35 @@ def _read_slowly(path: Path, encoding: str, delimiter: str, header_rows: int, co
     return frame
 
 
-def _raise_decode_error(path: Path, encoding: str):
+def _raise_decode_error(path: Path, encoding: str, delimiter: str, header_rows: int):
     data = path.read_bytes()
     try:
         data.decode(encoding)
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
+        row, column = _undecodable_field(data, encoding, delimiter, header_rows)
         raise InputError(
             path,
             f"byte {data[err.start:err.start + 1]!r} on line {line} cannot be decoded as {encoding}",
+            row=row,
+            column=column,
             fix="set `encoding` for this source in the config (cp1252 for CSV files saved from Dutch-locale Excel)",
         ) from None
     raise InputError(path, f"the file cannot be decoded as {encoding}")
+
+
+def _undecodable_field(data: bytes, encoding: str, delimiter: str, header_rows: int):
+    """The data row (None in the header) and column of the first byte that does not decode."""
+    text = data.decode(encoding, errors="surrogateescape")
+    records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
+    bad = lambda field: any("\udc80" <= ch <= "\udcff" for ch in field)  # noqa: E731
+    for i, record in enumerate(records):
+        for j, field in enumerate(record):
+            if bad(field):
+                names = records[0]
+                column = names[j] if j < len(names) and not bad(names[j]) else f"field {j + 1}"
+                return (i - header_rows if i >= header_rows else None), column
+    return None, None
 
 
 def _unique(path: Path, columns: list[str]) -> list[str]:

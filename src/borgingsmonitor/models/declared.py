@@ -96,8 +96,7 @@ def _method_text(spec, fit_method, note, n_groups):
     text = note + fit_method
     if spec["standardise"]:
         text += "; standardised (z-scores over the analysed rows)"
-    groups = ", ".join(f"{k}={int(v)}" for k, v in n_groups.items())
-    return f"{text}; groups {groups}; Wald z CI"
+    return f"{text}; {_groups_text(n_groups)}; Wald z CI"
 
 
 def fit_mixed_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
@@ -118,46 +117,64 @@ def fit_ordinal_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     return model_rows(spec["name"], fit.terms, fit.n_obs, fit.n_groups, fit.method)
 
 
+def imputation_base(spec: dict, data: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Rows to impute (grouping and categorical columns present, some imputed variable observed)
+    and the columns to impute: the formula's numeric variables and the auxiliaries."""
+    opts = spec["imputation"]
+    variables = mixed.formula_variables(spec["formula"], data)
+    numeric = mixed.numeric_plain_terms(spec["formula"], data)
+    impute = numeric + [a for a in opts["auxiliary"] if a not in numeric]
+    keep = list(dict.fromkeys(variables + spec["grouping"] + impute + list(opts["categorical"])))
+    base = mixed.plain_dtypes(data[keep]).dropna(subset=[c for c in keep if c not in impute])
+    return base.dropna(subset=impute, how="all").reset_index(drop=True), impute
+
+
 def fit_imputed(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
-    """Impute the formula's numeric variables (and auxiliaries), fit each copy, pool (Rubin)."""
+    """Impute, fit the model to every completed copy, pool with Rubin's rules.
+
+    Rows: the pooled fixed effects (t intervals on Barnard-Rubin df), then per fixed effect its
+    df (`df_barnard_rubin:<term>`) and share of variance due to missingness (`lambda:<term>`), then
+    the variance rows averaged over the imputations.
+    """
     if spec["family"] != "gaussian":
         raise ValueError(f"model {spec['name']}: imputation is implemented for gaussian models only")
     opts = spec["imputation"]
     outer, inner = spec["grouping"]
-    variables = mixed.formula_variables(spec["formula"], data)
-    numeric = mixed.numeric_plain_terms(spec["formula"], data)
-    impute = numeric + [a for a in opts["auxiliary"] if a not in numeric]
-    keep = list(dict.fromkeys(variables + list(spec["grouping"]) + impute + list(opts["categorical"])))
-    base = mixed.plain_dtypes(data[keep]).dropna(subset=[c for c in keep if c not in impute])
-    base = base.dropna(subset=impute, how="all").reset_index(drop=True)
+    base, impute = imputation_base(spec, data)
     copies = imputation.impute_chained(
-        base, impute, list(opts["categorical"]), inner,
-        m=int(opts["m"]), seed=int(opts["seed"]), iterations=int(opts["iterations"]), donors=int(opts["donors"]),
+        base,
+        impute,
+        list(opts["categorical"]),
+        inner,
+        m=int(opts["m"]),
+        seed=int(opts["seed"]),
+        iterations=int(opts["iterations"]),
+        donors=int(opts["donors"]),
     )
-    estimates, variances, summaries, methods = [], [], [], set()
-    for completed in copies:
-        rows = completed
-        if spec["standardise"]:
-            rows = mixed.standardise(rows, numeric)
+    numeric = mixed.numeric_plain_terms(spec["formula"], base)
+    fits, summaries, methods = [], [], set()
+    for rows in copies:
+        rows = mixed.standardise(rows, numeric) if spec["standardise"] else rows
         fit, note = _fit_mixed(spec, rows)
-        estimates.append(fit.params)
-        variances.append(fit.bse**2)
+        fits.append(fit)
         summaries.append(mixed.variance_summary(fit, rows, outer, inner))
         methods.add(note + _estimator_name(fit.method))
-    df_complete = len(base) - len(estimates[0])
-    pooled = imputation.rubin_pool(estimates, variances, df_complete)
-    averaged = pd.DataFrame(summaries).mean().to_dict()
-    averaged.pop("loglik", None)
-    terms = pd.concat([pooled, extra_terms(averaged)], ignore_index=True)
+    pooled = imputation.rubin_pool([f.params for f in fits], [f.bse**2 for f in fits], len(base) - len(fits[0].params))
+    averaged = pd.DataFrame(summaries).drop(columns="loglik").mean().to_dict()
+    diagnostics = {f"df_barnard_rubin:{t}": v for t, v in zip(pooled["term"], pooled["df"])}
+    diagnostics.update({f"lambda:{t}": v for t, v in zip(pooled["term"], pooled["lambda"])})
+    terms = pd.concat([pooled, extra_terms(diagnostics), extra_terms(averaged)], ignore_index=True)
     n_missing = int(base[impute].isna().any(axis=1).sum())
     method = (
-        f"{spec['method'].upper()}; {'/'.join(sorted(methods))}; multiple imputation m={opts['m']} "
-        f"seed={opts['seed']} (chained equations, PMM on scale scores, {n_missing} rows with a missing value); "
-        f"Rubin's rules, Barnard-Rubin df t CI; variance rows averaged over imputations; "
-        f"groups {outer}={base[outer].nunique()}, {inner}={base[inner].nunique()}"
+        f"{spec['method'].upper()}; {'/'.join(sorted(methods))}; multiple imputation m={opts['m']} seed={opts['seed']} "
+        f"(chained equations, PMM on scale scores, {n_missing} rows with a missing value); Rubin's rules, "
+        f"Barnard-Rubin df t CI; variance rows averaged over imputations; {_groups_text(fits[0].n_groups)}"
     )
-    n_groups = {outer: base[outer].nunique(), inner: (base[outer].astype(str) + "/" + base[inner].astype(str)).nunique()}
-    return model_rows(spec["name"], terms, len(base), n_groups, method)
+    return model_rows(spec["name"], terms, len(base), fits[0].n_groups, method)
+
+
+def _groups_text(n_groups: dict) -> str:
+    return "groups " + ", ".join(f"{k}={int(v)}" for k, v in n_groups.items())
 
 
 def _estimator_name(method: str) -> str:
@@ -167,12 +184,3 @@ def _estimator_name(method: str) -> str:
 
 def fit_all(specs: list[dict], data: pd.DataFrame, reverse_items: list[str] = ()) -> pd.DataFrame:
     return pd.concat([fit_declared(s, data, reverse_items) for s in specs], ignore_index=True)
-
-
-def spec_by_name(specs: list[dict], name: str) -> dict:
-    for spec in specs:
-        if spec["name"] == name:
-            return spec
-    raise KeyError(f"no declared model named {name!r}")
-
-

@@ -60,10 +60,21 @@ def collect(models: pd.DataFrame, mediation: pd.DataFrame, survival: pd.DataFram
     for hyp, (source, key, term, _sign) in HYPOTHESES.items():
         table, key_col, term_col = sources[source]
         row = _pick(table, key_col, key, term_col, term)
-        values = {c: (float(row[c]) if row is not None and c in row and pd.notna(row[c]) else np.nan)
-                  for c in ("estimate", "ci_low", "ci_high", "p_value")}
-        rows.append({"hypothesis": hyp, "test": TESTS[hyp] + ("" if row is not None else " (not available)"), **values})
+        values = {
+            c: (float(row[c]) if row is not None and c in row and pd.notna(row[c]) else np.nan)
+            for c in ("estimate", "ci_low", "ci_high", "p_value")
+        }
+        rows.append({"hypothesis": hyp, "test": TESTS[hyp] + _missing_note(row, values), **values})
     return pd.DataFrame(rows)
+
+
+def _missing_note(row, values) -> str:
+    if row is None:
+        return " (not available)"
+    if np.isnan(values["p_value"]):
+        note = row.get("note") if hasattr(row, "get") else None
+        return f" (no p-value: {note})" if isinstance(note, str) and note else " (no p-value)"
+    return ""
 
 
 def supported(table: pd.DataFrame, alpha: float = 0.05) -> pd.Series:

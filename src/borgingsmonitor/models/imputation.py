@@ -34,7 +34,9 @@ def _pmm(y_obs, yhat_obs, yhat_mis, donors, rng, chunk: int = 2000):
     for start in range(0, len(yhat_mis), chunk):
         part = yhat_mis[start : start + chunk]
         dist = np.abs(part[:, None] - yhat_obs[None, :])
-        nearest = np.argpartition(dist, k - 1, axis=1)[:, :k] if k < len(y_obs) else np.tile(np.arange(k), (len(part), 1))
+        nearest = (
+            np.argpartition(dist, k - 1, axis=1)[:, :k] if k < len(y_obs) else np.tile(np.arange(k), (len(part), 1))
+        )
         nearest = np.sort(nearest, axis=1)
         pick = nearest[np.arange(len(part)), rng.integers(0, k, size=len(part))]
         out[start : start + chunk] = y_obs[pick]

@@ -93,10 +93,6 @@ def count_groups(n_groups):
     return int(n_groups)
 
 
-def describe_groups(n_groups: dict) -> str:
-    return ", ".join(f"{k}={int(v)}" for k, v in n_groups.items())
-
-
 def model_rows(model: str, terms: pd.DataFrame, n_obs, n_groups, method: str) -> pd.DataFrame:
     """A model's terms (columns TERM_COLUMNS, missing ones empty) as models.csv rows."""
     out = pd.DataFrame({"term": terms["term"].astype(str).to_numpy()})
@@ -121,9 +117,7 @@ def write_model_table(table: pd.DataFrame, path) -> None:
 
 
 def read_model_table(path) -> pd.DataFrame:
-    table = pd.read_csv(
-        path, dtype={"model": str, "term": str, "method": str}, keep_default_na=False, na_values=[""]
-    )
+    table = pd.read_csv(path, dtype={"model": str, "term": str, "method": str}, keep_default_na=False, na_values=[""])
     for col in ["estimate", "std_error", "ci_low", "ci_high", "p_value", "p_adjusted"]:
         table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
     for col in ["n_obs", "n_groups"]:

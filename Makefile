@@ -1,0 +1,43 @@
+# `make run`: set up .venv and run the whole workflow on the bundled example data.
+# `make test`: set up .venv and run the tests.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORES ?= 2
+
+.PHONY: run test setup browser lint report clean-results
+
+run: setup
+	$(BIN)/snakemake --cores $(CORES)
+
+test: setup browser
+	$(BIN)/pytest
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# deduce builds its lookup tables on first use (about a minute): once here, not in parallel jobs
+	$(BIN)/python -c "import deduce; deduce.Deduce()"
+	touch $(STAMP)
+
+# The report test renders the HTML in headless Chromium (Debian's package); install it where we can.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install it, or set BORGING_ALLOW_NO_BROWSER=1 to skip the browser test"; fi; }
+
+lint: setup
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+
+report: run
+	$(BIN)/snakemake --cores $(CORES) --report results/report.zip
+
+clean-results:
+	rm -rf results logs benchmarks

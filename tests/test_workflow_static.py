@@ -1,0 +1,83 @@
+"""The workflow's own checks: config schema, lint, formatting, DAG."""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from conftest import REPO, SNAKEMAKE, example_config, run_workflow, write_config
+
+SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def load_config():
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+
+
+def test_bundled_config_is_valid():
+    validate(load_config(), SCHEMA)
+
+
+def test_schema_defaults_match_the_bundled_config():
+    """Like PyPSA-Eur's test: a default in the schema may not drift from the value in config.yaml."""
+    schema = yaml.safe_load(Path(SCHEMA).read_text(encoding="utf-8"))
+    config = load_config()
+    example_only = {("privacy", "create_secret_if_missing")}  # the example creates its secret; real use must not
+    for key, spec in schema["properties"].items():
+        for sub, subspec in spec.get("properties", {}).items():
+            if (key, sub) in example_only:
+                continue
+            if "default" in subspec and key in config and sub in config[key]:
+                assert config[key][sub] == subspec["default"], f"{key}.{sub}: config {config[key][sub]!r} != schema default {subspec['default']!r}"
+
+
+@pytest.mark.parametrize(
+    "path, value, words",
+    [
+        (("regions", "helmond", "sources", 0, "tool"), "surveymonkey", ["surveymonkey", "tool"]),
+        (("regions", "helmond", "fieldwork", "2023"), ["9-3-2023", "2023-04-20"], ["9-3-2023", "fieldwork"]),
+        (("min_group_size",), 0, ["min_group_size"]),
+    ],
+)
+def test_a_config_mistake_is_reported_with_its_path(path, value, words):
+    config = copy.deepcopy(load_config())
+    node = config
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(WorkflowError) as err:
+        validate(config, SCHEMA)
+    text = str(err.value)
+    for word in words:
+        assert word in text
+
+
+def test_lint_finds_nothing_but_the_environment_lint():
+    """We deploy with a pinned venv, so the per-rule conda/container lint is expected; nothing else is."""
+    result = subprocess.run([SNAKEMAKE, "--lint"], cwd=REPO, capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    titles = set(re.findall(r"^\s+\* (.+?):$", output, flags=re.MULTILINE))
+    assert "Lints for rule" in output  # the lint ran and reported per rule
+    assert titles == {"Specify a conda environment or container for each rule."}, output[-3000:]
+
+
+def test_rule_files_are_snakefmt_formatted():
+    files = [str(REPO / "Snakefile"), *map(str, sorted((REPO / "workflow" / "rules").glob("*.smk")))]
+    result = subprocess.run([str(Path(sys.executable).with_name("snakefmt")), "--check", *files], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_one_ingestion_job_per_export_file(tmp_path):
+    write_config(tmp_path, example_config())
+    out = run_workflow(tmp_path, "-n", "--quiet", "rules").stdout
+    counts = dict(line.split()[:2] for line in out.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit())
+    assert counts["ingest_file"] == "10"  # 3 LimeSurvey + 3 Forms + 3 Qualtrics + 1 SPSS with all waves
+    assert counts["harmonised"] == "1"
