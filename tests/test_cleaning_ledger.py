@@ -52,14 +52,18 @@ def build(specs) -> pd.DataFrame:
     return harmonised_rows(rows)
 
 
+def true(value) -> bool:
+    return not pd.isna(value) and bool(value)
+
+
 def expected_fates(table: pd.DataFrame) -> dict:
     """An independent reading of the protocol, row by row: (file, row) -> reason or 'analysed'."""
     fates, candidates = {}, []
     for r in table.itertuples(index=False):
         key = (r.source_file, r.source_row)
-        if r.consent == "no" or (pd.isna(r.consent) and r.completed is True):
+        if (not pd.isna(r.consent) and r.consent == "no") or (pd.isna(r.consent) and true(r.completed)):
             fates[key] = "no_consent"
-        elif r.completed is not True:
+        elif not true(r.completed):
             fates[key] = "incomplete"
         else:
             candidates.append(r)
@@ -74,7 +78,7 @@ def expected_fates(table: pd.DataFrame) -> dict:
         first, last = (pd.Timestamp(d) for d in FIELDWORK[r.region][str(r.wave)])
         if pd.notna(r.respondent_key) and latest[(r.wave, r.respondent_key)][1:] != key:
             fates[key] = "duplicate"
-        elif (pd.notna(r.submitted) and not first <= r.submitted < last + pd.Timedelta(days=1)) or r.test_marker is True:
+        elif (pd.notna(r.submitted) and not first <= r.submitted < last + pd.Timedelta(days=1)) or true(r.test_marker):
             fates[key] = "test"
         elif pd.notna(r.duration_s) and r.duration_s < 60:
             fates[key] = "speeder"
@@ -176,12 +180,15 @@ def test_clean_fails_loudly_when_a_rule_loses_a_row(monkeypatch):
     def losing(t, s):  # a broken rule: drops rows without listing them
         return t.iloc[1:], pd.DataFrame(columns=cleaning.EXCLUSION_COLUMNS)
 
-    monkeypatch.setattr(cleaning, "apply_rules", losing)
     table = ledger_parts()[0]
+    monkeypatch.setattr(cleaning, "apply_rules", losing)
     with pytest.raises(AssertionError, match="ledger broken"):
         clean(table, registry_frame(), Q, SETTINGS)
 
 
-def test_the_generated_tables_have_the_harmonised_columns():
-    assert list(build([row_strategy.example()]).columns) == harmonised_columns(Q)
-    assert typed(build([row_strategy.example()])).dtypes.equals(build([row_strategy.example()]).dtypes)
+@settings(max_examples=10, deadline=None)
+@given(specs=st.lists(row_strategy, min_size=1, max_size=5))
+def test_the_generated_tables_have_the_harmonised_columns_and_types(specs):
+    table = build(specs)
+    assert list(table.columns) == harmonised_columns(Q)
+    assert typed(table).dtypes.equals(table.dtypes)

@@ -53,7 +53,7 @@ def test_a_duplicate_keeps_the_latest_submission():
                  {"respondent_key": "b" * 20})
     assert fates(table) == {0: "duplicate", 1: "analysed", 2: "duplicate", 3: "analysed"}
     _, exclusions = apply_rules(table, SETTINGS)
-    assert set(exclusions["detail"]) == {"later submission kept (helmond/2024/a.csv row 1)"}
+    assert set(exclusions["detail"]) == {"later submission kept (row 1)"}
 
 
 def test_a_duplicate_keeps_the_latest_complete_submission_not_a_later_unfinished_one():

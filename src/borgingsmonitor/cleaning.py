@@ -51,7 +51,8 @@ def duplicate(t: pd.DataFrame, s: CleaningSettings):
     detail = pd.Series("", index=t.index)
     for idx in mask[mask].index:
         row = kept.loc[(t.at[idx, "wave"], t.at[idx, "respondent_key"])]
-        detail.loc[idx] = f"later submission kept ({row['source_file']} row {int(row['source_row'])})"
+        where = "" if row["source_file"] == t.at[idx, "source_file"] else f"{row['source_file']} "
+        detail.loc[idx] = f"later submission kept ({where}row {int(row['source_row'])})"
     return mask, detail
 
 

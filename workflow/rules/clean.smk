@@ -12,19 +12,19 @@ rule clean:
         exclusions=report(
             "results/qc/exclusions.csv",
             caption="../report/exclusions.rst",
-            category="1. Data and cleaning",
+            category="1 Data and cleaning",
             labels={"table": "exclusions"},
         ),
         attrition=report(
             "results/qc/attrition.csv",
             caption="../report/attrition.rst",
-            category="1. Data and cleaning",
+            category="1 Data and cleaning",
             labels={"table": "attrition"},
         ),
         value_issues=report(
             "results/qc/value_issues.csv",
             caption="../report/value_issues.rst",
-            category="1. Data and cleaning",
+            category="1 Data and cleaning",
             labels={"table": "value issues"},
         ),
     log:

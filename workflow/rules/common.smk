@@ -1,6 +1,8 @@
 # Plain-Python helpers for the rules: the fan-out over raw export files comes from the config.
 import os
 
+from borgingsmonitor.report.figures import FIGURE_NAMES
+from borgingsmonitor.report.provenance import source_entries
 from borgingsmonitor.sources import file_units
 
 UNITS = {(u.region, u.file_id): u for u in file_units(config)}
@@ -71,3 +73,71 @@ def regions_without_sources():
         r: {k: v for k, v in spec.items() if k != "sources"}
         for r, spec in config["regions"].items()
     }
+
+
+# The report stage: its tables, figures and their categories in `snakemake --report`.
+REPORT_TABLES = {
+    "reliability": "results/tables/reliability.csv",
+    "cfa_fit": "results/tables/cfa_fit.csv",
+    "descriptives": "results/tables/descriptives.csv",
+    "models": "results/tables/models.csv",
+    "mediation": "results/tables/mediation.csv",
+    "network_dip": "results/tables/network_dip.csv",
+    "survival": "results/tables/survival.csv",
+    "hypotheses": "results/tables/hypotheses.csv",
+    "attrition": "results/qc/attrition.csv",
+}
+FIGURE_CATEGORY = {
+    "profiles_region": "2 Profiles",
+    "profiles_wave": "2 Profiles",
+    "scale_correlations": "1 Measurement",
+    "forest_conditions": "3 Conditions and durability",
+    "mediation_paths": "4 Mechanism",
+    "network_dip": "5 Network dip",
+    "survival_km": "6 Actual durability",
+    "attrition_flow": "0 Data",
+}
+
+
+def figure_category(name):
+    return FIGURE_CATEGORY.get(name, "2 Profiles")
+
+
+def figure_outputs():
+    outputs = {}
+    for name in FIGURE_NAMES:
+        caption = (
+            "../report/fig_likert.rst"
+            if name.startswith("likert_")
+            else f"../report/fig_{name}.rst"
+        )
+        outputs[f"{name}_png"] = report(
+            f"results/figures/{name}.png",
+            caption=caption,
+            category="6 Figures",
+            subcategory=figure_category(name),
+            labels={"figure": name, "format": "PNG"},
+        )
+        outputs[f"{name}_svg"] = f"results/figures/{name}.svg"
+    return outputs
+
+
+def figure_pngs():
+    return {f"{name}_png": f"results/figures/{name}.png" for name in FIGURE_NAMES}
+
+
+def report_settings():
+    return {
+        "language": config["report"]["language"],
+        "title": config["report"]["title"],
+        "year": config["report"]["year"],
+        "min_group_size": config["min_group_size"],
+    }
+
+
+def provenance_sources():
+    return source_entries(config)
+
+
+def provenance_export_paths(wildcards):
+    return [entry["path"] for entry in source_entries(config)]

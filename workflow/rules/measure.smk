@@ -10,13 +10,13 @@ rule reliability:
         reliability=report(
             "results/tables/reliability.csv",
             caption="../report/reliability.rst",
-            category="Measurement",
+            category="2 Measurement (RQ1)",
             labels={"table": "reliability"},
         ),
         item_statistics=report(
             "results/tables/item_statistics.csv",
             caption="../report/item_statistics.rst",
-            category="Measurement",
+            category="2 Measurement (RQ1)",
             labels={"table": "item statistics"},
         ),
     log:
@@ -36,13 +36,13 @@ rule cfa:
         fit=report(
             "results/tables/cfa_fit.csv",
             caption="../report/cfa_fit.rst",
-            category="Measurement",
+            category="2 Measurement (RQ1)",
             labels={"table": "CFA fit"},
         ),
         loadings=report(
             "results/tables/cfa_loadings.csv",
             caption="../report/cfa_loadings.rst",
-            category="Measurement",
+            category="2 Measurement (RQ1)",
             labels={"table": "CFA loadings"},
         ),
     log:
@@ -61,7 +61,7 @@ rule icc:
         icc=report(
             "results/tables/icc.csv",
             caption="../report/icc.rst",
-            category="Measurement",
+            category="2 Measurement (RQ1)",
             labels={"table": "ICC and design effect"},
         ),
     log:
@@ -80,7 +80,7 @@ rule descriptives:
         descriptives=report(
             "results/tables/descriptives.csv",
             caption="../report/descriptives.rst",
-            category="Profiles",
+            category="3 Profiles (RQ2)",
             labels={"table": "descriptives"},
         ),
     log:

@@ -10,7 +10,7 @@ rule mediation:
         table=report(
             "results/tables/mediation.csv",
             caption="../report/mediation.rst",
-            category="Mechanisms",
+            category="5 Mechanism, network dip, survival (RQ4-RQ6)",
             labels={"table": "mediation (H5)"},
         ),
     log:
@@ -31,7 +31,7 @@ rule network_dip:
         curve=report(
             "results/tables/network_dip.csv",
             caption="../report/network_dip.rst",
-            category="Mechanisms",
+            category="5 Mechanism, network dip, survival (RQ4-RQ6)",
             labels={"table": "network dip curve (H6)"},
         ),
         model="results/interim/models/network_dip.csv",
@@ -54,7 +54,7 @@ rule survival:
         table=report(
             "results/tables/survival.csv",
             caption="../report/survival.rst",
-            category="Mechanisms",
+            category="5 Mechanism, network dip, survival (RQ4-RQ6)",
             labels={"table": "survival (H7)"},
         ),
     log:

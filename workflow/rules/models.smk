@@ -19,7 +19,7 @@ if set(DECLARED_MODELS) & {os.path.basename(p)[:-4] for p in OTHER_MODEL_TABLES}
 rule declared_model:
     input:
         responses="results/clean/responses.parquet",
-        questionnaire="config/questionnaire.yaml",
+        questionnaire=config["questionnaire"],
     output:
         table="results/interim/models/{model}.csv",
     log:
@@ -43,7 +43,7 @@ rule hypotheses:
         table=report(
             "results/tables/hypotheses.csv",
             caption="../report/hypotheses.rst",
-            category="Models",
+            category="4 Models and hypotheses (RQ3-RQ6)",
             labels={"table": "hypotheses H1-H7"},
         ),
     log:
@@ -63,7 +63,7 @@ rule models:
         table=report(
             "results/tables/models.csv",
             caption="../report/models.rst",
-            category="Models",
+            category="4 Models and hypotheses (RQ3-RQ6)",
             labels={"table": "models"},
         ),
     log:

@@ -1,0 +1,158 @@
+"""No e-mail, name, phone number, IP, token, response id or location from the raw pilot exports appears
+anywhere under results/ after ingestion and cleaning (with deduce on, as in production).
+
+The steps are the workflow's own (ingest_file per file, gather_harmonised, clean_step) run in one process
+writing what the rules write, so deduce loads once instead of once per file.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pyreadstat
+import pytest
+import yaml
+
+from borgingsmonitor.pipeline import clean_step, gather_harmonised, ingest_file
+from borgingsmonitor.sources import file_units
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+INPUT = ROOT / CONFIG["input_dir"]
+QUESTIONNAIRE = str(ROOT / CONFIG["questionnaire"])
+REGISTRY = str(INPUT / CONFIG["registry"])
+PERSONAL_COLUMNS = {
+    "limesurvey": ["token", "ipaddr"],
+    "qualtrics": ["IPAddress", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference", "LocationLatitude", "LocationLongitude"],
+    "msforms": ["E-mail", "Naam", "Email", "Name"],
+    "spss": ["email"],
+}
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?:\+31|0031|\b0)[\s-]?(?:\(0\)[\s-]?)?\d(?:[\s-]?\d){7,9}\b")
+SIGNED = re.compile(r"(?:[Gg]roet(?:en)?|[Mm]vg),?\s+([A-Z][\w-]+(?: [a-z]+)*(?: [A-Z][\w'-]+)+)")
+
+
+def raw_records(unit) -> list[dict]:
+    path = INPUT / unit.path
+    tool = unit.settings["tool"]
+    if tool == "msforms":
+        rows = list(openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+        return [dict(zip(rows[0], r)) for r in rows[1:]]
+    if tool == "spss":
+        return pyreadstat.read_sav(str(path))[0].to_dict("records")
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        records = [r for r in csv.reader(handle) if r]
+    skip = 3 if tool == "qualtrics" else 1
+    return [dict(zip(records[0], r)) for r in records[skip:]]
+
+
+def personal_values() -> tuple[set[str], set[str]]:
+    """(values of the personal columns, e-mail addresses and signed names anywhere in the raw files)."""
+    values, found = set(), set()
+    for unit in file_units(CONFIG):
+        for record in raw_records(unit):
+            for column in PERSONAL_COLUMNS[unit.settings["tool"]]:
+                value = record.get(column)
+                if value is not None and str(value).strip() and str(value).strip().casefold() != "anonymous":
+                    values.add(str(value).strip())
+            for value in record.values():
+                if isinstance(value, str):
+                    found |= set(EMAIL.findall(value)) | set(SIGNED.findall(value))
+    return values, found
+
+
+def run_ingestion_and_cleaning(results: Path) -> None:
+    privacy = CONFIG["privacy"] | {"create_secret_if_missing": False, "use_deduce": True}
+    tables, issues = [], []
+    for unit in file_units(CONFIG):
+        spec = {k: v for k, v in CONFIG["regions"][unit.region].items() if k != "sources"}
+        table, value_issues = ingest_file(str(INPUT / unit.path), unit, spec, QUESTIONNAIRE, REGISTRY, CONFIG["label_sets"], privacy)
+        out = results / "interim" / "ingested" / unit.region
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_parquet(out / f"{unit.file_id}.parquet", index=False)
+        value_issues.to_csv(out / f"{unit.file_id}.issues.csv", index=False)
+        tables.append(str(out / f"{unit.file_id}.parquet"))
+        issues.append(str(out / f"{unit.file_id}.issues.csv"))
+    harmonised, all_issues = gather_harmonised(tables, issues, QUESTIONNAIRE)
+    harmonised.to_parquet(results / "interim" / "harmonised.parquet", index=False)
+    all_issues.to_csv(results / "interim" / "ingest_value_issues.csv", index=False)
+    regions = {r: {k: v for k, v in s.items() if k != "sources"} for r, s in CONFIG["regions"].items()}
+    responses, exclusions, attrition, value_issues = clean_step(
+        str(results / "interim" / "harmonised.parquet"), str(results / "interim" / "ingest_value_issues.csv"),
+        REGISTRY, QUESTIONNAIRE, regions, CONFIG["cleaning"],
+    )
+    (results / "clean").mkdir()
+    (results / "qc").mkdir()
+    responses.to_parquet(results / "clean" / "responses.parquet", index=False)
+    exclusions.to_csv(results / "qc" / "exclusions.csv", index=False)
+    attrition.to_csv(results / "qc" / "attrition.csv", index=False)
+    value_issues.to_csv(results / "qc" / "value_issues.csv", index=False)
+
+
+def output_texts(results: Path) -> dict[str, tuple[str, str]]:
+    """Per output file: (its contents as text, its raw bytes decoded). A parquet file is read back as a table;
+    its raw (compressed) bytes are searched for literal values only, as regexes find noise there."""
+    texts = {}
+    for path in sorted(p for p in results.rglob("*") if p.is_file()):
+        raw = path.read_bytes().decode("utf-8", errors="replace")
+        text = pd.read_parquet(path).to_csv(index=False) if path.suffix == ".parquet" else raw
+        texts[str(path.relative_to(results))] = (text, raw)
+    return texts
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    results = tmp_path_factory.mktemp("privacy") / "results"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BORGING_SECRET", "test-secret")
+        run_ingestion_and_cleaning(results)
+    return output_texts(results)
+
+
+def test_the_raw_exports_do_hold_personal_data():
+    values, found = personal_values()
+    emails = {v for v in found if "@" in v}
+    assert len(values) > 500 and len(emails) > 300
+    assert "Renée van Beek" in found and "Jan-Willem van Vliet" in found
+
+
+def test_every_output_was_written(outputs):
+    assert len([p for p in outputs if p.startswith("interim/ingested/")]) == 20
+    assert {"clean/responses.parquet", "qc/exclusions.csv", "qc/attrition.csv", "qc/value_issues.csv", "interim/harmonised.parquet"} <= set(outputs)
+    assert "[naam]" in outputs["clean/responses.parquet"][0]  # comments were scrubbed, not dropped
+
+
+def test_no_email_address_anywhere(outputs):
+    for name, (text, _) in outputs.items():
+        assert not EMAIL.findall(text), name
+
+
+def test_no_value_of_a_personal_column_anywhere(outputs):
+    values, found = personal_values()
+    values = sorted(values | found)
+    for name, texts in outputs.items():
+        for text in texts:
+            # a plain substring search first (fast); then whole words only: 'Bakker' is not in 'Bakkerij'
+            hits = [v for v in values if v in text]
+            leaked = [v for v in hits if re.search(rf"(?<![\w.]){re.escape(v)}(?!\w)", text)]
+            assert not leaked, (name, leaked[:5])
+
+
+def test_no_phone_number_anywhere(outputs):
+    for name, (text, _) in outputs.items():
+        text = re.sub(r"\b[0-9a-f]{20}\b", "", text)  # respondent keys are hex, not phone numbers
+        assert not PHONE.findall(text), (name, PHONE.findall(text)[:5])
+
+
+def test_signed_names_in_comments_are_gone_but_the_comment_stays(outputs):
+    text = outputs["clean/responses.parquet"][0] + outputs["interim/harmonised.parquet"][0]
+    for name in ("Renée van Beek", "Renée", "Esmée Brouwer", "Jan-Willem"):
+        assert name not in text
+    assert "Het zou fijn zijn als de resultaten ook met ons gedeeld worden." in text
+    assert "Graag meer uren voor de verbinders." in text
