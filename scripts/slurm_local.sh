@@ -39,12 +39,12 @@ install_packages() {
     if command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null; then
         return
     fi
-    say "installing slurm-wlm and munge (Debian packages)"
-    local tries=0
+    local tries=0 log=/var/log/borging-slurm-apt.log
+    say "installing slurm-wlm and munge (Debian packages; output in $log)"
     # another engineer may hold the dpkg lock: wait for it rather than fail
-    until { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge; }; do
+    until { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge; } >>"$log" 2>&1; do
         tries=$((tries + 1))
-        [ "$tries" -lt 20 ] || die "apt-get failed 20 times"
+        [ "$tries" -lt 20 ] || die "apt-get failed 20 times (see $log)"
         say "apt-get failed (dpkg locked?); retry $tries in 15 s"
         sleep 15
     done
@@ -226,9 +226,11 @@ run_workflow() {
     end="$(date +%s)"
     tail -n 25 "$log" >&2
 
-    local submitted slurm_ids accepted completed
+    local submitted slurm_ids per_rule accepted completed
     submitted="$(grep -c "has been submitted with SLURM jobid" "$log" || true)"
     slurm_ids="$(grep -o "submitted with SLURM jobid [0-9]*" "$log" | awk '{print $NF}' | paste -sd, -)"
+    per_rule="$(grep -o "slurm_logs/rule_[A-Za-z0-9_]*" "$log" | sed 's|slurm_logs/rule_||' | sort | uniq -c \
+        | awk '{printf "%s%s %s", sep, $2, $1; sep=", "}')"
     accepted="$(tail -n +"$((ctld_before + 1))" "$ctld_log" | grep -c "_slurm_rpc_submit_batch_job: JobId=" || true)"
     completed="$(tail -n +"$((ctld_before + 1))" "$ctld_log" | grep -cE "_job_complete: JobId=[0-9]+ done" || true)"
     cat <<EOF
@@ -239,6 +241,7 @@ snakemake:                 $("$VENV/bin/snakemake" --version), plugin $("$VENV/b
 profile:                   workflow/profiles/slurm-local
 arguments:                 ${*:-(default target)}
 jobs submitted via sbatch: $submitted (SLURM job ids: ${slurm_ids:-none})
+  per rule:                $per_rule
 slurmctld accepted / done: $accepted / $completed
 steps:                     $(grep -E "^[0-9]+ of [0-9]+ steps" "$log" | tail -1)
 wall time:                 $((end - start)) s

@@ -17,7 +17,7 @@ import pandas as pd
 from .errors import InputError
 from .ingest import ADAPTERS, RawExport
 from .labels import LabelSet, apply_label_set, normalise_label
-from .privacy import normalise_identity, respondent_key, scrub_text
+from .privacy import normalise_identity, respondent_key, safe_value, scrub_text
 from .questionnaire import Questionnaire
 from .registry import PartnershipResolver
 from .sources import FileUnit
@@ -261,7 +261,7 @@ def _waves(unit: FileUnit, raw: RawExport, s: dict) -> pd.Series:
     bad = waves.isna() | (waves % 1 != 0)
     if bad.any():
         row = int(bad.idxmax())
-        raise InputError(unit.path, f"wave {raw.data[column].iloc[row]!r} is not a year", row=row, column=column, fix="every row needs a survey year in the wave column")
+        raise InputError(unit.path, f"wave {safe_value(raw.data[column].iloc[row])!r} is not a year", row=row, column=column, fix="every row needs a survey year in the wave column")
     return waves.astype("int64")
 
 
@@ -278,7 +278,7 @@ def _datetimes(unit: FileUnit, raw: RawExport, column: str | None, s: dict) -> p
     bad = parsed.isna() & ~blank
     if bad.any():
         row = int(bad.idxmax())
-        raise InputError(unit.path, f"{values.iloc[row]!r} is not a date and time", row=row, column=column, fix="set `date_format` for this source (e.g. '%d-%m-%Y %H:%M' for Dutch-locale Excel)")
+        raise InputError(unit.path, f"{safe_value(values.iloc[row])!r} is not a date and time", row=row, column=column, fix="set `date_format` for this source (e.g. '%d-%m-%Y %H:%M' for Dutch-locale Excel)")
     return parsed.astype("datetime64[us]")
 
 
@@ -355,7 +355,7 @@ def _unknown_issues(unit, out, mask, raw_values, code) -> list[dict]:
 def _issue_rows(unit, out, mask, code, problem, raw_values) -> list[dict]:
     rows = out.loc[mask]
     return [
-        {"region": unit.region, "wave": int(w), "source_file": unit.path, "source_row": int(r), "column": code, "problem": problem, "value": str(v)}
+        {"region": unit.region, "wave": int(w), "source_file": unit.path, "source_row": int(r), "column": code, "problem": problem, "value": safe_value(v)}
         for w, r, v in zip(rows["wave"], rows["source_row"], raw_values[mask])
     ]
 
@@ -363,7 +363,7 @@ def _issue_rows(unit, out, mask, code, problem, raw_values) -> list[dict]:
 def _unknown_label_error(unit: FileUnit, unknown: dict, first_row: dict, s: dict) -> InputError:
     lines = []
     for column, counts in unknown.items():
-        listed = ", ".join(f"{label!r} x{n}" for label, n in sorted(counts.items()))
+        listed = ", ".join(f"{safe_value(label)!r} x{n}" for label, n in sorted(counts.items()))
         lines.append(f"    column '{column}' (first at row {first_row[column]}): {listed}")
     return InputError(
         unit.path,

@@ -92,3 +92,9 @@ def scrub_text(text, extra_names: tuple[str, ...] = (), use_deduce: bool = True)
         out = re.sub(r"\[[A-Z]+-\d+\]", "[weggelaten]", out)
     out = out.strip()
     return out or None
+
+
+def safe_value(value, limit: int = 60) -> str:
+    """A raw value fit for an error message or a QC table: contact details removed, length capped."""
+    text = scrub_text(value, use_deduce=False) or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
