@@ -103,9 +103,10 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     out["respondent_key"] = _keys(data, cols, s, ctx.secret)
 
     part_col = cols["partnership"]
-    out["partnership_value"] = data[part_col].map(lambda v: None if _blank(v) else str(v).strip()).astype("string")
+    answered = data[part_col].map(lambda v: None if _blank(v) else str(v).strip()).astype("string")
     resolver = PartnershipResolver(ctx.registry, region_spec["registry_region"], s.get("partnership_aliases"))
-    out["partnership_id"] = resolver.resolve(out["partnership_value"]).astype("string")
+    out["partnership_id"] = resolver.resolve(answered).astype("string")
+    out["partnership_value"] = answered.map(safe_value, na_action="ignore").astype("string")  # kept to explain exclusions
 
     for code in CHOICE_QUESTIONS:
         if code in cols:
@@ -274,12 +275,37 @@ def _datetimes(unit: FileUnit, raw: RawExport, column: str | None, s: dict) -> p
     if fmt:
         parsed = pd.to_datetime(values.where(~blank), format=fmt, errors="coerce")
     else:
-        parsed = pd.to_datetime(values.where(~blank).map(lambda v: v if not isinstance(v, str) else v.strip()), format="mixed", errors="coerce", dayfirst=False)
+        parsed = _parse_mixed(values.where(~blank))
     bad = parsed.isna() & ~blank
     if bad.any():
         row = int(bad.idxmax())
         raise InputError(unit.path, f"{safe_value(values.iloc[row])!r} is not a date and time", row=row, column=column, fix="set `date_format` for this source (e.g. '%d-%m-%Y %H:%M' for Dutch-locale Excel)")
     return parsed.astype("datetime64[us]")
+
+
+ZONE_NAME = re.compile(r"\s*(?:(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?|\b(CEST|CET|GMT|UTC|Z))$")
+ZONE_OFFSETS = {"CET": "+01:00", "CEST": "+02:00", "GMT": "+00:00", "UTC": "+00:00", "Z": "+00:00"}
+OFFSET = re.compile(r"[+-]\d{2}:?\d{2}$")
+
+
+def _with_offset(text: str) -> str:
+    """'… GMT+1' and '… CET' as a numeric offset (dateutil would read GMT+1 as UTC-1)."""
+    m = ZONE_NAME.search(text)
+    if not m:
+        return text
+    offset = f"{m[1]}{int(m[2]):02d}:{m[3] or '00'}" if m[1] else ZONE_OFFSETS[m[4]]
+    return f"{text[:m.start()]} {offset}"
+
+
+def _parse_mixed(values: pd.Series) -> pd.Series:
+    """Times as written; a time with a zone or offset becomes Dutch local time, like the fieldwork windows."""
+    text = values.map(lambda v: _with_offset(v.strip()) if isinstance(v, str) else v)
+    aware = text.map(lambda v: isinstance(v, str) and bool(OFFSET.search(v))).astype(bool)
+    parsed = pd.to_datetime(text.where(~aware), format="mixed", errors="coerce", dayfirst=False)
+    if aware.any():
+        zoned = pd.to_datetime(text.where(aware), format="mixed", errors="coerce", utc=True)
+        parsed = parsed.where(~aware, zoned.dt.tz_convert("Europe/Amsterdam").dt.tz_localize(None))
+    return parsed
 
 
 def _completed(raw: RawExport, cols: dict, s: dict, adapter) -> pd.Series:

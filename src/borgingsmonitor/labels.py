@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -12,8 +13,9 @@ MISSING = object()  # "weet niet / n.v.t.": an answer that counts as missing, no
 
 
 def normalise_label(value) -> str:
-    """Casefold and drop all white space: 'Niet eens / niet oneens ' == 'niet eens/niet oneens'."""
-    return re.sub(r"\s+", "", str(value)).casefold()
+    """Casefold and drop all white space: 'Niet eens / niet oneens ' == 'niet eens/niet oneens'.
+    NFKC first: a Mac export may spell 'coördinator' as 'o' plus a combining diaeresis."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).casefold()
 
 
 @dataclass

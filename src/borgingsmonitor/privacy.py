@@ -22,7 +22,7 @@ IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 URL = re.compile(r"https?://\S+")
 # "Groet, Fleur Vermeulen" and similar sign-offs: everything after the greeting is a signature.
 SIGNATURE = re.compile(
-    r"(?i)\b(?:met\s+vriendelijke\s+groet(?:en)?|vriendelijke\s+groet(?:en)?|groet(?:jes|en)?|mvg|gr)\b\.?\s*,?\s*.*$",
+    r"(?i)\b(?:met\s+vriendelijke\s+groet(?:en)?|vriendelijke\s+groet(?:en)?|groet(?:jes|en)?|mvg|gr)\b\.?\s*,?.*$",
     re.DOTALL,
 )
 

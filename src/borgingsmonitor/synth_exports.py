@@ -88,7 +88,7 @@ class SynthExports:
     config: Path
     registry: Path
     truth: dict
-    fates: pd.DataFrame  # source_file, source_row, region, wave, tool, fate, value_trap
+    fates: pd.DataFrame  # source_file, source_row, region, wave, tool, fate, value_trap, sim_row (-1 for a trap row)
     files: dict  # relative path -> (tool, wave)
 
 
@@ -141,7 +141,7 @@ def make_exports(out, n_responses: int, n_regions: int = 40, n_waves: int = 7, s
     config_path = out / "config.yaml"
     config = build_config(files, all_slugs, tools, waves, use_deduce)
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    fates = rows[["source_file", "source_row", "region", "wave", "tool", "fate", "value_trap"]].sort_values(
+    fates = rows[["source_file", "source_row", "region", "wave", "tool", "fate", "value_trap", "sim_row"]].sort_values(
         ["source_file", "source_row"]).reset_index(drop=True)
     fates.to_parquet(out / "fates.parquet", index=False)
     truth_out = _truth_json(truth, n_responses, seed, waves, fates, slugs)
@@ -199,6 +199,7 @@ def _raw_rows(clean: pd.DataFrame, registry: pd.DataFrame, tools: dict, slugs, r
         "hours": clean["fac_hours"].to_numpy(dtype=float),
     })
     base["tool"] = base["region"].map(tools)
+    base["sim_row"] = np.arange(n, dtype=np.int64)
     for code in load_questionnaire(QUESTIONNAIRE).item_codes:
         base[code] = clean[code].to_numpy(dtype="float64", na_value=np.nan)
     base["comment"] = _comments(rng, n)
@@ -250,6 +251,7 @@ def _trap_rows(base: pd.DataFrame, rng, n_traps: int, region_index: dict) -> pd.
     pick = np.sort(rng.choice(len(base), size=n_traps, replace=n_traps > len(base)))
     traps = base.iloc[pick].reset_index(drop=True).copy()
     traps["value_trap"] = ""
+    traps["sim_row"] = -1
     traps["hours_text"] = traps["hours"].map(lambda v: "" if v != v or v > 40 else f"{v:.1f}")
     fate = np.asarray(EXCLUSIONS, dtype=object)[rng.integers(0, len(EXCLUSIONS), n_traps)]
     tool = traps["tool"].to_numpy()
@@ -424,8 +426,8 @@ def write_msforms(path: Path, rows: pd.DataFrame, registry: pd.DataFrame) -> Non
     }
     for code in q.item_codes:
         columns[code] = _likert(rows[code], q.likert_labels_nl)
-    started = np.array(rows["started"].dt.floor("s").dt.to_pydatetime())
-    submitted = np.array(rows["submitted"].dt.floor("s").dt.to_pydatetime())
+    started = rows["started"].to_numpy().astype("datetime64[s]").astype(object)
+    submitted = rows["submitted"].to_numpy().astype("datetime64[s]").astype(object)
     email = rows["identity"].to_numpy(dtype=object)
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("Form1")
