@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@# deduce builds its lookup tables on first use (about a minute): once here, not in parallel jobs
 	$(BIN)/python -c "import deduce; deduce.Deduce()"
 	touch $(STAMP)

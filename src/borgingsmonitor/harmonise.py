@@ -283,7 +283,7 @@ def _datetimes(unit: FileUnit, raw: RawExport, column: str | None, s: dict) -> p
     return parsed.astype("datetime64[us]")
 
 
-ZONE_NAME = re.compile(r"\s*(?:(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?|\b(CEST|CET|GMT|UTC|Z))$")
+ZONE_NAME = re.compile(r"\s*(?:(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?|\b(CEST|CET|GMT|UTC)|(?<=\d)(Z))$")
 ZONE_OFFSETS = {"CET": "+01:00", "CEST": "+02:00", "GMT": "+00:00", "UTC": "+00:00", "Z": "+00:00"}
 OFFSET = re.compile(r"[+-]\d{2}:?\d{2}$")
 
@@ -293,7 +293,7 @@ def _with_offset(text: str) -> str:
     m = ZONE_NAME.search(text)
     if not m:
         return text
-    offset = f"{m[1]}{int(m[2]):02d}:{m[3] or '00'}" if m[1] else ZONE_OFFSETS[m[4]]
+    offset = f"{m[1]}{int(m[2]):02d}:{m[3] or '00'}" if m[1] else ZONE_OFFSETS[m[4] or m[5]]
     return f"{text[:m.start()]} {offset}"
 
 
