@@ -169,7 +169,7 @@ LIME_CODE_LABEL_SETS = {
 LIME_CODE_LABELS = {"likert": "ls_likert", "consent": "ls_consent", "role": "ls_role", "org_type": "ls_org_type", "phase": "ls_phase"}
 
 
-def limesurvey_settings(path: str, headings: str = "brackets", answers: str = "text", wave: int = 2024) -> dict:
+def limesurvey_settings(headings: str = "brackets", answers: str = "text", wave: int = 2024) -> dict:
     s = {"tool": "limesurvey", "wave": wave, "fields": {"respondent_id": "Token" if headings == "fulltext" else "token"}}
     if headings == "fulltext":
         s |= {"items_by_wording": True, "questions_by_wording": True}

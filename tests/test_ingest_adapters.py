@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import openpyxl
 import pandas as pd
 import pytest
 from ingest_files import (
@@ -12,6 +13,7 @@ from ingest_files import (
     spss_settings, write_dutch_excel_csv, write_google_forms, write_limesurvey, write_msforms, write_qualtrics, write_sav,
 )
 
+from borgingsmonitor.ingest.limesurvey import LimeSurvey
 from borgingsmonitor.schema import harmonised_columns
 
 ROWS = responses(6, seed=1)
@@ -48,7 +50,7 @@ def check(table: pd.DataFrame, rows: list[dict], submitted_to_minute: bool = Fal
 @pytest.mark.parametrize("config_spelling", ["brackets", "underscore"])
 def test_limesurvey_code_headings_in_either_spelling(tmp_path, bom, headings, config_spelling):
     path = write_limesurvey(tmp_path / "results-survey1.csv", ROWS, headings=headings, bom=bom)
-    settings = limesurvey_settings(path.name)
+    settings = limesurvey_settings()
     if config_spelling == "underscore":
         settings["items"] = {code: ref.replace("[", "_").replace("]", "") for code, ref in LIME_CODES.items()}
     table, issues = run_ingest(tmp_path, path, settings)
@@ -57,23 +59,24 @@ def test_limesurvey_code_headings_in_either_spelling(tmp_path, bom, headings, co
     assert issues.empty
 
 
-def test_limesurvey_bom_is_not_part_of_the_first_heading(tmp_path):
-    path = write_limesurvey(tmp_path / "r.csv", ROWS, bom=True)
-    settings = limesurvey_settings(path.name) | {"fields": {"respondent_id": "token", "submitted": "id"}}
-    with pytest.raises(Exception, match="not a date"):  # `id` found (not '\ufeffid'), and it is no date
-        run_ingest(tmp_path, path, settings)
+@pytest.mark.parametrize("bom", [True, False])
+def test_limesurvey_bom_is_not_part_of_the_first_heading(tmp_path, bom):
+    path = write_limesurvey(tmp_path / "r.csv", ROWS, bom=bom)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf") == bom
+    raw = LimeSurvey().read(path, {})
+    assert raw.data.columns[0] == "id" and raw.data["id"].tolist() == [str(i) for i in range(1, 7)]
 
 
 def test_limesurvey_full_text_headings(tmp_path):
     path = write_limesurvey(tmp_path / "r.csv", ROWS, headings="fulltext")
-    table, _ = run_ingest(tmp_path, path, limesurvey_settings(path.name, headings="fulltext"))
+    table, _ = run_ingest(tmp_path, path, limesurvey_settings(headings="fulltext"))
     check(table, ROWS)
 
 
 def test_limesurvey_answer_codes_with_label_sets(tmp_path):
     path = write_limesurvey(tmp_path / "r.csv", ROWS, answers="codes")
     assert "A6" in path.read_text(encoding="utf-8-sig")  # the don't-know code is in the file
-    table, issues = run_ingest(tmp_path, path, limesurvey_settings(path.name, answers="codes"), label_sets=LIME_CODE_LABEL_SETS)
+    table, issues = run_ingest(tmp_path, path, limesurvey_settings(answers="codes"), label_sets=LIME_CODE_LABEL_SETS)
     check(table, ROWS)
     assert issues.empty
 
@@ -81,7 +84,7 @@ def test_limesurvey_answer_codes_with_label_sets(tmp_path):
 def test_limesurvey_answer_codes_without_label_sets_stop(tmp_path):
     path = write_limesurvey(tmp_path / "r.csv", ROWS, answers="codes")
     with pytest.raises(Exception, match="'A1'"):
-        run_ingest(tmp_path, path, limesurvey_settings(path.name))
+        run_ingest(tmp_path, path, limesurvey_settings())
 
 
 # --- Qualtrics --------------------------------------------------------------------------------------------
@@ -135,12 +138,10 @@ def test_forms_header_sets_and_date_cells(tmp_path, lang):
     assert issues.empty
 
 
-def test_forms_english_answers_match_through_the_english_texts(tmp_path):
-    path = write_msforms(tmp_path / "f.xlsx", ROWS, lang="en")
-    import openpyxl
-
-    sheet = openpyxl.load_workbook(path).active
-    assert sheet.cell(2, 2).is_date and "Strongly" in " ".join(str(c.value) for c in sheet[2])
+def test_forms_builder_writes_real_date_cells(tmp_path):
+    sheet = openpyxl.load_workbook(write_msforms(tmp_path / "f.xlsx", ROWS, lang="en")).active
+    assert sheet.cell(2, 2).is_date and sheet.cell(2, 3).is_date
+    assert "Strongly" in " ".join(str(c.value) for c in sheet[2])
 
 
 # --- SPSS -------------------------------------------------------------------------------------------------
@@ -206,3 +207,22 @@ def test_dutch_excel_dates_are_day_first(tmp_path):
     assert "4-3-2024 9:05" in path.read_text(encoding="cp1252")
     table, _ = run_ingest(tmp_path, path, dutch_excel_settings())
     assert table["submitted"].iloc[0] == pd.Timestamp("2024-03-04 09:05")
+
+
+@pytest.mark.parametrize("style", ["google", "iso"])
+def test_timestamps_with_a_zone_are_dutch_local_time(tmp_path, style):
+    """Google Forms writes '2024/03/30 11:31:42 AM GMT+1' (GMT+2 after the clocks change); API exports ISO with an offset."""
+    rows = [dict(r) for r in ROWS]
+    rows[0]["submitted"] = dt.datetime(2024, 3, 30, 11, 31, 42)  # winter time
+    rows[1]["submitted"] = dt.datetime(2024, 4, 2, 14, 30, 31)  # summer time
+    path = write_google_forms(tmp_path / "g.csv", rows)
+    text = path.read_text(encoding="utf-8")
+    for r, zone, utc in ((rows[0], "GMT+1", "10:31:42"), (rows[1], "GMT+2", "12:30:31")):
+        plain = r["submitted"].strftime("%Y/%m/%d %H:%M:%S")
+        written = r["submitted"].strftime("%Y/%m/%d %I:%M:%S %p ") + zone if style == "google" else r["submitted"].strftime("%Y-%m-%dT") + utc + "Z"
+        text = text.replace(plain, written)
+    path.write_text(text, encoding="utf-8")
+    table, _ = run_ingest(tmp_path, path, google_settings())
+    assert table["submitted"].iloc[0] == pd.Timestamp("2024-03-30 11:31:42")
+    assert table["submitted"].iloc[1] == pd.Timestamp("2024-04-02 14:30:31")
+    assert table["submitted"].iloc[3] == pd.Timestamp(rows[3]["submitted"])

@@ -23,7 +23,7 @@ def says_what_to_fix(err: InputError):
 
 def test_missing_file(tmp_path):
     with pytest.raises(InputError) as info:
-        run_ingest(tmp_path, tmp_path / "helmond" / "2026" / "results-survey1.csv", limesurvey_settings("x"))
+        run_ingest(tmp_path, tmp_path / "helmond" / "2026" / "results-survey1.csv", limesurvey_settings())
     assert "results-survey1.csv" in str(info.value) and "does not exist" in str(info.value)
     says_what_to_fix(info.value)
 
@@ -37,7 +37,7 @@ def test_missing_binary_file(tmp_path, tool):
 
 def test_a_mapped_column_the_file_lacks(tmp_path):
     path = write_limesurvey(tmp_path / "r.csv", ASCII_ROWS)
-    settings = limesurvey_settings(path.name)
+    settings = limesurvey_settings()
     settings["items"]["fac_time"] = "FAC[SQ009]"
     with pytest.raises(InputError) as info:
         run_ingest(tmp_path, path, settings)
@@ -49,7 +49,7 @@ def test_a_mapped_column_the_file_lacks(tmp_path):
 
 def test_a_question_nobody_mapped(tmp_path):
     path = write_limesurvey(tmp_path / "r.csv", ASCII_ROWS)
-    settings = limesurvey_settings(path.name)
+    settings = limesurvey_settings()
     del settings["questions"]["consent"]
     with pytest.raises(InputError, match="no column is mapped for consent") as info:
         run_ingest(tmp_path, path, settings)

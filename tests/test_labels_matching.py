@@ -103,3 +103,13 @@ def test_unknown_counts_per_label():
     _, unknown, mask = apply_label_set(pd.Series(["Eens", " Eens", "eens ", "Oneens", "Mee eens"]), LIKERT)
     assert unknown == {"Eens": 2, "eens": 1, "Oneens": 1}
     assert mask.tolist() == [True, True, True, True, False]
+
+
+@given(st.sampled_from(KNOWN + [(o, o) for o in Q.questions["role"].options_nl]), st.sampled_from(["NFC", "NFD", "NFKD"]))
+def test_unicode_normal_form_never_matters(pair, form):
+    import unicodedata
+
+    label, value = pair
+    labels = LIKERT if isinstance(value, int) else SETS["role"]
+    assert labels.match(unicodedata.normalize(form, label)) == value
+    assert SETS["role"].match(unicodedata.normalize("NFD", "Verbinder/coördinator")) == "Verbinder/coördinator"

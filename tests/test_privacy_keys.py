@@ -110,7 +110,7 @@ def test_anonymous_identities_get_no_key(tmp_path):
 def test_empty_and_anonymous_values_in_csv_get_no_key(tmp_path, value):
     rows = [r | {"email": value} if i == 1 else r for i, r in enumerate(ROWS)]
     table, _ = run_ingest(tmp_path, write_google_forms(tmp_path / "g.csv", rows), google_settings())
-    assert pd.isna(table["respondent_key"].iloc[1]) and table["respondent_key"].iloc[0] is not pd.NA
+    assert pd.isna(table["respondent_key"].iloc[1]) and pd.notna(table["respondent_key"].iloc[0])
 
 
 def test_configured_anonymous_values(tmp_path):

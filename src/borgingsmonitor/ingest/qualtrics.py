@@ -15,7 +15,12 @@ class Qualtrics(Adapter):
         started=("StartDate",),
         duration=("Duration (in seconds)",),
         completed={"columns": ("Finished",), "rule": "values", "values": ["True", "1", "true"]},
-        test={"columns": ("Status", "DistributionChannel"), "values": ["Survey Preview", "Survey Test", "Spam", "preview", "test", "1", "4"]},
+        # Response Type as text or code: 1 Survey Preview, 2 Survey Test, 8 Spam, 9 Preview Spam,
+        # 12 Imported Spam, 17 Offline Preview (0 IP Address, 4 Imported and 16 Offline are real responses).
+        test={
+            "columns": ("Status", "DistributionChannel"),
+            "values": ["Survey Preview", "Survey Test", "Spam", "Preview Spam", "Imported Spam", "Offline Preview", "preview", "test", "1", "2", "8", "9", "12", "17"],
+        },
     )
 
     def read(self, path: Path, options: dict) -> RawExport:
