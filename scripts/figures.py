@@ -13,8 +13,9 @@ sm = snakemake  # noqa: F821
 setup_matplotlib()
 questionnaire = load_questionnaire(sm.input.questionnaire)
 t = Translator(sm.params.language, questionnaire)
+responses = pd.read_parquet(sm.input.responses)
 figs = build_figures(
-    responses=pd.read_parquet(sm.input.responses),
+    responses=responses,
     descriptives=pd.read_csv(sm.input.descriptives),
     models=pd.read_csv(sm.input.models),
     mediation=pd.read_csv(sm.input.mediation),
@@ -25,7 +26,7 @@ figs = build_figures(
     t=t,
     min_group_size=sm.params.min_group_size,
     year=sm.params.year,
-    region_names=region_names(read_registry(sm.input.registry)),
+    region_names=region_names(read_registry(sm.input.registry), responses),
 )
 write_figures(figs, {n: sm.output[f"{n}_png"] for n in FIGURE_NAMES}, {n: sm.output[f"{n}_svg"] for n in FIGURE_NAMES})
 print(f"wrote {len(figs)} figures", file=sys.stderr)

@@ -16,8 +16,9 @@ sm = snakemake  # noqa: F821
 setup_matplotlib()
 questionnaire = load_questionnaire(sm.input.questionnaire)
 registry = read_registry(sm.input.registry)
+responses = pd.read_parquet(sm.input.responses)
 with tempfile.TemporaryDirectory() as work:
-    written = write_sheets(pd.read_parquet(sm.input.responses), registry, questionnaire, sm.output.sheets,
+    written = write_sheets(responses, registry, questionnaire, sm.output.sheets,
                            Translator(sm.params.language, questionnaire), sm.params.min_group_size,
-                           region_names(registry), work)
+                           region_names(registry, responses), work)
 print(f"wrote {len(written)} feedback sheets", file=sys.stderr)

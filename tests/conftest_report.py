@@ -196,6 +196,7 @@ def build_fixture(root: Path, seed: int = 20250101, min_group_size: int = 5) -> 
 
 
 REPORT_SMK = ROOT / "workflow" / "rules" / "report.smk"
+COMMON_SMK = ROOT / "workflow" / "rules" / "common.smk"  # the report rules' helpers (REPORT_TABLES, ...)
 REPORT_TARGETS = ["results/report/report.html", "results/report/report.docx", "results/report/partnerships",
                   "results/provenance.json"]
 
@@ -220,5 +221,6 @@ def write_workflow(root: Path, paths: dict, language: str = "nl", min_group_size
         },
     }
     (root / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=True), encoding="utf-8")
-    (root / "Snakefile").write_text(f'configfile: "config.yaml"\n\n\ninclude: "{REPORT_SMK}"\n', encoding="utf-8")
+    (root / "Snakefile").write_text(f'configfile: "config.yaml"\n\n\ninclude: "{COMMON_SMK}"\ninclude: "{REPORT_SMK}"\n',
+                                    encoding="utf-8")
     return config

@@ -123,7 +123,7 @@ def test_summary_and_methods_come_from_the_inputs(built):
     assert "analysis.seed = 42" in html
     assert "DUR ~ REL + FAC + PRO + ORG + wave" in html
     att = built["en"]["inputs"].tables["attrition"]
-    assert f"{int(att['raw_rows'].sum()):,}".replace(",", "\u2009") in html
+    assert f"{int(att['raw_rows'].sum()):,}".replace(",", "\u202f") in html
     assert "H4 not supported" in html and "H1 supported" in html
 
 

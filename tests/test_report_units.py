@@ -44,7 +44,7 @@ def test_unknown_language_is_refused():
 
 
 @pytest.mark.parametrize("value,digits,nl,en", [(3.14159, 2, "3,14", "3.14"), (-0.001, 2, "0,00", "0.00"),
-                                                 (1234.5, 1, "1\u2009234,5", "1\u2009234.5"), (-1.5, 1, "\u22121,5", "\u22121.5")])
+                                                 (1234.5, 1, "1\u202f234,5", "1\u202f234.5"), (-1.5, 1, "\u22121,5", "\u22121.5")])
 def test_numbers_follow_the_language(value, digits, nl, en):
     assert format_number(value, digits, "nl") == nl
     assert format_number(value, digits, "en") == en
@@ -60,7 +60,7 @@ def test_p_values_floor_and_missing():
 def test_format_number_round_trips(x, digits):
     for lang in LANGUAGES:
         text = format_number(x, digits, lang)
-        back = text.replace("\u2009", "").replace("\u2212", "-")
+        back = text.replace("\u202f", "").replace("\u2212", "-")
         if lang == "nl":
             back = back.replace(",", ".")
         assert float(back) == pytest.approx(round(x, digits), abs=10 ** -digits)

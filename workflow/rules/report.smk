@@ -3,6 +3,8 @@
 # Config used (all through params): report.language, report.title, report.year, min_group_size,
 # plus sources / input_dir / registry / questionnaire for provenance.
 
+from borgingsmonitor.report.provenance import git_commit
+
 
 rule figures:
     input:
@@ -43,10 +45,13 @@ rule provenance:
         ),
     log:
         "logs/provenance/provenance.log",
+    benchmark:
+        "benchmarks/provenance/provenance.tsv"
     params:
         sources=provenance_sources(),
         config=config,
-        repo_dir=".",
+        repo_dir=workflow.basedir,
+        code_version=git_commit(workflow.basedir),
     script:
         "../../scripts/provenance.py"
 
@@ -68,6 +73,8 @@ rule report_html:
         ),
     log:
         "logs/report_html/report_html.log",
+    benchmark:
+        "benchmarks/report_html/report_html.tsv"
     params:
         settings=report_settings(),
     script:
@@ -91,6 +98,8 @@ rule report_docx:
         ),
     log:
         "logs/report_docx/report_docx.log",
+    benchmark:
+        "benchmarks/report_docx/report_docx.tsv"
     params:
         settings=report_settings(),
     script:

@@ -7,12 +7,16 @@ All words come from the translation files; this module only arranges numbers and
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from borgingsmonitor.disclosure import is_small
+from borgingsmonitor.models.hypotheses import HYPOTHESES
+from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.questionnaire import SCALES, load_questionnaire
 from borgingsmonitor.report.figures import CONDITIONS, attrition_totals, region_label
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
@@ -20,6 +24,11 @@ from borgingsmonitor.report.translate import Translator, format_int, is_missing
 TABLE_FILES = ("reliability", "cfa_fit", "descriptives", "models", "mediation", "network_dip", "survival",
                "hypotheses", "attrition")
 GROUP_TYPES = ("region", "wave", "role", "org_type", "partnership")
+MAIN_MODEL = "conditions_mixed"
+# rows of models.csv that are not fixed effects: variance components, ICCs, cut points, MI diagnostics
+NOT_FIXED_PREFIXES = ("cut_", "df_barnard_rubin:", "lambda:")
+VARIANCE_SHOWN = tuple(v for v in VARIANCE_TERMS if v != "loglik")
+CATEGORY_TERM = re.compile(r"^C\((\w+)\)\[T\.(.+)\]$")
 
 
 @dataclass
@@ -81,8 +90,24 @@ def slugify(name: str) -> str:
     return "-".join(str(name).strip().lower().split())
 
 
-def region_names(registry: pd.DataFrame) -> dict[str, str]:
-    return {slugify(r): r for r in sorted(registry["region"].unique())} if "region" in registry else {}
+def region_names(registry: pd.DataFrame, responses: pd.DataFrame | None = None) -> dict[str, str]:
+    """Region slug -> the registry's region name.
+
+    With the responses, a slug gets the registry region of its own partnerships, so a slug that is
+    not simply the name in lower case (den-bosch for 's-Hertogenbosch) still finds its name.
+    """
+    if "region" not in registry:
+        return {}
+    names = {slugify(r): r for r in sorted(registry["region"].unique())}
+    if responses is not None and "partnership_id" in registry:
+        of_partnership = dict(zip(registry["partnership_id"], registry["region"]))
+        pairs = responses[["region", "partnership_id"]].drop_duplicates().astype(str)
+        joined = {}
+        for slug, pid in sorted(zip(pairs["region"], pairs["partnership_id"].str.strip())):
+            if pid in of_partnership:
+                joined.setdefault(slug, of_partnership[pid])
+        names.update(joined)
+    return names
 
 
 def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings: dict) -> ReportInputs:
@@ -164,6 +189,78 @@ def col(t: Translator, *keys: str) -> list[str]:
 # --- sections --------------------------------------------------------------------------------------
 
 
+def hypothesis_source_row(inputs: ReportInputs, hypothesis: str):
+    """The row of models/mediation/survival behind a hypothesis (as models/hypotheses.py picks it)."""
+    if hypothesis not in HYPOTHESES:
+        return None
+    source, model, term, _sign = HYPOTHESES[hypothesis]
+    table = inputs.tables.get(source)
+    if table is None or table.empty:
+        return None
+    term_col = "effect" if source == "mediation" else "term"
+    mask = table[term_col].astype(str) == term
+    if model is not None and "model" in table:
+        mask &= table["model"].astype(str) == model
+    hits = table[mask]
+    return None if hits.empty else hits.iloc[0]
+
+
+def is_testable(h) -> bool:
+    return not (is_missing(h.estimate) and is_missing(h.p_value))
+
+
+def not_estimable_reason(t: Translator, inputs: ReportInputs, hypothesis: str) -> str:
+    """Why a hypothesis has no estimate, from the numbers behind it (n_events, n_at_risk)."""
+    row = hypothesis_source_row(inputs, hypothesis)
+    if row is None or "n_events" not in row.index or is_missing(row.get("n_events")):
+        return t("not_estimable.missing")
+    n_events = int(row["n_events"])
+    n_years = row.get("n_at_risk")
+    if n_events == 0:
+        if is_missing(n_years) or is_missing(row.get("n_partnerships")):
+            return t("not_estimable.no_stops")
+        return t("not_estimable.no_stops_counts", n_years=format_int(n_years, t.language),
+                 n_partnerships=format_int(row["n_partnerships"], t.language))
+    if not is_missing(n_years) and n_events >= int(n_years):
+        return t("not_estimable.all_stopped")
+    return t("not_estimable.missing")
+
+
+def hypothesis_test_text(t: Translator, h) -> str:
+    return t.get(f"hypothesis_tests.{h.hypothesis}", str(h.test))
+
+
+def hypothesis_estimate_text(t: Translator, h) -> str:
+    if is_missing(h.estimate):
+        return "–"
+    special = t.strings.get(f"hypothesis_estimate.{h.hypothesis}")
+    if special:
+        return special.format(estimate=t.num(h.estimate))
+    return f"{t.num(h.estimate)} {t.ci(h.ci_low, h.ci_high)}".strip()
+
+
+def hypothesis_summary(t: Translator, inputs: ReportInputs, h) -> str:
+    text = t.get(f"hypotheses.{h.hypothesis}", hypothesis_test_text(t, h))
+    if not is_testable(h):
+        return t("summary.hypothesis_not_testable", hypothesis=h.hypothesis, text=text,
+                 reason=not_estimable_reason(t, inputs, h.hypothesis))
+    key = "summary.hypothesis_supported" if truthy(h.supported) else "summary.hypothesis_not_supported"
+    return t(key, hypothesis=h.hypothesis, text=text) + " " + hypothesis_detail(t, h)
+
+
+def hypothesis_detail(t: Translator, h) -> str:
+    """'Estimate 0.34 [0.29; 0.39], adjusted p < 0.001.' with whatever part is missing left out."""
+    parts = []
+    if not is_missing(h.estimate):
+        key = "summary.detail_estimate_lr" if f"hypothesis_estimate.{h.hypothesis}" in t.strings \
+            else "summary.detail_estimate"
+        parts.append(" ".join([t(key, estimate=t.num(h.estimate)), t.ci(h.ci_low, h.ci_high)]).strip())
+    if not is_missing(h.p_adjusted):
+        parts.append(t("summary.detail_p", p=t.p_eq(h.p_adjusted)))
+    text = ", ".join(parts)
+    return text[:1].upper() + text[1:] + "." if text else ""
+
+
 def section_summary(b: Builder, inputs: ReportInputs):
     t, r, year = b.t, inputs.responses, report_year(inputs)
     b.heading("sections.summary", anchor="summary")
@@ -186,10 +283,7 @@ def section_summary(b: Builder, inputs: ReportInputs):
         top = std.loc[pd.to_numeric(std["estimate"]).idxmax()]
         items.append(t("summary.strongest", scale=t.scale(top["term"]), estimate=t.num(top["estimate"])))
     for h in inputs.tables["hypotheses"].sort_values("hypothesis").itertuples(index=False):
-        key = "summary.hypothesis_supported" if truthy(h.supported) else "summary.hypothesis_not_supported"
-        text = t(key, hypothesis=h.hypothesis, text=t.get(f"hypotheses.{h.hypothesis}", str(h.test)))
-        items.append(text + " " + t("summary.hypothesis_detail", estimate=t.num(h.estimate),
-                                    ci=t.ci(h.ci_low, h.ci_high), p=t.p_eq(h.p_adjusted)))
+        items.append(hypothesis_summary(t, inputs, h))
     b.bullets(items)
     b.para(t("summary.caution", min=inputs.min_group_size))
 
@@ -198,13 +292,19 @@ def section_hypotheses(b: Builder, inputs: ReportInputs):
     t = b.t
     b.heading("sections.hypotheses", anchor="hypotheses")
     b.para(t("text.hypotheses_intro"))
-    rows = []
+    rows, reasons = [], []
     for h in inputs.tables["hypotheses"].sort_values("hypothesis").itertuples(index=False):
-        rows.append([Cell(f"{h.hypothesis}. {t.get(f'hypotheses.{h.hypothesis}', '')}"), Cell(str(h.test)),
-                     Cell(f"{t.num(h.estimate)} {t.ci(h.ci_low, h.ci_high)}", numeric=True), p_cell(t, h.p_value),
-                     p_cell(t, h.p_adjusted), Cell(t("table.yes") if truthy(h.supported) else t("table.no"))])
+        if is_testable(h):
+            verdict = t("table.yes") if truthy(h.supported) else t("table.no")
+        else:
+            verdict = t("table.not_testable")
+            reasons.append(f"{h.hypothesis}: {not_estimable_reason(t, inputs, h.hypothesis)}")
+        rows.append([Cell(f"{h.hypothesis}. {t.get(f'hypotheses.{h.hypothesis}', '')}"),
+                     Cell(hypothesis_test_text(t, h)), Cell(hypothesis_estimate_text(t, h), numeric=True),
+                     p_cell(t, h.p_value), p_cell(t, h.p_adjusted), Cell(verdict)])
     b.table(t("sections.hypotheses"), [t("col.hypothesis"), t("col.test"), f"{t('col.estimate')} {t('col.ci')}",
-                                       t("col.p"), t("col.p_adjusted"), t("col.supported")], rows)
+                                       t("col.p"), t("col.p_adjusted"), t("col.supported")], rows,
+            note=" ".join(reasons))
 
 
 def section_rq1(b: Builder, inputs: ReportInputs):
@@ -227,7 +327,7 @@ def section_rq1(b: Builder, inputs: ReportInputs):
     b.table(t("sub.reliability"), col(t, "scale", "wave", "n", "n_items", "alpha", "alpha_ci", "omega"), rows,
             note=t("table.suppressed_note", min=m) if any_small else "")
     cfa = inputs.tables["cfa_fit"]
-    rows = [[Cell(str(r.model)), int_cell(t, r.n), num_cell(t, r.chi2, 1), int_cell(t, r.df), p_cell(t, r.p_value),
+    rows = [[Cell(t.get(f"models.{r.model}", str(r.model))), int_cell(t, r.n), num_cell(t, r.chi2, 1), int_cell(t, r.df), p_cell(t, r.p_value),
              num_cell(t, r.cfi, 3), num_cell(t, r.tli, 3), num_cell(t, r.rmsea, 3), num_cell(t, r.srmr, 3)]
             for r in cfa.itertuples(index=False)]
     b.heading("sub.cfa", level=2)
@@ -252,7 +352,7 @@ def descriptives_table(b: Builder, inputs: ReportInputs, group_type: str):
     d = d[d["group_type"] == group_type]
     if d.empty:
         return
-    names = region_names(inputs.registry)
+    names = region_names(inputs.registry, inputs.responses)
     partnerships = dict(zip(inputs.registry.get("partnership_id", []), inputs.registry.get("name", [])))
     rows, any_small = [], False
     for group, g in sorted(d.groupby(d["group"].astype(str)), key=lambda kv: kv[0]):
@@ -293,16 +393,79 @@ def section_rq2(b: Builder, inputs: ReportInputs):
     b.figure(inputs.figures.get("scale_correlations"), t("fig.correlations.title", period=year))
 
 
-def model_rows(t: Translator, models: pd.DataFrame) -> list[list[Cell]]:
-    main = models[models["model"] == "conditions_mixed"]
-    std = models[models["model"] == "conditions_mixed_std"].set_index("term")
+def fixed_effects(models: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The fixed-effect rows of one model: no variance components, ICCs, cut points or MI diagnostics."""
+    rows = models[models["model"] == model]
+    terms = rows["term"].astype(str)
+    return rows[~terms.isin(VARIANCE_TERMS) & ~terms.str.startswith(NOT_FIXED_PREFIXES)]
+
+
+def term_label(t: Translator, term: str, references: dict | None = None) -> str:
+    """A model term in the report language; C(wave)[T.2024] becomes 'Year 2024 (vs 2023)'."""
+    match = CATEGORY_TERM.match(str(term))
+    if not match:
+        return t.term(str(term))
+    name, level = t.term(match.group(1)), match.group(2)
+    reference = (references or {}).get(match.group(1))
+    if reference is None:
+        return t("terms.category_plain", name=name, level=level)
+    key = f"terms.levels.{match.group(1)}"
+    return t(key if key in t.strings else "terms.category", name=name, level=level, reference=reference)
+
+
+def term_references(inputs: ReportInputs) -> dict:
+    waves = inputs.responses["wave"].dropna()
+    return {"wave": str(int(waves.min()))} if not waves.empty else {}
+
+
+def model_rows(t: Translator, models: pd.DataFrame, references: dict | None = None) -> list[list[Cell]]:
+    main = fixed_effects(models, MAIN_MODEL)
+    std = fixed_effects(models, "conditions_mixed_std").set_index("term")
     rows = []
     for r in main.itertuples(index=False):
         s = std.loc[r.term] if r.term in std.index else None
-        rows.append([Cell(t.term(r.term)), num_cell(t, r.estimate), Cell(t.ci(r.ci_low, r.ci_high), numeric=True),
+        rows.append([Cell(term_label(t, r.term, references)), num_cell(t, r.estimate),
+                     Cell(t.ci(r.ci_low, r.ci_high), numeric=True),
                      num_cell(t, None if s is None else s["estimate"]),
                      Cell("" if s is None else t.ci(s["ci_low"], s["ci_high"]), numeric=True),
                      p_cell(t, r.p_value), p_cell(t, r.p_adjusted)])
+    return rows
+
+
+def variance_rows(t: Translator, models: pd.DataFrame) -> list[list[Cell]]:
+    rows = models[(models["model"] == MAIN_MODEL) & models["term"].isin(VARIANCE_SHOWN)]
+    values = dict(zip(rows["term"], pd.to_numeric(rows["estimate"], errors="coerce")))
+    digits = {"design_effect": 1, "design_effect_nested": 1}
+    return [[Cell(t.term(term)), num_cell(t, values[term], digits.get(term, 3)), Cell(t(f"variance.{term}"))]
+            for term in VARIANCE_SHOWN if term in values and not is_missing(values[term])]
+
+
+def model_label(t: Translator, model: str, questionnaire=None) -> str:
+    """A declared model's name for a reader; ordinal models name the statement they model."""
+    if model.startswith("ordinal_") and questionnaire is not None:
+        item = model[len("ordinal_"):]
+        if item in getattr(questionnaire, "item_codes", []):
+            return t("models.ordinal", item=t.item(item))
+    return t.get(f"models.{model}", model)
+
+
+def sensitivity_models(models: pd.DataFrame) -> list[str]:
+    """Every model with all four condition terms, main model first, the standardised one left out."""
+    have = models[models["term"].isin(CONDITIONS)].groupby("model")["term"].nunique()
+    names = sorted(m for m, k in have.items() if k == len(CONDITIONS) and m not in ("conditions_mixed_std",))
+    return sorted(names, key=lambda m: (m != MAIN_MODEL, not m.startswith(MAIN_MODEL), m))
+
+
+def sensitivity_rows(t: Translator, models: pd.DataFrame, questionnaire=None) -> list[list[Cell]]:
+    labels = {MAIN_MODEL: t("sensitivity.main"), "conditions_mixed_mi": t("sensitivity.mi")}
+    rows = []
+    for model in sensitivity_models(models):
+        terms = models[models["model"] == model].set_index("term")
+        cells = [Cell(labels.get(model) or model_label(t, model, questionnaire))]
+        for c in CONDITIONS:
+            r = terms.loc[c]
+            cells.append(Cell(f"{t.num(r['estimate'])} {t.ci(r['ci_low'], r['ci_high'])}".strip(), numeric=True))
+        rows.append(cells)
     return rows
 
 
@@ -312,22 +475,25 @@ def section_rq3(b: Builder, inputs: ReportInputs):
     b.para(t("text.rq3_intro"))
     b.figure(inputs.figures.get("forest_conditions"), t("fig.forest.title"))
     b.heading("sub.main_model", level=2)
-    main = models[models["model"] == "conditions_mixed"]
+    main = models[models["model"] == MAIN_MODEL]
     note = ""
     if not main.empty:
         note = t("text.rq3_model_note", n_obs=format_int(main["n_obs"].iloc[0], t.language),
                  n_groups=format_int(main["n_groups"].iloc[0], t.language))
-    b.table(t("models.conditions_mixed"), [t("col.term"), t("col.b"), t("col.ci"), t("col.beta"), t("col.ci"),
-                                           t("col.p"), t("col.p_adjusted")], model_rows(t, models), note=note)
-    other = models[~models["model"].isin(["conditions_mixed", "conditions_mixed_std", "network_dip"])
-                   & models["term"].isin(CONDITIONS)]
-    if not other.empty:
+    b.table(t(f"models.{MAIN_MODEL}"), [t("col.term"), t("col.b"), t("col.ci"), t("col.beta"), t("col.ci"),
+                                         t("col.p"), t("col.p_adjusted")],
+            model_rows(t, models, term_references(inputs)), note=note)
+    variance = variance_rows(t, models)
+    if variance:
+        b.heading("sub.variance", level=2)
+        b.para(t("variance.intro"))
+        b.table(t("sub.variance"), col(t, "quantity", "value", "meaning"), variance)
+    rows = sensitivity_rows(t, models, inputs.questionnaire)
+    if len(rows) > 1:
         b.heading("sub.sensitivity", level=2)
         b.para(t("text.rq3_sensitivity_intro"))
-        rows = [[Cell(t.get(f"models.{r.model}", str(r.model))), Cell(t.term(r.term)), num_cell(t, r.estimate),
-                 Cell(t.ci(r.ci_low, r.ci_high), numeric=True), p_cell(t, r.p_value)]
-                for r in other.itertuples(index=False)]
-        b.table(t("sub.sensitivity"), col(t, "model", "term", "estimate", "ci", "p"), rows)
+        b.table(t("sub.sensitivity"), [t("col.model"), *(f"{t.scale(c)} ({c})" for c in CONDITIONS)], rows,
+                note=t("sensitivity.note"))
 
 
 def section_rq4(b: Builder, inputs: ReportInputs):
@@ -341,16 +507,25 @@ def section_rq4(b: Builder, inputs: ReportInputs):
     b.table(t("fig.mediation.title"), col(t, "effect", "estimate", "ci", "p", "n_boot"), rows)
 
 
+def lr_df(method) -> str:
+    match = re.search(r"df\s*=\s*(\d+)", str(method))
+    return match.group(1) if match else "?"
+
+
 def section_rq5(b: Builder, inputs: ReportInputs):
     t, models = b.t, inputs.tables["models"]
     b.heading("sections.rq5", anchor="rq5")
     b.para(t("text.rq5_intro"))
-    for r in models[models["model"] == "network_dip"].itertuples(index=False):
-        detail = f"{t.term(r.term)} = {t.num(r.estimate)}, p = {t.p(r.p_value)}"
-        if not is_missing(r.p_adjusted):
-            detail += f", {t('col.p_adjusted')} = {t.p(r.p_adjusted)}"
-        b.para(t("text.network_dip_test", detail=detail))
+    dip = models[models["model"] == "network_dip"]
+    tests = dip[pd.to_numeric(dip["p_value"], errors="coerce").notna() & dip["term"].astype(str).str.startswith("lr")]
+    for r in tests.itertuples(index=False):
+        b.para(t("text.network_dip_test", df=lr_df(r.method), chi2=t.num(r.estimate), p=t.p_eq(r.p_value),
+                 p_adjusted=t.p_eq(r.p_adjusted) or "–"))
     b.figure(inputs.figures.get("network_dip"), t("fig.network_dip.title"))
+
+
+def odds_ratio(x):
+    return None if is_missing(x) else math.exp(float(x))
 
 
 def section_rq6(b: Builder, inputs: ReportInputs):
@@ -358,16 +533,26 @@ def section_rq6(b: Builder, inputs: ReportInputs):
     b.heading("sections.rq6", anchor="rq6")
     b.para(t("text.rq6_intro"))
     b.figure(inputs.figures.get("survival_km"), t("fig.km.title"))
-    hazard = surv[(surv["model"].astype(str) != "kaplan_meier") | surv["term"].astype(str).str.startswith("logrank")]
-    rows = [[Cell(t.get(f"models.{r.model}", str(r.model))), Cell(t.term(r.term)), num_cell(t, r.estimate),
-             Cell(t.ci(r.ci_low, r.ci_high), numeric=True), p_cell(t, r.p_value), int_cell(t, r.n_partnerships),
-             int_cell(t, r.n_events)] for r in hazard.itertuples(index=False)]
-    b.table(t("sections.rq6"), col(t, "model", "term", "estimate", "ci", "p", "n_partnerships", "n_events"), rows,
-            note=t("text.survival_note"))
+    model = surv["model"].astype(str)
+    hazard = surv[(model != "kaplan_meier") & (surv["term"].astype(str).str.lower() != "intercept")]
+    hazard = hazard[pd.to_numeric(hazard["estimate"], errors="coerce").notna()]
+    if hazard.empty:
+        b.para(not_estimable_reason(t, inputs, "H7"))
+    else:
+        rows = [[Cell(t.get(f"models.{r.model}", str(r.model))), Cell(t.term(str(r.term))),
+                 num_cell(t, odds_ratio(r.estimate)),
+                 Cell(t.ci(odds_ratio(r.ci_low), odds_ratio(r.ci_high)), numeric=True), p_cell(t, r.p_value),
+                 int_cell(t, r.n_partnerships), int_cell(t, r.n_events)] for r in hazard.itertuples(index=False)]
+        b.table(t("sections.rq6"), col(t, "model", "term", "odds_ratio", "ci", "p", "n_partnerships", "n_events"),
+                rows, note=t("text.survival_note"))
+    logrank = surv[(model == "kaplan_meier") & surv["term"].astype(str).str.startswith("logrank")]
+    for r in logrank.itertuples(index=False):
+        if not is_missing(r.p_value):
+            b.para(f"{t.term(str(r.term))}: χ² = {t.num(r.estimate)}, p {t.p_eq(r.p_value)}.")
 
 
 def find_seeds(config, prefix: str = "") -> dict[str, object]:
-    """Every config key that names a seed, with its dotted path."""
+    """Every config key that names a seed, with its dotted path (list entries by their name)."""
     seeds = {}
     if isinstance(config, dict):
         for key, value in config.items():
@@ -375,38 +560,82 @@ def find_seeds(config, prefix: str = "") -> dict[str, object]:
             if "seed" in str(key).lower() and not isinstance(value, (dict, list)):
                 seeds[path] = value
             seeds.update(find_seeds(value, path + "."))
+    elif isinstance(config, list):
+        for i, value in enumerate(config):
+            name = value.get("name", i) if isinstance(value, dict) else i
+            seeds.update(find_seeds(value, f"{prefix[:-1]}[{name}]."))
     return dict(sorted(seeds.items()))
+
+
+def model_specs(inputs: ReportInputs) -> dict[str, dict]:
+    specs = inputs.provenance.get("config", {}).get("models", []) or []
+    return {m["name"]: m for m in specs if isinstance(m, dict) and "name" in m}
+
+
+def method_text(t: Translator, name: str, spec: dict | None) -> str:
+    """What a model does, in the report language, from its declaration (or its conventional name)."""
+    spec = spec or {}
+    if name == "network_dip":
+        return t("method_kind.network_dip")
+    if spec.get("family") == "ordinal" or name.startswith("ordinal_"):
+        return t("method_kind.ordinal")
+    if spec.get("imputation") or name.endswith("_mi"):
+        m = (spec.get("imputation") or {}).get("m")
+        return t("method_kind.mixed_mi", m=m) if m else t("method_kind.mixed_mi_plain")
+    if spec.get("standardise") or name.endswith("_std"):
+        return t("method_kind.mixed_std")
+    if spec.get("family") == "gaussian" or name == MAIN_MODEL:
+        return t("method_kind.mixed")
+    return t("method_kind.other")
+
+
+def model_lines(t: Translator, inputs: ReportInputs) -> list[str]:
+    specs = model_specs(inputs)
+    models = inputs.tables["models"].drop_duplicates("model")
+    order = {name: i for i, name in enumerate(specs)}
+    models = models.assign(_o=models["model"].map(order).fillna(len(order))).sort_values(["_o", "model"])
+    lines = []
+    for r in models.itertuples(index=False):
+        spec = specs.get(r.model)
+        fields = {"model": model_label(t, r.model, inputs.questionnaire), "method": method_text(t, r.model, spec),
+                  "n_obs": format_int(r.n_obs, t.language)}
+        if spec and spec.get("formula"):
+            lines.append(t("text.model_line_formula", formula=spec["formula"], **fields))
+        else:
+            lines.append(t("text.model_line", **fields))
+    return lines
+
+
+def attrition_rows(t: Translator, att: pd.DataFrame, names: dict) -> tuple[list[str], list[list[Cell]]]:
+    """Rows = raw rows, each exclusion reason, analysed; columns = regions and the total."""
+    raw, totals, analysed = attrition_totals(att)
+    per_region = att.groupby("region", sort=True)[["raw_rows", *totals, "analysed"]].sum()
+    columns = [t("col.rows"), *(region_label(r, names) for r in per_region.index), t("table.total")]
+    labels = {"raw_rows": t("col.raw_rows"), "analysed": t("col.analysed"),
+              **{k: t.get(f"reasons.{k}", k) for k in totals}}
+    overall = {"raw_rows": raw, "analysed": analysed, **totals}
+    rows = [[Cell(labels[k]), *(int_cell(t, v) for v in per_region[k]), int_cell(t, overall[k])]
+            for k in ["raw_rows", *totals, "analysed"]]
+    return columns, rows
 
 
 def section_methods(b: Builder, inputs: ReportInputs):
     t, att = b.t, inputs.tables["attrition"]
     b.heading("sections.methods", anchor="methods")
     b.heading("sub.data", level=2)
-    raw, totals, analysed = attrition_totals(att)
+    raw, _totals, analysed = attrition_totals(att)
     waves = sorted(int(w) for w in att["wave"].unique()) if not att.empty else []
     b.para(t("text.data_sources", k_regions=att["region"].nunique(), waves=", ".join(map(str, waves)),
              raw=format_int(raw, t.language), analysed=format_int(analysed, t.language)))
     b.figure(inputs.figures.get("attrition_flow"), t("fig.attrition.title"))
-    names = region_names(inputs.registry)
-    reasons = list(totals)
-    per_region = att.groupby("region", sort=True)[["raw_rows", *reasons, "analysed"]].sum()
-    rows = [[Cell(region_label(region, names)), *(int_cell(t, v) for v in r)] for region, r in per_region.iterrows()]
-    rows.append([Cell(t("table.total")), int_cell(t, raw), *(int_cell(t, totals[k]) for k in reasons),
-                 int_cell(t, analysed)])
-    b.table(t("sub.data"), [t("col.region"), t("col.raw_rows"), *(t.get(f"reasons.{k}", k) for k in reasons),
-                            t("col.analysed")], rows, note=t("text.attrition_note"))
+    columns, rows = attrition_rows(t, att, region_names(inputs.registry, inputs.responses))
+    b.table(t("sub.data"), columns, rows, note=t("text.attrition_note"))
     b.heading("sub.scoring", level=2)
-    reverse = ", ".join(inputs.questionnaire.reverse_items)
+    reverse = "; ".join(f"‘{t.item(code)}’" for code in inputs.questionnaire.reverse_items)
     b.para(t("text.scoring", reverse=reverse))
     b.heading("sub.analyses", level=2)
-    models = inputs.tables["models"]
-    declared = models.drop_duplicates("model")[["model", "method", "n_obs"]]
     b.para(t("text.models_declared"))
-    b.bullets([t("text.model_line", model=t.get(f"models.{r.model}", str(r.model)), method=r.method,
-                 n_obs=format_int(r.n_obs, t.language)) for r in declared.itertuples(index=False)])
-    declared_specs = [m for m in inputs.provenance.get("config", {}).get("models", []) or []
-                      if isinstance(m, dict) and "name" in m and "formula" in m]
-    b.bullets([f"{m['name']}: {m['formula']} ({m.get('family', '')}, {m.get('estimator', '')})" for m in declared_specs])
+    b.bullets(model_lines(t, inputs))
     b.para(t("text.multiple_testing"))
     med = inputs.tables["mediation"]
     if "n_boot" in med and med["n_boot"].notna().any():
@@ -437,7 +666,8 @@ def section_appendix(b: Builder, inputs: ReportInputs):
     git = prov.get("git", {})
     b.para(t("text.git", commit=git.get("commit", "unknown"), dirty=t("text.git_dirty") if git.get("dirty") else ""))
     b.heading("sub.inputs", level=2)
-    rows = [[Cell(f["path"]), Cell(str(f.get("kind", ""))), int_cell(t, f.get("rows")),
+    rows = [[Cell(f["path"]), Cell(t.get(f"kinds.{f.get('kind', '')}", str(f.get("kind", "")))),
+             int_cell(t, f.get("rows")),
              Cell(str(f.get("sha256", ""))[:16], numeric=True)] for f in prov.get("inputs", [])]
     b.table(t("sub.inputs"), col(t, "file", "kind", "rows", "sha256"), rows)
     b.heading("sub.software", level=2)

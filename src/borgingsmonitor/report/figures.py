@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MultipleLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
 
 from borgingsmonitor.disclosure import is_small, suppress_small  # noqa: E402
 from borgingsmonitor.questionnaire import SCALES  # noqa: E402
@@ -76,6 +76,12 @@ def decimal_axis(ax, t: Translator, axis: str = "x", digits: int = 1) -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
 
 
+def integer_axis(ax, t: Translator) -> None:
+    """Whole-number ticks on x (years, ages): no repeated labels from rounding 1.2 and 1.4 to 1."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    decimal_axis(ax, t, "x", 0)
+
+
 def wrap(text: str, width: int = 48) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
@@ -89,7 +95,7 @@ def empty_figure(t: Translator, title: str, message_key: str = "fig.no_data"):
 
 
 def small_note(fig, t: Translator, min_group_size: int) -> None:
-    fig.text(0.0, -0.02, t("fig.small_cell_note", min=min_group_size), fontsize=7, color="#555555", ha="left", va="top")
+    fig.text(0.0, -0.02, t("fig.small_cell_note", min=min_group_size), fontsize=7.5, color="#555555", ha="left", va="top")
 
 
 # --- Likert items -------------------------------------------------------------------------------
@@ -134,12 +140,12 @@ def likert_figure(responses, questionnaire, scale: str, t: Translator, min_group
                     label=None if legend_done else labels[k])
             if share >= 0.07:
                 ax.text(left + share / 2, y, format_number(100 * share, 0, t.language), ha="center",
-                        va="center", fontsize=7, color="white" if k in (0, 4) else "black")
+                        va="center", fontsize=7.5, color="white" if k in (0, 4) else "black")
             left += share
         legend_done = True
-    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.axvline(0, color="#333333", linewidth=0.8, zorder=0.5)  # behind the bars: no line through the labels
     ax.set_yticks(range(len(ylabels)))
-    ax.set_yticklabels(ylabels, fontsize=7.5)
+    ax.set_yticklabels(ylabels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(-1, 1)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(abs(100 * v), 0, t.language) + "%"))
@@ -149,7 +155,7 @@ def likert_figure(responses, questionnaire, scale: str, t: Translator, min_group
     handles, names = ax.get_legend_handles_labels()
     if handles:
         ax.legend(handles[:5], names[:5], ncol=5, loc="upper center", bbox_to_anchor=(0.35, -0.35 / height * 2.2),
-                  frameon=False, fontsize=7.5, handlelength=1.2, columnspacing=1.0)
+                  frameon=False, fontsize=8, handlelength=1.2, columnspacing=1.0)
     if dist["suppressed"].any():
         small_note(fig, t, min_group_size)
     return fig
@@ -278,8 +284,8 @@ def correlation_figure(responses, t: Translator, min_group_size: int, year=None)
     sns.heatmap(corr, mask=mask, annot=annot.values, fmt="", cmap="RdBu_r", vmin=-1, vmax=1, square=True,
                 linewidths=0.5, cbar_kws={"label": t("fig.correlations.cbar"), "shrink": 0.7}, ax=ax,
                 xticklabels=list(corr.columns), yticklabels=[wrap(x, 22) for x in labels])
-    ax.tick_params(axis="x", labelrotation=0, labelsize=7)
-    ax.tick_params(axis="y", labelrotation=0, labelsize=7)
+    ax.tick_params(axis="x", labelrotation=0, labelsize=8)
+    ax.tick_params(axis="y", labelrotation=0, labelsize=8)
     cbar = ax.collections[0].colorbar
     cbar.set_ticks([-1, -0.5, 0, 0.5, 1])
     cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(v, 1, t.language)))
@@ -312,10 +318,10 @@ def forest_figure(models, t: Translator):
         ax.plot([lo, hi], [y, y], color="#2166ac", linewidth=1.8)
         ax.plot(est, y, "s", color="#2166ac", markersize=6)
         ax.text(1.02, y, f"{format_number(est, 2, t.language)} {t.ci(lo, hi)}", transform=ax.get_yaxis_transform(),
-                va="center", fontsize=7.5)
+                va="center", fontsize=8)
     ax.axvline(0, color="#555555", linewidth=0.8, linestyle="--")
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{HYPOTHESIS_OF[c]}  {wrap(t.scale(c), 30)}" for c in rows["term"]])
+    ax.set_yticklabels([f"{HYPOTHESIS_OF[c]}  {wrap(t.scale(c), 40)}" for c in rows["term"]])
     ax.invert_yaxis()
     decimal_axis(ax, t, "x", 2)
     key = "fig.forest.xlabel_std" if name.endswith("_std") else "fig.forest.xlabel"
@@ -367,16 +373,29 @@ def mediation_figure(mediation, t: Translator):
             lines.append(f"{t('fig.mediation.' + name)}: {label(name)}")
     n_boot = eff["indirect"].n_boot if "indirect" in eff and "n_boot" in mediation else None
     if n_boot is not None and pd.notna(n_boot):
-        lines.append(t("fig.mediation.boot", n_boot=int(n_boot)))
+        lines.append(t("fig.mediation.boot", n_boot=format_number(n_boot, 0, t.language)))
     ax.text(0.5, 0.02, "\n".join(lines), ha="center", va="bottom", fontsize=8)
     ax.set_title(t("fig.mediation.title"), loc="left")
     return fig
 
 
-def network_dip_figure(dip, t: Translator):
+def dip_curve(dip: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    """The adjusted curve without the ages that rest on fewer than the minimum of responses."""
+    d = dip[["partnership_age", "estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce")
+    keep = pd.Series(True, index=dip.index)
+    if "n" in dip:
+        keep &= ~is_small(pd.to_numeric(dip["n"], errors="coerce").fillna(0), min_group_size)
+    if "suppressed" in dip:
+        keep &= ~dip["suppressed"].astype(str).str.lower().isin(("true", "1", "yes"))
+    return d[keep & d["estimate"].notna()].sort_values("partnership_age").reset_index(drop=True)
+
+
+def network_dip_figure(dip, t: Translator, min_group_size: int = 5):
     if dip.empty:
         return empty_figure(t, t("fig.network_dip.title"))
-    d = dip.apply(pd.to_numeric, errors="coerce").sort_values("partnership_age")
+    d = dip_curve(dip, min_group_size)
+    if d.empty:
+        return empty_figure(t, t("fig.network_dip.title"))
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.0))
     ax.fill_between(d["partnership_age"], d["ci_low"], d["ci_high"], color="#9ecae1", alpha=0.6,
                     label=t("fig.network_dip.band"), linewidth=0)
@@ -384,10 +403,10 @@ def network_dip_figure(dip, t: Translator):
     ax.set_xlabel(t("fig.network_dip.xlabel"))
     ax.set_ylabel(t("fig.network_dip.ylabel"))
     decimal_axis(ax, t, "y", 1)
-    decimal_axis(ax, t, "x", 0)
+    integer_axis(ax, t)
     ax.grid(color="#eeeeee")
     ax.legend(frameon=False, loc="best")
-    ax.set_title(t("fig.network_dip.title"), loc="left")
+    ax.set_title(wrap(t("fig.network_dip.title"), 80), loc="left")
     return fig
 
 
@@ -441,6 +460,14 @@ def stratum_label(stratum: str, t: Translator) -> str:
     return ", ".join(parts)
 
 
+def start_at_one(curve: pd.DataFrame) -> pd.DataFrame:
+    """A survival curve starts with everyone still running at t = 0."""
+    if curve.empty or curve["t"].min() <= 0:
+        return curve
+    first = curve.iloc[[0]].assign(t=0.0, estimate=1.0, ci_low=1.0, ci_high=1.0)
+    return pd.concat([first, curve], ignore_index=True)
+
+
 def survival_figure(survival, t: Translator, min_group_size: int):
     curves = km_curves(survival, min_group_size)
     if curves.empty:
@@ -448,14 +475,21 @@ def survival_figure(survival, t: Translator, min_group_size: int):
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.2))
     colors = sns.color_palette("colorblind", curves["stratum"].nunique())
     for color, (stratum, c) in zip(colors, curves.groupby("stratum", sort=True)):
-        ax.step(c["t"], c["estimate"], where="post", color=color, linewidth=1.8, label=stratum_label(stratum, t))
+        c = start_at_one(c)
+        n = int(c["n_partnerships"].max())
+        ax.step(c["t"], c["estimate"], where="post", color=color, linewidth=1.8,
+                label=f"{stratum_label(stratum, t)} (n = {n})", linestyle=("-", "--", ":", "-.")[len(ax.lines) % 4])
         if c["ci_low"].notna().any():
             ax.fill_between(c["t"], c["ci_low"], c["ci_high"], step="post", color=color, alpha=0.18, linewidth=0)
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlim(0, curves["t"].max() + 0.5)
     ax.set_xlabel(t("fig.km.xlabel"))
     ax.set_ylabel(t("fig.km.ylabel"))
     decimal_axis(ax, t, "y", 1)
-    decimal_axis(ax, t, "x", 0)
+    integer_axis(ax, t)
+    if (curves["estimate"] >= 1).all():
+        ax.text(0.5, 0.55, t("fig.km.no_stops"), transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                color="#333333", bbox={"facecolor": "white", "edgecolor": "#cccccc", "pad": 4})
     ax.grid(color="#eeeeee")
     ax.legend(frameon=False, loc="lower left")
     ax.set_title(t("fig.km.title"), loc="left")
@@ -492,7 +526,7 @@ def attrition_figure(attrition, t: Translator, min_group_size: int, region_names
     lines += [f"  {t.get('reasons.' + r, r)}: {format_number(v, 0, t.language)}" for r, v in totals.items()]
     ax.add_patch(FancyBboxPatch((0.54, 0.5), 0.45, 0.36, boxstyle="round,pad=0.01", facecolor="#fee0d2",
                                 edgecolor="#333333", linewidth=1))
-    ax.text(0.555, 0.68, "\n".join(lines), ha="left", va="center", fontsize=7.5, linespacing=1.5)
+    ax.text(0.555, 0.68, "\n".join(lines), ha="left", va="center", fontsize=8, linespacing=1.5)
     ax.annotate("", xy=(0.3, 0.42), xytext=(0.3, 0.85), arrowprops={"arrowstyle": "-|>", "color": "#333333"})
     ax.annotate("", xy=(0.54, 0.68), xytext=(0.3, 0.68), arrowprops={"arrowstyle": "-|>", "color": "#333333"})
     _box(ax, 0.3, 0.37, t("fig.attrition.analysed", n=format_number(analysed, 0, t.language)), width=0.4,
@@ -521,7 +555,7 @@ def build_figures(responses, descriptives, models, mediation, dip, survival, att
     figs["scale_correlations"] = correlation_figure(responses, t, min_group_size, year)
     figs["forest_conditions"] = forest_figure(models, t)
     figs["mediation_paths"] = mediation_figure(mediation, t)
-    figs["network_dip"] = network_dip_figure(dip, t)
+    figs["network_dip"] = network_dip_figure(dip, t, min_group_size)
     figs["survival_km"] = survival_figure(survival, t, min_group_size)
     figs["attrition_flow"] = attrition_figure(attrition, t, min_group_size, region_names)
     return figs

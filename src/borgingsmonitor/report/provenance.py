@@ -119,6 +119,11 @@ def git_state(repo_dir=".") -> dict:
     return {"commit": commit, "dirty": dirty}
 
 
+def git_commit(repo_dir=".") -> str:
+    """The commit only (not the dirty flag): as a rule param it reruns provenance on a new commit."""
+    return git_state(repo_dir)["commit"]
+
+
 def source_entries(config: dict) -> list[dict]:
     """The raw exports the configuration lists: {"path", "region", "config"} sorted by path.
 

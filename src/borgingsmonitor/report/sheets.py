@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from borgingsmonitor.disclosure import is_small
@@ -80,32 +79,54 @@ def sheet_context(pid: str, responses: pd.DataFrame, questionnaire, t: Translato
                 for r in frame.itertuples(index=False)]
 
     region_name = region_label(region, names)
-    waves_figure(own_wave, region_wave, t, region_name, figure_path)
+    lines = waves_lines(own_wave, region_wave, all_wave, t, region_name)
+    waves_figure(lines, t, figure_path)
     return {"pid": pid, "name": partnership_names.get(pid, pid), "region": region_name, "wave": wave,
             "n": int((own["wave"] == wave).sum()), "rows": rows, "strongest": items(best), "weakest": items(worst),
-            "figure": image_data_uri(figure_path), "min": min_group_size}
+            "figure": image_data_uri(figure_path), "min": min_group_size, "lines": lines}
 
 
-def waves_figure(own_wave, region_wave, t: Translator, region_name: str, path) -> None:
-    fig, axes = plt.subplots(1, 5, figsize=(A4_WIDTH_IN, 1.9), sharey=True)
-    waves = sorted(int(w) for w in region_wave["wave"].unique())
+LINE_STYLES = {
+    "all": {"color": "#8c96a0", "linestyle": ":", "linewidth": 1.8},
+    "region": {"color": "#6b7785", "linestyle": "--", "linewidth": 1.6},
+    "own": {"color": "#1f5f99", "marker": "o", "linewidth": 2.0, "markersize": 4},
+}
+
+
+def waves_lines(own_wave, region_wave, all_wave, t: Translator, region_name: str) -> pd.DataFrame:
+    """The chart's data: line (all, region, own), label, scale, wave, mean; small groups are already blank."""
+    parts = []
+    for line, table, label in (("all", all_wave, t("sheet.all")),
+                               ("region", region_wave, t("sheet.region", region=region_name)),
+                               ("own", own_wave, t("sheet.own"))):
+        part = table[["scale", "wave", "mean"]].assign(line=line, label=label)
+        parts.append(part[["line", "label", "scale", "wave", "mean"]])
+    out = pd.concat(parts, ignore_index=True)
+    out["wave"] = out["wave"].astype(int)
+    out["mean"] = pd.to_numeric(out["mean"], errors="coerce").astype(float)
+    return out
+
+
+def waves_figure(lines: pd.DataFrame, t: Translator, path) -> None:
+    fig, axes = plt.subplots(1, 5, figsize=(A4_WIDTH_IN, 2.0), sharey=True)
+    waves = sorted(lines["wave"].unique())
     for ax, scale in zip(axes, SCALES):
-        for table, style, label in ((region_wave, {"color": "#9aa5b1", "linestyle": "--"}, t("sheet.region", region=region_name)),
-                                    (own_wave, {"color": "#1f5f99", "marker": "o"}, t("sheet.own"))):
-            s = table[table["scale"] == scale]
-            ax.plot(s["wave"].astype(int), s["mean"].astype(float), linewidth=1.6, markersize=3.5, label=label, **style)
-        ax.set_title(scale, fontsize=8)
+        for line, style in LINE_STYLES.items():
+            s = lines[(lines["line"] == line) & (lines["scale"] == scale)].sort_values("wave")
+            label = s["label"].iloc[0] if not s.empty else line
+            ax.plot(s["wave"], s["mean"], label=label, **style)
+        ax.set_title(scale, fontsize=8.5)
         ax.set_xticks(waves)
-        ax.set_xticklabels([f"'{w % 100:02d}" for w in waves], fontsize=7)
+        ax.set_xticklabels([f"'{w % 100:02d}" for w in waves], fontsize=7.5)
         ax.set_ylim(1, 5)
         ax.set_xlim(waves[0] - 0.4, waves[-1] + 0.4)
         ax.grid(axis="y", color="#eeeeee")
         decimal_axis(ax, t, "y", 0)
-    axes[0].set_ylabel(t("fig.mean_score"), fontsize=7)
+    axes[0].set_ylabel(t("fig.mean_score"), fontsize=7.5)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=2, frameon=False, fontsize=7.5,
+    fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=3, frameon=False, fontsize=8,
                bbox_to_anchor=(0.5, -0.1))
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     save_figure(fig, path, dpi=170)
 
 

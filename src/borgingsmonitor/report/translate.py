@@ -10,6 +10,7 @@ import yaml
 
 I18N_DIR = Path(__file__).parent / "i18n"
 LANGUAGES = ("nl", "en")
+THOUSANDS = "\u202f"
 
 
 def flatten(tree: dict, prefix: str = "") -> dict[str, str]:
@@ -100,10 +101,11 @@ def format_number(x, digits: int = 2, language: str = "nl") -> str:
         return ""
     value = round(float(x), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
     text = f"{value:,.{digits}f}"
+    # thousands: a narrow no-break space, so "1 426" never breaks over two lines
     if language == "nl":
-        text = text.replace(",", "\u2009").replace(".", ",")
+        text = text.replace(",", THOUSANDS).replace(".", ",")
     else:
-        text = text.replace(",", "\u2009")
+        text = text.replace(",", THOUSANDS)
     return text.replace("-", "\u2212")
 
 
