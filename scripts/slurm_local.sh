@@ -84,7 +84,7 @@ start_munge() {
         return
     fi
     say "starting munged"
-    runuser -u munge -- /usr/sbin/munged
+    runuser -u munge -- /usr/sbin/munged 9>&-
     STARTED+=("munged:/run/munge/munged.pid")
     for _ in $(seq 1 20); do
         munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && return
@@ -151,7 +151,7 @@ start_slurm() {
         say "slurmctld already running"
     else
         say "starting slurmctld"
-        slurmctld
+        slurmctld 9>&-   # the daemons must not inherit the run lock
         STARTED+=("slurmctld:/run/slurmctld.pid")
     fi
     for _ in $(seq 1 30); do
@@ -163,7 +163,7 @@ start_slurm() {
         say "slurmd already running"
     else
         say "starting slurmd"
-        slurmd
+        slurmd 9>&-
         STARTED+=("slurmd:/run/slurmd.pid")
     fi
 }
@@ -228,9 +228,9 @@ run_workflow() {
 
     local submitted slurm_ids per_rule accepted completed
     submitted="$(grep -c "has been submitted with SLURM jobid" "$log" || true)"
-    slurm_ids="$(grep -o "submitted with SLURM jobid [0-9]*" "$log" | awk '{print $NF}' | paste -sd, -)"
+    slurm_ids="$(grep -o "submitted with SLURM jobid [0-9]*" "$log" | awk '{print $NF}' | paste -sd, - || true)"
     per_rule="$(grep -o "slurm_logs/rule_[A-Za-z0-9_]*" "$log" | sed 's|slurm_logs/rule_||' | sort | uniq -c \
-        | awk '{printf "%s%s %s", sep, $2, $1; sep=", "}')"
+        | awk '{printf "%s%s %s", sep, $2, $1; sep=", "}' || true)"
     accepted="$(tail -n +"$((ctld_before + 1))" "$ctld_log" | grep -c "_slurm_rpc_submit_batch_job: JobId=" || true)"
     completed="$(tail -n +"$((ctld_before + 1))" "$ctld_log" | grep -cE "_job_complete: JobId=[0-9]+ done" || true)"
     cat <<EOF
@@ -243,7 +243,7 @@ arguments:                 ${*:-(default target)}
 jobs submitted via sbatch: $submitted (SLURM job ids: ${slurm_ids:-none})
   per rule:                $per_rule
 slurmctld accepted / done: $accepted / $completed
-steps:                     $(grep -E "^[0-9]+ of [0-9]+ steps" "$log" | tail -1)
+steps:                     $(grep -E "^[0-9]+ of [0-9]+ steps" "$log" | tail -1 || true)
 wall time:                 $((end - start)) s
 snakemake exit code:       $rc
 results:                   $(find "$WORKDIR/repo/results" -type f 2>/dev/null | wc -l) files in $WORKDIR/repo/results
