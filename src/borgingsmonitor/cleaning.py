@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError
@@ -47,12 +48,15 @@ def duplicate(t: pd.DataFrame, s: CleaningSettings):
     latest = order.groupby(["wave", "respondent_key"], sort=False).tail(1)
     mask = pd.Series(False, index=t.index)
     mask.loc[keyed.index.difference(latest.index)] = True
-    kept = latest.set_index(["wave", "respondent_key"])
     detail = pd.Series("", index=t.index)
-    for idx in mask[mask].index:
-        row = kept.loc[(t.at[idx, "wave"], t.at[idx, "respondent_key"])]
-        where = "" if row["source_file"] == t.at[idx, "source_file"] else f"{row['source_file']} "
-        detail.loc[idx] = f"later submission kept ({where}row {int(row['source_row'])})"
+    dropped = t.loc[mask, ["wave", "respondent_key", "source_file"]]
+    if len(dropped):
+        kept = dropped.merge(latest[["wave", "respondent_key", "source_file", "source_row"]], on=["wave", "respondent_key"],
+                             how="left", suffixes=("", "_kept"), validate="many_to_one")
+        same = (kept["source_file_kept"] == kept["source_file"]).to_numpy()
+        where = np.where(same, "", kept["source_file_kept"].astype(str).to_numpy(dtype=object) + " ")
+        rows = kept["source_row"].astype("int64").astype(str).to_numpy(dtype=object)
+        detail.loc[dropped.index] = "later submission kept (" + where + "row " + rows + ")"
     return mask, detail
 
 
@@ -88,8 +92,9 @@ def echo(value, limit: int = 80) -> str:
 
 
 def _windows(t: pd.DataFrame, s: CleaningSettings):
+    cells = t[["region", "wave"]].drop_duplicates()
     starts, ends = [], []
-    for region, wave in zip(t["region"], t["wave"]):
+    for region, wave in zip(cells["region"], cells["wave"]):
         window = s.fieldwork.get(region, {})
         days = window.get(str(wave)) or window.get(int(wave))
         if not days:
@@ -101,7 +106,10 @@ def _windows(t: pd.DataFrame, s: CleaningSettings):
             )
         starts.append(pd.Timestamp(days[0]))
         ends.append(pd.Timestamp(days[1]) + pd.Timedelta(days=1))
-    return pd.Series(starts, index=t.index, dtype="datetime64[us]"), pd.Series(ends, index=t.index, dtype="datetime64[us]")
+    windows = cells.assign(_start=pd.Series(starts, index=cells.index, dtype="datetime64[us]"),
+                           _end=pd.Series(ends, index=cells.index, dtype="datetime64[us]"))
+    per_row = t[["region", "wave"]].merge(windows, on=["region", "wave"], how="left")
+    return pd.Series(per_row["_start"].to_numpy(), index=t.index), pd.Series(per_row["_end"].to_numpy(), index=t.index)
 
 
 def apply_rules(table: pd.DataFrame, settings: CleaningSettings):
@@ -131,11 +139,19 @@ def range_issues(table: pd.DataFrame, q: Questionnaire):
         bad = values.notna() & ((values < low) | (values > high))
         if question.type == "integer":
             bad |= values.notna() & (values % 1 != 0)
-        for idx in bad[bad.fillna(False)].index:
-            row = out.loc[idx]
-            issues.append({"region": row["region"], "wave": int(row["wave"]), "source_file": row["source_file"], "source_row": int(row["source_row"]), "column": code, "problem": "out_of_range" if not (low <= values[idx] <= high) else "not_an_integer", "value": f"{values[idx]:g}"})
-        out[code] = values.mask(bad.fillna(False))
-    return out, pd.DataFrame(issues, columns=ISSUE_COLUMNS)
+        hit = bad.fillna(False).astype(bool)
+        if hit.any():
+            rows = out.loc[hit]
+            v = values[hit].astype(float)
+            issues.append(pd.DataFrame({
+                "region": rows["region"], "wave": rows["wave"].astype(int), "source_file": rows["source_file"],
+                "source_row": rows["source_row"].astype(int), "column": code,
+                "problem": np.where((v >= low) & (v <= high), "not_an_integer", "out_of_range"),
+                "value": [f"{x:g}" for x in v],
+            }))
+        out[code] = values.mask(hit)
+    issues = pd.concat(issues, ignore_index=True)[ISSUE_COLUMNS] if issues else pd.DataFrame(columns=ISSUE_COLUMNS)
+    return out, issues
 
 
 def attrition(table: pd.DataFrame, exclusions: pd.DataFrame, analysed: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from threadpoolctl import threadpool_limits
 
+from borgingsmonitor.nested_lmm import fit_nested_lmm
 from borgingsmonitor.questionnaire import Questionnaire
 
 ICC_COLUMNS = ["scale", "level", "icc", "mean_cluster_size", "design_effect", "n", "n_groups",
@@ -48,19 +49,16 @@ def best_fit(model):
 
 def null_model_variances(df: pd.DataFrame, score: str, region: str = "region",
                          partnership: str = "partnership_id") -> tuple[dict, list[str]]:
-    """REML variance components {region, partnership, residual} and any fit warnings."""
+    """REML variance components {region, partnership, residual} and any fit warnings.
+
+    The exact nested REML fit from per-partnership sufficient statistics (`nested_lmm`, validated
+    against lme4): the same optimum MixedLM with four optimisers finds, in milliseconds at any size.
+    """
     data = df[[score, region, partnership]].dropna().rename(columns={score: "y"})
-    data = data.astype({region: str, partnership: str}).sort_values([region, partnership]).reset_index(drop=True)
-    data["_cluster"] = data[region] + "/" + data[partnership]
-    model = smf.mixedlm("y ~ 1", data, groups=data[region], re_formula="1",
-                        vc_formula={"partnership": "0 + C(_cluster)"})
-    result, messages = best_fit(model)
-    variances = {
-        "region": float(np.asarray(result.cov_re)[0, 0]),
-        "partnership": float(result.vcomp[0]),
-        "residual": float(result.scale),
-    }
-    return variances, messages
+    data = data.astype({region: str, partnership: str, "y": float})
+    result = fit_nested_lmm("y ~ 1", data, region=region, partnership=partnership, method="REML")
+    messages = [] if result.converged else [f"nested REML: {result.message}"]
+    return dict(result.sigma2), messages
 
 
 def icc_rows(df: pd.DataFrame, score: str) -> tuple[list[dict], list[str]]:

@@ -140,7 +140,7 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
         raise _unknown_label_error(unit, unknown, first_row, s)
 
     out["comment"] = (
-        data[cols["comment"]].map(lambda t: scrub_text(t, ctx.scrub_names, ctx.use_deduce)).astype("string")
+        _per_distinct(data[cols["comment"]], lambda t: scrub_text(t, ctx.scrub_names, ctx.use_deduce)).astype("string")
         if "comment" in cols
         else pd.Series(pd.NA, index=data.index, dtype="string")
     )
@@ -154,9 +154,9 @@ def _keys(data: pd.DataFrame, cols: dict, s: dict, secret: bytes) -> pd.Series:
     if "respondent_id" not in cols:
         return pd.Series(pd.NA, index=data.index, dtype="string")
     anonymous = {normalise_identity(v) for v in (s.get("anonymous_values") or ANONYMOUS)}
-    identity = data[cols["respondent_id"]].map(normalise_identity)
+    identity = _per_distinct(data[cols["respondent_id"]], normalise_identity)
     identity = identity.where(~identity.isin(anonymous))
-    return identity.map(lambda v: respondent_key(v, secret) if isinstance(v, str) else None).astype("string")
+    return _per_distinct(identity, lambda v: respondent_key(v, secret) if isinstance(v, str) else None).astype("string")
 
 
 def _set(settings: dict, kind: str) -> str:
@@ -318,9 +318,9 @@ def _completed(raw: RawExport, cols: dict, s: dict, adapter) -> pd.Series:
         raise InputError(raw.path, "the completion marker column is missing", column=columns[0] if columns else None, fix="set fields.completed for this source, or `always` if the tool only exports completed responses")
     values = raw.data[column]
     if rule.get("rule") == "nonempty" or rule.get("nonempty"):
-        return ~values.map(_blank)
+        return ~_per_distinct(values, _blank).astype(bool)
     accepted = {normalise_label(v) for v in rule["values"]}
-    return values.map(lambda v: not _blank(v) and normalise_label(v) in accepted)
+    return _per_distinct(values, lambda v: not _blank(v) and normalise_label(v) in accepted).astype(bool)
 
 
 def _test_marker(raw: RawExport, s: dict, adapter) -> pd.Series:
@@ -333,7 +333,7 @@ def _test_marker(raw: RawExport, s: dict, adapter) -> pd.Series:
     for ref in columns:
         column = _find(raw, ref)
         if column is not None:
-            marked |= raw.data[column].map(lambda v: not _blank(v) and normalise_label(v) in accepted)
+            marked |= _per_distinct(raw.data[column], lambda v: not _blank(v) and normalise_label(v) in accepted).astype(bool)
     return marked
 
 
@@ -350,8 +350,22 @@ def _numbers(values: pd.Series):
             return float(text.replace(",", ".")), False
         return float("nan"), True
 
-    parsed = [parse(v) for v in values]
+    parsed = _per_distinct(values, parse)
     return pd.Series([p[0] for p in parsed], index=values.index), pd.Series([p[1] for p in parsed], index=values.index)
+
+
+def _per_distinct(values: pd.Series, fn) -> pd.Series:
+    """fn applied once per distinct value (an export repeats the same few answers, identities per wave,
+    comment texts); the same result as `values.map(fn)` for any fn of the value alone."""
+    done: dict = {}
+    out = []
+    for v in values.array:
+        key = (type(v), v)  # 1, 1.0 and True are equal keys but not equal texts
+        try:
+            out.append(done[key] if key in done else done.setdefault(key, fn(v)))
+        except TypeError:  # unhashable, or NA compared
+            out.append(fn(v))
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def _dont_know_to_blank(values: pd.Series, codes: set | None) -> pd.Series:

@@ -510,10 +510,10 @@ def write_spss(path: Path, rows: pd.DataFrame, registry: pd.DataFrame) -> None:
 
 
 def _fix_sav_time(path: Path) -> None:
-    """The .sav header holds the creation date and time (bytes 84-100): fix them for identical files."""
+    """The .sav header holds the creation date and time (bytes 92-108): fix them for identical files."""
     data = bytearray(path.read_bytes())
-    data[84:93] = b"01 Jan 25"
-    data[93:101] = b"00:00:00"
+    data[92:101] = b"01 Jan 25"
+    data[101:109] = b"00:00:00"
     path.write_bytes(bytes(data))
 
 

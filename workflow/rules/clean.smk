@@ -29,6 +29,8 @@ rule clean:
         ),
     log:
         "logs/clean.log",
+    benchmark:
+        "benchmarks/clean/clean.tsv"
     params:
         regions=regions_without_sources(),
         cleaning=config["cleaning"],

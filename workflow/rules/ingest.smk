@@ -32,5 +32,7 @@ rule harmonised:
         issues="results/interim/ingest_value_issues.csv",
     log:
         "logs/harmonised.log",
+    benchmark:
+        "benchmarks/harmonised/harmonised.tsv"
     script:
         "../../scripts/harmonised.py"

@@ -21,6 +21,8 @@ rule reliability:
         ),
     log:
         "logs/reliability/reliability.log",
+    benchmark:
+        "benchmarks/reliability/reliability.tsv"
     params:
         min_group_size=config["min_group_size"],
         ci_level=config["measurement"]["ci_level"],
@@ -85,6 +87,8 @@ rule descriptives:
         ),
     log:
         "logs/descriptives/descriptives.log",
+    benchmark:
+        "benchmarks/descriptives/descriptives.tsv"
     params:
         min_group_size=config["min_group_size"],
     script:

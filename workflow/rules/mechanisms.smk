@@ -59,6 +59,8 @@ rule survival:
         ),
     log:
         "logs/survival/survival.log",
+    benchmark:
+        "benchmarks/survival/survival.tsv"
     params:
         censor_year=config["survival"]["censor_year"],
         min_events_interaction=config["survival"]["min_events_interaction"],

@@ -48,6 +48,8 @@ rule hypotheses:
         ),
     log:
         "logs/hypotheses/hypotheses.log",
+    benchmark:
+        "benchmarks/hypotheses/hypotheses.tsv"
     params:
         alpha=config["hypotheses"]["alpha"],
     script:
@@ -68,5 +70,7 @@ rule models:
         ),
     log:
         "logs/models/models.log",
+    benchmark:
+        "benchmarks/models/models.tsv"
     script:
         "../../scripts/gather_models.py"

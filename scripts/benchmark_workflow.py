@@ -1,0 +1,221 @@
+"""Benchmark the whole workflow on synthetic exports of 20,000 / 200,000 / 1,000,000 responses.
+
+    nice .venv/bin/python scripts/benchmark_workflow.py [--sizes 20000 200000 1000000] [--quick]
+        [--root /tmp/borging-bench] [--no-deduce] [--skip-models] [--json out.json] [--markdown out.md]
+
+For each size: generate the exports (scripts/make_synthetic_exports.py's generator, seeded) into
+ROOT/<size> unless they are there, run the real Snakefile from scratch under /usr/bin/time -v (wall
+time, and the max RSS of the largest process of the run), then run it again (a no-op rerun must
+decide in seconds). Per step: the jobs' Snakemake `benchmark:` files (wall s, CPU s, max RSS).
+Ingestion against a bare read of the same files with the libraries the adapters use: pyarrow.csv for
+the CSVs (every column as text, the tool's encoding, delimiter and header rows), pandas.read_excel
+(openpyxl) for xlsx and pyreadstat.read_sav for .sav; xlsx and sav have no pyarrow reader, so their
+"bare" read is that library call. The main model against statsmodels MixedLM (scripts/benchmark_models.py,
+statsmodels capped at 200,000 rows) and the 2,000-resample bootstrap against the naive refit loop
+(scripts/benchmark_bootstrap.py), in the same run. --quick: 20,000 only, no model comparisons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SNAKEMAKE = str(BIN / "snakemake")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
+    p.add_argument("--quick", action="store_true", help="20,000 responses only, no model comparisons")
+    p.add_argument("--root", default="/tmp/borging-bench", help="scratch folder outside the repository")
+    p.add_argument("--regions", type=int, default=40)
+    p.add_argument("--waves", type=int, default=7)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--cores", type=int, default=2)
+    p.add_argument("--no-deduce", action="store_true", help="privacy.use_deduce: false in the generated config")
+    p.add_argument("--skip-models", action="store_true", help="no statsmodels / naive bootstrap comparison")
+    p.add_argument("--timeout", type=int, default=3 * 3600, help="seconds allowed for one workflow run")
+    p.add_argument("--json", help="write all figures to this JSON file")
+    p.add_argument("--markdown", help="write the tables to this Markdown file")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.sizes, args.skip_models = [20_000], True
+    return args
+
+
+def generate(size: int, args) -> tuple[Path, float]:
+    from borgingsmonitor.synth_exports import make_exports
+
+    folder = Path(args.root) / str(size)
+    stamp = folder / ".generated.json"
+    wanted = {"size": size, "regions": args.regions, "waves": args.waves, "seed": args.seed, "deduce": not args.no_deduce}
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        return folder, float("nan")
+    shutil.rmtree(folder, ignore_errors=True)
+    start = time.perf_counter()
+    make_exports(folder, size, n_regions=args.regions, n_waves=args.waves, seed=args.seed, use_deduce=not args.no_deduce)
+    seconds = time.perf_counter() - start
+    stamp.write_text(json.dumps(wanted))
+    return folder, seconds
+
+
+def run_workflow(folder: Path, args, fresh: bool) -> dict:
+    if fresh:
+        for sub in ("results", "logs", "benchmarks", ".snakemake"):
+            shutil.rmtree(folder / sub, ignore_errors=True)
+    command = ["/usr/bin/time", "-v", SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(folder),
+               "--configfile", str(folder / "config.yaml"), "--cores", str(args.cores)]
+    env = {**os.environ, "BORGING_SECRET": os.environ.get("BORGING_SECRET", "benchmark-secret")}
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=args.timeout)
+    wall = time.perf_counter() - start
+    (folder / ("run_fresh.log" if fresh else "run_noop.log")).write_text(done.stdout + done.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    return {"ok": done.returncode == 0, "wall_s": wall, "max_rss_mb": int(rss.group(1)) / 1024 if rss else None,
+            "jobs": len(re.findall(r"^\s*Finished jobid", done.stderr, flags=re.M))}
+
+
+def step_table(folder: Path) -> pd.DataFrame:
+    rows = []
+    for path in sorted((folder / "benchmarks").rglob("*.tsv")):
+        rule = path.relative_to(folder / "benchmarks").parts[0]
+        b = pd.read_csv(path, sep="\t").iloc[-1]
+        rows.append({"rule": rule, "s": b["s"], "cpu_s": b["cpu_time"], "max_rss_mb": b["max_rss"], "job": path.stem,
+                     "region": path.parent.name})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    return table.groupby("rule").agg(jobs=("s", "size"), wall_s_sum=("s", "sum"), wall_s_max=("s", "max"),
+                                     cpu_s_sum=("cpu_s", "sum"), max_rss_mb=("max_rss_mb", "max")).reset_index()
+
+
+def bare_read(folder: Path) -> pd.DataFrame:
+    """Seconds to read every export with the bare library call, per tool."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyreadstat
+    import yaml
+
+    config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
+    rows = []
+    for region, spec in config["regions"].items():
+        for source in spec["sources"]:
+            tool = source["tool"]
+            for entry in source["files"]:
+                path = folder / config["input_dir"] / entry["path"]
+                start = time.perf_counter()
+                if tool == "msforms":
+                    n = len(pd.read_excel(path, dtype=object, engine="openpyxl"))
+                elif tool == "spss":
+                    n = len(pyreadstat.read_sav(str(path), user_missing=True)[0])
+                else:
+                    skip = 3 if tool == "qualtrics" else 1
+                    encoding = source.get("encoding", "utf-8")
+                    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding) as handle:
+                        names = next(__import__("csv").reader(handle, delimiter=source.get("delimiter", ",")))
+                    table = pacsv.read_csv(
+                        path,
+                        read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=skip),
+                        parse_options=pacsv.ParseOptions(delimiter=source.get("delimiter", ","), newlines_in_values=True),
+                        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names}),
+                    )
+                    n = table.num_rows
+                rows.append({"tool": tool, "region": region, "file": entry["path"], "rows": n,
+                             "bare_s": time.perf_counter() - start})
+    return pd.DataFrame(rows)
+
+
+def ingestion_vs_bare(folder: Path, bare: pd.DataFrame) -> pd.DataFrame:
+    import yaml
+
+    from borgingsmonitor.sources import file_units
+
+    config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
+    tools = {(u.region, u.file_id): (u.settings["tool"], u.path) for u in file_units(config)}
+    rows = []
+    for (region, fid), (tool, path) in tools.items():
+        tsv = folder / "benchmarks" / "ingest_file" / region / f"{fid}.tsv"
+        if tsv.exists():
+            b = pd.read_csv(tsv, sep="\t").iloc[-1]
+            rows.append({"file": path, "ingest_s": b["s"], "ingest_cpu_s": b["cpu_time"]})
+    both = bare.merge(pd.DataFrame(rows), on="file", how="left")
+    out = both.groupby("tool").agg(files=("file", "size"), rows=("rows", "sum"), bare_s=("bare_s", "sum"),
+                                   ingest_wall_s=("ingest_s", "sum"), ingest_cpu_s=("ingest_cpu_s", "sum")).reset_index()
+    total = out.sum(numeric_only=True)
+    out = pd.concat([out, pd.DataFrame([{"tool": "all", **total.to_dict()}])], ignore_index=True)
+    out["cpu_ratio"] = out["ingest_cpu_s"] / out["bare_s"]
+    return out
+
+
+def model_comparison(size: int) -> dict:
+    out = {}
+    tmp = Path(f"/tmp/borging-bench/models-{size}.json")
+    subprocess.run([sys.executable, str(REPO / "scripts" / "benchmark_models.py"), "--sizes", str(size),
+                    "--max-statsmodels", "200000", "--json", str(tmp)], capture_output=True, text=True, timeout=3600)
+    if tmp.exists():
+        out["models"] = json.loads(tmp.read_text())
+    boot = subprocess.run([sys.executable, str(REPO / "scripts" / "benchmark_bootstrap.py"), "--sizes", str(size),
+                           "--naive-draws", "10"], capture_output=True, text=True, timeout=3600)
+    out["bootstrap_stdout"] = boot.stdout
+    return out
+
+
+def machine() -> dict:
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?")
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"cpus": os.cpu_count(), "memory_gb": round(int(mem) / 1024**2, 1), "cpu": cpu, "python": platform.python_version(),
+            "date": dt.datetime.now().isoformat(timespec="minutes"), "load_before": os.getloadavg()}
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    report = {"machine": machine(), "command": " ".join(sys.argv), "sizes": {}}
+    lines = [f"machine: {report['machine']}", ""]
+    for size in args.sizes:
+        folder, gen_s = generate(size, args)
+        print(f"== {size} responses in {folder} (generated in {gen_s:.1f} s)", file=sys.stderr)
+        fresh = run_workflow(folder, args, fresh=True)
+        noop = run_workflow(folder, args, fresh=False)
+        steps = step_table(folder)
+        bare = bare_read(folder)
+        ingestion = ingestion_vs_bare(folder, bare)
+        entry = {"generate_s": gen_s, "fresh": fresh, "noop": noop, "steps": steps.to_dict("records"),
+                 "ingestion": ingestion.to_dict("records"), "load_after": os.getloadavg()}
+        if not args.skip_models:
+            entry.update(model_comparison(size))
+        report["sizes"][size] = entry
+        lines += [f"## {size} responses", "",
+                  f"whole run: {fresh['wall_s']:.1f} s wall, max RSS {fresh['max_rss_mb']:.0f} MB, ok={fresh['ok']}, {fresh['jobs']} jobs; "
+                  f"no-op rerun {noop['wall_s']:.1f} s (ok={noop['ok']}, {noop['jobs']} jobs)", "",
+                  steps.to_markdown(index=False, floatfmt=".2f") if not steps.empty else "(no benchmark files)", "",
+                  ingestion.to_markdown(index=False, floatfmt=".2f"), ""]
+        if "bootstrap_stdout" in entry:
+            lines += ["```", entry["bootstrap_stdout"].strip(), "```", ""]
+        if "models" in entry:
+            lines += ["```", json.dumps(entry["models"], indent=1)[:3000], "```", ""]
+        print("\n".join(lines[-12:]), file=sys.stderr)
+    text = "\n".join(lines)
+    print(text)
+    if args.markdown:
+        Path(args.markdown).write_text(text, encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
