@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import InputError
 from .ingest import ADAPTERS, RawExport
-from .labels import LabelSet, apply_label_set, normalise_label
+from .labels import LabelSet, apply_label_set, is_blank, normalise_label
 from .privacy import normalise_identity, respondent_key, safe_value, scrub_text
 from .questionnaire import Questionnaire
 from .registry import PartnershipResolver
@@ -103,7 +103,7 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     out["respondent_key"] = _keys(data, cols, s, ctx.secret)
 
     part_col = cols["partnership"]
-    answered = data[part_col].map(lambda v: None if _blank(v) else str(v).strip()).astype("string")
+    answered = data[part_col].map(lambda v: None if is_blank(v) else str(v).strip()).astype("string")
     resolver = PartnershipResolver(ctx.registry, region_spec["registry_region"], s.get("partnership_aliases"))
     out["partnership_id"] = resolver.resolve(answered).astype("string")
     out["partnership_value"] = answered.map(safe_value, na_action="ignore").astype("string")  # kept to explain exclusions
@@ -270,7 +270,7 @@ def _datetimes(unit: FileUnit, raw: RawExport, column: str | None, s: dict) -> p
     if column is None:
         return pd.Series(pd.NaT, index=raw.data.index, dtype="datetime64[us]")
     values = raw.data[column]
-    blank = values.map(_blank)
+    blank = values.map(is_blank)
     fmt = s.get("date_format")
     if fmt:
         parsed = pd.to_datetime(values.where(~blank), format=fmt, errors="coerce")
@@ -318,9 +318,9 @@ def _completed(raw: RawExport, cols: dict, s: dict, adapter) -> pd.Series:
         raise InputError(raw.path, "the completion marker column is missing", column=columns[0] if columns else None, fix="set fields.completed for this source, or `always` if the tool only exports completed responses")
     values = raw.data[column]
     if rule.get("rule") == "nonempty" or rule.get("nonempty"):
-        return ~_per_distinct(values, _blank).astype(bool)
+        return ~_per_distinct(values, is_blank).astype(bool)
     accepted = {normalise_label(v) for v in rule["values"]}
-    return _per_distinct(values, lambda v: not _blank(v) and normalise_label(v) in accepted).astype(bool)
+    return _per_distinct(values, lambda v: not is_blank(v) and normalise_label(v) in accepted).astype(bool)
 
 
 def _test_marker(raw: RawExport, s: dict, adapter) -> pd.Series:
@@ -333,7 +333,7 @@ def _test_marker(raw: RawExport, s: dict, adapter) -> pd.Series:
     for ref in columns:
         column = _find(raw, ref)
         if column is not None:
-            marked |= _per_distinct(raw.data[column], lambda v: not _blank(v) and normalise_label(v) in accepted).astype(bool)
+            marked |= _per_distinct(raw.data[column], lambda v: not is_blank(v) and normalise_label(v) in accepted).astype(bool)
     return marked
 
 
@@ -341,7 +341,7 @@ def _numbers(values: pd.Series):
     """Numbers as typed: '4,6' and '4.6' both read; text such as 'ongeveer 4' is invalid (NaN, flagged)."""
 
     def parse(v):
-        if _blank(v):
+        if is_blank(v):
             return float("nan"), False
         if isinstance(v, (int, float)):
             return float(v), False
@@ -427,11 +427,3 @@ def _drop_without_consent(out: pd.DataFrame, issues: pd.DataFrame):
     dropped_rows = set(out.loc[without, "source_row"])
     issues = issues[~issues["source_row"].isin(dropped_rows)]
     return out, issues.reset_index(drop=True)
-
-
-def _blank(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and value != value:
-        return True
-    return isinstance(value, str) and value.strip() == ""
