@@ -45,3 +45,16 @@ def test_a_changed_cleaning_setting_reruns_cleaning_but_not_ingestion(ran_once):
     write_config(ran_once, config)
     jobs = planned_jobs(ran_once)
     assert "clean" in jobs and "ingest_file" not in jobs
+
+
+def test_per_region_ingestion_gives_the_same_clean_data_and_reruns_only_that_region(ran_once, tmp_path):
+    shutil.copytree(ran_once / "input", tmp_path / "input")
+    write_config(tmp_path, example_config(input_dir=tmp_path / "input", ingestion={"jobs": "per_region"}))
+    run_workflow(tmp_path, "results/qc/attrition.csv")
+    for name in ("clean/responses.parquet", "qc/exclusions.csv", "qc/attrition.csv", "qc/value_issues.csv"):
+        assert (tmp_path / "results" / name).read_bytes() == (ran_once / "results" / name).read_bytes(), name
+    export = tmp_path / "input" / "den-bosch" / "Monitor DLR Den Bosch 2024_March 23, 2024_14.35.csv"
+    export.write_bytes(export.read_bytes() + b"\r\n")
+    out = run_workflow(tmp_path, "results/qc/attrition.csv", "-n").stdout
+    assert planned_jobs(tmp_path) == {"ingest_region": 1, "harmonised": 1, "clean": 1}
+    assert re.findall(r"wildcards: region=([\w-]+)", out) == ["den-bosch"]

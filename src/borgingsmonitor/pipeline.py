@@ -57,6 +57,12 @@ def ingest_file(export: str, unit: FileUnit, region_spec: dict, questionnaire: s
     return result.table[harmonised_columns(q)], result.issues
 
 
+def ingest_region(exports: list[str], units: list[FileUnit], region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict):
+    """All of a region's exports in one process (deduce and the imports are loaded once)."""
+    results = [ingest_file(export, unit, region_spec, questionnaire, registry, label_sets, privacy) for export, unit in zip(exports, units)]
+    return pd.concat([t for t, _ in results], ignore_index=True), pd.concat([i for _, i in results], ignore_index=True)
+
+
 def gather_harmonised(tables: list[str], issues: list[str], questionnaire: str):
     """Stack the per-file tables in a fixed order and validate the result against the schema."""
     q = load_questionnaire(questionnaire)

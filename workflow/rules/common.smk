@@ -40,8 +40,31 @@ def region_spec(wildcards):
     return {k: v for k, v in spec.items() if k != "sources"}
 
 
+def region_units(wildcards):
+    units = [u for u in UNITS.values() if u.region == wildcards.region]
+    return [
+        {
+            "region": u.region,
+            "file_id": u.file_id,
+            "path": u.path,
+            "settings": u.settings,
+        }
+        for u in units
+    ]
+
+
+def region_exports(wildcards):
+    return [input_path(unit["path"]) for unit in region_units(wildcards)]
+
+
 def ingested(kind):
+    """Per-file (the default) or per-region ingestion outputs, as `ingestion.jobs` says."""
     suffix = {"table": ".parquet", "issues": ".issues.csv"}[kind]
+    if config["ingestion"]["jobs"] == "per_region":
+        return [
+            f"results/interim/ingested/{r}{suffix}"
+            for r in sorted({r for (r, f) in UNITS})
+        ]
     return [f"results/interim/ingested/{r}/{f}{suffix}" for (r, f) in UNITS]
 
 

@@ -1,4 +1,6 @@
 # One ingestion job per raw export file (a changed export reruns only its own job), then one gather.
+# With `ingestion.jobs: per_region` one job reads all of a region's files instead: far fewer processes
+# for a national monitor with hundreds of files, and a changed export still reruns only its region.
 
 
 rule ingest_file:
@@ -20,6 +22,27 @@ rule ingest_file:
         privacy=config["privacy"],
     script:
         "../../scripts/ingest_file.py"
+
+
+rule ingest_region:
+    input:
+        exports=region_exports,
+        registry=input_path(config["registry"]),
+        questionnaire=config["questionnaire"],
+    output:
+        table="results/interim/ingested/{region}.parquet",
+        issues="results/interim/ingested/{region}.issues.csv",
+    log:
+        "logs/ingest_region/{region}.log",
+    benchmark:
+        "benchmarks/ingest_region/{region}.tsv"
+    params:
+        units=region_units,
+        region_spec=region_spec,
+        label_sets=config.get("label_sets", {}),
+        privacy=config["privacy"],
+    script:
+        "../../scripts/ingest_region.py"
 
 
 rule harmonised:
