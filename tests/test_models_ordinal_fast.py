@@ -1,5 +1,7 @@
 """Analytic Newton-Raphson path of the ordinal model: derivatives, sandwich, agreement with statsmodels."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -127,3 +129,40 @@ def test_sparse_levels_and_a_single_level_are_left_to_statsmodels():
     x = np.arange(6, dtype=float)[:, None]
     assert ordinal.newton_fit(codes, x) is None
     assert ordinal.newton_fit(np.zeros(5, dtype=int), x[:5]) is None
+
+
+@pytest.mark.parametrize(
+    "rhs",
+    ["REL + FAC + PRO + ORG + C(wave)", "REL + C(partnership_id) + C(wave, Treatment(2025))", "C( wave ) + ORG:REL"],
+)
+def test_design_equals_patsy_on_the_raw_columns(rows, rhs):
+    import patsy
+
+    expected = patsy.dmatrix(rhs, rows, return_type="dataframe").drop(columns="Intercept")
+    _, exog = ordinal.design(f"dur_continue ~ {rhs}", rows)
+    pd.testing.assert_frame_equal(exog, expected)
+    assert rows["wave"].dtype == np.int64
+
+
+PILOT = Path(__file__).resolve().parents[1] / "results" / "clean" / "responses.parquet"
+
+
+def package_simulation():
+    from borgingsmonitor.simulate import simulate_clean as simulate
+
+    return simulate(4000, n_regions=8, n_partnerships=48, seed=11)[0]
+
+
+@pytest.mark.parametrize("source", ["simulate", "pilot"])
+def test_the_three_durability_items_agree_with_statsmodels(source):
+    if source == "pilot" and not PILOT.exists():
+        pytest.skip("no pilot clean data")
+    data = package_simulation() if source == "simulate" else pd.read_parquet(PILOT)
+    for item in ("dur_continue", "dur_embedded", "dur_commitment"):
+        formula = FORMULA.replace("dur_continue", item)
+        rows = mixed.complete_rows(formula, data, ["partnership_id"])
+        fast = ordinal.fit_ordinal(formula, rows)
+        slow = ordinal.fit_ordinal(formula, rows, estimator="statsmodels")
+        assert np.allclose(fast.terms["estimate"], slow.terms["estimate"], rtol=0, atol=1e-6), item
+        assert np.allclose(fast.terms["std_error"], slow.terms["std_error"], rtol=1e-4, atol=0), item
+        assert fast.loglik == pytest.approx(slow.loglik, abs=1e-6)
