@@ -17,6 +17,10 @@ A declaration is a mapping with
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 
 from borgingsmonitor.models import imputation, mixed, ordinal
@@ -141,7 +145,7 @@ def fit_imputed(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     opts = spec["imputation"]
     outer, inner = spec["grouping"]
     base, impute = imputation_base(spec, data)
-    copies = imputation.impute_chained(
+    copies = imputation.impute_arrays(
         base,
         impute,
         list(opts["categorical"]),
@@ -153,9 +157,13 @@ def fit_imputed(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     )
     numeric = mixed.numeric_plain_terms(spec["formula"], base)
     fits, summaries, methods = [], [], set()
-    for rows in copies:
+    fitter = None
+    for values in copies:
+        rows = base.copy()
+        rows[impute] = values
         rows = mixed.standardise(rows, numeric) if spec["standardise"] else rows
-        fit, note = _fit_mixed(spec, rows)
+        fitter = fitter or _copy_fitter(spec, rows, impute)
+        fit, note = fitter(rows)
         fits.append(fit)
         summaries.append(mixed.variance_summary(fit, rows, outer, inner))
         methods.add(note + _estimator_name(fit.method))
@@ -171,6 +179,91 @@ def fit_imputed(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
         f"Barnard-Rubin df t CI; variance rows averaged over imputations; {_groups_text(fits[0].n_groups)}"
     )
     return model_rows(spec["name"], terms, len(base), fits[0].n_groups, method)
+
+
+def _copy_fitter(spec: dict, rows: pd.DataFrame, impute: list[str]):
+    """fit(rows) -> (MixedFit, note) for the completed copies, which differ only in `impute`.
+
+    With nested REML and a formula that uses the imputed variables only as bare columns, the
+    design matrix and the partnership layout are built once and each copy costs one pass for the
+    per-partnership statistics (the same numbers as `mixed.fit_nested_reml` on the copy);
+    otherwise every copy goes through `_fit_mixed`.
+    """
+    fitter, note = mixed_fitter(spec)
+    fast = _NestedCopies.build(spec, rows, impute) if fitter is mixed.fit_nested_reml else None
+    if fast is None:
+        return lambda copy: _fit_mixed(spec, copy)
+    return lambda copy: (fast.fit(copy), note)
+
+
+class _NestedCopies:
+    def __init__(self, spec, y_name, X, varying, stats, order, starts):
+        self.spec, self.y_name, self.varying = spec, y_name, varying
+        self.stats, self.order, self.starts = stats, order, starts
+        # rows in partnership order, with the response last; the fixed columns are filled once
+        self.Zs = np.column_stack([X[order], np.zeros(len(order))])
+
+    @classmethod
+    def build(cls, spec, rows, impute):
+        import patsy
+
+        from borgingsmonitor import nested_lmm as nl
+
+        outer, inner = spec["grouping"]
+        factors = {
+            c: pd.Categorical(rows[c]) for c in re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)", spec["formula"])
+        }
+        sub = rows.assign(**factors)
+        formula, renamed = nl._unwrap_factors(spec["formula"], sub)  # patsy reads Categorical codes
+        y, X = patsy.dmatrices(formula, sub, NA_action="raise", return_type="dataframe")
+        X.columns = [nl._rename_term(c, renamed) for c in X.columns]
+        y_name = y.columns[0]
+        varying = {}
+        for term, cols in X.design_info.term_slices.items():
+            codes = [f.code.strip() for f in term.factors]
+            if not any(set(mixed._names_in(code)) & set(impute) for code in codes):
+                continue
+            if len(codes) != 1 or codes[0] not in impute:
+                return None
+            varying[codes[0]] = cols.start
+        if y_name not in rows.columns:
+            return None
+        stats = nl.partnership_stats(rows[y_name].to_numpy(float), X, rows[outer].to_numpy(), rows[inner].to_numpy())
+        r_codes = pd.factorize(np.asarray(rows[outer], dtype=object), sort=True)[0]
+        p_codes, p_labels = pd.factorize(np.asarray(rows[inner], dtype=object), sort=True)
+        inverse = np.unique(r_codes.astype(np.int64) * len(p_labels) + p_codes, return_inverse=True)[1]
+        order = np.argsort(inverse, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(np.bincount(inverse))[:-1]])
+        return cls(spec, y_name, X.to_numpy(dtype=float), varying, stats, order, starts)
+
+    def fit(self, rows) -> mixed.MixedFit:
+        from borgingsmonitor import nested_lmm as nl
+
+        outer, inner = self.spec["grouping"]
+        Zs = self.Zs.copy()
+        Zs[:, -1] = rows[self.y_name].to_numpy(float)[self.order]
+        for col, j in self.varying.items():
+            Zs[:, j] = rows[col].to_numpy(float)[self.order]
+        ends = np.r_[self.starts[1:], len(Zs)]
+        zz = np.stack([Zs[s:e].T @ Zs[s:e] for s, e in zip(self.starts, ends)])
+        stats = replace(self.stats, zz=zz, sz=np.add.reduceat(Zs, self.starts, axis=0))
+        res = nl.fit_from_stats(stats, method=self.spec["method"])
+        return _as_mixed_fit(res, outer, inner, self.spec["method"])
+
+
+def _as_mixed_fit(res, region: str, partnership: str, method: str) -> mixed.MixedFit:
+    """A nested_lmm result as `mixed.fit_nested_reml` returns it."""
+    return mixed.MixedFit(
+        params=pd.Series(res.params, dtype=float),
+        bse=pd.Series(res.bse, dtype=float),
+        cov_params=pd.DataFrame(res.cov_params),
+        sigma2={k: float(res.sigma2[k]) for k in ("region", "partnership", "residual")},
+        loglik=float(res.loglik),
+        converged=bool(res.converged),
+        n_obs=int(res.n_obs),
+        n_groups={region: res.n_groups["region"], partnership: res.n_groups["partnership"]},
+        method=f"{method.upper()}; borgingsmonitor.nested_lmm" + ("" if res.converged else " (not converged)"),
+    )
 
 
 def _groups_text(n_groups: dict) -> str:

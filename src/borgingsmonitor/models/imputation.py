@@ -6,6 +6,16 @@ chained equations on 20 five-point items with regional samples of a few hundred 
 unstable. Predictive mean matching keeps imputed values within the observed 1..5 range. The
 nesting enters through the leave-one-out partnership means of every imputed variable, used as
 predictors (the cluster-means approach to imputing two-level data under a random-intercept model).
+
+Speed (issue 7; same draws as the plain implementation, checked against it in
+tests/test_models_imputation_fast.py): the regressions are not fitted row by row. Per row,
+z = [1, imputed variables, dummies], and the regression's X = [1, the other variables, dummies,
+leave-one-out cluster means] is a cluster-specific linear map of z (a mean is (S_g - z_j)/(c_g - 1)),
+so X'X, X'y and y'y come from per-cluster Z'Z, updated only at the rows just imputed. Predictions
+are two matrix-vector products. The PMM's stable sort of the observed predictions is a sort of
+packed uint64 keys, and when few rows are missing only the observed rows in histogram bins that can
+reach a missing row's window of 2k candidates are sorted; both give exactly the windows of the full
+stable sort. `impute_arrays` yields the completed columns one imputation at a time.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import ThreadpoolController
 
 
 def _draw_regression(xtx, xty, yty, n, rng):
@@ -28,13 +39,13 @@ def _draw_regression(xtx, xty, yty, n, rng):
 
 
 def _stable_argsort(values: np.ndarray) -> np.ndarray:
-    """np.argsort(values, kind="stable"), ~3x faster: one sort of uint64 keys holding the value's
+    """np.argsort(values, kind="stable") of finite values, ~3x faster: one sort of uint64 keys holding the value's
     leading bits and the row index (so equal values stay in row order); the rare near-equal values
     the truncated keys leave out of order are put right by a stable pass over the almost sorted array."""
     n = len(values)
     if n < 2:
         return np.arange(n)
-    u = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+    u = (np.asarray(values, dtype=np.float64) + 0.0).view(np.uint64)  # + 0.0: -0.0 becomes 0.0
     key = np.where(u >> np.uint64(63), ~u, u | np.uint64(1 << 63))
     bits = np.uint64(int(n - 1).bit_length())
     key >>= bits
@@ -57,14 +68,13 @@ def _pmm(y_obs, yhat_obs, yhat_mis, donors, rng, chunk: int = 2000):
     """
     k = min(donors, len(y_obs))
     n_obs = len(y_obs)
-    order = _stable_argsort(yhat_obs)
-    sorted_hat = yhat_obs[order]
+    if k < n_obs:
+        order, sorted_hat, first = _windows(yhat_obs, yhat_mis, k)
     out = np.empty(len(yhat_mis))
     for start in range(0, len(yhat_mis), chunk):
         part = yhat_mis[start : start + chunk]
         if k < n_obs:
-            first = np.clip(np.searchsorted(sorted_hat, part) - k, 0, max(n_obs - 2 * k, 0))
-            window = first[:, None] + np.arange(min(2 * k, n_obs))[None, :]
+            window = first[start : start + chunk, None] + np.arange(min(2 * k, n_obs))[None, :]
             dist = np.abs(part[:, None] - sorted_hat[window])
             pos = np.take_along_axis(window, np.argpartition(dist, k - 1, axis=1)[:, :k], axis=1)
             nearest = order[pos]
@@ -74,6 +84,64 @@ def _pmm(y_obs, yhat_obs, yhat_mis, donors, rng, chunk: int = 2000):
         pick = nearest[np.arange(len(part)), rng.integers(0, k, size=len(part))]
         out[start : start + chunk] = y_obs[pick]
     return out
+
+
+def _windows(yhat_obs, yhat_mis, k):
+    """(order, sorted values, window start per missing row): the observed rows in stable sorted
+    order and where each missing row's 2k candidates begin; with few missing rows only the
+    observed rows that can fall in a window are sorted (`_candidate_rows`)."""
+    n_obs = len(yhat_obs)
+    if 16 * k * len(yhat_mis) < n_obs and n_obs > 10_000:
+        found = _candidate_rows(yhat_obs, yhat_mis, k)
+        if found is not None:
+            return found
+    order = _stable_argsort(yhat_obs)
+    sorted_hat = yhat_obs[order]
+    first = np.clip(np.searchsorted(sorted_hat, yhat_mis) - k, 0, max(n_obs - 2 * k, 0))
+    return order, sorted_hat, first
+
+
+def _candidate_rows(yhat_obs, yhat_mis, k):
+    """The windows of a full stable sort, sorting only the observed rows near a missing one.
+
+    Observed predictions go into B equal-width bins (bin number is monotone in the value), so a
+    missing row's rank among all observed ones is the count in the bins below its bin plus its
+    rank inside that bin. Every bin that holds a rank of its window is kept; the kept rows, in
+    stable order, hold each window contiguously and in the full sort's order.
+    """
+    n_obs = len(yhat_obs)
+    lo, hi = float(yhat_obs.min()), float(yhat_obs.max())
+    if not hi > lo:
+        return None
+    n_bins = n_obs // 2
+    scale = n_bins / (hi - lo)
+
+    def bins(v):
+        return np.clip((v - lo) * scale, 0, n_bins - 1).astype(np.intp)
+
+    b_obs = bins(yhat_obs)
+    hist = np.bincount(b_obs, minlength=n_bins)
+    cum = np.cumsum(hist)
+    b_mis = bins(yhat_mis)
+    below = cum[b_mis] - hist[b_mis]
+    rank_lo = np.clip(np.minimum(below - k, n_obs - 2 * k), 0, None)
+    rank_hi = np.clip(np.maximum(below + hist[b_mis] + k, 2 * k), None, n_obs)
+    bin_lo = np.searchsorted(cum, rank_lo, side="right")
+    bin_hi = np.searchsorted(cum, rank_hi - 1, side="right")
+    marks = np.bincount(bin_lo, minlength=n_bins + 1) - np.bincount(bin_hi + 1, minlength=n_bins + 1)
+    kept_bin = np.cumsum(marks)[:n_bins] > 0
+    rows = np.flatnonzero(kept_bin[b_obs])
+    values = yhat_obs[rows]
+    sub = _stable_argsort(values)
+    order, sorted_hat = rows[sub], values[sub]
+    kept_hist = hist * kept_bin
+    kept_below = (np.cumsum(kept_hist) - kept_hist)[b_mis]
+    skipped = below - kept_below
+    rank = skipped + np.searchsorted(sorted_hat, yhat_mis)
+    first = np.clip(rank - k, 0, n_obs - 2 * k) - skipped
+    if (first < 0).any() or (first + 2 * k > len(rows)).any():
+        return None
+    return order, sorted_hat, first
 
 
 def _cluster_means(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -107,17 +175,18 @@ def impute_chained(
 
 
 def impute_arrays(base, impute, categorical, cluster, m=20, seed=20250, iterations=10, donors=5):
-    """The m completed (rows x len(impute)) float arrays of the imputed columns of `base`."""
+    """The m completed (rows x len(impute)) float arrays of the imputed columns of `base`, one at
+    a time (a generator: at a million rows the m copies need not all be in memory)."""
     setup = _Setup(base.reset_index(drop=True), impute, categorical, cluster)
-    out = []
     for child in np.random.SeedSequence(seed).spawn(m):
         rng = np.random.default_rng(child)
-        state = _State(setup, rng)
-        for _ in range(iterations):
-            for j in setup.targets:
-                state.update(j, donors, rng)
-        out.append(state.Z[:, 1 : 1 + setup.q].copy())
-    return out
+        # matrix-vector products over a million rows: threaded BLAS only adds contention
+        with ThreadpoolController().limit(limits=1, user_api="blas"):
+            state = _State(setup, rng)
+            for _ in range(iterations):
+                for j in setup.targets:
+                    state.update(j, donors, rng)
+        yield np.ascontiguousarray(state.Z[:, 1 : 1 + setup.q])
 
 
 class _Rows:
@@ -160,10 +229,18 @@ class _Setup:
         self.counts = np.bincount(self.groups, minlength=self.G).astype(float)
         self.missing = np.isnan(self.cur0)
         self.targets = [j for j in range(self.q) if self.missing[:, j].any()]
-        self.all_rows = _Rows(np.arange(self.n), self.groups)
+        with np.errstate(divide="ignore"):
+            self.slope = np.where(self.counts > 1, 1.0 / (self.counts - 1), 0.0)
+        self.slope_rows = self.slope[self.groups]
+        # rows with nothing to impute keep their Z'Z over all imputations
+        any_missing = self.missing.any(axis=1)
+        Z0 = np.column_stack([np.ones(self.n), np.nan_to_num(self.cur0), self.dummies])
+        self.fixed_gram = _Rows(np.flatnonzero(~any_missing), self.groups).gram(Z0, self.G)
+        self.open_rows = _Rows(np.flatnonzero(any_missing), self.groups)
         self.mis_rows = {j: np.flatnonzero(self.missing[:, j]) for j in self.targets}
         self.mis_sets = {j: _Rows(self.mis_rows[j], self.groups) for j in self.targets}
-        self.y_obs = {j: self.cur0[~self.missing[:, j], j] for j in self.targets}
+        self.observed = {j: ~self.missing[:, j] for j in self.targets}
+        self.y_obs = {j: self.cur0[self.observed[j], j] for j in self.targets}
         self.p = 1 + (self.q - 1) + self.d + self.q
 
 
@@ -174,18 +251,19 @@ class _State:
         cur = s.cur0.copy()
         for j in s.targets:
             cur[s.mis_rows[j], j] = rng.choice(s.y_obs[j], size=len(s.mis_rows[j]))
-        self.Z = np.column_stack([np.ones(s.n), cur, s.dummies])
-        self.gram = s.all_rows.gram(self.Z, s.G)
+        self.Z = np.empty((s.n, 1 + s.q + s.d), order="F")
+        self.Z[:, 0] = 1.0
+        self.Z[:, 1 : 1 + s.q] = cur
+        self.Z[:, 1 + s.q :] = s.dummies
+        self.gram = s.fixed_gram + s.open_rows.gram(self.Z, s.G)
 
     def _design_maps(self, j):
         """T (clusters x p x r): X = T_g z per row, for the regression of variable j."""
         s = self.s
         r = self.Z.shape[1]
         sums = self.gram[:, 0, 1 : 1 + s.q]
-        single = s.counts <= 1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            slope = np.where(single, 0.0, 1.0 / (s.counts - 1))
-        level = np.where(single[:, None], sums.sum(axis=0) / s.n, sums * slope[:, None])
+        slope = s.slope
+        level = np.where((s.counts <= 1)[:, None], sums.sum(axis=0) / s.n, sums * slope[:, None])
         others = [i for i in range(s.q) if i != j]
         T = np.zeros((s.G, s.p, r))
         T[:, 0, 0] = 1.0
@@ -202,30 +280,34 @@ class _State:
     def _predict(self, beta, rows, level, slope, others):
         """X @ beta on `rows` (None = all rows), without building X."""
         s = self.s
-        M = np.zeros((self.Z.shape[1], 2))
-        M[0, 0] = beta[0]
-        M[[1 + i for i in others], 0] = beta[1 : s.q]
-        M[1 + s.q :, 0] = beta[s.q : s.q + s.d]
+        own = np.zeros(self.Z.shape[1])
+        own[0] = beta[0]
+        own[[1 + i for i in others]] = beta[1 : s.q]
+        own[1 + s.q :] = beta[s.q : s.q + s.d]
         bm = beta[s.q + s.d :]
-        M[1 : 1 + s.q, 1] = bm
         shift = level @ bm
         Z = self.Z if rows is None else self.Z[rows]
         g = s.groups if rows is None else s.groups[rows]
-        P = Z @ M
-        return P[:, 0] + shift[g] - slope[g] * P[:, 1]
+        within = Z[:, 1 : 1 + s.q] @ bm
+        within *= s.slope_rows if rows is None else slope[g]
+        out = Z @ own
+        out += shift[g]
+        out -= within
+        return out
 
     def update(self, j, donors, rng):
         s = self.s
         col = 1 + j
         T, level, slope, others = self._design_maps(j)
         obs_gram = self.gram - s.mis_sets[j].gram(self.Z, s.G)
-        xtx = np.einsum("gpr,grs,gts->pt", T, obs_gram, T)
-        xty = np.einsum("gpr,gr->p", T, obs_gram[:, :, col])
+        TG = T @ obs_gram
+        xtx = TG.transpose(1, 0, 2).reshape(s.p, -1) @ T.transpose(1, 0, 2).reshape(s.p, -1).T
+        xty = TG[:, :, col].sum(axis=0)
         yty = obs_gram[:, col, col].sum()
         y_obs = s.y_obs[j]
         beta_star, beta_hat = _draw_regression(xtx, xty, yty, len(y_obs), rng)
         miss = s.mis_rows[j]
-        yhat_obs = self._predict(beta_hat, None, level, slope, others)[~s.missing[:, j]]
+        yhat_obs = self._predict(beta_hat, None, level, slope, others)[s.observed[j]]
         yhat_mis = self._predict(beta_star, miss, level, slope, others)
         self.Z[miss, col] = _pmm(y_obs, yhat_obs, yhat_mis, donors, rng)
         self.gram = obs_gram + s.mis_sets[j].gram(self.Z, s.G)
