@@ -56,15 +56,26 @@ def scale_lookup(table: pd.DataFrame, **where) -> dict[str, float | None]:
     return {r.scale: (None if r.suppressed else float(r.mean)) for r in sub.itertuples(index=False)}
 
 
+class SheetData:
+    """What every sheet compares against, computed once: all regions' and each region's wave means,
+    and each partnership's rows (filtering a national table once per sheet would dominate)."""
+
+    def __init__(self, responses: pd.DataFrame, questionnaire, min_group_size: int):
+        data = responses[SHEET_COLUMNS + questionnaire.item_codes]
+        self.all_wave = group_means(data, ["wave"], min_group_size)
+        self.region_wave = {r: group_means(g, ["wave"], min_group_size) for r, g in data.groupby("region", sort=True)}
+        self.own = dict(tuple(data.groupby("partnership_id", sort=True)))
+
+
 def sheet_context(pid: str, responses: pd.DataFrame, questionnaire, t: Translator, min_group_size: int,
-                  names: dict, partnership_names: dict, figure_path) -> dict:
-    data = responses[SHEET_COLUMNS + questionnaire.item_codes]
-    own = data[data["partnership_id"] == pid]
+                  names: dict, partnership_names: dict, figure_path, shared: SheetData | None = None) -> dict:
+    shared = shared or SheetData(responses, questionnaire, min_group_size)
+    own = shared.own[pid]
     region = own["region"].iloc[0]
     wave = int(own["wave"].max())
     own_wave = group_means(own, ["wave"], min_group_size)
-    region_wave = group_means(data[data["region"] == region], ["wave"], min_group_size)
-    all_wave = group_means(data, ["wave"], min_group_size)
+    region_wave = shared.region_wave[region]
+    all_wave = shared.all_wave
     rows = []
     for scale in SCALES:
         o = scale_lookup(own_wave, wave=wave).get(scale)
@@ -139,9 +150,10 @@ def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min
     env = environment()
     written = []
     eligible = eligible_partnerships(responses, min_group_size)
+    shared = SheetData(responses, questionnaire, min_group_size)
     for pid in eligible["partnership_id"]:
         ctx = sheet_context(pid, responses, questionnaire, t, min_group_size, names, partnership_names,
-                            work_dir / f"{pid}.png")
+                            work_dir / f"{pid}.png", shared)
         html = env.get_template("sheet.html.j2").render(s=ctx, t=t, css=stylesheet(), lang=t.language)
         path = out_dir / f"{pid}.html"
         write_text(html, path)
