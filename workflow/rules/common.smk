@@ -18,7 +18,7 @@ def input_path(relative):
 
 
 def export_of(wildcards):
-    return input_path(UNITS[(wildcards.region, wildcards.file_id)].path)
+    return [input_path(UNITS[(wildcards.region, wildcards.file_id)].path)]
 
 
 def unit_of(wildcards):
@@ -26,13 +26,16 @@ def unit_of(wildcards):
 
 
 def unit_params(wildcards):
+    """The file's unit, as a one-element list: a per-file job is a region job with one file."""
     u = unit_of(wildcards)
-    return {
-        "region": u.region,
-        "file_id": u.file_id,
-        "path": u.path,
-        "settings": u.settings,
-    }
+    return [
+        {
+            "region": u.region,
+            "file_id": u.file_id,
+            "path": u.path,
+            "settings": u.settings,
+        }
+    ]
 
 
 def region_spec(wildcards):

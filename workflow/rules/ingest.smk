@@ -5,7 +5,7 @@
 
 rule ingest_file:
     input:
-        export=export_of,
+        exports=export_of,
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
     output:
@@ -16,12 +16,12 @@ rule ingest_file:
     benchmark:
         "benchmarks/ingest_file/{region}/{file_id}.tsv"
     params:
-        unit=unit_params,
+        units=unit_params,
         region_spec=region_spec,
         label_sets=config.get("label_sets", {}),
         privacy=config["privacy"],
     script:
-        "../../scripts/ingest_file.py"
+        "../../scripts/ingest.py"
 
 
 rule ingest_region:
@@ -42,7 +42,7 @@ rule ingest_region:
         label_sets=config.get("label_sets", {}),
         privacy=config["privacy"],
     script:
-        "../../scripts/ingest_region.py"
+        "../../scripts/ingest.py"
 
 
 rule harmonised:

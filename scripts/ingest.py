@@ -1,4 +1,4 @@
-"""Snakemake entry point: all raw exports of one region -> their harmonised rows and value issues."""
+"""Snakemake entry point: one export, or all of a region's exports -> harmonised rows and value issues."""
 
 from borgingsmonitor.errors import InputError
 from borgingsmonitor.pipeline import fail, ingest_region, setup_logging
