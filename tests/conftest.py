@@ -12,12 +12,16 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+TEST_SECRET = "test-secret"
+# Set before any fixture runs (module-scoped ones start before the autouse one below), so every run in
+# the tests uses the same secret whatever the caller's environment holds (CI sets its own).
+os.environ["BORGING_SECRET"] = TEST_SECRET
 
 
 @pytest.fixture(autouse=True)
 def _secret(monkeypatch):
     """Tests never create a secret file in the user's home."""
-    monkeypatch.setenv("BORGING_SECRET", "test-secret")
+    monkeypatch.setenv("BORGING_SECRET", TEST_SECRET)
 
 
 def example_config(input_dir: Path | str = REPO / "data" / "example", **overrides) -> dict:
@@ -40,7 +44,7 @@ def write_config(workdir: Path, config: dict) -> Path:
 def run_workflow(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run the real Snakefile in `workdir` with `workdir/config.yaml`."""
     command = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), "--configfile", str(workdir / "config.yaml"), "--cores", "2", *args]
-    env = {**os.environ, "BORGING_SECRET": os.environ.get("BORGING_SECRET", "test-secret")}
+    env = {**os.environ, "BORGING_SECRET": TEST_SECRET}
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
