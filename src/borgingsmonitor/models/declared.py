@@ -248,22 +248,7 @@ class _NestedCopies:
         zz = np.stack([Zs[s:e].T @ Zs[s:e] for s, e in zip(self.starts, ends)])
         stats = replace(self.stats, zz=zz, sz=np.add.reduceat(Zs, self.starts, axis=0))
         res = nl.fit_from_stats(stats, method=self.spec["method"])
-        return _as_mixed_fit(res, outer, inner, self.spec["method"])
-
-
-def _as_mixed_fit(res, region: str, partnership: str, method: str) -> mixed.MixedFit:
-    """A nested_lmm result as `mixed.fit_nested_reml` returns it."""
-    return mixed.MixedFit(
-        params=pd.Series(res.params, dtype=float),
-        bse=pd.Series(res.bse, dtype=float),
-        cov_params=pd.DataFrame(res.cov_params),
-        sigma2={k: float(res.sigma2[k]) for k in ("region", "partnership", "residual")},
-        loglik=float(res.loglik),
-        converged=bool(res.converged),
-        n_obs=int(res.n_obs),
-        n_groups={region: res.n_groups["region"], partnership: res.n_groups["partnership"]},
-        method=f"{method.upper()}; borgingsmonitor.nested_lmm" + ("" if res.converged else " (not converged)"),
-    )
+        return mixed.from_nested_result(res, outer, inner, self.spec["method"])
 
 
 def _groups_text(n_groups: dict) -> str:

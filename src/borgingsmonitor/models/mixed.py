@@ -296,6 +296,11 @@ def fit_nested_reml(
     from borgingsmonitor.nested_lmm import fit_nested_lmm
 
     res = fit_nested_lmm(formula, data, region=region, partnership=partnership, method=method)
+    return from_nested_result(res, region, partnership, method)
+
+
+def from_nested_result(res, region: str, partnership: str, method: str) -> MixedFit:
+    """A `nested_lmm` result as a MixedFit, its group counts under the data's column names."""
     n_groups = dict(res.n_groups)
     return MixedFit(
         params=pd.Series(res.params, dtype=float),
