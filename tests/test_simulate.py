@@ -11,27 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor import nested_lmm as nl
+from borgingsmonitor.cleaning import clean_columns
 from borgingsmonitor.questionnaire import load_questionnaire
 from borgingsmonitor.simulate import simulate_clean, simulate_registry
 
 QUESTIONNAIRE = load_questionnaire(Path(__file__).parents[1] / "config" / "questionnaire.yaml")
 ITEM_CODES = QUESTIONNAIRE.item_codes
-CLEAN_COLUMNS = (
-    [
-        "respondent_key",
-        "region",
-        "partnership_id",
-        "wave",
-        "source_file",
-        "source_row",
-        "role",
-        "org_type",
-        "phase",
-    ]
-    + ["years_involved", "fac_hours"]
-    + ITEM_CODES
-    + ["REL", "FAC", "PRO", "ORG", "DUR", "partnership_age", "comment"]
-)
+CLEAN_COLUMNS = clean_columns(QUESTIONNAIRE)  # what the cleaning step writes
 REGISTRY_COLUMNS = [
     "partnership_id", "region", "name", "sector", "vmbo_school", "mbo_institution",
     "start_year", "funding_end_year", "stopped_year",

@@ -181,6 +181,11 @@ def check_ledger(table: pd.DataFrame, exclusions: pd.DataFrame, analysed: pd.Dat
 CLEAN_META = ["respondent_key", "region", "partnership_id", "wave", "source_file", "source_row", "role", "org_type", "phase", "years_involved", "fac_hours"]
 
 
+def clean_columns(q: Questionnaire) -> list[str]:
+    """The clean data set's columns, in the order of the results contract."""
+    return CLEAN_META + q.item_codes + list(q.scales) + ["partnership_age", "comment"]
+
+
 def clean(table: pd.DataFrame, registry: pd.DataFrame, q: Questionnaire, settings: CleaningSettings, ingest_issues: pd.DataFrame | None = None):
     """The whole cleaning step: (responses, exclusions, attrition, value issues)."""
     table = table.sort_values(["region", "source_file", "source_row"], kind="stable").reset_index(drop=True)
@@ -189,7 +194,7 @@ def clean(table: pd.DataFrame, registry: pd.DataFrame, q: Questionnaire, setting
     analysed = score_scales(analysed, q)
     starts = registry.set_index("partnership_id")["start_year"]
     analysed["partnership_age"] = (analysed["wave"] - analysed["partnership_id"].map(starts).astype("Int64")).astype("Int64")
-    columns = CLEAN_META + q.item_codes + list(q.scales) + ["partnership_age", "comment"]
+    columns = clean_columns(q)
     responses = analysed[columns].sort_values(["region", "wave", "source_file", "source_row"], kind="stable").reset_index(drop=True)
     attrition_table = attrition(table, exclusions, responses)
     check_ledger(table, exclusions, responses, attrition_table)
