@@ -12,12 +12,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from .distinct import per_distinct, per_distinct_many
 from .errors import InputError
 from .ingest import ADAPTERS, RawExport
 from .labels import LabelSet, apply_label_set, is_blank, normalise_label
-from .privacy import normalise_identity, respondent_key, safe_value, scrub_text
+from .privacy import normalise_identity, respondent_key, safe_value, scrub_texts
 from .questionnaire import Questionnaire
 from .registry import PartnershipResolver
 from .sources import FileUnit
@@ -103,10 +107,10 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     out["respondent_key"] = _keys(data, cols, s, ctx.secret)
 
     part_col = cols["partnership"]
-    answered = data[part_col].map(lambda v: None if is_blank(v) else str(v).strip()).astype("string")
+    answered = per_distinct(data[part_col], lambda v: None if is_blank(v) else str(v).strip()).astype("string")
     resolver = PartnershipResolver(ctx.registry, region_spec["registry_region"], s.get("partnership_aliases"))
     out["partnership_id"] = resolver.resolve(answered).astype("string")
-    out["partnership_value"] = answered.map(safe_value, na_action="ignore").astype("string")  # kept to explain exclusions
+    out["partnership_value"] = per_distinct(answered, lambda v: None if v is pd.NA else safe_value(v)).astype("string")  # explains exclusions
 
     for code in CHOICE_QUESTIONS:
         if code in cols:
@@ -140,7 +144,7 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
         raise _unknown_label_error(unit, unknown, first_row, s)
 
     out["comment"] = (
-        _per_distinct(data[cols["comment"]], lambda t: scrub_text(t, ctx.scrub_names, ctx.use_deduce)).astype("string")
+        per_distinct_many(data[cols["comment"]], lambda texts: scrub_texts(texts, ctx.scrub_names, ctx.use_deduce)).astype("string")
         if "comment" in cols
         else pd.Series(pd.NA, index=data.index, dtype="string")
     )
@@ -154,9 +158,9 @@ def _keys(data: pd.DataFrame, cols: dict, s: dict, secret: bytes) -> pd.Series:
     if "respondent_id" not in cols:
         return pd.Series(pd.NA, index=data.index, dtype="string")
     anonymous = {normalise_identity(v) for v in (s.get("anonymous_values") or ANONYMOUS)}
-    identity = _per_distinct(data[cols["respondent_id"]], normalise_identity)
+    identity = per_distinct(data[cols["respondent_id"]], normalise_identity)
     identity = identity.where(~identity.isin(anonymous))
-    return _per_distinct(identity, lambda v: respondent_key(v, secret) if isinstance(v, str) else None).astype("string")
+    return per_distinct(identity, lambda v: respondent_key(v, secret) if isinstance(v, str) else None).astype("string")
 
 
 def _set(settings: dict, kind: str) -> str:
@@ -270,7 +274,7 @@ def _datetimes(unit: FileUnit, raw: RawExport, column: str | None, s: dict) -> p
     if column is None:
         return pd.Series(pd.NaT, index=raw.data.index, dtype="datetime64[us]")
     values = raw.data[column]
-    blank = values.map(is_blank)
+    blank = _blanks(values)
     fmt = s.get("date_format")
     if fmt:
         parsed = pd.to_datetime(values.where(~blank), format=fmt, errors="coerce")
@@ -297,10 +301,44 @@ def _with_offset(text: str) -> str:
     return f"{text[:m.start()]} {offset}"
 
 
+ISO_LOCAL = r"^\s*\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
+
+
 def _parse_mixed(values: pd.Series) -> pd.Series:
-    """Times as written; a time with a zone or offset becomes Dutch local time, like the fieldwork windows."""
-    text = values.map(lambda v: _with_offset(v.strip()) if isinstance(v, str) else v)
-    aware = text.map(lambda v: isinstance(v, str) and bool(OFFSET.search(v))).astype(bool)
+    """Times as written; a time with a zone or offset becomes Dutch local time, like the fieldwork windows.
+    Plain ISO times (most tools' exports) take a vectorised parse; the rest are read one by one."""
+    text = _arrow_strings(values)
+    if text is None:
+        return _parse_written(values)
+    iso = pd.Series(pc.match_substring_regex(text, ISO_LOCAL).fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if iso.any():
+        trimmed = pd.Series(pc.utf8_trim_whitespace(text).to_pandas(), index=values.index)[iso]
+        parsed[iso] = pd.to_datetime(trimmed, format="ISO8601", errors="coerce")
+    if not iso.all():
+        parsed[~iso] = _parse_written(values[~iso])
+    return parsed
+
+
+def _blanks(values: pd.Series) -> pd.Series:
+    text = _arrow_strings(values)
+    if text is None:
+        return per_distinct(values, is_blank).astype(bool)
+    empty = pc.equal(pc.utf8_trim_whitespace(text), "").fill_null(True)
+    return pd.Series(empty.to_numpy(zero_copy_only=False), index=values.index)
+
+
+def _arrow_strings(values: pd.Series):
+    """The values as an Arrow string array, or None when some are not text (e.g. Excel dates)."""
+    try:
+        return pa.array(np.asarray(values.array, dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return None
+
+
+def _parse_written(values: pd.Series) -> pd.Series:
+    text = per_distinct(values, lambda v: _with_offset(v.strip()) if isinstance(v, str) else v)
+    aware = per_distinct(text, lambda v: isinstance(v, str) and bool(OFFSET.search(v))).astype(bool)
     parsed = pd.to_datetime(text.where(~aware), format="mixed", errors="coerce", dayfirst=False)
     if aware.any():
         zoned = pd.to_datetime(text.where(aware), format="mixed", errors="coerce", utc=True)
@@ -318,9 +356,9 @@ def _completed(raw: RawExport, cols: dict, s: dict, adapter) -> pd.Series:
         raise InputError(raw.path, "the completion marker column is missing", column=columns[0] if columns else None, fix="set fields.completed for this source, or `always` if the tool only exports completed responses")
     values = raw.data[column]
     if rule.get("rule") == "nonempty" or rule.get("nonempty"):
-        return ~_per_distinct(values, is_blank).astype(bool)
+        return ~per_distinct(values, is_blank).astype(bool)
     accepted = {normalise_label(v) for v in rule["values"]}
-    return _per_distinct(values, lambda v: not is_blank(v) and normalise_label(v) in accepted).astype(bool)
+    return per_distinct(values, lambda v: not is_blank(v) and normalise_label(v) in accepted).astype(bool)
 
 
 def _test_marker(raw: RawExport, s: dict, adapter) -> pd.Series:
@@ -333,7 +371,7 @@ def _test_marker(raw: RawExport, s: dict, adapter) -> pd.Series:
     for ref in columns:
         column = _find(raw, ref)
         if column is not None:
-            marked |= _per_distinct(raw.data[column], lambda v: not is_blank(v) and normalise_label(v) in accepted).astype(bool)
+            marked |= per_distinct(raw.data[column], lambda v: not is_blank(v) and normalise_label(v) in accepted).astype(bool)
     return marked
 
 
@@ -350,28 +388,14 @@ def _numbers(values: pd.Series):
             return float(text.replace(",", ".")), False
         return float("nan"), True
 
-    parsed = _per_distinct(values, parse)
-    return pd.Series([p[0] for p in parsed], index=values.index), pd.Series([p[1] for p in parsed], index=values.index)
-
-
-def _per_distinct(values: pd.Series, fn) -> pd.Series:
-    """fn applied once per distinct value (an export repeats the same few answers, identities per wave,
-    comment texts); the same result as `values.map(fn)` for any fn of the value alone."""
-    done: dict = {}
-    out = []
-    for v in values.array:
-        key = (type(v), v)  # 1, 1.0 and True are equal keys but not equal texts
-        try:
-            out.append(done[key] if key in done else done.setdefault(key, fn(v)))
-        except TypeError:  # unhashable, or NA compared
-            out.append(fn(v))
-    return pd.Series(out, index=values.index, dtype=object)
+    number = per_distinct(values, lambda v: parse(v)[0]).astype(float)
+    return number, per_distinct(values, lambda v: parse(v)[1]).astype(bool)
 
 
 def _dont_know_to_blank(values: pd.Series, codes: set | None) -> pd.Series:
     if not codes:
         return values
-    return values.map(lambda v: None if _is_declared_missing(v, codes) else v)
+    return per_distinct(values, lambda v: None if _is_declared_missing(v, codes) else v)
 
 
 def _is_declared_missing(value, codes: set) -> bool:

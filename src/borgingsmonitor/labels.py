@@ -7,7 +7,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+
+from .distinct import Distinct
 
 MISSING = object()  # "weet niet / n.v.t.": an answer that counts as missing, not a problem
 
@@ -54,21 +57,19 @@ def apply_label_set(values: pd.Series, label_set: LabelSet):
     Returns the mapped Series (None for blank, don't-know and unknown), a Counter of unknown raw
     labels, and the mask of rows holding an unknown label.
     """
-    text = values.astype("string").str.strip()
-    blank = text.isna() | (text == "")
-    distinct = text[~blank].unique()
-    known = {}
-    unknown_labels = set()
-    for label in distinct:
-        hit = label_set.match(label)
-        if hit is None:
-            unknown_labels.add(label)
-        elif hit is not MISSING:
-            known[label] = hit
-    mapped = text.map(known).astype(object).where(lambda s: s.notna(), None)
-    unknown_mask = text.isin(unknown_labels).fillna(False).astype(bool)
-    unknown = Counter(text[unknown_mask].value_counts().to_dict())
-    return mapped, unknown, unknown_mask
+    d = Distinct.of(values)
+    mapped, unknown = [], []
+    for value in d.values:
+        label = None if is_blank(value) else str(value).strip()
+        hit = None if label is None else label_set.match(label)
+        mapped.append(None if hit is None or hit is MISSING else hit)
+        unknown.append(label if label is not None and hit is None else None)
+    unknown_codes = np.array([u is not None for u in unknown], dtype=bool)
+    counts = Counter()
+    for label, n in zip(unknown, d.counts()):
+        if label is not None and n:
+            counts[label] += int(n)
+    return d.spread(mapped), counts, pd.Series(unknown_codes[d.codes], index=values.index)
 
 
 def is_blank(value) -> bool:

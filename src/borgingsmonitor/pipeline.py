@@ -38,6 +38,11 @@ def fail(err: Exception) -> None:
 
 def ingest_file(export: str, unit: FileUnit, region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict):
     """Read one raw export and return (harmonised rows, value issues)."""
+    return ingest_region([export], [unit], region_spec, questionnaire, registry, label_sets, privacy)
+
+
+def ingest_region(exports: list[str], units: list[FileUnit], region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict):
+    """All of a region's exports in one process (the questionnaire, registry and secret are read once)."""
     q = load_questionnaire(questionnaire)
     ctx = Context(
         questionnaire=q,
@@ -47,6 +52,11 @@ def ingest_file(export: str, unit: FileUnit, region_spec: dict, questionnaire: s
         scrub_names=tuple(privacy.get("scrub_names") or ()),
         use_deduce=privacy.get("use_deduce", True),
     )
+    results = [_ingest_one(export, unit, ctx, region_spec) for export, unit in zip(exports, units)]
+    return pd.concat([t for t, _ in results], ignore_index=True), pd.concat([i for _, i in results], ignore_index=True)
+
+
+def _ingest_one(export: str, unit: FileUnit, ctx: Context, region_spec: dict):
     raw = ADAPTERS[unit.settings["tool"]].read(Path(export), unit.settings)
     result = harmonise_file(unit, raw, ctx, region_spec)
     if result.unmapped_columns:
@@ -54,13 +64,7 @@ def ingest_file(export: str, unit: FileUnit, region_spec: dict, questionnaire: s
     log.info("%s: %d data rows read, %d harmonised", unit.path, len(raw.data), len(result.table))
     if len(result.table) != len(raw.data):  # the ledger starts here: no row may vanish
         raise InputError(unit.path, f"{len(raw.data)} rows read but {len(result.table)} harmonised")
-    return result.table[harmonised_columns(q)], result.issues
-
-
-def ingest_region(exports: list[str], units: list[FileUnit], region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict):
-    """All of a region's exports in one process (deduce and the imports are loaded once)."""
-    results = [ingest_file(export, unit, region_spec, questionnaire, registry, label_sets, privacy) for export, unit in zip(exports, units)]
-    return pd.concat([t for t, _ in results], ignore_index=True), pd.concat([i for _, i in results], ignore_index=True)
+    return result.table[harmonised_columns(ctx.questionnaire)], result.issues
 
 
 def gather_harmonised(tables: list[str], issues: list[str], questionnaire: str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import os
@@ -10,6 +9,8 @@ import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+
+from . import scrub_service
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def respondent_key(identity: str | None, secret: bytes) -> str | None:
     """HMAC-SHA256 of the normalised identity, shortened to 20 hex characters (80 bits)."""
     if identity is None:
         return None
-    return hmac.new(secret, identity.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+    return hmac.digest(secret, identity.encode("utf-8"), "sha256").hex()[:20]
 
 
 @lru_cache(maxsize=1)
@@ -97,6 +98,25 @@ def _deduce():
 
 def scrub_text(text, extra_names: tuple[str, ...] = (), use_deduce: bool = True):
     """Remove e-mail addresses, phone numbers, IPs, URLs, signatures and names from free text."""
+    return scrub_texts([text], extra_names, use_deduce)[0]
+
+
+def scrub_texts(texts, extra_names: tuple[str, ...] = (), use_deduce: bool = True) -> list:
+    """scrub_text for many texts, with deduce asked once for all of them (by the run's scrub service
+    when there is one, see scrub_service.py; else in this process)."""
+    out = [_scrub_patterns(t, extra_names) for t in texts]
+    if use_deduce:
+        todo = [i for i, t in enumerate(out) if t is not None and t.strip()]
+        asked = [out[i] for i in todo]
+        done = scrub_service.deidentify(asked) if asked else []
+        if done is None:
+            done = [deduce_text(t) for t in asked]
+        for i, text in zip(todo, done):
+            out[i] = text
+    return [None if t is None else (t.strip() or None) for t in out]
+
+
+def _scrub_patterns(text, extra_names: tuple[str, ...]):
     if text is None or (isinstance(text, float) and text != text):
         return None
     out = str(text)
@@ -108,16 +128,25 @@ def scrub_text(text, extra_names: tuple[str, ...] = (), use_deduce: bool = True)
     for name in extra_names:
         if name:
             out = re.sub(re.escape(name), "[naam]", out, flags=re.IGNORECASE)
-    if use_deduce and out.strip():
-        out = _deduce().deidentify(out).deidentified_text
-        out = re.sub(r"\[(PERSOON|PATIENT)-\d+\]", "[naam]", out)
-        out = re.sub(r"\[(TELEFOONNUMMER|ID|BSN)-\d+\]", "[nummer]", out)
-        out = re.sub(r"\[EMAILADRES-\d+\]", "[e-mail]", out)
-        out = re.sub(r"\[URL-\d+\]", "[url]", out)
-        out = re.sub(r"\[(LOCATIE|INSTELLING|ZIEKENHUIS)-\d+\]", "[plaats]", out)
-        out = re.sub(r"\[[A-Z]+-\d+\]", "[weggelaten]", out)
-    out = out.strip()
-    return out or None
+    return out
+
+
+DEDUCE_TAGS = [
+    (re.compile(r"\[(PERSOON|PATIENT)-\d+\]"), "[naam]"),
+    (re.compile(r"\[(TELEFOONNUMMER|ID|BSN)-\d+\]"), "[nummer]"),
+    (re.compile(r"\[EMAILADRES-\d+\]"), "[e-mail]"),
+    (re.compile(r"\[URL-\d+\]"), "[url]"),
+    (re.compile(r"\[(LOCATIE|INSTELLING|ZIEKENHUIS)-\d+\]"), "[plaats]"),
+    (re.compile(r"\[[A-Z]+-\d+\]"), "[weggelaten]"),
+]
+
+
+def deduce_text(text: str) -> str:
+    """deduce's de-identification with its tags in the report's words."""
+    out = _deduce().deidentify(text).deidentified_text
+    for pattern, tag in DEDUCE_TAGS:
+        out = pattern.sub(tag, out)
+    return out
 
 
 def safe_value(value, limit: int = 60) -> str:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .distinct import per_distinct
+
 from .errors import InputError
 from .labels import normalise_label
 
@@ -52,5 +54,8 @@ class PartnershipResolver:
             self.lookup[normalise_label(variant)] = pid
 
     def resolve(self, values: pd.Series) -> pd.Series:
-        text = values.astype("string").str.strip()
-        return text.map(lambda v: self.lookup.get(normalise_label(v)) if isinstance(v, str) and v else None).astype(object)
+        def look(v):
+            text = None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v).strip()
+            return self.lookup.get(normalise_label(text)) if text else None
+
+        return per_distinct(values, look)

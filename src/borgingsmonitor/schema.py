@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import pandera.pandas as pa
-
 from .questionnaire import Questionnaire
 
-LIKERT = pa.Column("Int64", pa.Check.isin([1, 2, 3, 4, 5]), nullable=True)
+LEADING = ["region", "wave", "source_file", "source_row", "tool", "submitted", "completed", "test_marker", "duration_s",
+           "consent", "respondent_key", "partnership_value", "partnership_id", "role", "org_type", "phase",
+           "years_involved", "fac_hours"]  # fmt: skip
 
 
-def harmonised_schema(q: Questionnaire) -> pa.DataFrameSchema:
+def harmonised_columns(q: Questionnaire) -> list[str]:
+    return [*LEADING, *q.item_codes, "comment"]
+
+
+def harmonised_schema(q: Questionnaire):
+    import pandera.pandas as pa  # only the gather validates: ingestion jobs are spared the import
+
+    likert = pa.Column("Int64", pa.Check.isin([1, 2, 3, 4, 5]), nullable=True)
     columns = {
         "region": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9][a-z0-9-]*$")),
         "wave": pa.Column("int64", pa.Check.in_range(1990, 2100)),
@@ -29,9 +36,10 @@ def harmonised_schema(q: Questionnaire) -> pa.DataFrameSchema:
         "phase": pa.Column("string", pa.Check.isin(list(q.questions["phase"].options_nl)), nullable=True),
         "years_involved": pa.Column("Float64", nullable=True),
         "fac_hours": pa.Column("Float64", nullable=True),
-        **{code: LIKERT for code in q.item_codes},
+        **{code: likert for code in q.item_codes},
         "comment": pa.Column("string", nullable=True),
     }
+    assert list(columns) == harmonised_columns(q)
     return pa.DataFrameSchema(
         columns,
         strict=True,
@@ -39,9 +47,3 @@ def harmonised_schema(q: Questionnaire) -> pa.DataFrameSchema:
         unique=["source_file", "source_row"],
         checks=pa.Check(lambda df: df["consent"].eq("yes").fillna(False) | df["respondent_key"].isna(), error="a response without consent keeps no key"),
     )
-
-
-
-
-def harmonised_columns(q: Questionnaire) -> list[str]:
-    return list(harmonised_schema(q).columns)

@@ -1,6 +1,7 @@
 # Plain-Python helpers for the rules: the fan-out over raw export files comes from the config.
 import os
 
+from borgingsmonitor import scrub_service
 from borgingsmonitor.report.figures import FIGURE_NAMES
 from borgingsmonitor.report.provenance import source_entries
 from borgingsmonitor.sources import file_units
@@ -167,3 +168,15 @@ def provenance_sources():
 
 def provenance_export_paths(wildcards):
     return [entry["path"] for entry in source_entries(config)]
+
+
+SCRUB_SERVICE = {}
+
+
+def start_scrub_service():
+    if config["privacy"].get("use_deduce", True):
+        SCRUB_SERVICE["run"] = scrub_service.start(log_path="logs/scrub_service.log")
+
+
+def stop_scrub_service():
+    scrub_service.stop(SCRUB_SERVICE.pop("run", None))

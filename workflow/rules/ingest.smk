@@ -59,3 +59,17 @@ rule harmonised:
         "benchmarks/harmonised/harmonised.tsv"
     script:
         "../../scripts/harmonised.py"
+
+
+# One deduce (the Dutch de-identifier, ~1.5 s and ~1.1 GB to load) for all ingestion jobs of a run,
+# instead of one per job; a job that cannot reach it loads its own (see scrub_service.py).
+onstart:
+    start_scrub_service()
+
+
+onsuccess:
+    stop_scrub_service()
+
+
+onerror:
+    stop_scrub_service()
