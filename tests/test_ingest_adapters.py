@@ -226,3 +226,13 @@ def test_timestamps_with_a_zone_are_dutch_local_time(tmp_path, style):
     assert table["submitted"].iloc[0] == pd.Timestamp("2024-03-30 11:31:42")
     assert table["submitted"].iloc[1] == pd.Timestamp("2024-04-02 14:30:31")
     assert table["submitted"].iloc[3] == pd.Timestamp(rows[3]["submitted"])
+
+
+def test_forms_empty_identity_cell_gets_no_key(tmp_path):
+    """An empty e-mail cell is no identity: those respondents must not share one key (and be 'duplicates')."""
+    consenting = [i for i, r in enumerate(ROWS) if r["consent"]][:2]
+    rows = [dict(r, email=None) if i in consenting else r for i, r in enumerate(ROWS)]
+    table, _ = run_ingest(tmp_path, write_msforms(tmp_path / "f.xlsx", rows), msforms_settings())
+    keys = table.set_index("source_row")["respondent_key"]
+    assert keys[consenting].isna().all()
+    assert keys[[i for i, r in enumerate(ROWS) if r["consent"] and i not in consenting]].notna().all()

@@ -166,3 +166,8 @@ def test_scrub_extra_names_case_insensitively():
 @pytest.mark.parametrize("value", [None, float("nan"), "", "   "])
 def test_scrub_blank_is_missing(value):
     assert scrub_text(value, use_deduce=False) is None
+
+
+@pytest.mark.parametrize("empty", [None, float("nan"), pd.NA, pd.NaT, "", "  "])
+def test_an_empty_identity_is_none(empty):
+    assert normalise_identity(empty) is None
