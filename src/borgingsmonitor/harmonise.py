@@ -131,10 +131,9 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     for item in q.item_codes:
         column = cols[item]
         raw_values = _dont_know_to_blank(data[column], raw.dont_know.get(column))
-        values, unk, mask = apply_label_set(raw_values, likert)
+        numeric, unk, mask = apply_label_set(raw_values, likert, numeric=True)
         _collect(unknown, first_row, column, unk, mask)
         issues += _unknown_issues(unit, out, mask, raw_values, item)
-        numeric = pd.to_numeric(values, errors="coerce")
         out_of_scale = numeric.notna() & ~numeric.isin([1, 2, 3, 4, 5])
         if out_of_scale.any():
             raise InputError(unit.path, f"label set {likert.name!r} maps an answer to {numeric[out_of_scale].iloc[0]}, outside 1-5", column=column, row=int(out_of_scale.idxmax()), fix="map Likert labels to 1..5 in the config")
@@ -158,9 +157,11 @@ def _keys(data: pd.DataFrame, cols: dict, s: dict, secret: bytes) -> pd.Series:
     if "respondent_id" not in cols:
         return pd.Series(pd.NA, index=data.index, dtype="string")
     anonymous = {normalise_identity(v) for v in (s.get("anonymous_values") or ANONYMOUS)}
-    identity = per_distinct(data[cols["respondent_id"]], normalise_identity)
-    identity = identity.where(~identity.isin(anonymous))
-    return per_distinct(identity, lambda v: respondent_key(v, secret) if isinstance(v, str) else None).astype("string")
+    def key(value):
+        identity = normalise_identity(value)
+        return None if identity is None or identity in anonymous else respondent_key(identity, secret)
+
+    return per_distinct(data[cols["respondent_id"]], key).astype("string")
 
 
 def _set(settings: dict, kind: str) -> str:

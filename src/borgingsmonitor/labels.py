@@ -51,11 +51,12 @@ def _typed(value):
     return int(text) if text.isdigit() else text
 
 
-def apply_label_set(values: pd.Series, label_set: LabelSet):
+def apply_label_set(values: pd.Series, label_set: LabelSet, numeric: bool = False):
     """Map raw answers to values, looking each distinct answer up once.
 
-    Returns the mapped Series (None for blank, don't-know and unknown), a Counter of unknown raw
-    labels, and the mask of rows holding an unknown label.
+    Returns the mapped Series (None for blank, don't-know and unknown; with `numeric`, floats with NaN
+    for those and for values that are not numbers), a Counter of unknown raw labels, and the mask of
+    rows holding an unknown label.
     """
     d = Distinct.of(values)
     mapped, unknown = [], []
@@ -69,7 +70,12 @@ def apply_label_set(values: pd.Series, label_set: LabelSet):
     for label, n in zip(unknown, d.counts()):
         if label is not None and n:
             counts[label] += int(n)
-    return d.spread(mapped), counts, pd.Series(unknown_codes[d.codes], index=values.index)
+    if numeric:
+        numbers = pd.to_numeric(pd.Series(mapped, dtype=object), errors="coerce").to_numpy(dtype=float)
+        result = pd.Series(numbers[d.codes], index=values.index)
+    else:
+        result = d.spread(mapped)
+    return result, counts, pd.Series(unknown_codes[d.codes], index=values.index)
 
 
 def is_blank(value) -> bool:

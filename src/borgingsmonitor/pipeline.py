@@ -73,7 +73,7 @@ def gather_harmonised(tables: list[str], issues: list[str], questionnaire: str):
     frames = [pd.read_parquet(p) for p in tables]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=harmonised_columns(q))
     table = table.sort_values(["region", "source_file", "source_row"], kind="stable").reset_index(drop=True)
-    table = harmonised_schema(q).validate(table, lazy=True)
+    table = harmonised_schema(q).validate(table, lazy=True, inplace=True)  # no copy of a million rows
     issue_frames = [pd.read_csv(p, dtype={"value": str}, keep_default_na=False) for p in issues]
     all_issues = pd.concat(issue_frames, ignore_index=True) if issue_frames else pd.DataFrame(columns=ISSUE_COLUMNS)
     return table, all_issues

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from .questionnaire import Questionnaire
 
 LEADING = ["region", "wave", "source_file", "source_row", "tool", "submitted", "completed", "test_marker", "duration_s",
@@ -18,7 +20,7 @@ def harmonised_schema(q: Questionnaire):
 
     likert = pa.Column("Int64", pa.Check.isin([1, 2, 3, 4, 5]), nullable=True)
     columns = {
-        "region": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9][a-z0-9-]*$")),
+        "region": pa.Column(str, matches(pa, r"^[a-z0-9][a-z0-9-]*$")),
         "wave": pa.Column("int64", pa.Check.in_range(1990, 2100)),
         "source_file": pa.Column(str),
         "source_row": pa.Column("int64", pa.Check.ge(0)),
@@ -28,7 +30,7 @@ def harmonised_schema(q: Questionnaire):
         "test_marker": pa.Column("boolean", nullable=True),
         "duration_s": pa.Column("Float64", nullable=True),
         "consent": pa.Column("string", pa.Check.isin(["yes", "no"]), nullable=True),
-        "respondent_key": pa.Column("string", pa.Check.str_matches(r"^[0-9a-f]{20}$"), nullable=True),
+        "respondent_key": pa.Column("string", matches(pa, r"^[0-9a-f]{20}$"), nullable=True),
         "partnership_value": pa.Column("string", nullable=True),
         "partnership_id": pa.Column("string", nullable=True),
         "role": pa.Column("string", pa.Check.isin(list(q.questions["role"].options_nl)), nullable=True),
@@ -47,3 +49,15 @@ def harmonised_schema(q: Questionnaire):
         unique=["source_file", "source_row"],
         checks=pa.Check(lambda df: df["consent"].eq("yes").fillna(False) | df["respondent_key"].isna(), error="a response without consent keeps no key"),
     )
+
+
+def matches(pa, pattern: str):
+    """pandera's str_matches, run by Arrow: the same failing rows, a fraction of the time at a million rows."""
+    import pyarrow
+    import pyarrow.compute as pc
+
+    def check(values):
+        text = pyarrow.array(values.astype(object).to_numpy(), type=pyarrow.string(), from_pandas=True)
+        return pd.Series(pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False), index=values.index)
+
+    return pa.Check(check, name="str_matches", error=f"str_matches('{pattern}')")
