@@ -8,12 +8,13 @@ from borgingsmonitor.questionnaire import load_questionnaire  # noqa: E402
 from borgingsmonitor.report.content import read_registry, region_names  # noqa: E402
 from borgingsmonitor.report.figures import FIGURE_NAMES, build_figures, setup_matplotlib, write_figures  # noqa: E402
 from borgingsmonitor.report.translate import Translator  # noqa: E402
+from borgingsmonitor.responses import read_responses  # noqa: E402
 
 sm = snakemake  # noqa: F821
 setup_matplotlib()
 questionnaire = load_questionnaire(sm.input.questionnaire)
 t = Translator(sm.params.language, questionnaire)
-responses = pd.read_parquet(sm.input.responses)
+responses = read_responses(sm.input.responses)
 figs = build_figures(
     responses=responses,
     descriptives=pd.read_csv(sm.input.descriptives),

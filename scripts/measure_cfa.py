@@ -2,13 +2,12 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-import pandas as pd
-
 from borgingsmonitor.cfa import five_factor_cfa
 from borgingsmonitor.descriptives import write_table
 from borgingsmonitor.questionnaire import load_questionnaire
+from borgingsmonitor.responses import read_responses
 
-responses = pd.read_parquet(snakemake.input.responses)  # noqa: F821
+responses = read_responses(snakemake.input.responses)  # noqa: F821
 questionnaire = load_questionnaire(snakemake.input.questionnaire)  # noqa: F821
 fit, loadings = five_factor_cfa(responses, questionnaire)
 print(fit.T.to_string(), file=sys.stderr)

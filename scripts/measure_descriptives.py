@@ -2,12 +2,11 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-import pandas as pd
-
 from borgingsmonitor.descriptives import descriptives_table, write_table
 from borgingsmonitor.questionnaire import load_questionnaire
+from borgingsmonitor.responses import read_responses
 
-responses = pd.read_parquet(snakemake.input.responses)  # noqa: F821
+responses = read_responses(snakemake.input.responses)  # noqa: F821
 questionnaire = load_questionnaire(snakemake.input.questionnaire)  # noqa: F821
 table = descriptives_table(responses, list(questionnaire.scales), snakemake.params.min_group_size)  # noqa: F821
 print(f"{int(table['suppressed'].sum())} of {len(table)} groups suppressed", file=sys.stderr)

@@ -4,11 +4,10 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 import time
 
-import pandas as pd
-
 from borgingsmonitor.models.mediation import mediation_table, write_mediation
+from borgingsmonitor.responses import read_responses
 
-responses = pd.read_parquet(snakemake.input.responses)  # noqa: F821
+responses = read_responses(snakemake.input.responses)  # noqa: F821
 n_boot = int(snakemake.params.n_boot)  # noqa: F821
 seed = int(snakemake.params.seed)  # noqa: F821
 print(f"{len(responses)} responses; {n_boot} partnership-clustered resamples, seed {seed}", file=sys.stderr)

@@ -2,12 +2,11 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-import pandas as pd
-
 from borgingsmonitor.models.network_dip import network_dip, write_curve
 from borgingsmonitor.models.table import write_model_table
+from borgingsmonitor.responses import read_responses
 
-responses = pd.read_parquet(snakemake.input.responses)  # noqa: F821
+responses = read_responses(snakemake.input.responses)  # noqa: F821
 result = network_dip(
     responses,
     df=int(snakemake.params.spline_df),  # noqa: F821

@@ -2,8 +2,6 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-import pandas as pd
-
 from borgingsmonitor.models.survival import (
     excluded_partnerships,
     partnership_years,
@@ -11,8 +9,9 @@ from borgingsmonitor.models.survival import (
     write_survival,
 )
 from borgingsmonitor.registry import load_registry
+from borgingsmonitor.responses import read_responses
 
-responses = pd.read_parquet(snakemake.input.responses)  # noqa: F821
+responses = read_responses(snakemake.input.responses)  # noqa: F821
 registry = load_registry(snakemake.input.registry)  # noqa: F821
 censor_year = snakemake.params.censor_year  # noqa: F821
 py = partnership_years(registry, responses, censor_year)

@@ -182,3 +182,20 @@ def test_models_in_the_project_config_are_valid_declarations():
     names = [check_spec(spec)["name"] for spec in config["models"]]
     assert "conditions_mixed" in names and len(names) == len(set(names))
     assert "network_dip" not in names
+
+
+CONFIG_MODELS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["models"]
+
+
+@pytest.mark.parametrize("spec", CONFIG_MODELS, ids=[m["name"] for m in CONFIG_MODELS])
+def test_a_model_job_reads_only_its_columns_and_gets_the_same_table(spec, data):
+    """fit_model.py reads columns_used(...) of the responses: the rows must equal a fit on the whole table."""
+    from conftest_models import add_mar_missing
+
+    from borgingsmonitor.models.declared import columns_used
+
+    with_gaps = add_mar_missing(data, 0.1, np.random.default_rng(3)) if spec.get("imputation") else data
+    used = columns_used(spec, list(with_gaps.columns))
+    assert len(used) < len(with_gaps.columns) / 2
+    reverse = ["rel_distant"]
+    pd.testing.assert_frame_equal(fit_declared(spec, with_gaps[used], reverse), fit_declared(spec, with_gaps, reverse))

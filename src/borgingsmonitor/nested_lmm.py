@@ -496,14 +496,20 @@ def fit_nested_lmm(
         )
     sub = sub.loc[complete]
     sub = sub.assign(**_patsy_ready(formula, sub, exclude=(region, partnership)))
-    fast, renamed = _unwrap_factors(formula, sub)
-    y, X = patsy.dmatrices(fast, sub, NA_action="raise", return_type="dataframe")
-    X.columns = [_rename_term(c, renamed) for c in X.columns]
+    y, X = design_matrices(formula, sub)
     stats = partnership_stats(y.iloc[:, 0].to_numpy(), X, sub[region].to_numpy(), sub[partnership].to_numpy())
     result = fit_from_stats(stats, method=method)
     result.n_dropped = n_dropped
     result.formula = formula
     return result
+
+
+def design_matrices(formula: str, sub: pd.DataFrame):
+    """patsy's (y, X) for complete rows, fast for `C(col)` of Categorical columns, with patsy's own names."""
+    fast, renamed = _unwrap_factors(formula, sub)
+    y, X = patsy.dmatrices(fast, sub, NA_action="raise", return_type="dataframe")
+    X.columns = [_rename_term(c, renamed) for c in X.columns]
+    return y, X
 
 
 def _unwrap_factors(formula: str, sub: pd.DataFrame):

@@ -74,6 +74,17 @@ def fit_declared(spec: dict, data: pd.DataFrame, reverse_items: list[str] = ()) 
     return fit_mixed_spec(spec, data)
 
 
+def columns_used(spec: dict, available: list[str]) -> list[str]:
+    """The columns of the clean responses a declared model reads: its formula's variables, its grouping
+    and its imputation's auxiliaries. A job reads only these (at a million rows the whole table is
+    gigabytes in memory)."""
+    spec = check_spec(spec)
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", spec["formula"])) | set(spec["grouping"])
+    opts = spec.get("imputation") or {}
+    names |= set(opts.get("auxiliary", ())) | set(opts.get("categorical", ()))
+    return [c for c in available if c in names]
+
+
 def analysed_rows(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     rows = mixed.complete_rows(spec["formula"], data, spec["grouping"])
     if spec["standardise"]:
@@ -205,8 +216,6 @@ class _NestedCopies:
 
     @classmethod
     def build(cls, spec, rows, impute):
-        import patsy
-
         from borgingsmonitor import nested_lmm as nl
 
         outer, inner = spec["grouping"]
@@ -214,14 +223,12 @@ class _NestedCopies:
             c: pd.Categorical(rows[c]) for c in re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)", spec["formula"])
         }
         sub = rows.assign(**factors)
-        formula, renamed = nl._unwrap_factors(spec["formula"], sub)  # patsy reads Categorical codes
-        y, X = patsy.dmatrices(formula, sub, NA_action="raise", return_type="dataframe")
-        X.columns = [nl._rename_term(c, renamed) for c in X.columns]
+        y, X = nl.design_matrices(spec["formula"], sub)
         y_name = y.columns[0]
         varying = {}
         for term, cols in X.design_info.term_slices.items():
             codes = [f.code.strip() for f in term.factors]
-            if not any(set(mixed._names_in(code)) & set(impute) for code in codes):
+            if not any(set(mixed.names_in(code)) & set(impute) for code in codes):
                 continue
             if len(codes) != 1 or codes[0] not in impute:
                 return None

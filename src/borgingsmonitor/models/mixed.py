@@ -63,13 +63,14 @@ def formula_variables(formula: str, data: pd.DataFrame) -> list[str]:
     names = []
     for term in desc.lhs_termlist + desc.rhs_termlist:
         for factor in term.factors:
-            for name in _names_in(factor.code):
+            for name in names_in(factor.code):
                 if name in data.columns and name not in names:
                     names.append(name)
     return names
 
 
-def _names_in(code: str) -> list[str]:
+def names_in(code: str) -> list[str]:
+    """The variable names in a patsy factor's code: `C(role)` -> ['C', 'role'], `np.log(x)` -> ['np', 'x']."""
     return [node.id for node in ast.walk(ast.parse(code, mode="eval")) if isinstance(node, ast.Name)]
 
 

@@ -20,6 +20,7 @@ from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.questionnaire import SCALES, load_questionnaire
 from borgingsmonitor.report.figures import CONDITIONS, attrition_totals, region_label
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
+from borgingsmonitor.responses import read_responses
 
 TABLE_FILES = ("reliability", "cfa_fit", "descriptives", "models", "mediation", "network_dip", "survival",
                "hypotheses", "attrition")
@@ -113,7 +114,7 @@ def region_names(registry: pd.DataFrame, responses: pd.DataFrame | None = None) 
 def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings: dict) -> ReportInputs:
     tables = {name: pd.read_csv(paths[name], keep_default_na=True) for name in TABLE_FILES}
     return ReportInputs(
-        responses=pd.read_parquet(paths["responses"]),
+        responses=read_responses(paths["responses"]),
         tables=tables,
         registry=read_registry(paths["registry"]),
         questionnaire=load_questionnaire(paths["questionnaire"]),
