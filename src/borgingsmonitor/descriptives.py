@@ -18,16 +18,15 @@ def describe(values: pd.Series) -> dict:
             "sd": v.std(ddof=1) if len(v) > 1 else float("nan")}
 
 
-def _group_rows(df: pd.DataFrame, scale: str, group_type: str) -> list[dict]:
+def _group_rows(df: pd.DataFrame, scale: str, group_type: str, members: dict) -> list[dict]:
     if group_type == "all":
         return [{"scale": scale, "group_type": "all", "group": "all", **describe(df[scale])}]
     column = GROUP_COLUMNS[group_type]
-    keys = df[column].dropna()
-    rows = []
-    for key in sorted(keys.unique().tolist(), key=str):
-        rows.append({"scale": scale, "group_type": group_type, "group": str(key),
-                     **describe(df.loc[df[column] == key, scale])})
-    return rows
+    if column not in members:  # rows per group found once, not by comparing every row per group
+        members[column] = df.groupby(column, sort=False, dropna=True, observed=True).indices
+    groups = members[column]
+    return [{"scale": scale, "group_type": group_type, "group": str(key), **describe(df[scale].iloc[groups[key]])}
+            for key in sorted(groups, key=str)]
 
 
 def descriptives_table(
@@ -41,7 +40,8 @@ def descriptives_table(
     n counts responses with a score on that scale; a group whose members all lack a score still
     appears (n = 0, suppressed). Rows with a missing group value belong to no group.
     """
-    rows = [row for scale in scales for gt in group_types for row in _group_rows(df, scale, gt)]
+    members: dict = {}
+    rows = [row for scale in scales for gt in group_types for row in _group_rows(df, scale, gt, members)]
     table = pd.DataFrame(rows, columns=["scale", "group_type", "group", "n", "mean", "sd"])
     return suppress_small(table, ["mean", "sd"], "n", min_group_size)[DESCRIPTIVE_COLUMNS]
 

@@ -63,12 +63,16 @@ def setup_matplotlib() -> None:
 
 
 def save_figure(fig, png_path, svg_path=None, dpi: int = 200) -> None:
-    """Write PNG and SVG without timestamps or version strings, so reruns are byte-identical."""
+    """Write PNG and SVG without timestamps or version strings, so reruns are byte-identical; close it."""
+    write_figure(fig, png_path, svg_path, dpi)
+    plt.close(fig)
+
+
+def write_figure(fig, png_path, svg_path=None, dpi: int = 200) -> None:
     Path(png_path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png_path, dpi=dpi, metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1)
     if svg_path:
         fig.savefig(svg_path, metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.1)
-    plt.close(fig)
 
 
 def decimal_axis(ax, t: Translator, axis: str = "x", digits: int = 1) -> None:

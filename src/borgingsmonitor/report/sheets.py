@@ -14,7 +14,7 @@ import pandas as pd
 
 from borgingsmonitor.disclosure import is_small
 from borgingsmonitor.questionnaire import SCALES
-from borgingsmonitor.report.figures import A4_WIDTH_IN, decimal_axis, group_means, region_label, save_figure
+from borgingsmonitor.report.figures import A4_WIDTH_IN, decimal_axis, group_means, region_label, write_figure
 from borgingsmonitor.report.html import environment, image_data_uri, stylesheet, write_text
 from borgingsmonitor.report.translate import Translator
 
@@ -65,6 +65,7 @@ class SheetData:
         self.all_wave = group_means(data, ["wave"], min_group_size)
         self.region_wave = {r: group_means(g, ["wave"], min_group_size) for r, g in data.groupby("region", sort=True)}
         self.own = dict(tuple(data.groupby("partnership_id", sort=True)))
+        self.charts: dict = {}
 
 
 def sheet_context(pid: str, responses: pd.DataFrame, questionnaire, t: Translator, min_group_size: int,
@@ -91,7 +92,7 @@ def sheet_context(pid: str, responses: pd.DataFrame, questionnaire, t: Translato
 
     region_name = region_label(region, names)
     lines = waves_lines(own_wave, region_wave, all_wave, t, region_name)
-    waves_figure(lines, t, figure_path)
+    waves_figure(lines, t, figure_path, shared.charts)
     return {"pid": pid, "name": partnership_names.get(pid, pid), "region": region_name, "wave": wave,
             "n": int((own["wave"] == wave).sum()), "rows": rows, "strongest": items(best), "weakest": items(worst),
             "figure": image_data_uri(figure_path), "min": min_group_size, "lines": lines}
@@ -118,27 +119,50 @@ def waves_lines(own_wave, region_wave, all_wave, t: Translator, region_name: str
     return out
 
 
-def waves_figure(lines: pd.DataFrame, t: Translator, path) -> None:
-    fig, axes = plt.subplots(1, 5, figsize=(A4_WIDTH_IN, 2.0), sharey=True)
-    waves = sorted(lines["wave"].unique())
-    for ax, scale in zip(axes, SCALES):
-        for line, style in LINE_STYLES.items():
+def waves_figure(lines: pd.DataFrame, t: Translator, path, charts: dict | None = None) -> None:
+    """The sheet's chart of wave means. With `charts`, one figure per set of waves is laid out once and
+    redrawn for every sheet (building and laying out a figure costs more than drawing it)."""
+    waves = tuple(sorted(lines["wave"].unique()))
+    chart = (charts or {}).get((waves, t.language)) or WavesChart(waves, t)
+    if charts is not None:
+        charts[(waves, t.language)] = chart
+    chart.draw(lines, path)
+    if charts is None:
+        chart.close()
+
+
+class WavesChart:
+    def __init__(self, waves: tuple, t: Translator):
+        self.fig, self.axes = plt.subplots(1, 5, figsize=(A4_WIDTH_IN, 2.0), sharey=True)
+        self.lines = {}
+        for ax, scale in zip(self.axes, SCALES):
+            for line, style in LINE_STYLES.items():
+                (self.lines[scale, line],) = ax.plot([], [], label=line, **style)
+            ax.set_title(scale, fontsize=8.5)
+            ax.set_xticks(waves)
+            ax.set_xticklabels([f"'{w % 100:02d}" for w in waves], fontsize=7.5)
+            ax.set_ylim(1, 5)
+            ax.set_xlim(waves[0] - 0.4, waves[-1] + 0.4)
+            ax.grid(axis="y", color="#eeeeee")
+            decimal_axis(ax, t, "y", 0)
+        self.axes[0].set_ylabel(t("fig.mean_score"), fontsize=7.5)
+        self.fig.tight_layout(rect=(0, 0.07, 1, 1))  # the figure legend below takes no part in it
+        self.legend = None
+
+    def draw(self, lines: pd.DataFrame, path) -> None:
+        for (scale, line), artist in self.lines.items():
             s = lines[(lines["line"] == line) & (lines["scale"] == scale)].sort_values("wave")
-            label = s["label"].iloc[0] if not s.empty else line
-            ax.plot(s["wave"], s["mean"], label=label, **style)
-        ax.set_title(scale, fontsize=8.5)
-        ax.set_xticks(waves)
-        ax.set_xticklabels([f"'{w % 100:02d}" for w in waves], fontsize=7.5)
-        ax.set_ylim(1, 5)
-        ax.set_xlim(waves[0] - 0.4, waves[-1] + 0.4)
-        ax.grid(axis="y", color="#eeeeee")
-        decimal_axis(ax, t, "y", 0)
-    axes[0].set_ylabel(t("fig.mean_score"), fontsize=7.5)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=3, frameon=False, fontsize=8,
-               bbox_to_anchor=(0.5, -0.1))
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    save_figure(fig, path, dpi=170)
+            artist.set_data(s["wave"].to_numpy(), s["mean"].to_numpy())
+            artist.set_label(s["label"].iloc[0] if not s.empty else line)
+        if self.legend is not None:
+            self.legend.remove()
+        handles, labels = self.axes[0].get_legend_handles_labels()
+        self.legend = self.fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=3, frameon=False,
+                                      fontsize=8, bbox_to_anchor=(0.5, -0.1))
+        write_figure(self.fig, path, dpi=170)
+
+    def close(self) -> None:
+        plt.close(self.fig)
 
 
 def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min_group_size: int,
@@ -158,6 +182,8 @@ def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min
         path = out_dir / f"{pid}.html"
         write_text(html, path)
         written.append(path)
+    for chart in shared.charts.values():
+        chart.close()
     index = [{"pid": p, "name": partnership_names.get(p, p), "region": region_label(r, names), "wave": int(w)}
              for p, r, w in zip(eligible["partnership_id"], eligible["region"], eligible["wave"])]
     write_text(env.get_template("sheet_index.html.j2").render(sheets=index, t=t, css=stylesheet(), lang=t.language,
