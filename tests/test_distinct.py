@@ -68,3 +68,15 @@ def test_tuple_results_are_kept_whole():
 def test_empty_column():
     assert per_distinct(pd.Series([], dtype=object), str).tolist() == []
     assert per_distinct(pd.Series(np.array([], dtype=object)), str).dtype == object
+
+
+def test_text_with_a_nul_character_is_its_own_value():
+    """pandas' string hash table stops at NUL; an export can hold one (found by the number parser's test)."""
+    out = per_distinct(pd.Series(["3\x00A", "3", "3\x00B", None], dtype=object), repr)
+    assert out.tolist() == [repr("3\x00A"), repr("3"), repr("3\x00B"), repr(None)]
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(["\x00", "a", "3", " "]), max_size=3), max_size=30))
+def test_text_columns_equal_a_plain_map(values):
+    column = pd.Series(values, dtype=object)
+    assert per_distinct(column, typed).tolist() == [typed(v) for v in values]

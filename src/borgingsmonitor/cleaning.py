@@ -112,9 +112,15 @@ def _windows(t: pd.DataFrame, s: CleaningSettings):
     return pd.Series(per_row["_start"].to_numpy(), index=t.index), pd.Series(per_row["_end"].to_numpy(), index=t.index)
 
 
+# What the rules read. They run on these columns only, so a national table is copied once (the analysed
+# rows at the end), not once per rule; a rule that reads another column must add it here.
+RULE_COLUMNS = ["region", "wave", "source_file", "source_row", "submitted", "completed", "test_marker", "duration_s",
+                "consent", "respondent_key", "partnership_id", "partnership_value"]  # fmt: skip
+
+
 def apply_rules(table: pd.DataFrame, settings: CleaningSettings):
     """Run the rules in order on the rows still in; return (analysed rows, exclusions)."""
-    remaining = table
+    remaining = table[[c for c in RULE_COLUMNS if c in table.columns]]
     excluded = []
     for reason, rule in RULES.items():
         if remaining.empty:
@@ -124,7 +130,7 @@ def apply_rules(table: pd.DataFrame, settings: CleaningSettings):
         excluded.append(caught[["region", "wave", "source_file", "source_row"]].assign(reason=reason, detail=detail[mask].values))
         remaining = remaining[~mask]
     exclusions = pd.concat(excluded, ignore_index=True) if excluded else pd.DataFrame(columns=EXCLUSION_COLUMNS)
-    return remaining, exclusions[EXCLUSION_COLUMNS]
+    return table.loc[remaining.index], exclusions[EXCLUSION_COLUMNS]
 
 
 def range_issues(table: pd.DataFrame, q: Questionnaire):

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 
 # Values of one Python type: equal values are the same value. In a mixed column 1, 1.0 and True are
@@ -29,8 +31,9 @@ class Distinct:
         array = np.asarray(column.array, dtype=object)
         kind = infer_dtype(array, skipna=True)
         if kind in ONE_TYPE:
-            codes, uniques = pd.factorize(array, use_na_sentinel=True)
-            values = list(uniques)
+            codes, values = _factorize(array, kind)
+            if codes is None:
+                return cls._exact(array, column.index)
             if kind == "floating" and any(v == 0 for v in values):  # 0.0 == -0.0, but they print apart
                 return cls._exact(array, column.index)
             missing = np.flatnonzero(codes == -1)
@@ -75,6 +78,20 @@ def per_distinct_many(values: pd.Series, fn_many: Callable[[list], Sequence]) ->
     deduce); fn_many returns one result per value, in order."""
     d = Distinct.of(values)
     return d.spread(fn_many(d.values))
+
+
+def _factorize(array: np.ndarray, kind: str):
+    """(codes with -1 for missing, distinct values in order of appearance), or (None, None).
+    Text goes through Arrow: pandas' string hash table stops at a NUL character ('3\\x00A' == '3')."""
+    if kind != "string":
+        codes, uniques = pd.factorize(array, use_na_sentinel=True)
+        return codes, list(uniques)
+    try:
+        encoded = pa.array(array, type=pa.string(), from_pandas=True).dictionary_encode()
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate, or NaT among the text
+        return None, None
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.intp)
+    return codes, encoded.dictionary.to_pylist()
 
 
 def _key(value):
