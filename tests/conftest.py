@@ -9,6 +9,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import settings
+
+# CI runs the property tests on a fixed sequence of examples, so a landing is reproducible; a developer's
+# run keeps exploring new ones (and hypothesis remembers the failures it finds in .hypothesis/).
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))

@@ -153,15 +153,25 @@ def _profile_bound(X, y, j, fit, level, side):
     se = np.sqrt(fit["cov"][j, j])
 
     def gap(value):
-        restricted = firth_logit(X, y, fixed={j: value}, beta0=fit["params"])
+        try:
+            restricted = firth_logit(X, y, fixed={j: value}, beta0=fit["params"])
+        except np.linalg.LinAlgError:  # so far out that every fitted probability is 0 or 1
+            return np.inf
         return 2 * (fit["penalised_loglik"] - restricted["penalised_loglik"]) - crit
 
-    width = max(se, 0.1)
+    inside, width = est, max(se, 0.1)
     for _ in range(40):
         edge = est + side * width
-        if gap(edge) > 0:
-            return optimize.brentq(gap, min(est, edge), max(est, edge), xtol=1e-8)
-        width *= 2
+        g = gap(edge)
+        if g > 0:
+            for _ in range(100):  # brentq needs a finite end: step back from where the fit breaks down
+                if np.isfinite(g):
+                    return optimize.brentq(gap, min(inside, edge), max(inside, edge), xtol=1e-8)
+                middle = (inside + edge) / 2
+                g_middle = gap(middle)
+                inside, edge, g = (middle, edge, g) if g_middle <= 0 else (inside, middle, g_middle)
+            return np.nan
+        inside, width = edge, width * 2
     return np.nan
 
 
