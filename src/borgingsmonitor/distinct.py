@@ -38,13 +38,13 @@ class Distinct:
                 return cls._exact(array, column.index)
             missing = np.flatnonzero(codes == -1)
             if len(missing):  # None, NaN, pd.NA and NaT are all missing but not one value: kept apart by type
-                kinds: dict[type, int] = {}
+                code_of_type: dict[type, int] = {}
                 for row in missing:
-                    kind = type(array[row])
-                    if kind not in kinds:
-                        kinds[kind] = len(values)
+                    missing_type = type(array[row])
+                    if missing_type not in code_of_type:
+                        code_of_type[missing_type] = len(values)
                         values.append(array[row])
-                    codes[row] = kinds[kind]
+                    codes[row] = code_of_type[missing_type]
             return cls(values, codes, column.index)
         return cls._exact(array, column.index)
 

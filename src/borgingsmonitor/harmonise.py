@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .distinct import per_distinct, per_distinct_many
+from .distinct import Distinct, per_distinct, per_distinct_many
 from .errors import InputError
 from .ingest import ADAPTERS, RawExport
 from .labels import LabelSet, apply_label_set, is_blank, normalise_label
@@ -275,12 +275,13 @@ def _datetimes(unit: FileUnit, raw: RawExport, column: str | None, s: dict) -> p
     if column is None:
         return pd.Series(pd.NaT, index=raw.data.index, dtype="datetime64[us]")
     values = raw.data[column]
-    blank = _blanks(values)
+    trimmed = _trimmed_text(values)
+    blank = _blanks(values, trimmed)
     fmt = s.get("date_format")
     if fmt:
         parsed = pd.to_datetime(values.where(~blank), format=fmt, errors="coerce")
     else:
-        parsed = _parse_mixed(values.where(~blank))
+        parsed = _parse_mixed(values.where(~blank), trimmed)
     bad = parsed.isna() & ~blank
     if bad.any():
         row = int(bad.idxmax())
@@ -305,36 +306,38 @@ def _with_offset(text: str) -> str:
 ISO_LOCAL = r"^\s*\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
 
 
-def _parse_mixed(values: pd.Series) -> pd.Series:
+def _parse_mixed(values: pd.Series, trimmed) -> pd.Series:
     """Times as written; a time with a zone or offset becomes Dutch local time, like the fieldwork windows.
-    Plain ISO times (most tools' exports) take a vectorised parse; the rest are read one by one."""
-    text = _arrow_strings(values)
-    if text is None:
+    Plain ISO times (most tools' exports) take a vectorised parse; the rest are read one by one.
+    `trimmed`: the column from _trimmed_text (None when it is not all text)."""
+    if trimmed is None:
         return _parse_written(values)
-    iso = pd.Series(pc.match_substring_regex(text, ISO_LOCAL).fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
+    iso = pc.match_substring_regex(trimmed, ISO_LOCAL).fill_null(False)
+    iso_rows = pd.Series(iso.to_numpy(zero_copy_only=False), index=values.index)
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if iso.any():
-        trimmed = pd.Series(pc.utf8_trim_whitespace(text).to_pandas(), index=values.index)[iso]
-        parsed[iso] = pd.to_datetime(trimmed, format="ISO8601", errors="coerce")
-    if not iso.all():
-        parsed[~iso] = _parse_written(values[~iso])
+    if iso_rows.any():
+        text = pd.Series(pc.filter(trimmed, iso).to_pandas().to_numpy(), index=values.index[iso_rows])
+        parsed[iso_rows] = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    if not iso_rows.all():
+        parsed[~iso_rows] = _parse_written(values[~iso_rows])
     return parsed
 
 
-def _blanks(values: pd.Series) -> pd.Series:
-    text = _arrow_strings(values)
-    if text is None:
+def _blanks(values: pd.Series, trimmed) -> pd.Series:
+    if trimmed is None:
         return per_distinct(values, is_blank).astype(bool)
-    empty = pc.equal(pc.utf8_trim_whitespace(text), "").fill_null(True)
+    empty = pc.equal(trimmed, "").fill_null(True)
     return pd.Series(empty.to_numpy(zero_copy_only=False), index=values.index)
 
 
-def _arrow_strings(values: pd.Series):
-    """The values as an Arrow string array, or None when some are not text (e.g. Excel dates)."""
+def _trimmed_text(values: pd.Series):
+    """The values as Arrow strings without surrounding white space, or None when some are not text
+    (e.g. Excel date cells)."""
     try:
-        return pa.array(np.asarray(values.array, dtype=object), type=pa.string(), from_pandas=True)
+        text = pa.array(np.asarray(values.array, dtype=object), type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         return None
+    return pc.utf8_trim_whitespace(text)
 
 
 def _parse_written(values: pd.Series) -> pd.Series:
@@ -389,8 +392,9 @@ def _numbers(values: pd.Series):
             return float(text.replace(",", ".")), False
         return float("nan"), True
 
-    number = per_distinct(values, lambda v: parse(v)[0]).astype(float)
-    return number, per_distinct(values, lambda v: parse(v)[1]).astype(bool)
+    d = Distinct.of(values)
+    parsed = [parse(v) for v in d.values]
+    return d.spread([number for number, _ in parsed]).astype(float), d.spread([bad for _, bad in parsed]).astype(bool)
 
 
 def _dont_know_to_blank(values: pd.Series, codes: set | None) -> pd.Series:

@@ -10,9 +10,8 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
-
 from . import scrub_service
+from .labels import is_blank
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +65,7 @@ def _create_once(path: Path) -> bool:
 
 def normalise_identity(value) -> str | None:
     """The identity as compared across files; an empty cell (None, NaN from Excel or SPSS) is none."""
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    text = str(value).strip().casefold()
-    return text or None
+    return None if is_blank(value) else str(value).strip().casefold()
 
 
 def respondent_key(identity: str | None, secret: bytes) -> str | None:

@@ -7,9 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from .distinct import per_distinct
-
 from .errors import InputError
-from .labels import normalise_label
+from .labels import is_blank, normalise_label
 
 REGISTRY_COLUMNS = ("partnership_id", "region", "name", "start_year", "funding_end_year", "stopped_year")
 
@@ -54,8 +53,4 @@ class PartnershipResolver:
             self.lookup[normalise_label(variant)] = pid
 
     def resolve(self, values: pd.Series) -> pd.Series:
-        def look(v):
-            text = None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v).strip()
-            return self.lookup.get(normalise_label(text)) if text else None
-
-        return per_distinct(values, look)
+        return per_distinct(values, lambda v: None if is_blank(v) else self.lookup.get(normalise_label(str(v).strip())))

@@ -123,12 +123,14 @@ def waves_figure(lines: pd.DataFrame, t: Translator, path, charts: dict | None =
     """The sheet's chart of wave means. With `charts`, one figure per set of waves is laid out once and
     redrawn for every sheet (building and laying out a figure costs more than drawing it)."""
     waves = tuple(sorted(lines["wave"].unique()))
-    chart = (charts or {}).get((waves, t.language)) or WavesChart(waves, t)
-    if charts is not None:
-        charts[(waves, t.language)] = chart
-    chart.draw(lines, path)
     if charts is None:
+        chart = WavesChart(waves, t)
+        chart.draw(lines, path)
         chart.close()
+        return
+    if (waves, t.language) not in charts:
+        charts[waves, t.language] = WavesChart(waves, t)
+    charts[waves, t.language].draw(lines, path)
 
 
 class WavesChart:
