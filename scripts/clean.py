@@ -1,7 +1,7 @@
 """Snakemake entry point: the cleaning rules, the clean data set and the ledger of every raw row."""
 
-from borgingsmonitor.errors import InputError
-from borgingsmonitor.pipeline import clean_step, fail, setup_logging
+from borgingsmonitor.core.errors import InputError
+from borgingsmonitor.core.pipeline import clean_step, fail, setup_logging
 
 setup_logging(snakemake.log[0])
 try:

@@ -4,11 +4,11 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from borgingsmonitor.questionnaire import load_questionnaire  # noqa: E402
+from borgingsmonitor.core.questionnaire import load_questionnaire  # noqa: E402
 from borgingsmonitor.report.content import read_registry, region_names  # noqa: E402
 from borgingsmonitor.report.figures import FIGURE_NAMES, build_figures, setup_matplotlib, write_figures  # noqa: E402
 from borgingsmonitor.report.translate import Translator  # noqa: E402
-from borgingsmonitor.responses import read_responses  # noqa: E402
+from borgingsmonitor.core.responses import read_responses  # noqa: E402
 
 sm = snakemake  # noqa: F821
 setup_matplotlib()

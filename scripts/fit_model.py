@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 
 from borgingsmonitor.models.declared import columns_used, fit_declared
 from borgingsmonitor.models.table import write_model_table
-from borgingsmonitor.questionnaire import load_questionnaire
+from borgingsmonitor.core.questionnaire import load_questionnaire
 
 spec = dict(snakemake.params.spec)  # noqa: F821
 path = snakemake.input.responses  # noqa: F821

@@ -1,6 +1,6 @@
 """Snakemake entry point: gather every file's rows into the one validated harmonised table."""
 
-from borgingsmonitor.pipeline import gather_harmonised, setup_logging
+from borgingsmonitor.core.pipeline import gather_harmonised, setup_logging
 
 setup_logging(snakemake.log[0])
 table, issues = gather_harmonised(list(snakemake.input.tables), list(snakemake.input.issues), snakemake.input.questionnaire)

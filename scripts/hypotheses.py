@@ -5,7 +5,8 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 import pandas as pd
 
 from borgingsmonitor.models.hypotheses import hypotheses_table
-from borgingsmonitor.models.table import FLOAT_FORMAT, read_model_table
+from borgingsmonitor.core.tables import FLOAT_FORMAT
+from borgingsmonitor.models.table import read_model_table
 
 models = pd.concat([read_model_table(p) for p in snakemake.input.models], ignore_index=True)  # noqa: F821
 mediation = pd.read_csv(snakemake.input.mediation)  # noqa: F821

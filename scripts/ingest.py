@@ -1,8 +1,8 @@
 """Snakemake entry point: one export, or all of a region's exports -> harmonised rows and value issues."""
 
-from borgingsmonitor.errors import InputError
-from borgingsmonitor.pipeline import fail, ingest_region, setup_logging
-from borgingsmonitor.sources import FileUnit
+from borgingsmonitor.core.errors import InputError
+from borgingsmonitor.core.pipeline import fail, ingest_region, setup_logging
+from borgingsmonitor.ingest.sources import FileUnit
 
 setup_logging(snakemake.log[0])
 p = snakemake.params

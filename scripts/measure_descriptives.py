@@ -2,9 +2,10 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-from borgingsmonitor.descriptives import descriptives_table, write_table
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.responses import read_responses
+from borgingsmonitor.core.tables import write_table
+from borgingsmonitor.measure.descriptives import descriptives_table
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.core.responses import read_responses
 
 responses = read_responses(snakemake.input.responses)  # noqa: F821
 questionnaire = load_questionnaire(snakemake.input.questionnaire)  # noqa: F821

@@ -2,10 +2,10 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-from borgingsmonitor.clustering import icc_table
-from borgingsmonitor.descriptives import write_table
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.responses import read_responses
+from borgingsmonitor.measure.icc import icc_table
+from borgingsmonitor.core.tables import write_table
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.core.responses import read_responses
 
 responses = read_responses(snakemake.input.responses)  # noqa: F821
 questionnaire = load_questionnaire(snakemake.input.questionnaire)  # noqa: F821

@@ -4,8 +4,8 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 import time
 
-from borgingsmonitor.models.mediation import mediation_table, write_mediation
-from borgingsmonitor.responses import read_responses
+from borgingsmonitor.mechanisms.mediation import mediation_table, write_mediation
+from borgingsmonitor.core.responses import read_responses
 
 responses = read_responses(snakemake.input.responses)  # noqa: F821
 n_boot = int(snakemake.params.n_boot)  # noqa: F821

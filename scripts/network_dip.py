@@ -2,9 +2,9 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-from borgingsmonitor.models.network_dip import network_dip, write_curve
+from borgingsmonitor.mechanisms.network_dip import network_dip, write_curve
 from borgingsmonitor.models.table import write_model_table
-from borgingsmonitor.responses import read_responses
+from borgingsmonitor.core.responses import read_responses
 
 responses = read_responses(snakemake.input.responses)  # noqa: F821
 result = network_dip(

@@ -4,12 +4,12 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 import tempfile  # noqa: E402
 
-from borgingsmonitor.questionnaire import load_questionnaire  # noqa: E402
+from borgingsmonitor.core.questionnaire import load_questionnaire  # noqa: E402
 from borgingsmonitor.report.content import read_registry, region_names  # noqa: E402
 from borgingsmonitor.report.figures import setup_matplotlib  # noqa: E402
 from borgingsmonitor.report.sheets import write_sheets  # noqa: E402
 from borgingsmonitor.report.translate import Translator  # noqa: E402
-from borgingsmonitor.responses import read_responses  # noqa: E402
+from borgingsmonitor.core.responses import read_responses  # noqa: E402
 
 sm = snakemake  # noqa: F821
 setup_matplotlib()

@@ -2,14 +2,14 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-from borgingsmonitor.models.survival import (
+from borgingsmonitor.mechanisms.survival import (
     excluded_partnerships,
     partnership_years,
     survival_table,
     write_survival,
 )
-from borgingsmonitor.registry import load_registry
-from borgingsmonitor.responses import read_responses
+from borgingsmonitor.core.registry import load_registry
+from borgingsmonitor.core.responses import read_responses
 
 responses = read_responses(snakemake.input.responses)  # noqa: F821
 registry = load_registry(snakemake.input.registry)  # noqa: F821

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from borgingsmonitor.pipeline import ingest_file
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.registry import load_registry
-from borgingsmonitor.schema import harmonised_columns
-from borgingsmonitor.sources import FileUnit
+from borgingsmonitor.core.pipeline import ingest_file
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.core.registry import load_registry
+from borgingsmonitor.ingest.schema import harmonised_columns
+from borgingsmonitor.ingest.sources import FileUnit
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONNAIRE = ROOT / "config" / "questionnaire.yaml"

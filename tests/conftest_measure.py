@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.scales import score_scales
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.core.scales import score_scales
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONNAIRE = ROOT / "config" / "questionnaire.yaml"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor.questionnaire import load_questionnaire
+from borgingsmonitor.core.questionnaire import load_questionnaire
 
 QUESTIONNAIRE = Path(__file__).resolve().parents[1] / "config" / "questionnaire.yaml"
 TRUE = {"a": 0.5, "b": 0.4, "direct": 0.2}

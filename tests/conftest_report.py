@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor.questionnaire import SCALES, load_questionnaire
+from borgingsmonitor.core.questionnaire import SCALES, load_questionnaire
 from borgingsmonitor.report.figures import group_means
 
 ROOT = Path(__file__).resolve().parents[1]

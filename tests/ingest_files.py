@@ -17,9 +17,9 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 
-from borgingsmonitor.pipeline import ingest_file
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.sources import FileUnit
+from borgingsmonitor.core.pipeline import ingest_file
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.ingest.sources import FileUnit
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONNAIRE = ROOT / "config" / "questionnaire.yaml"

@@ -6,8 +6,8 @@ from cleaning_fixtures import Q, harmonised_rows, registry_frame, typed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.cleaning import REASONS, CleaningSettings, attrition, check_ledger, clean
-from borgingsmonitor.schema import harmonised_columns, harmonised_schema
+from borgingsmonitor.clean.rules import REASONS, CleaningSettings, attrition, check_ledger, clean
+from borgingsmonitor.ingest.schema import harmonised_columns, harmonised_schema
 
 FIELDWORK = {"helmond": {"2023": ["2023-03-09", "2023-04-20"], "2024": ["2024-03-08", "2024-04-12"]},
              "den-bosch": {"2023": ["2023-02-16", "2023-03-30"], "2024": ["2024-02-15", "2024-03-21"]}}
@@ -175,7 +175,7 @@ def test_an_attrition_table_that_does_not_add_up_breaks_the_ledger():
 
 
 def test_clean_fails_loudly_when_a_rule_loses_a_row(monkeypatch):
-    import borgingsmonitor.cleaning as cleaning
+    import borgingsmonitor.clean.rules as cleaning
 
     def losing(t, s):  # a broken rule: drops rows without listing them
         return t.iloc[1:], pd.DataFrame(columns=cleaning.EXCLUSION_COLUMNS)

@@ -9,7 +9,7 @@ from cleaning_fixtures import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.cleaning import CleaningSettings, clean, echo
+from borgingsmonitor.clean.rules import CleaningSettings, clean, echo
 
 RESPONSE_COLUMNS = (
     ["respondent_key", "region", "partnership_id", "wave", "source_file", "source_row", "role", "org_type", "phase",

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from cleaning_fixtures import Q, START_YEAR, harmonised_rows, registry_frame
 
-from borgingsmonitor import cleaning
-from borgingsmonitor.cleaning import REASONS, CleaningSettings, apply_rules, clean, range_issues
-from borgingsmonitor.errors import InputError
+from borgingsmonitor.clean import rules
+from borgingsmonitor.clean.rules import REASONS, CleaningSettings, apply_rules, clean, range_issues
+from borgingsmonitor.core.errors import InputError
 
 HELMOND_2024 = {"helmond": {"2024": ["2024-03-08", "2024-04-12"]}}
 SETTINGS = CleaningSettings(fieldwork=HELMOND_2024)

@@ -11,7 +11,7 @@ from cleaning_fixtures import (
     write_qualtrics, write_registry,
 )
 
-from borgingsmonitor.cleaning import CleaningSettings, clean
+from borgingsmonitor.clean.rules import CleaningSettings, clean
 
 LIME_2024 = "helmond/2024/results-survey111111.csv"
 LIME_2025 = "helmond/2025/results-survey222222.csv"

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from borgingsmonitor.distinct import Distinct, per_distinct, per_distinct_many
+from borgingsmonitor.core.distinct import Distinct, per_distinct, per_distinct_many
 
 # What adapters hand over: text, SPSS and Excel numbers, booleans and every kind of missing.
 VALUES = st.one_of(

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from ingest_files import google_settings, responses, run_ingest, write_google_forms
 
-from borgingsmonitor.harmonise import _numbers
+from borgingsmonitor.ingest.harmonise import _numbers
 
 SETTINGS = settings(max_examples=300, deadline=None)
 DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=6)

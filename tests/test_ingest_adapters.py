@@ -14,7 +14,7 @@ from ingest_files import (
 )
 
 from borgingsmonitor.ingest.limesurvey import LimeSurvey
-from borgingsmonitor.schema import harmonised_columns
+from borgingsmonitor.ingest.schema import harmonised_columns
 
 ROWS = responses(6, seed=1)
 

@@ -10,8 +10,8 @@ from ingest_files import (
     write_limesurvey, write_registry,
 )
 
-from borgingsmonitor.errors import InputError
-from borgingsmonitor.registry import load_registry
+from borgingsmonitor.core.errors import InputError
+from borgingsmonitor.core.registry import load_registry
 
 ASCII_ROWS = [r | {"name": "Jan Jansen", "email": f"jan{i}@school.nl", "route": "Route Techniek Teststad", "route_id": "TST-01", "comment": "", "role": i % 3}
               for i, r in enumerate(responses(6, seed=3))]

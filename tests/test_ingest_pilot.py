@@ -13,8 +13,8 @@ import pytest
 import yaml
 from ingest_files import QUESTIONNAIRE, count_csv_records, count_sav_rows, count_xlsx_rows
 
-from borgingsmonitor.pipeline import ingest_file
-from borgingsmonitor.sources import file_units
+from borgingsmonitor.core.pipeline import ingest_file
+from borgingsmonitor.ingest.sources import file_units
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))

@@ -8,8 +8,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from ingest_files import Q
 
-from borgingsmonitor.harmonise import build_label_sets
-from borgingsmonitor.labels import MISSING, LabelSet, apply_label_set, normalise_label
+from borgingsmonitor.ingest.harmonise import build_label_sets
+from borgingsmonitor.core.labels import MISSING, LabelSet, apply_label_set, normalise_label
 
 PILOT_SETS = {"likert": {"values": {3: ["Niet eens/niet oneens", "Neutral"]}, "missing": ["Weet niet", "N.v.t.", "Weet niet/nvt", "Geen mening"]}}
 SETS = build_label_sets(Q, PILOT_SETS)

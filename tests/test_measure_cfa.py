@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest_measure import QUESTIONNAIRE, simulate_responses
 
-from borgingsmonitor.cfa import (
+from borgingsmonitor.measure.cfa import (
     FIT_COLUMNS,
     fit_cfa,
     fit_indices,
@@ -17,7 +17,7 @@ from borgingsmonitor.cfa import (
     rmsea_ci,
     srmr_bentler,
 )
-from borgingsmonitor.questionnaire import load_questionnaire
+from borgingsmonitor.core.questionnaire import load_questionnaire
 
 Q = load_questionnaire(QUESTIONNAIRE)
 HS = Path(__file__).parent / "data" / "measurement_holzinger_swineford1939.csv"

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from conftest_measure import QUESTIONNAIRE
 
-from borgingsmonitor.clustering import ICC_COLUMNS, icc_table, null_model_variances
-from borgingsmonitor.questionnaire import load_questionnaire
+from borgingsmonitor.measure.icc import ICC_COLUMNS, icc_table, null_model_variances
+from borgingsmonitor.core.questionnaire import load_questionnaire
 
 Q = load_questionnaire(QUESTIONNAIRE)
 
@@ -45,7 +45,7 @@ def test_matches_lme4_on_validation_sample():
     # (docs/validation/measurement_r_icc.csv)
     from pathlib import Path
 
-    from borgingsmonitor.scales import score_scales
+    from borgingsmonitor.core.scales import score_scales
     root = Path(__file__).resolve().parents[1]
     data = pd.read_csv(root / "tests" / "data" / "measurement_sample.csv")
     data = score_scales(data.astype({c: "Int64" for c in Q.item_codes}), Q)

@@ -9,7 +9,8 @@ from conftest_measure import simulate_responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.descriptives import DESCRIPTIVE_COLUMNS, GROUP_TYPES, descriptives_table, write_table
+from borgingsmonitor.core.tables import write_table
+from borgingsmonitor.measure.descriptives import DESCRIPTIVE_COLUMNS, GROUP_TYPES, descriptives_table
 
 SCALES = ["REL", "FAC", "PRO", "ORG", "DUR"]
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.reliability import (
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.measure.reliability import (
     RELIABILITY_COLUMNS,
     complete_cases,
     cronbach_alpha,

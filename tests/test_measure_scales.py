@@ -7,8 +7,8 @@ from conftest_measure import QUESTIONNAIRE, simulate_responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.scales import keyed_items, min_answered, reverse_key, score_scales
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.core.scales import keyed_items, min_answered, reverse_key, score_scales
 
 Q = load_questionnaire(QUESTIONNAIRE)
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from conftest_measure import QUESTIONNAIRE
 
-from borgingsmonitor.cfa import five_factor_cfa
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.reliability import reliability_table
-from borgingsmonitor.scales import score_scales
+from borgingsmonitor.measure.cfa import five_factor_cfa
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.measure.reliability import reliability_table
+from borgingsmonitor.core.scales import score_scales
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "docs" / "validation"

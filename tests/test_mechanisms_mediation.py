@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.models import mediation as med
+from borgingsmonitor.mechanisms import mediation as med
 from conftest_mechanisms import TRUE, linear_curve, simulate_responses
 
 

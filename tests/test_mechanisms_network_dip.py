@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.models import network_dip as nd
+from borgingsmonitor.mechanisms import network_dip as nd
 from borgingsmonitor.models.table import MODEL_COLUMNS
 from conftest_mechanisms import dip_curve, linear_curve, simulate_responses
 

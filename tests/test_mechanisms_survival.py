@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.models import survival as sv
+from borgingsmonitor.mechanisms import survival as sv
 from conftest_mechanisms import simulate_registry, simulate_responses
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.models import declared, imputation, mixed
-from borgingsmonitor.simulate import simulate_clean
+from borgingsmonitor.synthetic.simulate import simulate_clean
 
 SPEC = {
     "name": "mi",

@@ -66,7 +66,7 @@ def test_coverage_is_nominal_over_replications():
 
 def test_statsmodels_path_matches_nested_reml(fits):
     if not mixed.nested_reml_available():
-        pytest.skip("borgingsmonitor.nested_lmm not installed")
+        pytest.skip("borgingsmonitor.models.nested_lmm not installed")
     a = fits["fit_statsmodels_mixed"]
     b = fits["fit_nested_reml"]
     pd.testing.assert_series_equal(a.params, b.params[a.params.index], atol=1e-4, check_names=False)

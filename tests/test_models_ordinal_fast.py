@@ -148,7 +148,7 @@ PILOT = Path(__file__).resolve().parents[1] / "results" / "clean" / "responses.p
 
 
 def package_simulation():
-    from borgingsmonitor.simulate import simulate_clean as simulate
+    from borgingsmonitor.synthetic.simulate import simulate_clean as simulate
 
     return simulate(4000, n_regions=8, n_partnerships=48, seed=11)[0]
 

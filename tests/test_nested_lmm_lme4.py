@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from borgingsmonitor import nested_lmm as nl
+from borgingsmonitor.models import nested_lmm as nl
 
 DATA = Path(__file__).parent / "data"
 REF = json.loads((DATA / "nested_lmm_lme4_results.json").read_text())

@@ -11,7 +11,7 @@ from conftest_nested_lmm import FORMULA, make_nested, statsmodels_fit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor import nested_lmm as nl
+from borgingsmonitor.models import nested_lmm as nl
 
 
 def stats_of(df):

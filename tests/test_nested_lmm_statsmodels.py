@@ -10,7 +10,7 @@ from conftest_nested_lmm import FORMULA, make_nested, statsmodels_fit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor import nested_lmm as nl
+from borgingsmonitor.models import nested_lmm as nl
 
 
 def assert_same_fit(res, ref, rtol=1e-6):

@@ -17,8 +17,8 @@ import pyreadstat
 import pytest
 import yaml
 
-from borgingsmonitor.pipeline import clean_step, gather_harmonised, ingest_file
-from borgingsmonitor.sources import file_units
+from borgingsmonitor.core.pipeline import clean_step, gather_harmonised, ingest_file
+from borgingsmonitor.ingest.sources import file_units
 
 pytestmark = pytest.mark.slow
 

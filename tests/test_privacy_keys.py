@@ -13,8 +13,8 @@ from ingest_files import (
     google_settings, msforms_settings, responses, run_ingest, write_google_forms, write_msforms,
 )
 
-from borgingsmonitor.harmonise import KEEP_WITHOUT_CONSENT
-from borgingsmonitor.privacy import load_secret, normalise_identity, respondent_key, scrub_text
+from borgingsmonitor.ingest.harmonise import KEEP_WITHOUT_CONSENT
+from borgingsmonitor.ingest.privacy import load_secret, normalise_identity, respondent_key, scrub_text
 
 ROWS = responses(6, seed=4)
 

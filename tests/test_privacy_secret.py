@@ -6,7 +6,7 @@ import multiprocessing
 
 import pytest
 
-from borgingsmonitor.privacy import load_secret
+from borgingsmonitor.ingest.privacy import load_secret
 
 
 def _load(path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from borgingsmonitor.privacy import scrub_text
+from borgingsmonitor.ingest.privacy import scrub_text
 
 
 @pytest.mark.parametrize("text", ["Het is een groot succes, de groep groeit.", "Graag meer tijd.", "Route Groen werkt goed.", "Grote stappen gezet."])

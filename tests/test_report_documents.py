@@ -20,7 +20,7 @@ from borgingsmonitor.report.html import render_report_html
 from borgingsmonitor.report.provenance import build_provenance
 from borgingsmonitor.report.sheets import write_sheets
 from borgingsmonitor.report.translate import Translator, load_strings
-from borgingsmonitor.questionnaire import load_questionnaire
+from borgingsmonitor.core.questionnaire import load_questionnaire
 
 MIN = 5
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from borgingsmonitor.models.hypotheses import TESTS
 from borgingsmonitor.models.table import VARIANCE_TERMS
-from borgingsmonitor.questionnaire import load_questionnaire
+from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.report import figures as F
 from borgingsmonitor.report.content import (ReportInputs, build_report, find_seeds, fixed_effects, read_registry,
                                             region_names, term_label)

@@ -12,7 +12,7 @@ from conftest_report import QUESTIONNAIRE, build_fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.questionnaire import load_questionnaire
+from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.report import figures as F
 from borgingsmonitor.report.provenance import count_data_rows, sha256_file, to_json
 from borgingsmonitor.report.sheets import eligible_partnerships, item_scores, strongest_weakest
@@ -223,7 +223,7 @@ def test_figures_are_byte_identical_on_rerun(fixture_paths, questionnaire, tmp_p
 
 
 def _wave_lines(region_label: str, own_scales: tuple, shift: float) -> pd.DataFrame:
-    from borgingsmonitor.questionnaire import SCALES
+    from borgingsmonitor.core.questionnaire import SCALES
 
     rows = []
     for scale in SCALES:

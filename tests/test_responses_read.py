@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from conftest_models import simulate_clean
 
-from borgingsmonitor.responses import NOT_ANALYSED, read_responses
+from borgingsmonitor.core.responses import NOT_ANALYSED, read_responses
 
 
 def test_provenance_and_free_text_stay_behind(tmp_path):

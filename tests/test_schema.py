@@ -6,8 +6,8 @@ import pandera.errors
 import pytest
 from ingest_files import QUESTIONNAIRE, limesurvey_settings, responses, run_ingest, write_limesurvey
 
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.schema import harmonised_columns, harmonised_schema
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.ingest.schema import harmonised_columns, harmonised_schema
 
 Q = load_questionnaire(QUESTIONNAIRE)
 ROWS = responses(6, seed=3)

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from conftest import example_config, run_workflow, write_config
 
-from borgingsmonitor import scrub_service
-from borgingsmonitor.privacy import scrub_texts
+from borgingsmonitor.ingest import scrub_service
+from borgingsmonitor.ingest.privacy import scrub_texts
 
 pytestmark = pytest.mark.slow  # deduce loads in the service and in the test process
 
@@ -28,7 +28,7 @@ TEXTS = [
 ]
 CLIENT = """
 import json, sys
-from borgingsmonitor.privacy import scrub_texts
+from borgingsmonitor.ingest.privacy import scrub_texts
 print(json.dumps(scrub_texts(json.loads(sys.argv[1]))))
 """
 
@@ -92,7 +92,7 @@ def test_goes_when_the_last_job_has_gone(tmp_path):
 def test_goes_with_the_run_that_started_it(tmp_path):
     """Snakemake killed without its onerror handler: the service notices its parent is gone."""
     starter = (
-        "import os, sys; from borgingsmonitor import scrub_service as s; "
+        "import os, sys; from borgingsmonitor.ingest import scrub_service as s; "
         f"v = s.start(log_path={str(tmp_path / 'log')!r}); print(v.process.pid, flush=True); os._exit(0)"
     )
     done = subprocess.run([sys.executable, "-c", starter], capture_output=True, text=True, timeout=60, check=True)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor import nested_lmm as nl
-from borgingsmonitor.cleaning import clean_columns
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.simulate import simulate_clean, simulate_registry
+from borgingsmonitor.models import nested_lmm as nl
+from borgingsmonitor.clean.rules import clean_columns
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.synthetic.simulate import simulate_clean, simulate_registry
 
 QUESTIONNAIRE = load_questionnaire(Path(__file__).parents[1] / "config" / "questionnaire.yaml")
 ITEM_CODES = QUESTIONNAIRE.item_codes

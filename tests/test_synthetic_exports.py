@@ -11,10 +11,10 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from borgingsmonitor.pipeline import clean_step, gather_harmonised, ingest_file
-from borgingsmonitor.simulate import simulate_clean
-from borgingsmonitor.sources import file_units
-from borgingsmonitor.synth_exports import EXCLUSIONS, TOOLS, make_exports, region_tools
+from borgingsmonitor.core.pipeline import clean_step, gather_harmonised, ingest_file
+from borgingsmonitor.synthetic.simulate import simulate_clean
+from borgingsmonitor.ingest.sources import file_units
+from borgingsmonitor.synthetic.exports import EXCLUSIONS, TOOLS, make_exports, region_tools
 
 REPO = Path(__file__).resolve().parents[1]
 N, REGIONS, WAVES, SEED = 2000, 5, 3, 7

@@ -15,7 +15,7 @@ TABLES = ROOT / "results" / "tables"
 
 
 def export(out: Path) -> None:
-    from borgingsmonitor.questionnaire import load_questionnaire
+    from borgingsmonitor.core.questionnaire import load_questionnaire
 
     q = load_questionnaire(ROOT / "config" / "questionnaire.yaml")
     clean = pd.read_parquet(ROOT / "results" / "clean" / "responses.parquet")

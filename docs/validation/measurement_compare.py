@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from borgingsmonitor.cfa import five_factor_cfa
-from borgingsmonitor.clustering import icc_table
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.reliability import reliability_table
-from borgingsmonitor.scales import score_scales
+from borgingsmonitor.measure.cfa import five_factor_cfa
+from borgingsmonitor.measure.icc import icc_table
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.measure.reliability import reliability_table
+from borgingsmonitor.core.scales import score_scales
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "docs" / "validation"

@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest_measure import simulate_responses  # noqa: E402
 
-from borgingsmonitor.questionnaire import load_questionnaire  # noqa: E402
+from borgingsmonitor.core.questionnaire import load_questionnaire  # noqa: E402
 
 q = load_questionnaire(ROOT / "config" / "questionnaire.yaml")
 columns = ["region", "partnership_id", "wave", "role", "org_type", *q.item_codes]

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-from borgingsmonitor.models import mediation as med
-from borgingsmonitor.simulate import simulate_clean
+from borgingsmonitor.mechanisms import mediation as med
+from borgingsmonitor.synthetic.simulate import simulate_clean
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -24,7 +24,7 @@ from conftest_models import simulate_clean  # noqa: E402
 
 from borgingsmonitor.models import mixed, ordinal  # noqa: E402
 from borgingsmonitor.models.declared import reverse_key  # noqa: E402
-from borgingsmonitor.questionnaire import load_questionnaire  # noqa: E402
+from borgingsmonitor.core.questionnaire import load_questionnaire  # noqa: E402
 
 FORMULA = "DUR ~ REL + FAC + PRO + ORG + C(wave)"
 ORDINAL = "dur_continue ~ REL + FAC + PRO + ORG + C(wave)"
@@ -192,7 +192,7 @@ def markdown(table: pd.DataFrame, versions: str, notes: dict) -> str:
         "",
         "The main model `conditions_mixed` is `DUR ~ REL + FAC + PRO + ORG + C(wave)` with random",
         "intercepts for region and for partnership within region, REML. It is fitted here by both",
-        "Python estimators (`nested_reml` = `borgingsmonitor.nested_lmm`, the default; and the guarded",
+        "Python estimators (`nested_reml` = `borgingsmonitor.models.nested_lmm`, the default; and the guarded",
         "statsmodels MixedLM path) and by `lme4::lmer(DUR ~ ... + (1|region) + (1|region:partnership),",
         "REML = TRUE)` on the same rows; `conditions_mixed_std` on z-scores of DUR and the four",
         "conditions over those rows. The ordinal model `ordinal_dur_continue` (statsmodels",

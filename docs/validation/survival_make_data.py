@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from borgingsmonitor.models.survival import discrete_hazard, partnership_years
-from borgingsmonitor.simulate import simulate_clean, simulate_registry
+from borgingsmonitor.mechanisms.survival import discrete_hazard, partnership_years
+from borgingsmonitor.synthetic.simulate import simulate_clean, simulate_registry
 
 HERE = Path(__file__).resolve().parent
 

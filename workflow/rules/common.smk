@@ -1,10 +1,10 @@
 # Plain-Python helpers for the rules: the fan-out over raw export files comes from the config.
 import os
 
-from borgingsmonitor import scrub_service
+from borgingsmonitor.ingest import scrub_service
 from borgingsmonitor.report.figures import FIGURE_NAMES
 from borgingsmonitor.report.provenance import source_entries
-from borgingsmonitor.sources import file_units
+from borgingsmonitor.ingest.sources import file_units
 
 UNITS = {(u.region, u.file_id): u for u in file_units(config)}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Adapter, FieldDefaults, RawExport
-from .readers import read_csv_export
+from borgingsmonitor.ingest.base import Adapter, FieldDefaults, RawExport
+from borgingsmonitor.ingest.readers import read_csv_export
 
 
 class Delimited(Adapter):

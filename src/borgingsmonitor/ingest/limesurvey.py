@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .base import Adapter, FieldDefaults, RawExport
-from .readers import read_csv_export
+from borgingsmonitor.ingest.base import Adapter, FieldDefaults, RawExport
+from borgingsmonitor.ingest.readers import read_csv_export
 
 _SUBQUESTION = re.compile(r"^(\w+)\[(\w+)\]$")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
-from .base import Adapter, FieldDefaults, RawExport
-from .readers import require_file
+from borgingsmonitor.core.errors import InputError
+from borgingsmonitor.ingest.base import Adapter, FieldDefaults, RawExport
+from borgingsmonitor.ingest.readers import require_file
 
 
 class MicrosoftForms(Adapter):

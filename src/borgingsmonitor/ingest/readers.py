@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ..errors import InputError
+from borgingsmonitor.core.errors import InputError
 
 
 def require_file(path: Path) -> None:

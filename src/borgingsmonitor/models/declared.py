@@ -216,7 +216,7 @@ class _NestedCopies:
 
     @classmethod
     def build(cls, spec, rows, impute):
-        from borgingsmonitor import nested_lmm as nl
+        from borgingsmonitor.models import nested_lmm as nl
 
         outer, inner = spec["grouping"]
         factors = {
@@ -244,7 +244,7 @@ class _NestedCopies:
         return cls(spec, y_name, X.to_numpy(dtype=float), varying, stats, order, starts)
 
     def fit(self, rows) -> mixed.MixedFit:
-        from borgingsmonitor import nested_lmm as nl
+        from borgingsmonitor.models import nested_lmm as nl
 
         outer, inner = self.spec["grouping"]
         Zs = self.Zs.copy()

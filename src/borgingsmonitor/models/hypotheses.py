@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
+from borgingsmonitor.core.contracts import MAIN_MODEL
+
 HYPOTHESIS_COLUMNS = ["hypothesis", "test", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted", "supported"]
-MAIN_MODEL = "conditions_mixed"
 # hypothesis -> (source, model or effect, term, expected sign: +1, -1 or 0 for a non-directional test)
 HYPOTHESES = {
     "H1": ("models", MAIN_MODEL, "REL", 1),

@@ -3,7 +3,7 @@
 Two estimators give the same `MixedFit`:
 - `fit_statsmodels_mixed`: statsmodels MixedLM (groups = region, a variance component for the
   partnership), guarded against its known failure modes (see below);
-- `fit_nested_reml`: the project's own `borgingsmonitor.nested_lmm`, when it is installed.
+- `fit_nested_reml`: the project's own `borgingsmonitor.models.nested_lmm`, when it is installed.
 
 Guards on MixedLM. lbfgs can stop on a boundary (a variance component ~0) while reporting
 convergence, and when a component falls under 1e-10 MixedLM's GLS step drops the fixed effects of
@@ -293,8 +293,8 @@ def fit_nested_reml(
     partnership: str = "partnership_id",
     method: str = "REML",
 ) -> MixedFit:
-    """The project's own nested REML estimator (borgingsmonitor.nested_lmm), as a MixedFit."""
-    from borgingsmonitor.nested_lmm import fit_nested_lmm
+    """The project's own nested REML estimator (borgingsmonitor.models.nested_lmm), as a MixedFit."""
+    from borgingsmonitor.models.nested_lmm import fit_nested_lmm
 
     res = fit_nested_lmm(formula, data, region=region, partnership=partnership, method=method)
     return from_nested_result(res, region, partnership, method)
@@ -321,7 +321,7 @@ def from_nested_result(res, region: str, partnership: str, method: str) -> Mixed
 
 def nested_reml_available() -> bool:
     try:
-        from borgingsmonitor.nested_lmm import fit_nested_lmm  # noqa: F401
+        from borgingsmonitor.models.nested_lmm import fit_nested_lmm  # noqa: F401
     except ImportError:
         return False
     return True

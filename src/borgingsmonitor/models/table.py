@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+from borgingsmonitor.core.tables import FLOAT_FORMAT
 
 MODEL_COLUMNS = [
     "model",
@@ -25,7 +26,6 @@ MODEL_COLUMNS = [
     "method",
 ]
 TERM_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
-FLOAT_FORMAT = "%.10g"
 # rows a mixed model adds after its fixed effects (no standard error); ordinal models add cut_a|b
 VARIANCE_TERMS = (
     "var_region",

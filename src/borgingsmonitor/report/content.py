@@ -14,18 +14,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from borgingsmonitor.disclosure import is_small
+from borgingsmonitor.core.contracts import MAIN_MODEL
+from borgingsmonitor.core.disclosure import is_small
 from borgingsmonitor.models.hypotheses import HYPOTHESES
 from borgingsmonitor.models.table import VARIANCE_TERMS
-from borgingsmonitor.questionnaire import SCALES, load_questionnaire
+from borgingsmonitor.core.questionnaire import SCALES, load_questionnaire
 from borgingsmonitor.report.figures import CONDITIONS, attrition_totals, region_label
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
-from borgingsmonitor.responses import read_responses
+from borgingsmonitor.core.responses import read_responses
 
 TABLE_FILES = ("reliability", "cfa_fit", "descriptives", "models", "mediation", "network_dip", "survival",
                "hypotheses", "attrition")
 GROUP_TYPES = ("region", "wave", "role", "org_type", "partnership")
-MAIN_MODEL = "conditions_mixed"
 # rows of models.csv that are not fixed effects: variance components, ICCs, cut points, MI diagnostics
 NOT_FIXED_PREFIXES = ("cut_", "df_barnard_rubin:", "lambda:")
 VARIANCE_SHOWN = tuple(v for v in VARIANCE_TERMS if v != "loglik")

@@ -1,7 +1,7 @@
 """The report's figures: matplotlib/seaborn on the Agg backend, reproducible PNG and SVG.
 
 Every figure that describes respondents passes its groups through the one small-cell rule
-(`borgingsmonitor.disclosure`); a group under the minimum is left out and said so on the figure.
+(`borgingsmonitor.core.disclosure`); a group under the minimum is left out and said so on the figure.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ import seaborn as sns  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
 
-from borgingsmonitor.disclosure import is_small, suppress_small  # noqa: E402
-from borgingsmonitor.questionnaire import SCALES  # noqa: E402
+from borgingsmonitor.core.contracts import EXCLUSION_REASONS, MAIN_MODEL, MAIN_MODEL_STD  # noqa: E402
+from borgingsmonitor.core.disclosure import is_small, suppress_small  # noqa: E402
+from borgingsmonitor.core.questionnaire import SCALES  # noqa: E402
 from borgingsmonitor.report.translate import Translator, format_number  # noqa: E402
 
 A4_WIDTH_IN = 6.7  # printable width of an A4 page with 2 cm margins
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
 HYPOTHESIS_OF = {"REL": "H1", "FAC": "H2", "PRO": "H3", "ORG": "H4"}
-EXCLUSION_REASONS = ("no_consent", "incomplete", "duplicate", "test", "speeder", "unknown_partnership")
 FIGURE_NAMES = (
     *(f"likert_{s}" for s in SCALES),
     "profiles_region",
@@ -303,7 +303,7 @@ def correlation_figure(responses, t: Translator, min_group_size: int, year=None)
 
 
 def forest_rows(models: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    for name in ("conditions_mixed_std", "conditions_mixed"):
+    for name in (MAIN_MODEL_STD, MAIN_MODEL):
         rows = models[(models["model"] == name) & models["term"].isin(CONDITIONS)]
         if not rows.empty:
             order = {c: i for i, c in enumerate(CONDITIONS)}

@@ -129,7 +129,7 @@ def source_entries(config: dict) -> list[dict]:
 
     Paths are config["input_dir"] joined with each file of regions.<region>.sources[].files[].
     """
-    from borgingsmonitor.sources import file_units
+    from borgingsmonitor.ingest.sources import file_units
 
     base = Path(config.get("input_dir") or "")
     entries = [{"path": (base / u.path).as_posix(), "region": u.region, "config": u.settings}

@@ -12,8 +12,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from borgingsmonitor.disclosure import is_small
-from borgingsmonitor.questionnaire import SCALES
+from borgingsmonitor.core.disclosure import is_small
+from borgingsmonitor.core.questionnaire import SCALES
 from borgingsmonitor.report.figures import A4_WIDTH_IN, decimal_axis, group_means, region_label, write_figure
 from borgingsmonitor.report.html import environment, image_data_uri, stylesheet, write_text
 from borgingsmonitor.report.translate import Translator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .questionnaire import Questionnaire
+from borgingsmonitor.core.questionnaire import Questionnaire
 
 LEADING = ["region", "wave", "source_file", "source_row", "tool", "submitted", "completed", "test_marker", "duration_s",
            "consent", "respondent_key", "partnership_value", "partnership_id", "role", "org_type", "phase",

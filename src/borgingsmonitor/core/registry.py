@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .distinct import per_distinct
-from .errors import InputError
-from .labels import is_blank, normalise_label
+from borgingsmonitor.core.distinct import per_distinct
+from borgingsmonitor.core.errors import InputError
+from borgingsmonitor.core.labels import is_blank, normalise_label
 
 REGISTRY_COLUMNS = ("partnership_id", "region", "name", "start_year", "funding_end_year", "stopped_year")
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from borgingsmonitor.core.tables import FLOAT_FORMAT
 
 EFFECTS = ("a", "b", "direct", "indirect", "total")
 MEDIATION_COLUMNS = ["effect", "estimate", "ci_low", "ci_high", "p_value", "n_boot"]
-FLOAT_FORMAT = "%.10g"
 
 
 def analysis_frame(

@@ -19,14 +19,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from borgingsmonitor.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
+from borgingsmonitor.core.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
 from borgingsmonitor.models.table import MODEL_COLUMNS, extra_terms, model_rows, wald_terms
+from borgingsmonitor.core.tables import FLOAT_FORMAT
 
 AGE = "partnership_age"
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
 CURVE_COLUMNS = ["partnership_age", "estimate", "ci_low", "ci_high"]
 SPLINE_TERMS = ["age_linear", "age_nonlinear_1", "age_nonlinear_2"]
-FLOAT_FORMAT = "%.10g"
 
 
 @dataclass
@@ -126,7 +126,7 @@ def _fit_statsmodels(formula: str, data: pd.DataFrame, region: str, partnership:
 def fit_lmm(formula: str, data: pd.DataFrame, region="region", partnership="partnership_id", method="ML"):
     """The project's nested mixed model when it is available, else statsmodels MixedLM."""
     try:
-        from borgingsmonitor.nested_lmm import fit_nested_lmm
+        from borgingsmonitor.models.nested_lmm import fit_nested_lmm
     except ImportError:
         return _fit_statsmodels(formula, data, region, partnership, method)
     return fit_nested_lmm(formula, data, region=region, partnership=partnership, method=method)

@@ -1,11 +1,11 @@
 """Time the nested random-intercept model: sufficient statistics + exact fit vs statsmodels MixedLM.
 
-    /work/main/.venv/bin/python scripts/benchmark_models.py [--sizes 20000 200000 1000000] [--quick]
+    /work/main/.venv/bin/python tools/benchmark_models.py [--sizes 20000 200000 1000000] [--quick]
         [--max-statsmodels 200000] [--method REML] [--seed 1] [--json out.json]
 
-For each size: simulate the clean data set (borgingsmonitor.simulate, seeded), fit
+For each size: simulate the clean data set (borgingsmonitor.synthetic.simulate, seeded), fit
 `DUR ~ REL + FAC + PRO + ORG + C(wave)` with random intercepts for region and partnership with
-borgingsmonitor.nested_lmm (timed end to end: listwise deletion, design matrix, one pass for the
+borgingsmonitor.models.nested_lmm (timed end to end: listwise deletion, design matrix, one pass for the
 per-partnership statistics, REML/ML fit) and with statsmodels MixedLM on the same complete rows
 (groups=region, vc_formula partnership), in the same run, and report the ratio and whether the
 estimates agree. statsmodels is skipped above --max-statsmodels rows. A CLI tool, not a rule.
@@ -22,8 +22,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor import nested_lmm as nl
-from borgingsmonitor.simulate import simulate_clean
+from borgingsmonitor.models import nested_lmm as nl
+from borgingsmonitor.synthetic.simulate import simulate_clean
 
 FORMULA = "DUR ~ REL + FAC + PRO + ORG + C(wave)"
 

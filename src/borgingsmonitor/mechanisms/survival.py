@@ -22,11 +22,11 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+from borgingsmonitor.core.tables import FLOAT_FORMAT
 
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
 SURVIVAL_COLUMNS = ["model", "term", "estimate", "ci_low", "ci_high", "p_value", "n_partnerships", "n_events"]
 EXTRA_COLUMNS = ["std_error", "n_at_risk", "method", "note"]
-FLOAT_FORMAT = "%.10g"
 
 
 def partnership_wave_means(responses: pd.DataFrame) -> pd.DataFrame:

@@ -2,8 +2,8 @@
 # Proof that the workflow runs through SLURM: a one-node SLURM on this host, then the example
 # workflow with `--profile workflow/profiles/slurm-local`, in a copy of the repository.
 #
-#     sudo scripts/slurm_local.sh [extra snakemake arguments or targets]
-#     e.g. scripts/slurm_local.sh results/clean/responses.parquet
+#     sudo tools/slurm_local.sh [extra snakemake arguments or targets]
+#     e.g. tools/slurm_local.sh results/clean/responses.parquet
 #
 # Steps: install slurm-wlm and munge if missing; munge key and daemon; a minimal
 # /etc/slurm/slurm.conf for this host; slurmctld and slurmd; wait for the node to be idle; copy
@@ -22,7 +22,7 @@ WORKDIR="${BORGING_SLURM_WORKDIR:-/tmp/borging-slurm-proof}"
 MARKER="$WORKDIR/.borging-slurm-proof"
 HOST="$(hostname -s)"
 CONF=/etc/slurm/slurm.conf
-CONF_TAG="# written by borgingsmonitor scripts/slurm_local.sh"
+CONF_TAG="# written by borgingsmonitor tools/slurm_local.sh"
 LOCK=/run/lock/borging-slurm-local.lock
 STARTED=()
 

@@ -16,8 +16,8 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from threadpoolctl import threadpool_limits
 
-from borgingsmonitor.nested_lmm import fit_nested_lmm
-from borgingsmonitor.questionnaire import Questionnaire
+from borgingsmonitor.models.nested_lmm import fit_nested_lmm
+from borgingsmonitor.core.questionnaire import Questionnaire
 
 ICC_COLUMNS = ["scale", "level", "icc", "mean_cluster_size", "design_effect", "n", "n_groups",
                "variance", "icc_cluster"]

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
-from .harmonise import ISSUE_COLUMNS, Context, build_label_sets, harmonise_file
-from .ingest import ADAPTERS
-from .privacy import load_secret
-from .questionnaire import load_questionnaire
-from .registry import load_registry
-from .schema import harmonised_columns, harmonised_schema
-from .sources import FileUnit
+from borgingsmonitor.core.errors import InputError
+from borgingsmonitor.core.contracts import ISSUE_COLUMNS
+from borgingsmonitor.ingest.harmonise import Context, build_label_sets, harmonise_file
+from borgingsmonitor.ingest import ADAPTERS
+from borgingsmonitor.ingest.privacy import load_secret
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.core.registry import load_registry
+from borgingsmonitor.ingest.schema import harmonised_columns, harmonised_schema
+from borgingsmonitor.ingest.sources import FileUnit
 
 log = logging.getLogger("borgingsmonitor")
 
@@ -81,7 +82,7 @@ def gather_harmonised(tables: list[str], issues: list[str], questionnaire: str):
 
 def clean_step(harmonised: str, ingest_issues: str, registry: str, questionnaire: str, regions: dict, cleaning: dict):
     """Apply the cleaning rules; returns (responses, exclusions, attrition, value issues)."""
-    from .cleaning import CleaningSettings, clean
+    from borgingsmonitor.clean.rules import CleaningSettings, clean
 
     settings = CleaningSettings(
         fieldwork={region: spec["fieldwork"] for region, spec in regions.items()},

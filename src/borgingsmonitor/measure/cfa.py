@@ -18,8 +18,8 @@ import semopy
 from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
-from borgingsmonitor.questionnaire import Questionnaire
-from borgingsmonitor.scales import keyed_items
+from borgingsmonitor.core.questionnaire import Questionnaire
+from borgingsmonitor.core.scales import keyed_items
 
 FIT_COLUMNS = ["model", "n", "chi2", "df", "p_value", "cfi", "tli", "rmsea", "rmsea_ci_low",
                "rmsea_ci_high", "srmr"]

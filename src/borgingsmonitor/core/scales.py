@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor.questionnaire import Questionnaire
+from borgingsmonitor.core.questionnaire import Questionnaire
 
 LIKERT_MIN = 1
 LIKERT_MAX = 5

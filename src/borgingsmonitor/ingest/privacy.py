@@ -7,11 +7,11 @@ import logging
 import os
 import re
 import secrets
-from functools import lru_cache
 from pathlib import Path
 
-from . import scrub_service
-from .labels import is_blank
+from borgingsmonitor.ingest import scrub_service
+from borgingsmonitor.ingest.deidentify import deduce_text
+from borgingsmonitor.core.labels import is_blank
 
 log = logging.getLogger(__name__)
 
@@ -75,26 +75,6 @@ def respondent_key(identity: str | None, secret: bytes) -> str | None:
     return hmac.digest(secret, identity.encode("utf-8"), "sha256").hex()[:20]
 
 
-@lru_cache(maxsize=1)
-def _deduce():
-    import gc
-
-    import deduce
-
-    # Loading deduce's lookup tables unpickles millions of small objects that live until exit: with the
-    # cyclic garbage collector scanning them, loading takes ~13 s instead of ~2 s and exit another ~30 s.
-    # So: no collection while loading, then freeze them out of every later collection.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        model = deduce.Deduce()
-        gc.freeze()
-        return model
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def scrub_text(text, extra_names: tuple[str, ...] = (), use_deduce: bool = True):
     """Remove e-mail addresses, phone numbers, IPs, URLs, signatures and names from free text."""
     return scrub_texts([text], extra_names, use_deduce)[0]
@@ -127,24 +107,6 @@ def _scrub_patterns(text, extra_names: tuple[str, ...]):
     for name in extra_names:
         if name:
             out = re.sub(re.escape(name), "[naam]", out, flags=re.IGNORECASE)
-    return out
-
-
-DEDUCE_TAGS = [
-    (re.compile(r"\[(PERSOON|PATIENT)-\d+\]"), "[naam]"),
-    (re.compile(r"\[(TELEFOONNUMMER|ID|BSN)-\d+\]"), "[nummer]"),
-    (re.compile(r"\[EMAILADRES-\d+\]"), "[e-mail]"),
-    (re.compile(r"\[URL-\d+\]"), "[url]"),
-    (re.compile(r"\[(LOCATIE|INSTELLING|ZIEKENHUIS)-\d+\]"), "[plaats]"),
-    (re.compile(r"\[[A-Z]+-\d+\]"), "[weggelaten]"),
-]
-
-
-def deduce_text(text: str) -> str:
-    """deduce's de-identification with its tags in the report's words."""
-    out = _deduce().deidentify(text).deidentified_text
-    for pattern, tag in DEDUCE_TAGS:
-        out = pattern.sub(tag, out)
     return out
 
 

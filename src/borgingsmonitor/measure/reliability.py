@@ -14,9 +14,9 @@ import pandas as pd
 from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
-from borgingsmonitor.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
-from borgingsmonitor.questionnaire import Questionnaire
-from borgingsmonitor.scales import keyed_items
+from borgingsmonitor.core.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
+from borgingsmonitor.core.questionnaire import Questionnaire
+from borgingsmonitor.core.scales import keyed_items
 
 RELIABILITY_COLUMNS = ["scale", "wave", "n", "n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega"]
 ITEM_COLUMNS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from borgingsmonitor.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
+from borgingsmonitor.core.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
 
 GROUP_TYPES = ("all", "region", "wave", "role", "org_type", "partnership")
 GROUP_COLUMNS = {"region": "region", "wave": "wave", "role": "role", "org_type": "org_type",
@@ -44,15 +44,3 @@ def descriptives_table(
     rows = [row for scale in scales for gt in group_types for row in _group_rows(df, scale, gt, members)]
     table = pd.DataFrame(rows, columns=["scale", "group_type", "group", "n", "mean", "sd"])
     return suppress_small(table, ["mean", "sd"], "n", min_group_size)[DESCRIPTIVE_COLUMNS]
-
-
-FLOAT_FORMAT = "%.10g"
-
-
-def write_table(table: pd.DataFrame, path) -> None:
-    """CSV per the results contract: full precision, empty for missing, booleans as true/false."""
-    out = table.copy()
-    for col in out.columns:
-        if out[col].dtype == bool or str(out[col].dtype) == "boolean":
-            out[col] = out[col].map({True: "true", False: "false"})
-    out.to_csv(path, index=False, float_format=FLOAT_FORMAT, na_rep="", lineterminator="\n")

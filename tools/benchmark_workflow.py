@@ -1,9 +1,9 @@
 """Benchmark the whole workflow on synthetic exports of 20,000 / 200,000 / 1,000,000 responses.
 
-    nice .venv/bin/python scripts/benchmark_workflow.py [--sizes 20000 200000 1000000] [--quick]
+    nice .venv/bin/python tools/benchmark_workflow.py [--sizes 20000 200000 1000000] [--quick]
         [--root /tmp/borging-bench] [--no-deduce] [--skip-models] [--json out.json] [--markdown out.md]
 
-For each size: generate the exports (scripts/make_synthetic_exports.py's generator, seeded) into
+For each size: generate the exports (tools/make_synthetic_exports.py's generator, seeded) into
 ROOT/<size> unless they are there, run the real Snakefile from scratch under /usr/bin/time -v (wall
 time, the max RSS of the largest process) while sampling the summed RSS of all its processes (the
 peak memory the machine needs), then run it again (a no-op rerun must decide in seconds). Per step: the jobs' Snakemake `benchmark:` files (wall s, CPU s, max RSS).
@@ -11,9 +11,9 @@ Ingestion against a bare read of the same files with the libraries the adapters 
 the CSVs (every column as text, the tool's encoding, delimiter and header rows), pandas.read_excel
 (openpyxl) for xlsx and pyreadstat.read_sav for .sav; xlsx and sav have no pyarrow reader, so their
 "bare" read is that library call. Ingestion and bare read are compared in CPU seconds (pyarrow reads
-with threads; the ingestion jobs run two at a time), without and with the gather step. The main model against statsmodels MixedLM (scripts/benchmark_models.py,
+with threads; the ingestion jobs run two at a time), without and with the gather step. The main model against statsmodels MixedLM (tools/benchmark_models.py,
 statsmodels capped at 200,000 rows) and the 2,000-resample bootstrap against the naive refit loop
-(scripts/benchmark_bootstrap.py), in the same run. --quick: 20,000 only, no model comparisons.
+(tools/benchmark_bootstrap.py), in the same run. --quick: 20,000 only, no model comparisons.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def parse_args(argv=None):
 
 
 def generate(size: int, args) -> tuple[Path, float]:
-    from borgingsmonitor.synth_exports import make_exports
+    from borgingsmonitor.synthetic.exports import make_exports
 
     folder = Path(args.root) / str(size)
     stamp = folder / ".generated.json"
@@ -217,7 +217,7 @@ def bare_read(folder: Path) -> pd.DataFrame:
 def ingestion_vs_bare(folder: Path, bare: pd.DataFrame) -> pd.DataFrame:
     import yaml
 
-    from borgingsmonitor.sources import file_units
+    from borgingsmonitor.ingest.sources import file_units
 
     config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
     tools = {(u.region, u.file_id): (u.settings["tool"], u.path) for u in file_units(config)}
@@ -250,11 +250,11 @@ def ingestion_vs_bare(folder: Path, bare: pd.DataFrame) -> pd.DataFrame:
 def model_comparison(size: int) -> dict:
     out = {}
     tmp = Path(f"/tmp/borging-bench/models-{size}.json")
-    subprocess.run([sys.executable, str(REPO / "scripts" / "benchmark_models.py"), "--sizes", str(size),
+    subprocess.run([sys.executable, str(REPO / "tools" / "benchmark_models.py"), "--sizes", str(size),
                     "--max-statsmodels", "200000", "--json", str(tmp)], capture_output=True, text=True, timeout=3600)
     if tmp.exists():
         out["models"] = json.loads(tmp.read_text())
-    boot = subprocess.run([sys.executable, str(REPO / "scripts" / "benchmark_bootstrap.py"), "--sizes", str(size),
+    boot = subprocess.run([sys.executable, str(REPO / "tools" / "benchmark_bootstrap.py"), "--sizes", str(size),
                            "--naive-draws", "10"], capture_output=True, text=True, timeout=3600)
     out["bootstrap_stdout"] = boot.stdout
     return out

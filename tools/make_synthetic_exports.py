@@ -1,6 +1,6 @@
 """Write synthetic raw exports of every supported tool, the registry and a config the workflow runs on.
 
-    .venv/bin/python scripts/make_synthetic_exports.py --responses 1000000 --regions 40 --waves 7 --seed 1 --out /tmp/borging-bench/1000000
+    .venv/bin/python tools/make_synthetic_exports.py --responses 1000000 --regions 40 --waves 7 --seed 1 --out /tmp/borging-bench/1000000
     .venv/bin/snakemake -s Snakefile --directory /tmp/borging-bench/1000000 --configfile /tmp/borging-bench/1000000/config.yaml --cores 2
 
 Run the workflow with $BORGING_SECRET set (the generated config does not create a secret file).
@@ -12,7 +12,7 @@ import argparse
 import sys
 import time
 
-from borgingsmonitor.synth_exports import make_exports
+from borgingsmonitor.synthetic.exports import make_exports
 
 
 def main(argv=None) -> int:

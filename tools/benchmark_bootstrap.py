@@ -1,8 +1,8 @@
 """Time the mechanism analyses at given sizes and compare the bootstrap with the naive loop.
 
-    .venv/bin/python scripts/benchmark_bootstrap.py --sizes 20000 200000
+    .venv/bin/python tools/benchmark_bootstrap.py --sizes 20000 200000
 
-Data come from borgingsmonitor.simulate (seeded). The naive baseline refits statsmodels OLS on
+Data come from borgingsmonitor.synthetic.simulate (seeded). The naive baseline refits statsmodels OLS on
 the rebuilt resample for every draw; it is timed on --naive-draws resamples (same draws as the
 fast path) and extrapolated linearly to --n-boot, which the output says.
 """
@@ -14,10 +14,10 @@ import time
 
 import numpy as np
 
-from borgingsmonitor.models import mediation as med
-from borgingsmonitor.models.network_dip import network_dip
-from borgingsmonitor.models.survival import survival_table
-from borgingsmonitor.simulate import simulate_clean, simulate_registry
+from borgingsmonitor.mechanisms import mediation as med
+from borgingsmonitor.mechanisms.network_dip import network_dip
+from borgingsmonitor.mechanisms.survival import survival_table
+from borgingsmonitor.synthetic.simulate import simulate_clean, simulate_registry
 
 
 def timed(fn, *args, **kwargs):

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from borgingsmonitor.questionnaire import load_questionnaire
-from borgingsmonitor.simulate import simulate_clean, simulate_registry
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.synthetic.simulate import simulate_clean, simulate_registry
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONNAIRE = REPO / "config" / "questionnaire.yaml"

@@ -53,7 +53,7 @@ def start(log_path: str | None = None) -> Service | None:
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     log_file = open(log_path, "w", encoding="utf-8") if log_path else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "borgingsmonitor.scrub_service", address, str(os.getpid())],
+        [sys.executable, "-m", "borgingsmonitor.ingest.scrub_service", address, str(os.getpid())],
         env={**os.environ, KEY_ENV: key},
         stdin=subprocess.DEVNULL,
         stdout=log_file,
@@ -128,7 +128,7 @@ class _State:
 
 
 def _serve_client(conn, state: _State) -> None:
-    from .privacy import deduce_text
+    from borgingsmonitor.ingest.deidentify import deduce_text
 
     try:
         while True:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .distinct import Distinct
+from borgingsmonitor.core.distinct import Distinct
 
 MISSING = object()  # "weet niet / n.v.t.": an answer that counts as missing, not a problem
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .privacy import EMAIL, IPV4, PHONE, URL
-from .questionnaire import Questionnaire
-from .scales import score_scales
+from borgingsmonitor.core.contracts import EXCLUSION_REASONS as REASONS
+from borgingsmonitor.core.contracts import ISSUE_COLUMNS
+from borgingsmonitor.core.errors import InputError
+from borgingsmonitor.ingest.privacy import EMAIL, IPV4, PHONE, URL
+from borgingsmonitor.core.questionnaire import Questionnaire
+from borgingsmonitor.core.scales import score_scales
 
-REASONS = ("no_consent", "incomplete", "duplicate", "test", "speeder", "unknown_partnership")
 EXCLUSION_COLUMNS = ["region", "wave", "source_file", "source_row", "reason", "detail"]
-ISSUE_COLUMNS = ["region", "wave", "source_file", "source_row", "column", "problem", "value"]
 ROW_KEY = ["source_file", "source_row"]
 
 

@@ -17,14 +17,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .distinct import Distinct, per_distinct, per_distinct_many
-from .errors import InputError
-from .ingest import ADAPTERS, RawExport
-from .labels import LabelSet, apply_label_set, is_blank, normalise_label
-from .privacy import normalise_identity, respondent_key, safe_value, scrub_texts
-from .questionnaire import Questionnaire
-from .registry import PartnershipResolver
-from .sources import FileUnit
+from borgingsmonitor.core.contracts import ISSUE_COLUMNS
+from borgingsmonitor.core.distinct import Distinct, per_distinct, per_distinct_many
+from borgingsmonitor.core.errors import InputError
+from borgingsmonitor.ingest import ADAPTERS, RawExport
+from borgingsmonitor.core.labels import LabelSet, apply_label_set, is_blank, normalise_label
+from borgingsmonitor.ingest.privacy import normalise_identity, respondent_key, safe_value, scrub_texts
+from borgingsmonitor.core.questionnaire import Questionnaire
+from borgingsmonitor.core.registry import PartnershipResolver
+from borgingsmonitor.ingest.sources import FileUnit
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,6 @@ CHOICE_QUESTIONS = ("role", "org_type", "phase")
 NUMBER_QUESTIONS = ("years_involved", "fac_hours")
 ANONYMOUS = ("anonymous", "anoniem", "anonym")
 NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
-ISSUE_COLUMNS = ["region", "wave", "source_file", "source_row", "column", "problem", "value"]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor.questionnaire import SCALES
+from borgingsmonitor.core.questionnaire import SCALES
 
 ITEMS = {
     "REL": ["rel_know", "rel_trust", "rel_goodwill", "rel_levels", "rel_reciprocity", "rel_distant"],

@@ -1,0 +1,16 @@
+"""Facts shared between stages, written once: table columns, exclusion reasons, model names.
+
+docs/results-contract.md gives the meaning of each; code everywhere else imports these names.
+"""
+
+from __future__ import annotations
+
+# The cleaning rules, in the protocol's order; a raw row excluded by several rules gets the first.
+EXCLUSION_REASONS = ("no_consent", "incomplete", "duplicate", "test", "speeder", "unknown_partnership")
+
+EXCLUSION_COLUMNS = ["region", "wave", "source_file", "source_row", "reason", "detail"]
+ISSUE_COLUMNS = ["region", "wave", "source_file", "source_row", "column", "problem", "value"]
+
+# The main model of H1-H4 and its standardised twin (results/tables/models.csv).
+MAIN_MODEL = "conditions_mixed"
+MAIN_MODEL_STD = f"{MAIN_MODEL}_std"
