@@ -129,7 +129,8 @@ def test_a_workflow_run_starts_and_stops_it(tmp_path):
     run_workflow(tmp_path, "results/interim/harmonised.parquet")
     log = (tmp_path / "logs" / "scrub_service.log").read_text()
     served = int(log.split("de-identified ")[1].split()[0])
-    assert served > 100 and "told to stop" in log  # the pilot's comments, one deduce; stopped by onsuccess
+    # the pilot's comments, one deduce; stopped by onsuccess, or by its idle timer first on a busy machine
+    assert served > 100 and ("told to stop" in log or "no ingestion job is running" in log)
     job_logs = "".join(p.read_text() for p in (tmp_path / "logs" / "ingest_region").glob("*.log"))
     assert "did not answer" not in job_logs
     comments = pd.read_parquet(tmp_path / "results" / "interim" / "harmonised.parquet")["comment"].dropna()

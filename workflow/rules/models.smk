@@ -5,11 +5,12 @@
 import os
 import re
 
+from borgingsmonitor.core.contracts import MAIN_MODEL
+
 MODEL_SPECS = {m["name"]: m for m in config["models"]}
 DECLARED_MODELS = list(MODEL_SPECS)
 # model tables made by other rules that belong in models.csv (network dip: H6)
 OTHER_MODEL_TABLES = ["results/interim/models/network_dip.csv"]
-from borgingsmonitor.core.contracts import MAIN_MODEL
 if set(DECLARED_MODELS) & {os.path.basename(p)[:-4] for p in OTHER_MODEL_TABLES}:
     raise ValueError(
         "config models: a declared model may not be named network_dip (made by its own rule)"

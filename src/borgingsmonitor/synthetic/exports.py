@@ -32,7 +32,7 @@ import yaml
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.synthetic.simulate import simulate_clean, simulate_registry
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 QUESTIONNAIRE = REPO / "config" / "questionnaire.yaml"
 BASE_CONFIG = REPO / "config" / "config.yaml"
 
