@@ -12,7 +12,7 @@ import yaml
 
 from borgingsmonitor.models.declared import check_spec, fit_declared, reverse_key
 from borgingsmonitor.models.table import MODEL_COLUMNS, read_model_table
-from conftest_models import TRUE_BETA, simulate_clean
+from fixtures.models import TRUE_BETA, simulate_clean
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = {
@@ -190,7 +190,7 @@ CONFIG_MODELS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encod
 @pytest.mark.parametrize("spec", CONFIG_MODELS, ids=[m["name"] for m in CONFIG_MODELS])
 def test_a_model_job_reads_only_its_columns_and_gets_the_same_table(spec, data):
     """fit_model.py reads columns_used(...) of the responses: the rows must equal a fit on the whole table."""
-    from conftest_models import add_mar_missing
+    from fixtures.models import add_mar_missing
 
     from borgingsmonitor.models.declared import columns_used
 

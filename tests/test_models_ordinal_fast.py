@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from statsmodels.stats.sandwich_covariance import cov_cluster
 
 from borgingsmonitor.models import mixed, ordinal
-from conftest_models import simulate_clean
+from fixtures.models import simulate_clean
 
 FORMULA = "dur_continue ~ REL + FAC + PRO + ORG + C(wave)"
 COLUMNS = ["estimate", "std_error", "ci_low", "ci_high", "p_value"]
