@@ -175,13 +175,13 @@ def test_workflow_fans_out_over_declared_models(tmp_path, data):
     assert np.isfinite(models.query("model == 'relations_only_ml' and term == 'REL'")["estimate"]).all()
 
 
+CONFIG_MODELS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["models"]
+
+
 def test_models_in_the_project_config_are_valid_declarations():
     names = [check_spec(spec)["name"] for spec in CONFIG_MODELS]
     assert "conditions_mixed" in names and len(names) == len(set(names))
     assert "network_dip" not in names
-
-
-CONFIG_MODELS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["models"]
 
 
 @pytest.mark.parametrize("spec", CONFIG_MODELS, ids=[m["name"] for m in CONFIG_MODELS])
