@@ -1,8 +1,6 @@
-"""Snakemake entry point: gather every file's rows into the one validated harmonised table."""
+"""Rule `harmonised`: every file's rows -> the one validated harmonised table and all value issues."""
 
-from borgingsmonitor.core.pipeline import gather_harmonised, setup_logging
+from borgingsmonitor.core.rulescript import run
+from borgingsmonitor.ingest.steps import harmonised
 
-setup_logging(snakemake.log[0])
-table, issues = gather_harmonised(list(snakemake.input.tables), list(snakemake.input.issues), snakemake.input.questionnaire)
-table.to_parquet(snakemake.output.table, index=False)
-issues.to_csv(snakemake.output.issues, index=False)
+run(snakemake, harmonised)  # noqa: F821

@@ -17,7 +17,7 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 
-from borgingsmonitor.core.pipeline import ingest_file
+from borgingsmonitor.ingest.steps import read_export
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.ingest.sources import FileUnit
 
@@ -409,7 +409,7 @@ def run_ingest(tmp_path: Path, export: Path, settings: dict, label_sets: dict | 
     """Ingest one file through the same function the workflow's ingest_file rule runs: (table, issues)."""
     registry = registry or write_registry(tmp_path / "registry.csv")
     unit = FileUnit(region, "test-file", export.name, settings)
-    return ingest_file(
+    return read_export(
         export=str(export),
         unit=unit,
         region_spec={"registry_region": REGISTRY_REGION},

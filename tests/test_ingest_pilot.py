@@ -13,7 +13,7 @@ import pytest
 import yaml
 from ingest_files import QUESTIONNAIRE, count_csv_records, count_sav_rows, count_xlsx_rows
 
-from borgingsmonitor.core.pipeline import ingest_file
+from borgingsmonitor.ingest.steps import read_export
 from borgingsmonitor.ingest.sources import file_units
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ def harmonised():
 
 def _ingest(unit):
     spec = {k: v for k, v in CONFIG["regions"][unit.region].items() if k != "sources"}
-    return ingest_file(
+    return read_export(
         export=str(INPUT / unit.path), unit=unit, region_spec=spec, questionnaire=str(QUESTIONNAIRE),
         registry=str(INPUT / CONFIG["registry"]), label_sets=CONFIG["label_sets"], privacy={"use_deduce": False},
     )[0]

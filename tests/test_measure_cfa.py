@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_measure import QUESTIONNAIRE, simulate_responses
+from fixtures.measure import QUESTIONNAIRE, simulate_responses
 
 from borgingsmonitor.measure.cfa import (
     FIT_COLUMNS,

@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_measure import simulate_responses
+from fixtures.measure import simulate_responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

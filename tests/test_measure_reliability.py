@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_measure import QUESTIONNAIRE, simulate_responses
+from fixtures.measure import QUESTIONNAIRE, simulate_responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_measure import QUESTIONNAIRE
+from fixtures.measure import QUESTIONNAIRE
 
 from borgingsmonitor.measure.cfa import five_factor_cfa
 from borgingsmonitor.core.questionnaire import load_questionnaire

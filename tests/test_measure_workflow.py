@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest_measure import simulate_responses
+from fixtures.measure import simulate_responses
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ["reliability.csv", "item_statistics.csv", "cfa_fit.csv", "cfa_loadings.csv", "icc.csv", "descriptives.csv"]

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.mechanisms import mediation as med
-from conftest_mechanisms import TRUE, linear_curve, simulate_responses
+from fixtures.mechanisms import TRUE, linear_curve, simulate_responses
 
 
 @pytest.fixture(scope="module")

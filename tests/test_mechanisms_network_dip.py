@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from borgingsmonitor.mechanisms import network_dip as nd
 from borgingsmonitor.models.table import MODEL_COLUMNS
-from conftest_mechanisms import dip_curve, linear_curve, simulate_responses
+from fixtures.mechanisms import dip_curve, linear_curve, simulate_responses
 
 
 @pytest.fixture(scope="module")

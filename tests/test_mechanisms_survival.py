@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.mechanisms import survival as sv
-from conftest_mechanisms import simulate_registry, simulate_responses
+from fixtures.mechanisms import simulate_registry, simulate_responses
 
 
 def _registry(rows):

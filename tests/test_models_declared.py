@@ -12,7 +12,7 @@ import yaml
 
 from borgingsmonitor.models.declared import check_spec, fit_declared, reverse_key
 from borgingsmonitor.models.table import MODEL_COLUMNS, read_model_table
-from conftest_models import TRUE_BETA, simulate_clean
+from fixtures.models import TRUE_BETA, simulate_clean
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = {
@@ -175,22 +175,19 @@ def test_workflow_fans_out_over_declared_models(tmp_path, data):
     assert np.isfinite(models.query("model == 'relations_only_ml' and term == 'REL'")["estimate"]).all()
 
 
+CONFIG_MODELS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["models"]
+
+
 def test_models_in_the_project_config_are_valid_declarations():
-    config = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
-    if "models" not in config:
-        pytest.skip("config/config.yaml declares no models yet")
-    names = [check_spec(spec)["name"] for spec in config["models"]]
+    names = [check_spec(spec)["name"] for spec in CONFIG_MODELS]
     assert "conditions_mixed" in names and len(names) == len(set(names))
     assert "network_dip" not in names
 
 
-CONFIG_MODELS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["models"]
-
-
 @pytest.mark.parametrize("spec", CONFIG_MODELS, ids=[m["name"] for m in CONFIG_MODELS])
 def test_a_model_job_reads_only_its_columns_and_gets_the_same_table(spec, data):
-    """fit_model.py reads columns_used(...) of the responses: the rows must equal a fit on the whole table."""
-    from conftest_models import add_mar_missing
+    """The declared_model step reads columns_used(...) of the responses: the rows must equal a fit on the whole table."""
+    from fixtures.models import add_mar_missing
 
     from borgingsmonitor.models.declared import columns_used
 

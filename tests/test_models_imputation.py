@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from borgingsmonitor.models import imputation
 from borgingsmonitor.models.declared import fit_declared
-from conftest_models import TRUE_BETA, simulate_clean
+from fixtures.models import TRUE_BETA, simulate_clean
 
 SCALES = ["REL", "FAC", "PRO", "ORG", "DUR"]
 

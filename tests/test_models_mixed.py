@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.models import mixed
-from conftest_models import TRUE_BETA, TRUE_SIGMA2, TRUE_WAVE, simulate_clean
+from fixtures.models import TRUE_BETA, TRUE_SIGMA2, TRUE_WAVE, simulate_clean
 
 FORMULA = "DUR ~ REL + FAC + PRO + ORG + C(wave)"
 GROUPING = ["region", "partnership_id"]
@@ -18,9 +18,7 @@ TRUTH = {
     "C(wave)[T.2024]": TRUE_WAVE[2024],
     "C(wave)[T.2025]": TRUE_WAVE[2025],
 }
-ESTIMATORS = [mixed.fit_statsmodels_mixed]
-if mixed.nested_reml_available():
-    ESTIMATORS.append(mixed.fit_nested_reml)
+ESTIMATORS = [mixed.fit_statsmodels_mixed, mixed.fit_nested_reml]
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +63,6 @@ def test_coverage_is_nominal_over_replications():
 
 
 def test_statsmodels_path_matches_nested_reml(fits):
-    if not mixed.nested_reml_available():
-        pytest.skip("borgingsmonitor.models.nested_lmm not installed")
     a = fits["fit_statsmodels_mixed"]
     b = fits["fit_nested_reml"]
     pd.testing.assert_series_equal(a.params, b.params[a.params.index], atol=1e-4, check_names=False)

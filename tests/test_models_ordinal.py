@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.models import mixed, ordinal
-from conftest_models import TRUE_CUTS, TRUE_ORDINAL_BETA, simulate_clean
+from fixtures.models import TRUE_CUTS, TRUE_ORDINAL_BETA, simulate_clean
 
 FORMULA = "dur_continue ~ REL + FAC + PRO + ORG + C(wave)"
 

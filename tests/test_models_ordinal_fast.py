@@ -1,7 +1,5 @@
 """Analytic Newton-Raphson path of the ordinal model: derivatives, sandwich, agreement with statsmodels."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +8,8 @@ from hypothesis import strategies as st
 from statsmodels.stats.sandwich_covariance import cov_cluster
 
 from borgingsmonitor.models import mixed, ordinal
-from conftest_models import simulate_clean
+from fixtures.example import ingest_and_clean
+from fixtures.models import simulate_clean
 
 FORMULA = "dur_continue ~ REL + FAC + PRO + ORG + C(wave)"
 COLUMNS = ["estimate", "std_error", "ci_low", "ci_high", "p_value"]
@@ -144,20 +143,20 @@ def test_design_equals_patsy_on_the_raw_columns(rows, rhs):
     assert rows["wave"].dtype == np.int64
 
 
-PILOT = Path(__file__).resolve().parents[1] / "results" / "clean" / "responses.parquet"
-
-
 def package_simulation():
     from borgingsmonitor.synthetic.simulate import simulate_clean as simulate
 
     return simulate(4000, n_regions=8, n_partnerships=48, seed=11)[0]
 
 
+def pilot_clean_data(tmp_path):
+    """The bundled example's clean responses (real answer patterns: ties, empty categories, small partnerships)."""
+    return pd.read_parquet(ingest_and_clean(tmp_path / "results", use_deduce=False))
+
+
 @pytest.mark.parametrize("source", ["simulate", "pilot"])
-def test_the_three_durability_items_agree_with_statsmodels(source):
-    if source == "pilot" and not PILOT.exists():
-        pytest.skip("no pilot clean data")
-    data = package_simulation() if source == "simulate" else pd.read_parquet(PILOT)
+def test_the_three_durability_items_agree_with_statsmodels(source, tmp_path):
+    data = package_simulation() if source == "simulate" else pilot_clean_data(tmp_path)
     for item in ("dur_continue", "dur_embedded", "dur_commitment"):
         formula = FORMULA.replace("dur_continue", item)
         rows = mixed.complete_rows(formula, data, ["partnership_id"])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest_report import build_fixture
+from fixtures.report import build_fixture
 from docx import Document
 
 from borgingsmonitor.report import figures as F

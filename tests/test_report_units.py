@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_report import QUESTIONNAIRE, build_fixture
+from fixtures.report import QUESTIONNAIRE, build_fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest_report import REPORT_TARGETS, build_fixture, write_workflow
+from fixtures.report import REPORT_TARGETS, build_fixture, write_workflow
 
 SNAKEMAKE = [str(Path(sys.executable).with_name("snakemake")), "-c1", "--quiet=all"]
 

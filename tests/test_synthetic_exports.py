@@ -11,7 +11,8 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from borgingsmonitor.core.pipeline import clean_step, gather_harmonised, ingest_file
+from borgingsmonitor.clean.steps import clean_tables
+from borgingsmonitor.ingest.steps import gather_harmonised, read_export
 from borgingsmonitor.synthetic.simulate import simulate_clean
 from borgingsmonitor.ingest.sources import file_units
 from borgingsmonitor.synthetic.exports import EXCLUSIONS, TOOLS, make_exports, region_tools
@@ -28,7 +29,7 @@ def run_cleaning(root: Path):
     tables, issues = [], []
     for unit in file_units(config):
         spec = {k: v for k, v in config["regions"][unit.region].items() if k != "sources"}
-        table, found = ingest_file(str(root / config["input_dir"] / unit.path), unit, spec, questionnaire, registry,
+        table, found = read_export(str(root / config["input_dir"] / unit.path), unit, spec, questionnaire, registry,
                                    config.get("label_sets", {}), config["privacy"])
         tables.append(root / f"{unit.region}-{unit.file_id}.parquet")
         issues.append(root / f"{unit.region}-{unit.file_id}.issues.csv")
@@ -37,7 +38,7 @@ def run_cleaning(root: Path):
     harmonised, ingest_issues = gather_harmonised([str(p) for p in tables], [str(p) for p in issues], questionnaire)
     harmonised.to_parquet(root / "harmonised.parquet", index=False)
     ingest_issues.to_csv(root / "ingest_issues.csv", index=False)
-    return config, clean_step(str(root / "harmonised.parquet"), str(root / "ingest_issues.csv"), registry, questionnaire,
+    return config, clean_tables(str(root / "harmonised.parquet"), str(root / "ingest_issues.csv"), registry, questionnaire,
                               config["regions"], config["cleaning"])
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest_measure import simulate_responses  # noqa: E402
+from fixtures.measure import simulate_responses  # noqa: E402
 
 from borgingsmonitor.core.questionnaire import load_questionnaire  # noqa: E402
 

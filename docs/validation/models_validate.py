@@ -20,7 +20,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest_models import simulate_clean  # noqa: E402
+from fixtures.models import simulate_clean  # noqa: E402
 
 from borgingsmonitor.models import mixed, ordinal  # noqa: E402
 from borgingsmonitor.models.declared import reverse_key  # noqa: E402
@@ -285,7 +285,7 @@ def _model_table(m: pd.DataFrame) -> list[str]:
 
 def simulation_section(reps: int = 100) -> list[str]:
     """Known-truth checks: CI coverage of the main model, and MI versus complete cases under MAR."""
-    from conftest_models import TRUE_BETA, TRUE_WAVE
+    from fixtures.models import TRUE_BETA, TRUE_WAVE
 
     from borgingsmonitor.models.declared import fit_declared
 
@@ -307,7 +307,7 @@ def simulation_section(reps: int = 100) -> list[str]:
         "",
         f"Main model (nested_reml) on {reps} simulated data sets (6 regions x 8 partnerships x 3 waves x 6",
         "respondents, true variances region .04, partnership .06, residual .25; simulator in",
-        "`tests/conftest_models.py`): share of 95% Wald intervals that cover the true value, and mean error.",
+        "`tests/fixtures/models.py`): share of 95% Wald intervals that cover the true value, and mean error.",
         "",
         "| term | truth | coverage | mean error |",
         "| --- | --- | --- | --- |",

@@ -27,7 +27,7 @@ rule reliability:
         min_group_size=config["min_group_size"],
         ci_level=config["measurement"]["ci_level"],
     script:
-        "../../scripts/measure_reliability.py"
+        "../../scripts/reliability.py"
 
 
 rule cfa:
@@ -52,7 +52,7 @@ rule cfa:
     benchmark:
         "benchmarks/cfa/cfa.tsv"
     script:
-        "../../scripts/measure_cfa.py"
+        "../../scripts/cfa.py"
 
 
 rule icc:
@@ -71,7 +71,7 @@ rule icc:
     benchmark:
         "benchmarks/icc/icc.tsv"
     script:
-        "../../scripts/measure_icc.py"
+        "../../scripts/icc.py"
 
 
 rule descriptives:
@@ -92,4 +92,4 @@ rule descriptives:
     params:
         min_group_size=config["min_group_size"],
     script:
-        "../../scripts/measure_descriptives.py"
+        "../../scripts/descriptives.py"

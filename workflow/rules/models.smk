@@ -32,7 +32,7 @@ rule declared_model:
     params:
         spec=lookup(dpath="{model}", within=MODEL_SPECS),
     script:
-        "../../scripts/fit_model.py"
+        "../../scripts/declared_model.py"
 
 
 rule hypotheses:
@@ -74,4 +74,4 @@ rule models:
     benchmark:
         "benchmarks/models/models.tsv"
     script:
-        "../../scripts/gather_models.py"
+        "../../scripts/models.py"

@@ -131,4 +131,4 @@ rule partnership_sheets:
         language=config["report"]["language"],
         min_group_size=config["min_group_size"],
     script:
-        "../../scripts/report_sheets.py"
+        "../../scripts/partnership_sheets.py"

@@ -1,7 +1,7 @@
 """No e-mail, name, phone number, IP, token, response id or location from the raw pilot exports appears
 anywhere under results/ after ingestion and cleaning (with deduce on, as in production).
 
-The steps are the workflow's own (ingest_file per file, gather_harmonised, clean_step) run in one process
+The steps are the workflow's own (read_export per file, gather_harmonised, clean_tables) run in one process
 writing what the rules write, so deduce loads once instead of once per file.
 """
 
@@ -15,18 +15,12 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
-import yaml
 
-from borgingsmonitor.core.pipeline import clean_step, gather_harmonised, ingest_file
 from borgingsmonitor.ingest.sources import file_units
+from fixtures.example import CONFIG, INPUT, ingest_and_clean
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
-INPUT = ROOT / CONFIG["input_dir"]
-QUESTIONNAIRE = str(ROOT / CONFIG["questionnaire"])
-REGISTRY = str(INPUT / CONFIG["registry"])
 PERSONAL_COLUMNS = {
     "limesurvey": ["token", "ipaddr"],
     "qualtrics": ["IPAddress", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference", "LocationLatitude", "LocationLongitude"],
@@ -67,34 +61,6 @@ def personal_values() -> tuple[set[str], set[str]]:
     return values, found
 
 
-def run_ingestion_and_cleaning(results: Path) -> None:
-    privacy = CONFIG["privacy"] | {"create_secret_if_missing": False, "use_deduce": True}
-    tables, issues = [], []
-    for unit in file_units(CONFIG):
-        spec = {k: v for k, v in CONFIG["regions"][unit.region].items() if k != "sources"}
-        table, value_issues = ingest_file(str(INPUT / unit.path), unit, spec, QUESTIONNAIRE, REGISTRY, CONFIG["label_sets"], privacy)
-        out = results / "interim" / "ingested" / unit.region
-        out.mkdir(parents=True, exist_ok=True)
-        table.to_parquet(out / f"{unit.file_id}.parquet", index=False)
-        value_issues.to_csv(out / f"{unit.file_id}.issues.csv", index=False)
-        tables.append(str(out / f"{unit.file_id}.parquet"))
-        issues.append(str(out / f"{unit.file_id}.issues.csv"))
-    harmonised, all_issues = gather_harmonised(tables, issues, QUESTIONNAIRE)
-    harmonised.to_parquet(results / "interim" / "harmonised.parquet", index=False)
-    all_issues.to_csv(results / "interim" / "ingest_value_issues.csv", index=False)
-    regions = {r: {k: v for k, v in s.items() if k != "sources"} for r, s in CONFIG["regions"].items()}
-    responses, exclusions, attrition, value_issues = clean_step(
-        str(results / "interim" / "harmonised.parquet"), str(results / "interim" / "ingest_value_issues.csv"),
-        REGISTRY, QUESTIONNAIRE, regions, CONFIG["cleaning"],
-    )
-    (results / "clean").mkdir()
-    (results / "qc").mkdir()
-    responses.to_parquet(results / "clean" / "responses.parquet", index=False)
-    exclusions.to_csv(results / "qc" / "exclusions.csv", index=False)
-    attrition.to_csv(results / "qc" / "attrition.csv", index=False)
-    value_issues.to_csv(results / "qc" / "value_issues.csv", index=False)
-
-
 def output_texts(results: Path) -> dict[str, tuple[str, str]]:
     """Per output file: (its contents as text, its raw bytes decoded). A parquet file is read back as a table;
     its raw (compressed) bytes are searched for literal values only, as regexes find noise there."""
@@ -111,7 +77,7 @@ def outputs(tmp_path_factory):
     results = tmp_path_factory.mktemp("privacy") / "results"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BORGING_SECRET", "test-secret")
-        run_ingestion_and_cleaning(results)
+        ingest_and_clean(results, use_deduce=True)
     return output_texts(results)
 
 

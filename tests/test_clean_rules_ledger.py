@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from cleaning_fixtures import Q, harmonised_rows, registry_frame, typed
+from fixtures.clean import Q, harmonised_rows, registry_frame, typed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ import pandas as pd
 import patsy
 import pytest
 import statsmodels.api as sm
-from conftest_nested_lmm import FORMULA, make_nested, statsmodels_fit
+from fixtures.nested_lmm import FORMULA, make_nested, statsmodels_fit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest_models import simulate_clean
+from fixtures.models import simulate_clean
 
 from borgingsmonitor.core.responses import NOT_ANALYSED, read_responses
 

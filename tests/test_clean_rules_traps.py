@@ -6,7 +6,7 @@ Helmond (LimeSurvey, fieldwork 2024-03-08 .. 2024-04-12) and Den Bosch (Qualtric
 
 import pandas as pd
 import pytest
-from cleaning_fixtures import (
+from fixtures.clean import (
     Q, SECRET, START_YEAR, fieldwork, ingest, lime_response, qualtrics_response, registry_frame, write_limesurvey,
     write_qualtrics, write_registry,
 )

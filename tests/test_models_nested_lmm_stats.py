@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import patsy
 import pytest
-from conftest_nested_lmm import FORMULA, make_nested, statsmodels_fit
+from fixtures.nested_lmm import FORMULA, make_nested, statsmodels_fit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from cleaning_fixtures import (
+from fixtures.clean import (
     Q, SECRET, fieldwork, harmonised_rows, ingest, lime_response, qualtrics_response, registry_frame, write_limesurvey,
     write_qualtrics, write_registry,
 )

@@ -1,24 +1,23 @@
-"""The three rule scripts end to end on synthetic inputs, and byte-identical on a rerun."""
+"""The three mechanism steps end to end through the rule-script helper on synthetic inputs, byte-identical on a rerun."""
 
-import runpy
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from borgingsmonitor.core.rulescript import run
+from borgingsmonitor.mechanisms import steps
 from borgingsmonitor.models.table import MODEL_COLUMNS, read_model_table
-from conftest_mechanisms import simulate_registry, simulate_responses
-
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+from fixtures.mechanisms import simulate_registry, simulate_responses
 
 
 def run_script(name, tmp, inputs, params, outputs):
+    """What scripts/<name>.py does, with plain namespaces in place of Snakemake's named lists."""
     log = tmp / f"{name}.log"
     mock = SimpleNamespace(input=SimpleNamespace(**inputs), params=SimpleNamespace(**params),
                            output=SimpleNamespace(**outputs), log=[str(log)])
-    runpy.run_path(str(SCRIPTS / f"{name}.py"), init_globals={"snakemake": mock}, run_name="__main__")
+    run(mock, getattr(steps, name))
     return log
 
 

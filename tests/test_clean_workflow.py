@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from cleaning_fixtures import (
+from fixtures.clean import (
     CONFIG, PRIVACY, QUESTIONNAIRE, ROOT, SECRET, lime_response, qualtrics_response, source_settings, write_limesurvey,
     write_qualtrics, write_registry,
 )

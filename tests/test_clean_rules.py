@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from cleaning_fixtures import Q, START_YEAR, harmonised_rows, registry_frame
+from fixtures.clean import Q, START_YEAR, harmonised_rows, registry_frame
 
 from borgingsmonitor.clean import rules as cleaning
 from borgingsmonitor.clean.rules import REASONS, CleaningSettings, apply_rules, clean, range_issues

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_measure import QUESTIONNAIRE
+from fixtures.measure import QUESTIONNAIRE
 
 from borgingsmonitor.measure.icc import ICC_COLUMNS, icc_table, null_model_variances
 from borgingsmonitor.core.questionnaire import load_questionnaire

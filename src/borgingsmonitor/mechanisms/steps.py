@@ -1,0 +1,52 @@
+"""The mechanism rules' steps: mediation (H5), the network-age dip (H6) and partnership survival (H7)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from borgingsmonitor.core.registry import load_registry
+from borgingsmonitor.core.responses import read_responses
+from borgingsmonitor.mechanisms.mediation import mediation_table, write_mediation
+from borgingsmonitor.mechanisms.network_dip import network_dip as fit_network_dip
+from borgingsmonitor.mechanisms.network_dip import write_curve
+from borgingsmonitor.mechanisms.survival import excluded_partnerships, partnership_years, survival_table, write_survival
+from borgingsmonitor.models.table import write_model_table
+
+log = logging.getLogger(__name__)
+
+
+def mediation(input, output, params) -> None:
+    responses = read_responses(input.responses)
+    n_boot, seed = int(params.n_boot), int(params.seed)
+    log.info("%d responses; %d partnership-clustered resamples, seed %d", len(responses), n_boot, seed)
+    start = time.perf_counter()
+    table = mediation_table(responses, n_boot=n_boot, seed=seed)
+    log.info("bootstrap done in %.2f s", time.perf_counter() - start)
+    log.info("mediation:\n%s", table.to_string())
+    write_mediation(table, output.table)
+
+
+def network_dip(input, output, params) -> None:
+    result = fit_network_dip(read_responses(input.responses), df=int(params.spline_df), min_group_size=int(params.min_group_size))
+    log.info("%d complete responses; knots %s", result["n_obs"], result["knots"])
+    log.info("LRT spline vs linear: %s", result["lrt"])
+    for label in ("fit_linear", "fit_spline"):
+        fit = result[label]
+        log.info("%s: loglik %.6f, converged %s, %s", label, fit.loglik, fit.converged, getattr(fit, "message", ""))
+    log.info("curve:\n%s", result["curve"].to_string())
+    write_curve(result["curve"], output.curve)
+    write_model_table(result["rows"], output.model)
+
+
+def survival(input, output, params) -> None:
+    responses = read_responses(input.responses)
+    registry = load_registry(input.registry)
+    censor_year = params.censor_year
+    years = partnership_years(registry, responses, censor_year)
+    log.info("censor year %s (first year not yet observed)", censor_year or int(responses["wave"].max()) + 1)
+    log.info("%d partnership-years of %d partnerships, %d stops", len(years), years["partnership_id"].nunique(), int(years["event"].sum()))
+    log.info("excluded partnerships:\n%s", excluded_partnerships(registry, responses, censor_year).to_string())
+    table = survival_table(registry, responses, censor_year, min_events_interaction=int(params.min_events_interaction))
+    log.info("survival:\n%s", table.to_string())
+    write_survival(table, output.table)

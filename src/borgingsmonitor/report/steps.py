@@ -1,0 +1,82 @@
+"""The report rules' steps: figures, provenance, the annual report (HTML, Word) and the partnership sheets."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+
+import pandas as pd
+
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.core.responses import read_responses
+from borgingsmonitor.report.content import TABLE_FILES, build_report, load_inputs, read_registry, region_names
+from borgingsmonitor.report.docx import write_docx
+from borgingsmonitor.report.figures import FIGURE_NAMES, build_figures, setup_matplotlib, write_figures
+from borgingsmonitor.report.html import render_report_html, write_text
+from borgingsmonitor.report.provenance import build_provenance, write_provenance
+from borgingsmonitor.report.sheets import write_sheets
+from borgingsmonitor.report.translate import Translator
+
+log = logging.getLogger(__name__)
+
+
+def figures(input, output, params) -> None:
+    setup_matplotlib()
+    questionnaire = load_questionnaire(input.questionnaire)
+    responses = read_responses(input.responses)
+    figs = build_figures(
+        responses=responses,
+        descriptives=pd.read_csv(input.descriptives),
+        models=pd.read_csv(input.models),
+        mediation=pd.read_csv(input.mediation),
+        dip=pd.read_csv(input.network_dip),
+        survival=pd.read_csv(input.survival),
+        attrition=pd.read_csv(input.attrition),
+        questionnaire=questionnaire,
+        t=Translator(params.language, questionnaire),
+        min_group_size=params.min_group_size,
+        year=params.year,
+        region_names=region_names(read_registry(input.registry), responses),
+    )
+    write_figures(figs, _figure_paths(output, "png"), _figure_paths(output, "svg"))
+    log.info("wrote %d figures", len(figs))
+
+
+def provenance(input, output, params) -> None:
+    record = build_provenance(list(params.sources), input.registry, input.questionnaire, dict(params.config), repo_dir=params.repo_dir)
+    write_provenance(record, output.provenance)
+    log.info("provenance: %d input files", len(record["inputs"]))
+
+
+def report_html(input, output, params) -> None:
+    inputs = _report_inputs(input, params)
+    doc = build_report(inputs)
+    write_text(render_report_html(doc, Translator(inputs.language, inputs.questionnaire)), output.html)
+    log.info("report: %d blocks, language %s", len(doc.blocks), inputs.language)
+
+
+def report_docx(input, output, params) -> None:
+    inputs = _report_inputs(input, params)
+    doc = build_report(inputs)
+    write_docx(doc, Translator(inputs.language, inputs.questionnaire), output.docx)
+    log.info("report: %d blocks, language %s", len(doc.blocks), inputs.language)
+
+
+def partnership_sheets(input, output, params) -> None:
+    setup_matplotlib()
+    questionnaire = load_questionnaire(input.questionnaire)
+    registry = read_registry(input.registry)
+    responses = read_responses(input.responses)
+    with tempfile.TemporaryDirectory() as work:
+        written = write_sheets(responses, registry, questionnaire, output.sheets, Translator(params.language, questionnaire),
+                               params.min_group_size, region_names(registry, responses), work)
+    log.info("wrote %d feedback sheets", len(written))
+
+
+def _figure_paths(files, ext: str) -> dict[str, str]:
+    return {name: getattr(files, f"{name}_{ext}") for name in FIGURE_NAMES}
+
+
+def _report_inputs(input, params):
+    paths = {name: getattr(input, name) for name in (*TABLE_FILES, "responses", "registry", "questionnaire")}
+    return load_inputs(paths, _figure_paths(input, "png"), input.provenance, dict(params.settings))
