@@ -9,7 +9,7 @@ p = snakemake.params
 try:
     table, issues = ingest_region(
         exports=list(snakemake.input.exports),
-        units=[FileUnit(**unit) for unit in p.units],
+        units=[FileUnit.from_params(**unit) for unit in p.units],
         region_spec=p.region_spec,
         questionnaire=snakemake.input.questionnaire,
         registry=snakemake.input.registry,

@@ -164,7 +164,7 @@ def write_qualtrics(path: Path, rows: list[dict]) -> Path:
 def ingest(folder: Path, region: str, relative: str, wave: int, registry: Path, **overrides):
     """Run the real ingestion on one export written under `folder`."""
     settings = source_settings(region) | {"wave": wave} | overrides
-    unit = FileUnit(region, relative.replace("/", "-").replace(".", "-"), relative, settings)
+    unit = FileUnit.from_params(region, relative.replace("/", "-").replace(".", "-"), relative, settings)
     return ingest_file(str(folder / relative), unit, region_spec(region), str(QUESTIONNAIRE), str(registry),
                        CONFIG.get("label_sets", {}), PRIVACY)
 

@@ -58,7 +58,7 @@ def ingest_region(exports: list[str], units: list[FileUnit], region_spec: dict, 
 
 
 def _ingest_one(export: str, unit: FileUnit, ctx: Context, region_spec: dict):
-    raw = ADAPTERS[unit.settings["tool"]].read(Path(export), unit.settings)
+    raw = ADAPTERS[unit.settings.tool].read(Path(export), unit.settings)
     result = harmonise_file(unit, raw, ctx, region_spec)
     if result.unmapped_columns:
         log.info("%s: %d column(s) not mapped, ignored: %s", unit.path, len(result.unmapped_columns), ", ".join(result.unmapped_columns))
