@@ -182,3 +182,11 @@ def write_excel_slashes(path, rows: list[dict]):
     assert "1/3/2024 9:05" in text
     path.write_text(text, encoding="cp1252", newline="")
     return path
+
+
+def test_a_declared_iso_format_reads_only_that_layout():
+    """ISO 8601 in general would read a bare date too: a declared format with seconds does not."""
+    assert read(["2024-03-30 10:31:42.5"], "%Y-%m-%d %H:%M:%S").tolist() == [pd.Timestamp("2024-03-30 10:31:42.5")]
+    with pytest.raises(InputError) as info:
+        read(["2024-03-30 10:31:42", "2024-03-30"], "%Y-%m-%d %H:%M:%S")
+    assert info.value.row == 1 and 'date_format: "%Y-%m-%d"' in info.value.fix

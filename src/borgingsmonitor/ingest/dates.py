@@ -29,7 +29,7 @@ from borgingsmonitor.ingest.privacy import safe_value
 LOCAL_ZONE = "Europe/Amsterdam"
 TOKENS = {"%Y": r"\d{4}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%H": r"\d{1,2}", "%I": r"\d{1,2}", "%M": r"\d{2}",
           "%S": r"\d{2}", "%p": "(?:AM|PM)"}
-FRACTION = r"(?:[.,]\d{1,9})?"
+FRACTION = r"(?:\.\d{1,9})?"
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,16 @@ class DateFormat:
         body = "".join(TOKENS[p] if p in TOKENS else re.escape(p) for p in parts if p)
         return f"^{body}{FRACTION if self.fraction else ''}$"
 
-    def parse(self, texts: pd.Series) -> pd.Series:
-        """Every text read with this one format; NaT where it does not fit."""
-        if self.fraction:
-            return pd.to_datetime(texts.str.replace(",", ".", regex=False), format="ISO8601", errors="coerce")
-        return pd.to_datetime(texts, format=self.pattern, errors="coerce")
+    def parse(self, texts: pd.Series, shaped: bool = False) -> pd.Series:
+        """Every text read with this one format; NaT where it does not fit. `shaped`: every text is
+        known to have this format's shape."""
+        if not self.fraction:
+            return pd.to_datetime(texts, format=self.pattern, errors="coerce")
+        parsed = pd.to_datetime(texts, format="ISO8601", errors="coerce")  # the fraction is optional: not strftime
+        if shaped:
+            return parsed
+        fits = pc.match_substring_regex(pa.array(texts.to_numpy(dtype=object), type=pa.string()), self.shape)
+        return parsed.where(fits.fill_null(False).to_numpy(zero_copy_only=False))
 
 
 def _formats(dates: tuple[str, ...], times: tuple[str, ...]) -> list[DateFormat]:
@@ -77,7 +82,7 @@ FORMATS: tuple[DateFormat, ...] = (
 _BY_PATTERN = {f.pattern: f for f in FORMATS}
 
 NAMED_ZONE = re.compile(r"\s+(?:(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?|(CEST|CET|GMT|UTC))$", re.IGNORECASE)
-NUMERIC_ZONE = re.compile(r"(\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:([+-])(\d{2}):?(\d{2})|Z)$")
+NUMERIC_ZONE = re.compile(r"(\d:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:([+-])(\d{2}):?(\d{2})|Z)$")
 ZONE_MINUTES = {"CET": 60, "CEST": 120, "GMT": 0, "UTC": 0}
 AM_PM = re.compile(r"(?<=\d)\s*([ap])\.?\s?m\.?$", re.IGNORECASE)
 NEEDS_PYTHON = r"(?i)(?:[a-z.]|(?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})$"  # may end in a zone or a.m./p.m.
@@ -118,8 +123,7 @@ def read_dates(values: pd.Series, declared: str | None, file, column: str) -> pd
         raise InputError(file, f"some times carry a time zone and some do not: {_shown(values, with_zone)} (row {with_zone}) "
                          f"and {_shown(values, without)} (row {without})", row=int(without), column=column,
                          fix="re-export the file so every time is written the same way")
-    fmt = declared_format(declared) if declared else infer_format(local, values, file, column)
-    parsed = fmt.parse(local)
+    fmt, parsed = _declared(declared, local) if declared else infer_format(local, values, file, column)
     bad = parsed.isna()
     if bad.any():
         row = bad.idxmax()
@@ -132,12 +136,18 @@ def read_dates(values: pd.Series, declared: str | None, file, column: str) -> pd
     return out
 
 
-def infer_format(local: pd.Series, values: pd.Series, file, column: str) -> DateFormat:
-    """The one format of FORMATS that reads every value (`local`: the non-blank texts, zones split off)."""
+def _declared(declared: str, local: pd.Series) -> tuple[DateFormat, pd.Series]:
+    fmt = declared_format(declared)
+    return fmt, fmt.parse(local)
+
+
+def infer_format(local: pd.Series, values: pd.Series, file, column: str) -> tuple[DateFormat, pd.Series]:
+    """The one format of FORMATS that reads every value, and the values read with it (`local`: the
+    non-blank texts, zones split off)."""
     text = pa.array(local.to_numpy(dtype=object), type=pa.string())
     first = local.iloc[0]
     shaped = [f for f in FORMATS if re.match(f.shape, first) and pc.all(pc.match_substring_regex(text, f.shape)).as_py()]
-    readings = {f: f.parse(local) for f in shaped}
+    readings = {f: f.parse(local, shaped=True) for f in shaped}
     fitting = [f for f in shaped if readings[f].notna().all()]
     if not fitting:
         raise _no_single_format(local, values, file, column)
@@ -147,7 +157,7 @@ def infer_format(local: pd.Series, values: pd.Series, file, column: str) -> Date
         if differ.any():
             row = differ.idxmax()
             raise _ambiguous(values, row, (chosen, readings[chosen][row]), (other, readings[other][row]), file, column)
-    return chosen
+    return chosen, readings[chosen]
 
 
 def _ambiguous(values, row, first, second, file, column) -> InputError:
