@@ -72,26 +72,12 @@ class SourceSettings:
     @classmethod
     def from_config(cls, merged: dict, where: str = "this source") -> SourceSettings:
         """Build from a source's merged settings (or from `as_dict()`); `where` names it in errors."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(merged) - known)
-        if unknown:
-            raise _config_error(where, f"unknown setting(s) {', '.join(map(repr, unknown))}", "remove them or correct their spelling; the settings of a source are listed in config/README.md")
-        from borgingsmonitor.ingest import ADAPTERS  # here: the adapters import this module
-
-        if merged.get("tool") not in ADAPTERS:
-            raise _config_error(where, f"unknown tool {merged.get('tool')!r}", f"use one of {', '.join(ADAPTERS)}")
-        if merged.get("unknown_labels", "error") not in ("error", "missing"):
-            raise _config_error(where, f"unknown_labels is {merged['unknown_labels']!r}", "use `error` or `missing`")
-        if merged.get("date_format"):
-            problem = check_date_format(merged["date_format"])
-            if problem:
-                raise _config_error(where, f"date_format {merged['date_format']!r}: {problem}", "see `date_format` in config/README.md")
+        _check(merged, {f.name for f in dataclasses.fields(cls)}, where)
         values = {k: v for k, v in merged.items() if k != "fields"}
-        for key in ("anonymous_values",):
-            if key in values:
-                values[key] = tuple(values[key])
         for key in ("items", "questions", "labels", "partnership_aliases"):
             values[key] = dict(values.get(key) or {})
+        if "anonymous_values" in values:
+            values["anonymous_values"] = tuple(values["anonymous_values"])
         if values.get("wave") is not None:
             values["wave"] = int(values["wave"])
         return cls(**values, fields=_fields(merged.get("fields") or {}, where))
@@ -103,6 +89,23 @@ class SourceSettings:
     def label_set(self, kind: str) -> str:
         """The label set this source uses for answers of this kind (likert, consent, role, ...)."""
         return self.labels.get(kind, kind)
+
+
+def _check(merged: dict, known: set[str], where: str) -> None:
+    """What the schema cannot check: keys in `waves:` overrides, and values only the code can judge."""
+    # Imported here: the adapters import this module.
+    from borgingsmonitor.ingest import ADAPTERS
+
+    unknown = sorted(set(merged) - known)
+    if unknown:
+        raise _config_error(where, f"unknown setting(s) {', '.join(map(repr, unknown))}", "remove them or correct their spelling; the settings of a source are listed in config/README.md")
+    if merged.get("tool") not in ADAPTERS:
+        raise _config_error(where, f"unknown tool {merged.get('tool')!r}", f"use one of {', '.join(ADAPTERS)}")
+    if merged.get("unknown_labels", "error") not in ("error", "missing"):
+        raise _config_error(where, f"unknown_labels is {merged['unknown_labels']!r}", "use `error` or `missing`")
+    problem = check_date_format(merged["date_format"]) if merged.get("date_format") else None
+    if problem:
+        raise _config_error(where, f"date_format {merged['date_format']!r}: {problem}", "see `date_format` in config/README.md")
 
 
 def _fields(spec: dict, where: str) -> Fields:
