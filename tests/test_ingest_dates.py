@@ -190,3 +190,10 @@ def test_a_declared_iso_format_reads_only_that_layout():
     with pytest.raises(InputError) as info:
         read(["2024-03-30 10:31:42", "2024-03-30"], "%Y-%m-%d %H:%M:%S")
     assert info.value.row == 1 and 'date_format: "%Y-%m-%d"' in info.value.fix
+
+
+def test_the_hint_for_a_value_that_fits_both_readings_names_both():
+    with pytest.raises(InputError) as info:
+        read(["1/3/2024 9:05"], "google_forms")
+    fix = info.value.fix
+    assert f'date_format: "{DAY_FIRST}"` if it is 1 March 2024' in fix and f'date_format: "{MONTH_FIRST}"` if it is 3 January 2024' in fix

@@ -128,7 +128,7 @@ def read_dates(values: pd.Series, declared: str | None, file, column: str) -> pd
     if bad.any():
         row = bad.idxmax()
         raise InputError(file, f"{_shown(values, row)} is not a date and time in the format {fmt.declared!r}", row=int(row),
-                         column=column, fix=f"correct the value, or set `date_format` for this source to the format of the column{_suggest(local[row])}")
+                         column=column, fix=f"correct the value, or set `date_format` for this source to the format of the column{_hint(values, row, local[row])}")
     if zoned.any():
         utc = (parsed - pd.to_timedelta(offset, unit="min")).dt.tz_localize("UTC")
         parsed = utc.dt.tz_convert(LOCAL_ZONE).dt.tz_localize(None)
@@ -183,22 +183,35 @@ def _no_single_format(local: pd.Series, values: pd.Series, file, column: str) ->
                           fix="correct the value, or set `date_format` for this source to the format of the column (config/README.md lists what the default reads)")
     usual = fits.sum().idxmax()
     row = (~fits[usual]).idxmax()
-    odd = fits.columns[fits.loc[row].to_numpy()][0]
     usual_row = fits[usual].idxmax()
     return InputError(
         file,
-        f"the column mixes date formats: {_shown(values, usual_row)} (row {usual_row}) is {usual.declared!r} but {_shown(values, row)} is {odd.declared!r}",
+        f"the column mixes date formats: {_shown(values, usual_row)} (row {usual_row}) has the format {usual.declared!r}, {_shown(values, row)} does not",
         row=int(row),
         column=column,
-        fix=f"re-export the file so the column has one format, or correct the odd values (`date_format: \"{odd.declared}\"` reads "
-        f"{_shown(values, row)} but not {_shown(values, usual_row)})",
+        fix=f"re-export the file so the column has one format, or correct the odd values; one format reads the whole column"
+        f"{_hint(values, row, local[row])}",
     )
 
 
 def _suggest(local: str) -> str:
-    """A format of FORMATS that reads this one value, as a hint."""
-    fits = [f for f in FORMATS if re.match(f.shape, local) and f.parse(pd.Series([local])).notna().all()]
-    return f" (`date_format: \"{fits[0].declared}\"` reads this value)" if fits else ""
+    """The formats of FORMATS that read this one value, as a hint (each with its reading when they differ);
+    empty when none does."""
+    readings = {}
+    for f in FORMATS:
+        when = f.parse(pd.Series([local], dtype=object))[0] if re.match(f.shape, local) else pd.NaT
+        if pd.notna(when) and when not in readings.values():
+            readings[f] = when
+    if not readings:
+        return ""
+    if len(readings) == 1:
+        return f"`date_format: \"{next(iter(readings)).declared}\"` reads it"
+    return " or ".join(f"`date_format: \"{f.declared}\"` if it is {_day(when)}" for f, when in readings.items())
+
+
+def _hint(values: pd.Series, row, local: str) -> str:
+    suggestion = _suggest(local)
+    return f" (for {_shown(values, row)}: {suggestion})" if suggestion else ""
 
 
 def _split_zones(text: pa.Array, index: pd.Index) -> tuple[pd.Series, pd.Series]:
