@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -197,3 +198,24 @@ def test_the_hint_for_a_value_that_fits_both_readings_names_both():
         read(["1/3/2024 9:05"], "google_forms")
     fix = info.value.fix
     assert f'date_format: "{DAY_FIRST}"` if it is 1 March 2024' in fix and f'date_format: "{MONTH_FIRST}"` if it is 3 January 2024' in fix
+
+
+@settings(deadline=None)
+@given(st.lists(moments, min_size=1, max_size=12), st.sampled_from(["iso", "google", "google_nl", "offset"]))
+def test_times_with_a_zone_become_dutch_local_time(instants, style):
+    """Times written in UTC or with the zone of the day (as Google Forms and APIs do) all read as Amsterdam clock time."""
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    texts, expected = [], []
+    for utc in instants:
+        local = utc.replace(tzinfo=dt.timezone.utc).astimezone(amsterdam)
+        hours = int(local.utcoffset().total_seconds() // 3600)
+        zone = {"google": f"GMT+{hours}", "google_nl": "CEST" if hours == 2 else "CET"}.get(style)
+        if style == "iso":
+            texts.append(utc.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        elif style == "offset":
+            texts.append(local.strftime("%Y-%m-%d %H:%M:%S") + f"+0{hours}:00")
+        else:
+            ampm = local.strftime("%p") if style == "google" else {"AM": "a.m.", "PM": "p.m."}[local.strftime("%p")]
+            texts.append(local.strftime("%Y/%m/%d %I:%M:%S ") + f"{ampm} {zone}")
+        expected.append(pd.Timestamp(local.replace(tzinfo=None)))
+    assert read(texts).tolist() == expected
