@@ -408,7 +408,7 @@ def run_ingest(tmp_path: Path, export: Path, settings: dict, label_sets: dict | 
                registry: Path | None = None, region: str = REGION):
     """Ingest one file through the same function the workflow's ingest_file rule runs: (table, issues)."""
     registry = registry or write_registry(tmp_path / "registry.csv")
-    unit = FileUnit(region, "test-file", export.name, settings)
+    unit = FileUnit.from_params(region, "test-file", export.name, settings)
     return read_export(
         export=str(export),
         unit=unit,

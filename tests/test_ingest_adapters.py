@@ -15,6 +15,7 @@ from ingest_files import (
 
 from borgingsmonitor.ingest.limesurvey import LimeSurvey
 from borgingsmonitor.ingest.schema import harmonised_columns
+from borgingsmonitor.ingest.sources import SourceSettings
 
 ROWS = responses(6, seed=1)
 
@@ -63,7 +64,7 @@ def test_limesurvey_code_headings_in_either_spelling(tmp_path, bom, headings, co
 def test_limesurvey_bom_is_not_part_of_the_first_heading(tmp_path, bom):
     path = write_limesurvey(tmp_path / "r.csv", ROWS, bom=bom)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf") == bom
-    raw = LimeSurvey().read(path, {})
+    raw = LimeSurvey().read(path, SourceSettings(tool="limesurvey"))
     assert raw.data.columns[0] == "id" and raw.data["id"].tolist() == [str(i) for i in range(1, 7)]
 
 
@@ -209,23 +210,34 @@ def test_dutch_excel_dates_are_day_first(tmp_path):
     assert table["submitted"].iloc[0] == pd.Timestamp("2024-03-04 09:05")
 
 
-@pytest.mark.parametrize("style", ["google", "iso"])
+def zoned(when: dt.datetime, style: str) -> str:
+    """A Dutch local time as a tool with a time zone writes it (summer time from 31 March 2024, 02:00)."""
+    summer = when >= dt.datetime(2024, 3, 31, 2)
+    utc = when - dt.timedelta(hours=2 if summer else 1)
+    if style == "iso":
+        return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if style == "google":
+        return when.strftime("%Y/%m/%d %I:%M:%S %p ") + ("GMT+2" if summer else "GMT+1")
+    return when.strftime("%Y/%m/%d %I:%M:%S ") + ("a.m." if when.hour < 12 else "p.m.") + (" CEST" if summer else " CET")
+
+
+@pytest.mark.parametrize("style", ["google", "google_nl", "iso"])
 def test_timestamps_with_a_zone_are_dutch_local_time(tmp_path, style):
-    """Google Forms writes '2024/03/30 11:31:42 AM GMT+1' (GMT+2 after the clocks change); API exports ISO with an offset."""
+    """Google Forms writes '2024/03/30 11:31:42 AM GMT+1' (GMT+2 after the clocks change) or, in Dutch,
+    '2024/03/30 11:31:42 a.m. CET'; API exports write ISO 8601 in UTC."""
     rows = [dict(r) for r in ROWS]
     rows[0]["submitted"] = dt.datetime(2024, 3, 30, 11, 31, 42)  # winter time
     rows[1]["submitted"] = dt.datetime(2024, 4, 2, 14, 30, 31)  # summer time
     path = write_google_forms(tmp_path / "g.csv", rows)
     text = path.read_text(encoding="utf-8")
-    for r, zone, utc in ((rows[0], "GMT+1", "10:31:42"), (rows[1], "GMT+2", "12:30:31")):
-        plain = r["submitted"].strftime("%Y/%m/%d %H:%M:%S")
-        written = r["submitted"].strftime("%Y/%m/%d %I:%M:%S %p ") + zone if style == "google" else r["submitted"].strftime("%Y-%m-%dT") + utc + "Z"
-        text = text.replace(plain, written)
+    for r in rows:
+        text = text.replace(r["submitted"].strftime("%Y/%m/%d %H:%M:%S"), zoned(r["submitted"], style))
     path.write_text(text, encoding="utf-8")
+    assert ("a.m. CET" in text) == (style == "google_nl")
     table, _ = run_ingest(tmp_path, path, google_settings())
-    assert table["submitted"].iloc[0] == pd.Timestamp("2024-03-30 11:31:42")
-    assert table["submitted"].iloc[1] == pd.Timestamp("2024-04-02 14:30:31")
-    assert table["submitted"].iloc[3] == pd.Timestamp(rows[3]["submitted"])
+    consenting = [i for i, r in enumerate(rows) if r["consent"]]  # a response without consent keeps no time
+    assert 0 in consenting and 1 in consenting
+    assert table["submitted"][consenting].tolist() == [pd.Timestamp(rows[i]["submitted"]) for i in consenting]
 
 
 def test_forms_empty_identity_cell_gets_no_key(tmp_path):

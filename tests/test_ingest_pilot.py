@@ -26,7 +26,7 @@ LIKERT_CF = {k.casefold(): v for k, v in LIKERT.items()}
 
 def raw_rows(unit) -> int:
     path = INPUT / unit.path
-    tool = unit.settings["tool"]
+    tool = unit.settings.tool
     if tool == "msforms":
         return count_xlsx_rows(path)
     if tool == "spss":
@@ -54,7 +54,7 @@ def _ingest(unit):
 
 def test_the_pilot_has_ten_files_in_four_tools():
     assert len(UNITS) == 10
-    assert {u.settings["tool"] for u in UNITS} == {"limesurvey", "msforms", "qualtrics", "spss"}
+    assert {u.settings.tool for u in UNITS} == {"limesurvey", "msforms", "qualtrics", "spss"}
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=[u.file_id for u in UNITS])
@@ -83,14 +83,14 @@ def _compare_items(table: pd.DataFrame, raw: list[dict], columns: dict[str, str]
 
 
 def test_limesurvey_answers_match_the_raw_file(harmonised):
-    unit = next(u for u in UNITS if u.settings["tool"] == "limesurvey")
+    unit = next(u for u in UNITS if u.settings.tool == "limesurvey")
     with open(INPUT / unit.path, encoding="utf-8-sig", newline="") as handle:
         raw = list(csv.DictReader(handle))
     _compare_items(harmonised[unit.path], raw, {"rel_know": "REL[SQ001]", "fac_time": "FAC[SQ001]", "dur_commitment": "DUR[SQ003]"})
 
 
 def test_qualtrics_answers_match_the_raw_file(harmonised):
-    unit = next(u for u in UNITS if u.settings["tool"] == "qualtrics")
+    unit = next(u for u in UNITS if u.settings.tool == "qualtrics")
     with open(INPUT / unit.path, encoding="utf-8-sig", newline="") as handle:
         records = list(csv.reader(handle))
     raw = [dict(zip(records[0], r)) for r in records[3:]]
@@ -100,7 +100,7 @@ def test_qualtrics_answers_match_the_raw_file(harmonised):
 
 
 def test_forms_answers_match_the_raw_file(harmonised):
-    unit = next(u for u in UNITS if u.settings["tool"] == "msforms")
+    unit = next(u for u in UNITS if u.settings.tool == "msforms")
     rows = list(openpyxl.load_workbook(INPUT / unit.path, read_only=True).active.iter_rows(values_only=True))
     raw = [dict(zip(rows[0], r)) for r in rows[1:]]
     _compare_items(harmonised[unit.path], raw, {"rel_know": "Ik ken de collega's van de partnerschool goed.", "pro_shared": "We hebben een gedeeld beeld van de gewenste impact."})
@@ -108,7 +108,7 @@ def test_forms_answers_match_the_raw_file(harmonised):
 
 
 def test_spss_answers_and_waves_match_the_raw_file(harmonised):
-    unit = next(u for u in UNITS if u.settings["tool"] == "spss")
+    unit = next(u for u in UNITS if u.settings.tool == "spss")
     data, meta = pyreadstat.read_sav(str(INPUT / unit.path), user_missing=True)
     table = harmonised[unit.path]
     assert table["wave"].tolist() == data["jaar"].astype(int).tolist()

@@ -34,7 +34,7 @@ SIGNED = re.compile(r"(?:[Gg]roet(?:en)?|[Mm]vg),?\s+([A-Z][\w-]+(?: [a-z]+)*(?:
 
 def raw_records(unit) -> list[dict]:
     path = INPUT / unit.path
-    tool = unit.settings["tool"]
+    tool = unit.settings.tool
     if tool == "msforms":
         rows = list(openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True))
         return [dict(zip(rows[0], r)) for r in rows[1:]]
@@ -51,7 +51,7 @@ def personal_values() -> tuple[set[str], set[str]]:
     values, found = set(), set()
     for unit in file_units(CONFIG):
         for record in raw_records(unit):
-            for column in PERSONAL_COLUMNS[unit.settings["tool"]]:
+            for column in PERSONAL_COLUMNS[unit.settings.tool]:
                 value = record.get(column)
                 if value is not None and str(value).strip() and str(value).strip().casefold() != "anonymous":
                     values.add(str(value).strip())

@@ -220,7 +220,7 @@ def ingestion_vs_bare(folder: Path, bare: pd.DataFrame) -> pd.DataFrame:
     from borgingsmonitor.ingest.sources import file_units
 
     config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
-    tools = {(u.region, u.file_id): (u.settings["tool"], u.path) for u in file_units(config)}
+    tools = {(u.region, u.file_id): (u.settings.tool, u.path) for u in file_units(config)}
     rows = []
     for (region, fid), (tool, path) in tools.items():
         tsv = folder / "benchmarks" / "ingest_file" / region / f"{fid}.tsv"

@@ -28,15 +28,7 @@ def unit_of(wildcards):
 
 def unit_params(wildcards):
     """The file's unit, as a one-element list: a per-file job is a region job with one file."""
-    u = unit_of(wildcards)
-    return [
-        {
-            "region": u.region,
-            "file_id": u.file_id,
-            "path": u.path,
-            "settings": u.settings,
-        }
-    ]
+    return [unit_of(wildcards).params()]
 
 
 def region_spec(wildcards):
@@ -45,16 +37,7 @@ def region_spec(wildcards):
 
 
 def region_units(wildcards):
-    units = [u for u in UNITS.values() if u.region == wildcards.region]
-    return [
-        {
-            "region": u.region,
-            "file_id": u.file_id,
-            "path": u.path,
-            "settings": u.settings,
-        }
-        for u in units
-    ]
+    return [u.params() for u in UNITS.values() if u.region == wildcards.region]
 
 
 def region_exports(wildcards):

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from borgingsmonitor.ingest.sources import Marker, SourceSettings
 
 
 @dataclass
@@ -31,15 +35,15 @@ class FieldDefaults:
     submitted: tuple[str, ...] = ()
     started: tuple[str, ...] = ()
     duration: tuple[str, ...] = ()
-    completed: dict | None = None  # {"columns": (...), "rule": "nonempty" | "values", "values": [...]}
-    test: dict | None = None  # {"columns": (...), "values": [...]}
+    completed: Marker | None = None  # None: the tool exports only completed responses
+    test: Marker | None = None
 
 
 class Adapter:
     tool: str = ""
     defaults = FieldDefaults()
 
-    def read(self, path: Path, options: dict) -> RawExport:  # pragma: no cover - interface
+    def read(self, path: Path, settings: SourceSettings) -> RawExport:  # pragma: no cover - interface
         raise NotImplementedError
 
     def duration_seconds(self, raw: RawExport, column: str | None, started, submitted) -> pd.Series:

@@ -6,14 +6,13 @@ from pathlib import Path
 
 from borgingsmonitor.ingest.base import Adapter, FieldDefaults, RawExport
 from borgingsmonitor.ingest.readers import read_csv_export
+from borgingsmonitor.ingest.sources import SourceSettings
 
 
 class Delimited(Adapter):
     tool = "delimited"
     defaults = FieldDefaults(submitted=("Timestamp", "Tijdstempel"))
 
-    def read(self, path: Path, options: dict) -> RawExport:
-        headers, data = read_csv_export(
-            path, options.get("encoding", "utf-8"), options.get("delimiter", ","), options.get("header_rows", 1)
-        )
+    def read(self, path: Path, settings: SourceSettings) -> RawExport:
+        headers, data = read_csv_export(path, settings.encoding, settings.delimiter, settings.header_rows or 1)
         return RawExport(path, data)

@@ -12,10 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from borgingsmonitor.core.contracts import ISSUE_COLUMNS
 from borgingsmonitor.core.distinct import Distinct, per_distinct, per_distinct_many
@@ -25,13 +22,13 @@ from borgingsmonitor.core.labels import LabelSet, apply_label_set, is_blank, nor
 from borgingsmonitor.ingest.privacy import normalise_identity, respondent_key, safe_value, scrub_texts
 from borgingsmonitor.core.questionnaire import Questionnaire
 from borgingsmonitor.core.registry import PartnershipResolver
-from borgingsmonitor.ingest.sources import FileUnit
+from borgingsmonitor.ingest.dates import read_dates
+from borgingsmonitor.ingest.sources import FileUnit, Marker, SourceSettings
 
 log = logging.getLogger(__name__)
 
 CHOICE_QUESTIONS = ("role", "org_type", "phase")
 NUMBER_QUESTIONS = ("years_involved", "fac_hours")
-ANONYMOUS = ("anonymous", "anoniem", "anonym")
 NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
@@ -79,28 +76,28 @@ def build_label_sets(q: Questionnaire, configured: dict | None) -> dict[str, Lab
 
 def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: dict) -> Harmonised:
     s = unit.settings
-    adapter = ADAPTERS[s["tool"]]
+    adapter = ADAPTERS[s.tool]
     q = ctx.questionnaire
     cols = _resolve_columns(unit, raw, ctx, adapter)
     data = raw.data
     out = pd.DataFrame(index=data.index)
     out["region"] = unit.region
-    out["wave"] = _waves(unit, raw, s)
+    out["wave"] = _waves(unit, raw)
     out["source_file"] = unit.path
     out["source_row"] = data.index.astype("int64")
-    out["tool"] = s["tool"]
+    out["tool"] = s.tool
     issues: list[dict] = []
     unknown: dict[str, Counter] = {}
     first_row: dict[str, int] = {}
 
-    submitted = _datetimes(unit, raw, cols.get("submitted"), s)
-    started = _datetimes(unit, raw, cols.get("started"), s)
+    submitted = _datetimes(unit, raw, cols.get("submitted"))
+    started = _datetimes(unit, raw, cols.get("started"))
     out["submitted"] = submitted
-    out["completed"] = _completed(raw, cols, s, adapter).astype("boolean")
-    out["test_marker"] = _test_marker(raw, s, adapter).astype("boolean")
+    out["completed"] = _completed(raw, s.fields.completed or adapter.defaults.completed).astype("boolean")
+    out["test_marker"] = _test_marker(raw, s.fields.test or adapter.defaults.test).astype("boolean")
     out["duration_s"] = adapter.duration_seconds(raw, cols.get("duration"), started, submitted).astype("Float64")
 
-    consent, unk, mask = apply_label_set(data[cols["consent"]], ctx.label_sets[_set(s, "consent")])
+    consent, unk, mask = apply_label_set(data[cols["consent"]], ctx.label_sets[s.label_set("consent")])
     _collect(unknown, first_row, cols["consent"], unk, mask)
     out["consent"] = consent.astype("string")
 
@@ -108,13 +105,13 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
 
     part_col = cols["partnership"]
     answered = per_distinct(data[part_col], lambda v: None if is_blank(v) else str(v).strip()).astype("string")
-    resolver = PartnershipResolver(ctx.registry, region_spec["registry_region"], s.get("partnership_aliases"))
+    resolver = PartnershipResolver(ctx.registry, region_spec["registry_region"], s.partnership_aliases)
     out["partnership_id"] = resolver.resolve(answered).astype("string")
     out["partnership_value"] = per_distinct(answered, lambda v: None if v is pd.NA else safe_value(v)).astype("string")  # explains exclusions
 
     for code in CHOICE_QUESTIONS:
         if code in cols:
-            values, unk, mask = apply_label_set(data[cols[code]], ctx.label_sets[_set(s, code)])
+            values, unk, mask = apply_label_set(data[cols[code]], ctx.label_sets[s.label_set(code)])
             _collect(unknown, first_row, cols[code], unk, mask)
             issues += _unknown_issues(unit, out, mask, data[cols[code]], code)
             out[code] = values.astype("string")
@@ -127,7 +124,7 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
             issues += _issue_rows(unit, out, bad, code, "not_a_number", data[cols[code]])
         out[code] = values.astype("Float64")
 
-    likert = ctx.label_sets[_set(s, "likert")]
+    likert = ctx.label_sets[s.label_set("likert")]
     for item in q.item_codes:
         column = cols[item]
         raw_values = _dont_know_to_blank(data[column], raw.dont_know.get(column))
@@ -139,7 +136,7 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
             raise InputError(unit.path, f"label set {likert.name!r} maps an answer to {numeric[out_of_scale].iloc[0]}, outside 1-5", column=column, row=int(out_of_scale.idxmax()), fix="map Likert labels to 1..5 in the config")
         out[item] = numeric.astype("Int64")
 
-    if unknown and s.get("unknown_labels", "error") == "error":
+    if unknown and s.unknown_labels == "error":
         raise _unknown_label_error(unit, unknown, first_row, s)
 
     out["comment"] = (
@@ -152,11 +149,11 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     return Harmonised(table.reset_index(drop=True), issues_frame, unmapped)
 
 
-def _keys(data: pd.DataFrame, cols: dict, s: dict, secret: bytes) -> pd.Series:
+def _keys(data: pd.DataFrame, cols: dict, s: SourceSettings, secret: bytes) -> pd.Series:
     """Keyed pseudonyms; a respondent the tool could not identify gets none (and is never merged)."""
     if "respondent_id" not in cols:
         return pd.Series(pd.NA, index=data.index, dtype="string")
-    anonymous = {normalise_identity(v) for v in (s.get("anonymous_values") or ANONYMOUS)}
+    anonymous = {normalise_identity(v) for v in s.anonymous_values}
     def key(value):
         identity = normalise_identity(value)
         return None if identity is None or identity in anonymous else respondent_key(identity, secret)
@@ -164,31 +161,26 @@ def _keys(data: pd.DataFrame, cols: dict, s: dict, secret: bytes) -> pd.Series:
     return per_distinct(data[cols["respondent_id"]], key).astype("string")
 
 
-def _set(settings: dict, kind: str) -> str:
-    return (settings.get("labels") or {}).get(kind, kind)
-
-
 def _resolve_columns(unit: FileUnit, raw: RawExport, ctx: Context, adapter) -> dict[str, str]:
     s = unit.settings
-    fields = s.get("fields") or {}
     cols: dict[str, str] = {}
     for name in ("submitted", "started", "duration"):
-        ref = fields.get(name)
+        ref = getattr(s.fields, name)
         found = _find(raw, ref) if ref else _first(raw, getattr(adapter.defaults, name))
         if ref and found is None:
             raise _missing_column(unit, ref, f"fields.{name}")
         if found is not None:
             cols[name] = found
-    if fields.get("respondent_id"):
-        found = _find(raw, fields["respondent_id"])
+    if s.fields.respondent_id:
+        found = _find(raw, s.fields.respondent_id)
         if found is None:
-            raise _missing_column(unit, fields["respondent_id"], "fields.respondent_id")
+            raise _missing_column(unit, s.fields.respondent_id, "fields.respondent_id")
         cols["respondent_id"] = found
     q = ctx.questionnaire
     wording = {i.code: (i.nl, i.en) for i in q.items} | {c: (x.nl, x.en) for c, x in q.questions.items()}
     for group, codes in (("items", q.item_codes), ("questions", list(q.questions))):
-        mapping = s.get(group) or {}
-        by_wording = s.get(f"{group}_by_wording", False)
+        mapping = getattr(s, group)
+        by_wording = getattr(s, f"{group}_by_wording")
         for code in codes:
             ref = mapping.get(code)
             if ref:
@@ -257,12 +249,13 @@ def _missing_column(unit: FileUnit, ref: str, key: str) -> InputError:
     )
 
 
-def _waves(unit: FileUnit, raw: RawExport, s: dict) -> pd.Series:
-    if s.get("wave") is not None:
-        return pd.Series(int(s["wave"]), index=raw.data.index, dtype="int64")
-    column = _find(raw, s["wave_column"]) if s.get("wave_column") else None
+def _waves(unit: FileUnit, raw: RawExport) -> pd.Series:
+    s = unit.settings
+    if s.wave is not None:
+        return pd.Series(s.wave, index=raw.data.index, dtype="int64")
+    column = _find(raw, s.wave_column) if s.wave_column else None
     if column is None:
-        raise InputError(unit.path, "the file has no wave", column=s.get("wave_column"), fix="give the file a `wave:` or the source a `wave_column:` in the config")
+        raise InputError(unit.path, "the file has no wave", column=s.wave_column, fix="give the file a `wave:` or the source a `wave_column:` in the config")
     waves = pd.to_numeric(raw.data[column], errors="coerce")
     bad = waves.isna() | (waves % 1 != 0)
     if bad.any():
@@ -271,108 +264,31 @@ def _waves(unit: FileUnit, raw: RawExport, s: dict) -> pd.Series:
     return waves.astype("int64")
 
 
-def _datetimes(unit: FileUnit, raw: RawExport, column: str | None, s: dict) -> pd.Series:
+def _datetimes(unit: FileUnit, raw: RawExport, column: str | None) -> pd.Series:
     if column is None:
         return pd.Series(pd.NaT, index=raw.data.index, dtype="datetime64[us]")
-    values = raw.data[column]
-    trimmed = _trimmed_text(values)
-    blank = _blanks(values, trimmed)
-    fmt = s.get("date_format")
-    if fmt:
-        parsed = pd.to_datetime(values.where(~blank), format=fmt, errors="coerce")
-    else:
-        parsed = _parse_mixed(values.where(~blank), trimmed)
-    bad = parsed.isna() & ~blank
-    if bad.any():
-        row = int(bad.idxmax())
-        raise InputError(unit.path, f"{safe_value(values.iloc[row])!r} is not a date and time", row=row, column=column, fix="set `date_format` for this source (e.g. '%d-%m-%Y %H:%M' for Dutch-locale Excel)")
-    return parsed.astype("datetime64[us]")
+    return read_dates(raw.data[column], unit.settings.date_format, unit.path, column)
 
 
-ZONE_NAME = re.compile(r"\s*(?:(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?|\b(CEST|CET|GMT|UTC)|(?<=\d)(Z))$")
-ZONE_OFFSETS = {"CET": "+01:00", "CEST": "+02:00", "GMT": "+00:00", "UTC": "+00:00", "Z": "+00:00"}
-OFFSET = re.compile(r"[+-]\d{2}:?\d{2}$")
-
-
-def _with_offset(text: str) -> str:
-    """'… GMT+1' and '… CET' as a numeric offset (dateutil would read GMT+1 as UTC-1)."""
-    m = ZONE_NAME.search(text)
-    if not m:
-        return text
-    offset = f"{m[1]}{int(m[2]):02d}:{m[3] or '00'}" if m[1] else ZONE_OFFSETS[m[4] or m[5]]
-    return f"{text[:m.start()]} {offset}"
-
-
-ISO_LOCAL = r"^\s*\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
-
-
-def _parse_mixed(values: pd.Series, trimmed) -> pd.Series:
-    """Times as written; a time with a zone or offset becomes Dutch local time, like the fieldwork windows.
-    Plain ISO times (most tools' exports) take a vectorised parse; the rest are read one by one.
-    `trimmed`: the column from _trimmed_text (None when it is not all text)."""
-    if trimmed is None:
-        return _parse_written(values)
-    iso = pc.match_substring_regex(trimmed, ISO_LOCAL).fill_null(False)
-    iso_rows = pd.Series(iso.to_numpy(zero_copy_only=False), index=values.index)
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if iso_rows.any():
-        text = pd.Series(pc.filter(trimmed, iso).to_pandas().to_numpy(), index=values.index[iso_rows])
-        parsed[iso_rows] = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    if not iso_rows.all():
-        parsed[~iso_rows] = _parse_written(values[~iso_rows])
-    return parsed
-
-
-def _blanks(values: pd.Series, trimmed) -> pd.Series:
-    if trimmed is None:
-        return per_distinct(values, is_blank).astype(bool)
-    empty = pc.equal(trimmed, "").fill_null(True)
-    return pd.Series(empty.to_numpy(zero_copy_only=False), index=values.index)
-
-
-def _trimmed_text(values: pd.Series):
-    """The values as Arrow strings without surrounding white space, or None when some are not text
-    (e.g. Excel date cells)."""
-    try:
-        text = pa.array(np.asarray(values.array, dtype=object), type=pa.string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return None
-    return pc.utf8_trim_whitespace(text)
-
-
-def _parse_written(values: pd.Series) -> pd.Series:
-    text = per_distinct(values, lambda v: _with_offset(v.strip()) if isinstance(v, str) else v)
-    aware = per_distinct(text, lambda v: isinstance(v, str) and bool(OFFSET.search(v))).astype(bool)
-    parsed = pd.to_datetime(text.where(~aware), format="mixed", errors="coerce", dayfirst=False)
-    if aware.any():
-        zoned = pd.to_datetime(text.where(aware), format="mixed", errors="coerce", utc=True)
-        parsed = parsed.where(~aware, zoned.dt.tz_convert("Europe/Amsterdam").dt.tz_localize(None))
-    return parsed
-
-
-def _completed(raw: RawExport, cols: dict, s: dict, adapter) -> pd.Series:
-    rule = (s.get("fields") or {}).get("completed") or adapter.defaults.completed
+def _completed(raw: RawExport, rule: Marker | str | None) -> pd.Series:
     if rule is None or rule == "always":
         return pd.Series(True, index=raw.data.index)
-    columns = [rule["column"]] if "column" in rule else list(rule.get("columns", ()))
-    column = _first(raw, columns)
+    column = _first(raw, rule.columns)
     if column is None:
-        raise InputError(raw.path, "the completion marker column is missing", column=columns[0] if columns else None, fix="set fields.completed for this source, or `always` if the tool only exports completed responses")
+        raise InputError(raw.path, "the completion marker column is missing", column=rule.columns[0] if rule.columns else None, fix="set fields.completed for this source, or `always` if the tool only exports completed responses")
     values = raw.data[column]
-    if rule.get("rule") == "nonempty" or rule.get("nonempty"):
+    if rule.nonempty:
         return ~per_distinct(values, is_blank).astype(bool)
-    accepted = {normalise_label(v) for v in rule["values"]}
+    accepted = {normalise_label(v) for v in rule.values}
     return per_distinct(values, lambda v: not is_blank(v) and normalise_label(v) in accepted).astype(bool)
 
 
-def _test_marker(raw: RawExport, s: dict, adapter) -> pd.Series:
-    rule = (s.get("fields") or {}).get("test") or adapter.defaults.test
+def _test_marker(raw: RawExport, rule: Marker | None) -> pd.Series:
     marked = pd.Series(False, index=raw.data.index)
     if not rule:
         return marked
-    accepted = {normalise_label(v) for v in rule["values"]}
-    columns = [rule["column"]] if "column" in rule else list(rule.get("columns", ()))
-    for ref in columns:
+    accepted = {normalise_label(v) for v in rule.values}
+    for ref in rule.columns:
         column = _find(raw, ref)
         if column is not None:
             marked |= per_distinct(raw.data[column], lambda v: not is_blank(v) and normalise_label(v) in accepted).astype(bool)
@@ -416,7 +332,7 @@ def _collect(unknown: dict, first_row: dict, column: str, unk: Counter, mask: pd
 
 
 def _unknown_issues(unit, out, mask, raw_values, code) -> list[dict]:
-    if unit.settings.get("unknown_labels", "error") != "missing" or not mask.any():
+    if unit.settings.unknown_labels != "missing" or not mask.any():
         return []
     return _issue_rows(unit, out, mask, code, "unknown_label", raw_values)
 
@@ -429,7 +345,7 @@ def _issue_rows(unit, out, mask, code, problem, raw_values) -> list[dict]:
     ]
 
 
-def _unknown_label_error(unit: FileUnit, unknown: dict, first_row: dict, s: dict) -> InputError:
+def _unknown_label_error(unit: FileUnit, unknown: dict, first_row: dict, s: SourceSettings) -> InputError:
     lines = []
     for column, counts in unknown.items():
         listed = ", ".join(f"{safe_value(label)!r} x{n}" for label, n in sorted(counts.items()))
@@ -439,7 +355,7 @@ def _unknown_label_error(unit: FileUnit, unknown: dict, first_row: dict, s: dict
         "answer labels that no label set knows:\n" + "\n".join(lines),
         row=min(first_row.values()),
         column=next(iter(unknown)),
-        fix=f"add each label under the right value of its label set in `label_sets:` (sets used: {s.get('labels') or 'the defaults'}), "
+        fix=f"add each label under the right value of its label set in `label_sets:` (sets used: {s.labels or 'the defaults'}), "
         f"or set `unknown_labels: missing` for this source of regions.{unit.region} to set them missing and list them",
     )
 

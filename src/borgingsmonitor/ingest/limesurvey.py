@@ -7,6 +7,7 @@ from pathlib import Path
 
 from borgingsmonitor.ingest.base import Adapter, FieldDefaults, RawExport
 from borgingsmonitor.ingest.readers import read_csv_export
+from borgingsmonitor.ingest.sources import Marker, SourceSettings
 
 _SUBQUESTION = re.compile(r"^(\w+)\[(\w+)\]$")
 
@@ -30,9 +31,9 @@ class LimeSurvey(Adapter):
         submitted=("submitdate", "Date submitted"),
         started=("startdate", "Date started"),
         duration=("interviewtime", "Total time"),
-        completed={"columns": ("submitdate", "Date submitted"), "rule": "nonempty"},
+        completed=Marker(("submitdate", "Date submitted"), nonempty=True),
     )
 
-    def read(self, path: Path, options: dict) -> RawExport:
-        headers, data = read_csv_export(path, options.get("encoding", "utf-8"), options.get("delimiter", ","), 1)
+    def read(self, path: Path, settings: SourceSettings) -> RawExport:
+        headers, data = read_csv_export(path, settings.encoding, settings.delimiter, 1)
         return RawExport(path, data, aliases={name: c for c in data.columns for name in spellings(c)})

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from borgingsmonitor.ingest.base import Adapter, FieldDefaults, RawExport
 from borgingsmonitor.ingest.readers import read_csv_export
+from borgingsmonitor.ingest.sources import Marker, SourceSettings
 
 
 class Qualtrics(Adapter):
@@ -14,18 +15,17 @@ class Qualtrics(Adapter):
         submitted=("RecordedDate", "EndDate"),
         started=("StartDate",),
         duration=("Duration (in seconds)",),
-        completed={"columns": ("Finished",), "rule": "values", "values": ["True", "1", "true"]},
+        completed=Marker(("Finished",), ("True", "1", "true")),
         # Response Type as text or code: 1 Survey Preview, 2 Survey Test, 8 Spam, 9 Preview Spam,
         # 12 Imported Spam, 17 Offline Preview (0 IP Address, 4 Imported and 16 Offline are real responses).
-        test={
-            "columns": ("Status", "DistributionChannel"),
-            "values": ["Survey Preview", "Survey Test", "Spam", "Preview Spam", "Imported Spam", "Offline Preview", "preview", "test", "1", "2", "8", "9", "12", "17"],
-        },
+        test=Marker(
+            ("Status", "DistributionChannel"),
+            ("Survey Preview", "Survey Test", "Spam", "Preview Spam", "Imported Spam", "Offline Preview", "preview", "test", "1", "2", "8", "9", "12", "17"),
+        ),
     )
 
-    def read(self, path: Path, options: dict) -> RawExport:
-        encoding = options.get("encoding", "utf-8")
-        delimiter = options.get("delimiter", ",")
+    def read(self, path: Path, settings: SourceSettings) -> RawExport:
+        encoding, delimiter = settings.encoding, settings.delimiter
         headers, _ = read_csv_export(path, encoding, delimiter, header_rows=3)
         rows = 3 if len(headers) == 3 and headers[2] and headers[2][0].lstrip().startswith('{"ImportId"') else 2
         headers, data = read_csv_export(path, encoding, delimiter, header_rows=rows)

@@ -19,6 +19,20 @@ def require_file(path: Path) -> None:
         raise InputError(path, "the file does not exist", fix="check the path under sources in the config (relative to input_dir)")
 
 
+def read_xlsx_export(path: Path, sheet: str | int = 0) -> pd.DataFrame:
+    """Read one worksheet of an xlsx export: the first row names the columns, cells keep their Excel types
+    (date cells are datetimes)."""
+    require_file(path)
+    try:
+        data = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
+    except Exception as err:  # openpyxl raises many types for a broken or mislabelled file
+        raise InputError(path, f"cannot be read as an Excel workbook ({err})", fix="check that the file is the .xlsx the tool produced, and `sheet` for this source") from None
+    data.columns = [str(c) for c in data.columns]
+    data = data.reset_index(drop=True)
+    data.index.name = "source_row"
+    return data
+
+
 def read_csv_export(path: Path, encoding: str = "utf-8", delimiter: str = ",", header_rows: int = 1):
     """Read a delimited export: its header rows as lists, and the data rows as a frame of strings.
 

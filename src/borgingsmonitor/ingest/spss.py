@@ -10,16 +10,17 @@ import pyreadstat
 from borgingsmonitor.core.errors import InputError
 from borgingsmonitor.ingest.base import Adapter, FieldDefaults, RawExport
 from borgingsmonitor.ingest.readers import require_file
+from borgingsmonitor.ingest.sources import SourceSettings
 
 
 class Spss(Adapter):
     tool = "spss"
     defaults = FieldDefaults()
 
-    def read(self, path: Path, options: dict) -> RawExport:
+    def read(self, path: Path, settings: SourceSettings) -> RawExport:
         require_file(path)
         try:
-            data, meta = pyreadstat.read_sav(str(path), user_missing=True, encoding=options.get("encoding"))
+            data, meta = pyreadstat.read_sav(str(path), user_missing=True, encoding=settings.encoding)
         except Exception as err:  # pyreadstat.ReadstatError and friends
             raise InputError(path, f"cannot be read as an SPSS .sav file ({err})", fix="check the file, or set `encoding` for this source") from None
         dont_know = {col: _user_missing(meta, col) for col in data.columns}

@@ -33,7 +33,7 @@ def ingest_region(input, output, params) -> None:
     """All of a region's exports in one job -> one table of harmonised rows and one of value issues."""
     table, issues = read_exports(
         exports=list(input.exports),
-        units=[FileUnit(**unit) for unit in params.units],
+        units=[FileUnit.from_params(**unit) for unit in params.units],
         region_spec=params.region_spec,
         questionnaire=input.questionnaire,
         registry=input.registry,
@@ -72,7 +72,7 @@ def read_exports(exports: list[str], units: list[FileUnit], region_spec: dict, q
 
 
 def _read_one(export: str, unit: FileUnit, ctx: Context, region_spec: dict):
-    raw = ADAPTERS[unit.settings["tool"]].read(Path(export), unit.settings)
+    raw = ADAPTERS[unit.settings.tool].read(Path(export), unit.settings)
     result = harmonise_file(unit, raw, ctx, region_spec)
     if result.unmapped_columns:
         log.info("%s: %d column(s) not mapped, ignored: %s", unit.path, len(result.unmapped_columns), ", ".join(result.unmapped_columns))

@@ -64,7 +64,7 @@ def count_sav_rows(path) -> int:
 
 
 def header_rows(path, source_config: dict) -> int:
-    if "header_rows" in source_config:
+    if source_config.get("header_rows") is not None:
         return int(source_config["header_rows"])
     fmt = str(source_config.get("tool", source_config.get("format", ""))).lower()
     return CSV_HEADER_ROWS.get(fmt, 1)
@@ -132,7 +132,7 @@ def source_entries(config: dict) -> list[dict]:
     from borgingsmonitor.ingest.sources import file_units
 
     base = Path(config.get("input_dir") or "")
-    entries = [{"path": (base / u.path).as_posix(), "region": u.region, "config": u.settings}
+    entries = [{"path": (base / u.path).as_posix(), "region": u.region, "config": u.settings.as_dict()}
                for u in file_units(config)]
     return sorted(entries, key=lambda e: e["path"])
 
