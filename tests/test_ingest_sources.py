@@ -11,7 +11,7 @@ import yaml
 from snakemake.utils import validate
 
 from borgingsmonitor.core.errors import InputError
-from borgingsmonitor.ingest.sources import Fields, Marker, SourceSettings, file_units
+from borgingsmonitor.ingest.sources import Fields, Marker, SourceSettings, file_units, merged_settings
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -74,7 +74,6 @@ def test_a_wave_override_is_merged_and_checked():
 
 
 @pytest.mark.parametrize("spec, words", [
-    ({"tool": "surveymonkey"}, ["surveymonkey", "limesurvey"]),
     ({"tool": "delimited", "unknown_labels": "ignore"}, ["unknown_labels", "missing"]),
     ({"tool": "delimited", "fields": {"submited": "Datum"}}, ["submited", "fields"]),
     ({"tool": "delimited", "fields": {"completed": "sometimes"}}, ["sometimes", "always"]),
@@ -90,3 +89,9 @@ def test_the_settings_are_frozen():
     settings = SourceSettings.from_config({"tool": "delimited"})
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.encoding = "cp1252"
+
+
+def test_a_wave_cannot_switch_the_tool():
+    source = {"tool": "limesurvey", "files": [{"path": "a.csv", "wave": 2024}], "waves": {2024: {"tool": "msforms"}}}
+    with pytest.raises(InputError, match="cannot change the tool"):
+        merged_settings(source, source["files"][0])

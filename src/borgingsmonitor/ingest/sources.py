@@ -93,14 +93,9 @@ class SourceSettings:
 
 def _check(merged: dict, known: set[str], where: str) -> None:
     """What the schema cannot check: keys in `waves:` overrides, and values only the code can judge."""
-    # Imported here: the adapters import this module.
-    from borgingsmonitor.ingest import ADAPTERS
-
     unknown = sorted(set(merged) - known)
     if unknown:
         raise _config_error(where, f"unknown setting(s) {', '.join(map(repr, unknown))}", "remove them or correct their spelling; the settings of a source are listed in config/README.md")
-    if merged.get("tool") not in ADAPTERS:
-        raise _config_error(where, f"unknown tool {merged.get('tool')!r}", f"use one of {', '.join(ADAPTERS)}")
     if merged.get("unknown_labels", "error") not in ("error", "missing"):
         raise _config_error(where, f"unknown_labels is {merged['unknown_labels']!r}", "use `error` or `missing`")
     problem = check_date_format(merged["date_format"]) if merged.get("date_format") else None
@@ -172,6 +167,8 @@ def merged_settings(source: dict, entry: dict) -> dict:
     settings = {k: copy.deepcopy(v) for k, v in source.items() if k not in ("files", "waves")}
     wave = entry.get("wave")
     overrides = (source.get("waves") or {}).get(wave) or (source.get("waves") or {}).get(str(wave)) or {}
+    if "tool" in overrides:  # the schema checks the source's tool; a wave with another tool is another source
+        raise _config_error(f"waves.{wave}", "a wave cannot change the tool", "declare that wave's files as a source of their own")
     for layer in (overrides, {k: v for k, v in entry.items() if k not in ("path", "id")}):
         for key, value in layer.items():
             if isinstance(value, dict) and isinstance(settings.get(key), dict):
