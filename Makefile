@@ -25,12 +25,17 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -c "import deduce; deduce.Deduce()"
 	touch $(STAMP)
 
-# The report test renders the HTML in headless Chromium (Debian's package); install it where we can.
+# The report tests open the HTML in headless Chromium and convert the Word file with LibreOffice
+# (Debian's packages); install them where we can.
+VIEWERS := chromium soffice pdftotext
+VIEWER_PACKAGES := chromium libreoffice-writer-nogui poppler-utils
+
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@missing=""; for c in $(VIEWERS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: install it, or set BORGING_ALLOW_NO_BROWSER=1 to skip the browser test"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(VIEWER_PACKAGES) >/dev/null; \
+	  else echo "missing:$$missing: install $(VIEWER_PACKAGES), or set BORGING_ALLOW_NO_BROWSER=1 to skip those tests"; fi; fi
 
 lint: setup
 	$(BIN)/snakemake --lint

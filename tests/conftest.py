@@ -35,6 +35,8 @@ def example_config(input_dir: Path | str = REPO / "data" / "example", **override
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     config["input_dir"] = str(input_dir)
     config["questionnaire"] = str(REPO / "config" / "questionnaire.yaml")
+    if config["report"].get("preface"):
+        config["report"]["preface"] = str(REPO / config["report"]["preface"])
     config["privacy"]["use_deduce"] = False
     config["privacy"]["create_secret_if_missing"] = False
     config.update(overrides)

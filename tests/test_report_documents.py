@@ -15,7 +15,7 @@ from docx import Document
 
 from borgingsmonitor.report import figures as F
 from borgingsmonitor.report.content import ReportInputs, build_report, read_registry, region_names
-from borgingsmonitor.report.docx import write_docx
+from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.html import render_report_html
 from borgingsmonitor.report.provenance import build_provenance
 from borgingsmonitor.report.sheets import write_sheets
@@ -23,6 +23,7 @@ from borgingsmonitor.report.translate import Translator, load_strings
 from borgingsmonitor.core.questionnaire import load_questionnaire
 
 MIN = 5
+OPTIONS = docx_options({"author": "Evaluatiebureau Voorbeeld", "fieldwork_ends": {"2025": "2025-04-05"}}, 2025)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def built(tmp_path_factory):
         doc = build_report(inputs)
         html = render_report_html(doc, t)
         (root / lang / "report.html").write_text(html, encoding="utf-8")
-        write_docx(doc, t, root / lang / "report.docx")
+        write_docx(doc, t, root / lang / "report.docx", OPTIONS)
         sheets = write_sheets(responses, registry, questionnaire, root / lang / "partnerships", t, MIN,
                               region_names(registry), root / lang / "work")
         out[lang] = {"doc": doc, "html": html, "docx": root / lang / "report.docx", "sheets": sheets,
@@ -121,9 +122,10 @@ def test_suppressed_cells_are_marked_in_html_and_docx(built):
 def test_summary_and_methods_come_from_the_inputs(built):
     html = built["en"]["html"]
     assert "analysis.seed = 42" in html
-    assert "DUR ~ REL + FAC + PRO + ORG + wave" in html
+    assert "DUR ~" not in html  # models in words, not code
+    assert "explains Partnership durability (DUR) from Relational conditions (REL)" in html
     att = built["en"]["inputs"].tables["attrition"]
-    assert f"{int(att['raw_rows'].sum()):,}".replace(",", "\u202f") in html
+    assert f"{int(att['raw_rows'].sum()):,}" in html
     assert "H4 not supported" in html and "H1 supported" in html
 
 
@@ -140,12 +142,12 @@ def test_docx_has_every_heading_table_and_figure(built):
             assert [c.text for c in tbl.rows[0].cells] == block.columns
             assert len(tbl.rows) == len(block.rows) + 1
         assert len(word.inline_shapes) == sum(b.kind == "figure" for b in doc.blocks)
-        assert word.core_properties.language == lang
+        assert word.core_properties.language == {"nl": "nl-NL", "en": "en-GB"}[lang]
 
 
 def test_docx_is_byte_identical_on_rerun(built, tmp_path):
     doc, t = built["nl"]["doc"], built["nl"]["t"]
-    write_docx(doc, t, tmp_path / "again.docx")
+    write_docx(doc, t, tmp_path / "again.docx", OPTIONS)
     assert (tmp_path / "again.docx").read_bytes() == built["nl"]["docx"].read_bytes()
     assert render_report_html(doc, t) == built["nl"]["html"]
 
@@ -204,3 +206,27 @@ def test_report_renders_in_headless_chromium(built, tmp_path):
                              timeout=120)
         assert run.returncode == 0, run.stderr[-2000:]
         assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_evaluator_texts_open_the_report_and_follow_the_summary(built):
+    from dataclasses import replace
+
+    from borgingsmonitor.report.content import Block
+
+    inputs = replace(built["nl"]["inputs"], preface=[Block(kind="heading", text="Voorwoord van de evaluator")],
+                     conclusions=[Block(kind="paragraph", text="Onze eigen conclusie.")])
+    doc = build_report(inputs)
+    texts = [b.text for b in doc.blocks]
+    assert texts[0] == "Voorwoord van de evaluator"
+    headings = [i for i, b in enumerate(doc.blocks) if b.kind == "heading" and b.level == 1]
+    conclusion = texts.index("Onze eigen conclusie.")
+    assert headings[1] < conclusion < headings[2]  # inside the summary chapter's span, before the next chapter
+    assert "Voorwoord van de evaluator" in render_report_html(doc, built["nl"]["t"])
+
+
+def test_appendix_gives_the_questionnaire_and_settings_in_words_not_a_config_dump(built):
+    html = built["nl"]["html"]
+    questionnaire = built["questionnaire"]
+    assert all(item.nl.replace("'", "&#39;") in html for item in questionnaire.items)
+    assert "Helemaal mee oneens" in html and "config.yaml" in html
+    assert "models.0." not in html and "privacy.secret_file" not in html

@@ -44,7 +44,7 @@ def test_unknown_language_is_refused():
 
 
 @pytest.mark.parametrize("value,digits,nl,en", [(3.14159, 2, "3,14", "3.14"), (-0.001, 2, "0,00", "0.00"),
-                                                 (1234.5, 1, "1\u202f234,5", "1\u202f234.5"), (-1.5, 1, "\u22121,5", "\u22121.5")])
+                                                 (1234.5, 1, "1\u202f234,5", "1,234.5"), (-1.5, 1, "\u22121,5", "\u22121.5")])
 def test_numbers_follow_the_language(value, digits, nl, en):
     assert format_number(value, digits, "nl") == nl
     assert format_number(value, digits, "en") == en
@@ -61,8 +61,7 @@ def test_format_number_round_trips(x, digits):
     for lang in LANGUAGES:
         text = format_number(x, digits, lang)
         back = text.replace("\u202f", "").replace("\u2212", "-")
-        if lang == "nl":
-            back = back.replace(",", ".")
+        back = back.replace(",", ".") if lang == "nl" else back.replace(",", "")
         assert float(back) == pytest.approx(round(x, digits), abs=10 ** -digits)
 
 
@@ -252,3 +251,23 @@ def test_a_reused_sheet_chart_draws_what_a_fresh_one_draws(tmp_path):
     assert (tmp_path / "second_reused.png").read_bytes() == (tmp_path / "second_fresh.png").read_bytes()
     assert (tmp_path / "first.png").read_bytes() != (tmp_path / "second_fresh.png").read_bytes()
     assert len(charts) == 1
+
+
+def test_region_intervals_allow_for_partnership_clustering():
+    import numpy as np
+    import statsmodels.api as sm
+    from scipy import stats
+
+    from borgingsmonitor.report.figures import clustered_mean_ci
+
+    rng = np.random.default_rng(7)
+    clusters = np.repeat(np.arange(8), 40)
+    y = 3.5 + rng.normal(0, 0.5, 8)[clusters] + rng.normal(0, 0.6, len(clusters))
+    mean, low, high = clustered_mean_ci(pd.Series(y), pd.Series(clusters))
+    fit = sm.OLS(y, np.ones_like(y)).fit(cov_type="cluster", cov_kwds={"groups": clusters})
+    assert mean == pytest.approx(y.mean())
+    assert (high - low) / 2 == pytest.approx(fit.bse[0] * stats.t.ppf(0.975, 7), rel=1e-10)
+    naive = 1.96 * y.std(ddof=1) / np.sqrt(len(y))
+    assert (high - low) / 2 > 2 * naive  # the clustering the old intervals ignored
+    assert np.isnan(clustered_mean_ci(pd.Series(y[:40]), pd.Series(clusters[:40]))[1])  # one cluster: no interval
+

@@ -30,7 +30,8 @@ def test_schema_defaults_match_the_bundled_config():
     """Like PyPSA-Eur's test: a default in the schema may not drift from the value in config.yaml."""
     schema = yaml.safe_load(Path(SCHEMA).read_text(encoding="utf-8"))
     config = load_config()
-    example_only = {("privacy", "create_secret_if_missing")}  # the example creates its secret; real use must not
+    # the example creates its secret (real use must not) and shows where the evaluator's preface goes
+    example_only = {("privacy", "create_secret_if_missing"), ("report", "preface")}
     for key, spec in schema["properties"].items():
         for sub, subspec in spec.get("properties", {}).items():
             if (key, sub) in example_only:
@@ -45,6 +46,8 @@ def test_schema_defaults_match_the_bundled_config():
         (("regions", "helmond", "sources", 0, "tool"), "surveymonkey", ["surveymonkey", "tool"]),
         (("regions", "helmond", "fieldwork", "2023"), ["9-3-2023", "2023-04-20"], ["9-3-2023", "fieldwork"]),
         (("min_group_size",), 0, ["min_group_size"]),
+        (("min_groupsize",), 10, ["min_groupsize"]),
+        (("report", "autor"), "Evaluatiebureau", ["autor"]),
     ],
 )
 def test_a_config_mistake_is_reported_with_its_path(path, value, words):

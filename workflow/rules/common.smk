@@ -72,6 +72,9 @@ def all_outputs():
         "results/qc/value_issues.csv",
         "results/report/report.html",
         "results/report/report.docx",
+        "results/report/config.yaml",
+        "results/tables/tables.xlsx",
+        "results/clean/responses.sav",
         "results/report/partnerships",
         "results/provenance.json",
     ] + [f"results/tables/{t}.csv" for t in tables]
@@ -142,7 +145,25 @@ def report_settings():
         "title": config["report"]["title"],
         "year": config["report"]["year"],
         "min_group_size": config["min_group_size"],
+        "date": config["report"]["date"],
+        "author": config["report"]["author"],
+        "fieldwork_ends": fieldwork_ends(),
     }
+
+
+def fieldwork_ends():
+    """Per wave, the last day of fieldwork in any region: the Word file's date when report.date is unset."""
+    ends = {}
+    for spec in config["regions"].values():
+        for wave, (_, end) in spec.get("fieldwork", {}).items():
+            ends[str(wave)] = max(ends.get(str(wave), end), end)
+    return ends
+
+
+def report_texts():
+    """The evaluator's own Markdown files and house-style Word template, where configured."""
+    keys = ("preface", "conclusions", "reference_docx")
+    return {key: config["report"][key] for key in keys if config["report"][key]}
 
 
 def provenance_sources():

@@ -60,6 +60,7 @@ rule report_html:
     input:
         **REPORT_TABLES,
         **figure_pngs(),
+        **report_texts(),
         responses="results/clean/responses.parquet",
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
@@ -85,6 +86,7 @@ rule report_docx:
     input:
         **REPORT_TABLES,
         **figure_pngs(),
+        **report_texts(),
         responses="results/clean/responses.parquet",
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
@@ -132,3 +134,44 @@ rule partnership_sheets:
         min_group_size=config["min_group_size"],
     script:
         "../../scripts/partnership_sheets.py"
+
+
+rule report_config:
+    output:
+        config=report(
+            "results/report/config.yaml",
+            caption="../report/report_config.rst",
+            category="7 Report and provenance",
+            labels={"output": "settings", "format": "YAML"},
+        ),
+    log:
+        "logs/report_config/report_config.log",
+    params:
+        config=config,
+    script:
+        "../../scripts/report_config.py"
+
+
+rule spreadsheets:
+    input:
+        **REPORT_TABLES,
+        responses="results/clean/responses.parquet",
+        questionnaire=config["questionnaire"],
+    output:
+        tables=report(
+            "results/tables/tables.xlsx",
+            caption="../report/spreadsheets.rst",
+            category="7 Report and provenance",
+            labels={"output": "tables", "format": "Excel"},
+        ),
+        responses_xlsx="results/clean/responses.xlsx",
+        responses_sav="results/clean/responses.sav",
+        codebook="results/clean/codebook.csv",
+    log:
+        "logs/spreadsheets/spreadsheets.log",
+    benchmark:
+        "benchmarks/spreadsheets/spreadsheets.tsv"
+    params:
+        language=config["report"]["language"],
+    script:
+        "../../scripts/spreadsheets.py"

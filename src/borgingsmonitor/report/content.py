@@ -77,6 +77,8 @@ class ReportInputs:
     title: str | None = None
     year: int | None = None
     min_group_size: int = 5
+    preface: list = field(default_factory=list)  # the evaluator's own text (Markdown), as blocks
+    conclusions: list = field(default_factory=list)
 
 
 def read_registry(path) -> pd.DataFrame:
@@ -124,7 +126,43 @@ def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings:
         title=settings.get("title") or None,
         year=settings.get("year") or None,
         min_group_size=int(settings.get("min_group_size", 5)),
+        preface=markdown_blocks(paths.get("preface")),
+        conclusions=markdown_blocks(paths.get("conclusions")),
     )
+
+
+def plain_text(inline) -> str:
+    """The words of a Markdown inline token, its emphasis and links reduced to their text."""
+    return "".join(c.content if c.type in ("text", "code_inline") else " " if "break" in c.type else ""
+                   for c in inline.children or [])
+
+
+def markdown_blocks(path, top_level: int = 1) -> list[Block]:
+    """An evaluator's Markdown file as report blocks: headings (shifted below `top_level`), paragraphs
+    and bullet lists; inline markup is kept as plain text. No file, no blocks."""
+    if not path:
+        return []
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(Path(path).read_text(encoding="utf-8"))
+    blocks, items, kind = [], None, None
+    for token in tokens:
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            items = []
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            blocks.append(Block(kind="bullets", items=items))
+            items = None
+        elif token.type in ("heading_open", "paragraph_open"):
+            kind = ("heading", min(int(token.tag[1:]) + top_level - 1, 3)) if token.type == "heading_open" else ("paragraph", 0)
+        elif token.type == "inline" and kind:
+            text = " ".join(plain_text(token).split())
+            if items is not None:
+                items.append(text)
+            elif kind[0] == "heading":
+                blocks.append(Block(kind="heading", text=text, level=kind[1]))
+            else:
+                blocks.append(Block(kind="paragraph", text=text))
+    return blocks
 
 
 def report_year(inputs: ReportInputs) -> int:
@@ -590,6 +628,24 @@ def method_text(t: Translator, name: str, spec: dict | None) -> str:
     return t("method_kind.other")
 
 
+def formula_in_words(t: Translator, formula: str) -> str:
+    """`DUR ~ REL + FAC + C(wave)` as "Duurzaamheid (DUR) from Relationele condities (REL), ..., Jaar
+    (meting) (categories)": the report shows what a model explains, not its code."""
+    outcome, _, predictors = formula.partition("~")
+
+    def words(term: str) -> str:
+        term = term.strip()
+        match = re.fullmatch(r"C\((\w+)\)", term)
+        if match:
+            return t("text.categorical", name=t.term(match.group(1)))
+        if term in (t.questionnaire.item_codes if t.questionnaire else ()):
+            return f"‘{t.item(term)}’"
+        return t.term(term)
+
+    terms = [words(x) for x in predictors.split("+") if x.strip() and x.strip() not in ("1", "0")]
+    return t("text.formula_words", outcome=words(outcome), predictors="; ".join(terms))
+
+
 def model_lines(t: Translator, inputs: ReportInputs) -> list[str]:
     specs = model_specs(inputs)
     models = inputs.tables["models"].drop_duplicates("model")
@@ -601,7 +657,7 @@ def model_lines(t: Translator, inputs: ReportInputs) -> list[str]:
         fields = {"model": model_label(t, r.model, inputs.questionnaire), "method": method_text(t, r.model, spec),
                   "n_obs": format_int(r.n_obs, t.language)}
         if spec and spec.get("formula"):
-            lines.append(t("text.model_line_formula", formula=spec["formula"], **fields))
+            lines.append(t("text.model_line_formula", formula=formula_in_words(t, spec["formula"]), **fields))
         else:
             lines.append(t("text.model_line", **fields))
     return lines
@@ -647,17 +703,48 @@ def section_methods(b: Builder, inputs: ReportInputs):
     b.para(t("text.privacy", min=inputs.min_group_size))
 
 
-def flatten_config(config, prefix: str = "") -> list[tuple[str, str]]:
+def questionnaire_tables(b: Builder, inputs: ReportInputs) -> None:
+    """The questionnaire as asked: every statement by scale, the answer options, the other questions."""
+    t, q = b.t, inputs.questionnaire
+    b.heading("sub.questionnaire", level=2)
+    likert = q.likert_labels_nl if t.language == "nl" else q.likert_labels_en
+    b.para(t("text.likert_options", options="; ".join(f"{i} = {label}" for i, label in enumerate(likert, 1))))
+    rows = [[Cell(t.term(item.scale)), Cell(item.code), Cell(getattr(item, t.language)),
+             Cell(t("text.reverse_mark") if item.reverse else "")] for item in q.items]
+    b.table(t("sub.questionnaire"), col(t, "scale", "code", "statement", "reverse"), rows)
     rows = []
-    if isinstance(config, dict):
-        for key in sorted(config, key=str):
-            rows.extend(flatten_config(config[key], f"{prefix}{key}."))
-    elif isinstance(config, list) and any(isinstance(v, (dict, list)) for v in config):
-        for i, value in enumerate(config):
-            rows.extend(flatten_config(value, f"{prefix}{i}."))
-    else:
-        rows.append((prefix.rstrip("."), json.dumps(config, ensure_ascii=False)))
-    return rows
+    for question in q.questions.values():
+        options = question.options_nl if t.language == "nl" else question.options_en
+        answer = "; ".join(options) if options else t("text.open_answer" if question.type == "text" else "text.number_answer")
+        rows.append([Cell(getattr(question, t.language)), Cell(answer)])
+    b.table(t("sub.other_questions"), col(t, "question", "answers"), rows)
+
+
+def fieldwork_text(t: Translator, fieldwork: dict) -> str:
+    return "; ".join(t("text.fieldwork_window", wave=wave, start=start, end=end)
+                     for wave, (start, end) in sorted(fieldwork.items()))
+
+
+def settings_summary(b: Builder, inputs: ReportInputs) -> None:
+    """The settings in words: regions with their tools and fieldwork, the thresholds, where the rest is."""
+    t, config = b.t, inputs.provenance.get("config", {})
+    b.heading("sub.settings", level=2)
+    names = region_names(inputs.registry, inputs.responses)
+    rows = []
+    for slug, spec in sorted(config.get("regions", {}).items()):
+        sources = spec.get("sources", [])
+        tools = sorted({t.get(f"tools.{s.get('tool')}", str(s.get("tool"))) for s in sources})
+        n_files = sum(len(s.get("files", [])) for s in sources)
+        rows.append([Cell(region_label(slug, names)), Cell(", ".join(tools)), int_cell(t, n_files),
+                     Cell(fieldwork_text(t, spec.get("fieldwork", {})))])
+    b.table(t("sub.regions"), col(t, "region", "tool", "files", "fieldwork"), rows)
+    cleaning, privacy = config.get("cleaning", {}), config.get("privacy", {})
+    bullets = [t("text.setting_min_group", min=inputs.min_group_size),
+               t("text.setting_speeder", seconds=format_int(cleaning.get("speeder_seconds", 60), t.language)),
+               t("text.setting_alpha", alpha=t.num(config.get("hypotheses", {}).get("alpha", 0.05))),
+               t("text.setting_deduce_on" if privacy.get("use_deduce", True) else "text.setting_deduce_off")]
+    b.bullets(bullets)
+    b.para(t("text.settings_file"))
 
 
 def section_appendix(b: Builder, inputs: ReportInputs):
@@ -666,6 +753,8 @@ def section_appendix(b: Builder, inputs: ReportInputs):
     b.para(t("text.appendix_intro"))
     git = prov.get("git", {})
     b.para(t("text.git", commit=git.get("commit", "unknown"), dirty=t("text.git_dirty") if git.get("dirty") else ""))
+    questionnaire_tables(b, inputs)
+    settings_summary(b, inputs)
     b.heading("sub.inputs", level=2)
     rows = [[Cell(f["path"]), Cell(t.get(f"kinds.{f.get('kind', '')}", str(f.get("kind", "")))),
              int_cell(t, f.get("rows")),
@@ -676,9 +765,6 @@ def section_appendix(b: Builder, inputs: ReportInputs):
     if prov.get("python"):
         rows.insert(0, [Cell("python"), Cell(prov["python"])])
     b.table(t("sub.software"), col(t, "package", "version"), rows)
-    b.heading("sub.settings", level=2)
-    rows = [[Cell(k), Cell(v)] for k, v in flatten_config(prov.get("config", {}))]
-    b.table(t("sub.settings"), col(t, "key", "value"), rows)
 
 
 SECTIONS = (section_summary, section_hypotheses, section_rq1, section_rq2, section_rq3, section_rq4, section_rq5,
@@ -688,8 +774,11 @@ SECTIONS = (section_summary, section_hypotheses, section_rq1, section_rq2, secti
 def build_report(inputs: ReportInputs) -> ReportDocument:
     t = Translator(inputs.language, inputs.questionnaire)
     b = Builder(t)
+    b.blocks.extend(inputs.preface)
     for section in SECTIONS:
         section(b, inputs)
+        if section is section_summary:
+            b.blocks.extend(inputs.conclusions)
     commit = inputs.provenance.get("git", {}).get("commit", "unknown")
     return ReportDocument(language=inputs.language, title=inputs.title or t("meta.default_title"),
                           subtitle=t("meta.subtitle", year=report_year(inputs)), blocks=b.blocks,

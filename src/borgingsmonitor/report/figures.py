@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from scipy import stats  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
 
@@ -174,18 +175,57 @@ def region_label(slug: str, region_names: dict[str, str] | None) -> str:
     return str(slug).replace("-", " ").title()
 
 
-def profiles_region_figure(descriptives, t: Translator, min_group_size: int, region_names=None):
-    d = descriptives[descriptives["group_type"].isin(["region", "all"])].copy()
+def clustered_mean_ci(values: pd.Series, clusters: pd.Series, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean with a confidence interval that respects clustering: the cluster-robust (CR1) standard
+    error of a mean, with t on G - 1 degrees of freedom for G clusters. Fewer than two clusters: no
+    interval (NaN bounds)."""
+    keep = values.notna() & clusters.notna()
+    y, g = values[keep].astype(float), clusters[keep]
+    n, groups = len(y), g.nunique()
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(y.mean())
+    if groups < 2:
+        return mean, float("nan"), float("nan")
+    sums = (y - mean).groupby(g.to_numpy()).sum()
+    se = float(np.sqrt(groups / (groups - 1) * (sums**2).sum()) / n)
+    half = float(stats.t.ppf(0.5 + level / 2, groups - 1)) * se
+    return mean, mean - half, mean + half
+
+
+def region_profiles(responses: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    """Per scale, each region's and all regions' mean with a partnership-clustered 95% interval."""
+    rows = []
+    for scale in [s for s in SCALES if s in responses]:
+        groups = [("all", "all", responses)] + [("region", r, d) for r, d in responses.groupby("region", sort=True)]
+        for group_type, group, d in groups:
+            n = int(d[scale].notna().sum())
+            if is_small(pd.Series([n]), min_group_size).iloc[0]:
+                continue
+            mean, low, high = clustered_mean_ci(d[scale], d["partnership_id"])
+            rows.append({"scale": scale, "group_type": group_type, "group": str(group), "n": n, "mean": mean,
+                         "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows, columns=["scale", "group_type", "group", "n", "mean", "ci_low", "ci_high"])
+
+
+def mark_cut_axis(ax, axis: str = "y") -> None:
+    """Two short slashes where an axis starts above the scale's minimum, so a reader sees it is cut."""
+    kwargs = dict(transform=ax.transAxes, color="black", clip_on=False, linewidth=1)
+    for shift in (0.0, 0.02):
+        if axis == "y":
+            ax.plot([-0.012, 0.012], [0.02 + shift - 0.01, 0.02 + shift + 0.01], **kwargs)
+        else:
+            ax.plot([0.02 + shift - 0.01, 0.02 + shift + 0.01], [-0.012, 0.012], **kwargs)
+
+
+def profiles_region_figure(responses, t: Translator, min_group_size: int, region_names=None):
+    d = region_profiles(responses, min_group_size)
     if d.empty:
         return empty_figure(t, t("fig.profiles_region.title"))
-    d["mean"] = pd.to_numeric(d["mean"], errors="coerce")
-    d["sd"] = pd.to_numeric(d["sd"], errors="coerce")
-    d["n"] = pd.to_numeric(d["n"], errors="coerce")
-    d = d[~is_small(d["n"], min_group_size) & d["mean"].notna()]
-    regions = sorted(d.loc[d["group_type"] == "region", "group"].astype(str).unique())
+    regions = sorted(d.loc[d["group_type"] == "region", "group"].unique())
     palette = dict(zip(regions, sns.color_palette("colorblind", max(len(regions), 1))))
     scales = [s for s in SCALES if s in set(d["scale"])]
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.75 + 0.62 * len(scales)))
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 1.0 + 0.62 * len(scales)))
     offsets = np.linspace(-0.25, 0.25, max(len(regions), 1))
     for y, scale in enumerate(scales):
         sd = d[d["scale"] == scale]
@@ -194,27 +234,26 @@ def profiles_region_figure(descriptives, t: Translator, min_group_size: int, reg
             ax.plot([overall["mean"].iloc[0]] * 2, [y - 0.35, y + 0.35], color="black", linewidth=1.4,
                     label=t("fig.all_regions") if y == 0 else None)
         for off, region in zip(offsets, regions):
-            r = sd[(sd["group_type"] == "region") & (sd["group"].astype(str) == region)]
+            r = sd[(sd["group_type"] == "region") & (sd["group"] == region)]
             if r.empty:
                 continue
-            m, s, n = r["mean"].iloc[0], r["sd"].iloc[0], r["n"].iloc[0]
-            half = 1.96 * s / np.sqrt(n) if pd.notna(s) else 0
-            ax.errorbar(m, y + off, xerr=half, fmt="o", color=palette[region], markersize=4.5, capsize=2,
+            m, low, high = r["mean"].iloc[0], r["ci_low"].iloc[0], r["ci_high"].iloc[0]
+            xerr = [[m - low], [high - m]] if pd.notna(low) else None
+            ax.errorbar(m, y + off, xerr=xerr, fmt="o", color=palette[region], markersize=4.5, capsize=2,
                         linewidth=1, label=region_label(region, region_names) if y == 0 else None)
     ax.set_yticks(range(len(scales)))
     ax.set_yticklabels([wrap(t.scale(s), 26) for s in scales])
     ax.invert_yaxis()
-    low = max(1.0, np.floor((d["mean"].min() - 0.4) * 2) / 2)
-    high = min(5.0, np.ceil((d["mean"].max() + 0.4) * 2) / 2)
-    ax.set_xlim(low, high)
+    ax.set_xlim(1, 5)  # the whole answer scale: gaps between regions are not magnified
     ax.xaxis.set_major_locator(MultipleLocator(0.5))
     decimal_axis(ax, t, "x", 1)
     ax.set_xlabel(t("fig.mean_score_ci"))
     ax.grid(axis="x", color="#e5e5e5")
     ax.set_title(t("fig.profiles_region.title"), loc="left")
     fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=min(len(regions) + 1, 5), frameon=False,
-               bbox_to_anchor=(0.5, -0.01))
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+               bbox_to_anchor=(0.5, 0.045))
+    fig.text(0.01, 0.01, wrap(t("fig.profiles_region.interval_note"), 130), fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.13, 1, 1))
     return fig
 
 
@@ -407,6 +446,8 @@ def network_dip_figure(dip, t: Translator, min_group_size: int = 5):
     ax.set_xlabel(t("fig.network_dip.xlabel"))
     ax.set_ylabel(t("fig.network_dip.ylabel"))
     decimal_axis(ax, t, "y", 1)
+    if ax.get_ylim()[0] > 1:
+        mark_cut_axis(ax, "y")  # the curve's few tenths would vanish on the whole 1-5 scale
     integer_axis(ax, t)
     ax.grid(color="#eeeeee")
     ax.legend(frameon=False, loc="best")
@@ -554,7 +595,7 @@ def build_figures(responses, descriptives, models, mediation, dip, survival, att
     """name -> matplotlib Figure for every name in FIGURE_NAMES."""
     year = int(year) if year else int(responses["wave"].max())
     figs = {f"likert_{s}": likert_figure(responses, questionnaire, s, t, min_group_size, year) for s in SCALES}
-    figs["profiles_region"] = profiles_region_figure(descriptives, t, min_group_size, region_names)
+    figs["profiles_region"] = profiles_region_figure(responses, t, min_group_size, region_names)
     figs["profiles_wave"] = profiles_wave_figure(responses, t, min_group_size, region_names)
     figs["scale_correlations"] = correlation_figure(responses, t, min_group_size, year)
     figs["forest_conditions"] = forest_figure(models, t)

@@ -6,11 +6,14 @@ import logging
 import tempfile
 
 import pandas as pd
+import yaml
 
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.responses import read_responses
-from borgingsmonitor.report.content import TABLE_FILES, build_report, load_inputs, read_registry, region_names
-from borgingsmonitor.report.docx import write_docx
+from borgingsmonitor.core.tables import write_table
+from borgingsmonitor.report import spreadsheets as S
+from borgingsmonitor.report.content import TABLE_FILES, build_report, load_inputs, read_registry, region_names, report_year
+from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.figures import FIGURE_NAMES, build_figures, setup_matplotlib, write_figures
 from borgingsmonitor.report.html import render_report_html, write_text
 from borgingsmonitor.report.provenance import build_provenance, write_provenance
@@ -58,7 +61,8 @@ def report_html(input, output, params) -> None:
 def report_docx(input, output, params) -> None:
     inputs = _report_inputs(input, params)
     doc = build_report(inputs)
-    write_docx(doc, Translator(inputs.language, inputs.questionnaire), output.docx)
+    options = docx_options(dict(params.settings), report_year(inputs), input.get("reference_docx"))
+    write_docx(doc, Translator(inputs.language, inputs.questionnaire), output.docx, options)
     log.info("report: %d blocks, language %s", len(doc.blocks), inputs.language)
 
 
@@ -80,3 +84,21 @@ def _figure_paths(files, ext: str) -> dict[str, str]:
 def _report_inputs(input, params):
     paths = {name: getattr(input, name) for name in (*TABLE_FILES, "responses", "registry", "questionnaire")}
     return load_inputs(paths, _figure_paths(input, "png"), input.provenance, dict(params.settings))
+
+
+def report_config(input, output, params) -> None:
+    """The run's complete settings (defaults filled in) beside the report."""
+    with open(output.config, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(dict(params.config), handle, sort_keys=False, allow_unicode=True)
+
+
+def spreadsheets(input, output, params) -> None:
+    """The tables as an Excel workbook; the clean data as Excel and labelled SPSS, with its codebook."""
+    questionnaire = load_questionnaire(input.questionnaire)
+    t = Translator(params.language, questionnaire)
+    tables = {name: path for name, path in input.items() if name not in ("responses", "questionnaire")}
+    S.write_workbook(S.table_sheets(tables), output.tables)
+    responses = read_responses(input.responses)
+    S.write_workbook({"responses": responses}, output.responses_xlsx)
+    S.write_sav(responses, questionnaire, output.responses_sav, t)
+    write_table(S.codebook(responses, questionnaire, t), output.codebook)

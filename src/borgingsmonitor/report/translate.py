@@ -101,11 +101,10 @@ def format_number(x, digits: int = 2, language: str = "nl") -> str:
         return ""
     value = round(float(x), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
     text = f"{value:,.{digits}f}"
-    # thousands: a narrow no-break space, so "1 426" never breaks over two lines
+    # Dutch: thousands with a narrow no-break space (so "1 426" never breaks over two lines), decimal
+    # comma; English: "1,426.5"
     if language == "nl":
         text = text.replace(",", THOUSANDS).replace(".", ",")
-    else:
-        text = text.replace(",", THOUSANDS)
     return text.replace("-", "\u2212")
 
 

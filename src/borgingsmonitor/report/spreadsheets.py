@@ -1,0 +1,135 @@
+"""The tables and the clean data in the files users open: Excel workbooks (numbers as numbers, so
+Dutch Excel shows decimal commas) and a labelled SPSS file with its codebook. The CSVs stay the
+results contract; these are copies for people."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from borgingsmonitor.core.questionnaire import SCALES
+
+SHEET_NAME_LIMIT = 31  # Excel's
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A cell an attacker cannot turn into a formula (OWASP CSV injection): text that starts with a
+    formula character gets a leading quote; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype) in ("string", "category"):
+            out[column] = out[column].astype(object).map(safe_cell)
+    return out
+
+
+def write_workbook(sheets: dict[str, pd.DataFrame], path) -> None:
+    """One sheet per table, header row frozen and filtered, columns as wide as their content."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            sheet_name = name[:SHEET_NAME_LIMIT]
+            excel_frame(frame).to_excel(writer, sheet_name=sheet_name, index=False)
+            sheet = writer.sheets[sheet_name]
+            sheet.freeze_panes = "A2"
+            sheet.auto_filter.ref = sheet.dimensions
+            for index, column in enumerate(frame.columns, start=1):
+                width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)]) + 2
+                sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width, 60)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(fixed_zip(buffer.getvalue()))
+
+
+def fixed_zip(data: bytes) -> bytes:
+    """The workbook with fixed member timestamps and no creation date, so reruns are byte-identical."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            content = src.read(name)
+            if name == "docProps/core.xml":
+                content = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"", content)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def table_sheets(paths: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """Result CSVs by name, read as the contract writes them (missing stays empty)."""
+    return {name: pd.read_csv(path, keep_default_na=True) for name, path in paths.items()}
+
+
+def codebook(responses: pd.DataFrame, questionnaire, t) -> pd.DataFrame:
+    """One row per column of the clean data: its label and, for categories and items, its values."""
+    language = t.language
+    items = {item.code: item for item in questionnaire.items}
+    likert = questionnaire.likert_labels_nl if language == "nl" else questionnaire.likert_labels_en
+    rows = []
+    for column in responses.columns:
+        label, values = t.get(f"codebook.{column}", column), ""
+        if column in items:
+            label = getattr(items[column], language) + (f" ({t('codebook.reverse')})" if items[column].reverse else "")
+            values = "; ".join(f"{i} = {text}" for i, text in enumerate(likert, 1))
+        elif column in SCALES:
+            label = questionnaire.scale_names[column][language]
+            values = "1-5"
+        elif column in questionnaire.questions:
+            question = questionnaire.questions[column]
+            label = getattr(question, language)
+            options = question.options_nl  # the clean data holds the Dutch option texts
+            values = "; ".join(f"{i} = {text}" for i, text in enumerate(options, 1)) if options else ""
+        rows.append({"variable": column, "label": label, "values": values, "type": str(responses[column].dtype)})
+    return pd.DataFrame(rows, columns=["variable", "label", "values", "type"])
+
+
+def write_sav(responses: pd.DataFrame, questionnaire, path, t) -> None:
+    """The clean data as SPSS: variable labels, Likert items as 1-5 with value labels, categories as
+    numbered codes with their option texts as value labels."""
+    import pyreadstat
+
+    book = codebook(responses, questionnaire, t)
+    labels = dict(zip(book["variable"], book["label"]))
+    frame = responses.copy()
+    value_labels = {}
+    likert = questionnaire.likert_labels_nl if t.language == "nl" else questionnaire.likert_labels_en
+    for item in questionnaire.items:
+        if item.code in frame:
+            frame[item.code] = pd.to_numeric(frame[item.code], errors="coerce").astype(float)
+            value_labels[item.code] = {float(i): text for i, text in enumerate(likert, 1)}
+    for code, question in questionnaire.questions.items():
+        if code in frame and question.options_nl:
+            codes = {text: float(i) for i, text in enumerate(question.options_nl, 1)}
+            frame[code] = frame[code].astype(object).map(codes).astype(float)
+            value_labels[code] = {v: k for k, v in codes.items()}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if pd.api.types.is_bool_dtype(dtype) or str(dtype) == "boolean":
+            frame[column] = frame[column].astype(float)
+        elif not pd.api.types.is_numeric_dtype(dtype):
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+        elif pd.api.types.is_integer_dtype(dtype) or str(dtype).startswith("Int"):
+            frame[column] = frame[column].astype(float)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels,
+                         file_label="Borgingsmonitor: clean responses")
+    fix_sav_timestamp(Path(path))
+
+
+def fix_sav_timestamp(path: Path) -> None:
+    """SPSS files carry their creation date and time in the header (bytes 92-108): fix them, so a
+    rerun writes the same bytes."""
+    data = bytearray(path.read_bytes())
+    if data[:4] in (b"$FL2", b"$FL3"):
+        data[92:109] = b"01 Jan 8000:00:00"
+        path.write_bytes(bytes(data))

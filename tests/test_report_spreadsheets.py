@@ -1,0 +1,65 @@
+"""The tables and clean data in the files users open: Excel and a labelled SPSS file."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyreadstat
+from openpyxl import load_workbook
+
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.report import spreadsheets as S
+from borgingsmonitor.report.translate import Translator
+from conftest import REPO
+
+Q = load_questionnaire(REPO / "config" / "questionnaire.yaml")
+
+
+def responses() -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "respondent_key": ["a" * 20, "b" * 20, None],
+        "region": ["helmond", "helmond", "den-bosch"],
+        "partnership_id": pd.array(["HEL-01", "=1+2", "DBO-01"], dtype="string"),
+        "wave": [2024, 2024, 2025],
+        "role": pd.array(["Docent", None, "Teamleider"], dtype="string"),
+        "rel_know": pd.array([4, None, 2], dtype="Int64"),
+        "REL": [3.5, float("nan"), 2.25],
+        "comment": pd.array(["@SUM(1+1)*cmd|' /C calc'!A0", None, "prima"], dtype="string"),
+    })
+    return frame
+
+
+def test_workbook_keeps_numbers_as_numbers_and_defuses_formulas(tmp_path):
+    S.write_workbook({"responses": responses()}, tmp_path / "r.xlsx")
+    sheet = load_workbook(tmp_path / "r.xlsx")["responses"]
+    header = [c.value for c in sheet[1]]
+    rows = {header[i]: [row[i].value for row in sheet.iter_rows(min_row=2)] for i in range(len(header))}
+    assert rows["REL"][0] == 3.5 and isinstance(rows["REL"][0], float)
+    assert rows["partnership_id"][1] == "'=1+2" and rows["comment"][0].startswith("'@SUM")
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert sheet.freeze_panes == "A2"
+
+
+def test_workbook_and_sav_are_byte_identical_on_rerun(tmp_path):
+    t = Translator("nl", Q)
+    for name in ("one", "two"):
+        S.write_workbook({"responses": responses()}, tmp_path / f"{name}.xlsx")
+        S.write_sav(responses(), Q, tmp_path / f"{name}.sav", t)
+    assert (tmp_path / "one.xlsx").read_bytes() == (tmp_path / "two.xlsx").read_bytes()
+    assert (tmp_path / "one.sav").read_bytes() == (tmp_path / "two.sav").read_bytes()
+
+
+def test_sav_has_variable_and_value_labels(tmp_path):
+    S.write_sav(responses(), Q, tmp_path / "r.sav", Translator("nl", Q))
+    data, meta = pyreadstat.read_sav(str(tmp_path / "r.sav"))
+    assert meta.column_names_to_labels["rel_know"] == "Ik ken de collega's van de partnerschool goed."
+    assert meta.variable_value_labels["rel_know"][5.0] == "Helemaal mee eens"
+    roles = meta.variable_value_labels["role"]
+    assert roles[data.loc[0, "role"]] == "Docent" and pd.isna(data.loc[1, "role"])
+    assert data.loc[2, "rel_know"] == 2 and pd.isna(data.loc[1, "rel_know"])
+
+
+def test_codebook_in_the_report_language():
+    book = S.codebook(responses(), Q, Translator("en", Q)).set_index("variable")
+    assert book.loc["wave", "label"] == "Survey year"
+    assert book.loc["REL", "label"] == "Relational conditions"
+    assert book.loc["role", "values"].startswith("1 = Docent")
