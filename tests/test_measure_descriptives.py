@@ -47,9 +47,12 @@ def test_small_groups_listed_and_blanked(data):
     small = table[(table["group_type"] == "role") & (table["group"] == "Stagiair")]
     assert len(small) == 5
     assert small["suppressed"].all()
-    assert small[["mean", "sd"]].isna().all().all()
-    assert (table["suppressed"] == (table["n"] < 5)).all()
+    assert small[["n", "mean", "sd"]].isna().all().all()
+    assert table.loc[table["suppressed"], "n"].isna().all(), "the n of a hidden group is not published"
+    assert (table.loc[~table["suppressed"], "n"] >= 5).all()
     assert table.loc[~table["suppressed"], "mean"].notna().all()
+    others = table[(table["group_type"] == "role") & (table["scale"] == "REL")]
+    assert others["suppressed"].sum() >= 2, "a second role is hidden so that all minus the others does not give it"
 
 
 def test_missing_group_value_is_no_group(data):
@@ -68,10 +71,16 @@ def test_suppression_follows_rule_for_any_sizes(min_size, sizes):
     for g, size in enumerate(sizes):
         rows += [{"partnership_id": f"P{g}", "REL": 3.0 + (i % 2)} for i in range(size)]
     df = pd.DataFrame(rows)
-    table = descriptives_table(df, ["REL"], min_group_size=min_size, group_types=("partnership",))
-    assert table["n"].tolist() == sizes
-    assert table["suppressed"].tolist() == [s < min_size for s in sizes]
-    assert table.loc[table["suppressed"], "mean"].isna().all()
+    table = descriptives_table(df, ["REL"], min_group_size=min_size, group_types=("all", "partnership"))
+    parts = table[table["group_type"] == "partnership"]
+    small = [s < min_size for s in sizes]
+    assert all(h for h, sm in zip(parts["suppressed"], small) if sm), "every small group is hidden"
+    assert parts.loc[parts["suppressed"], ["n", "mean"]].isna().all().all()
+    shown = parts.loc[~parts["suppressed"], "n"].tolist()
+    assert shown == [s for s, h in zip(sizes, parts["suppressed"]) if not h]
+    hidden_total = sum(sizes) - sum(shown)
+    if any(small) and not table["suppressed"].iloc[0]:
+        assert parts["suppressed"].sum() >= 2 and hidden_total >= min_size, "all minus the shown gives nothing small"
 
 
 def test_write_table_contract_format(data):

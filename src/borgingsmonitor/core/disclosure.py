@@ -6,7 +6,9 @@ Every table, figure and feedback sheet that shows groups calls `small_groups` or
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from scipy.linalg import null_space
 
 DEFAULT_MIN_GROUP_SIZE = 5
 
@@ -29,3 +31,205 @@ def suppress_small(
         out[col] = out[col].astype("Float64").mask(small)
     out["suppressed"] = small.astype(bool)
     return out
+
+
+# --- Secondary suppression -------------------------------------------------------------------
+# Published means come in linked tables: all regions = the sum of the regions, a region = the sum of its
+# partnerships, a group over all waves = the sum of its waves, all respondents = the sum of the roles
+# (plus those without one). A hidden cell that is the only unknown of such a sum can be recovered by
+# subtraction, so more cells are hidden until no sum has a single unknown part and the hidden parts
+# of a sum that holds a small group add up to at least `min_group_size` (tau-Argus' rule for linked
+# tables, with the smallest cells sacrificed first).
+
+ALL = "all"
+CELL_COLUMNS = ["scale", "geo_type", "geo", "wave", "n", "mean", "sd", "suppressed"]
+CellKey = tuple[str, str, str]  # (geo_type, geo, wave): geo_type all/region/partnership/role/org_type
+
+
+def linked_relations(cells: pd.DataFrame) -> list[tuple[CellKey, list[CellKey]]]:
+    """Every published sum: (parent cell, its parts), in a fixed order.
+
+    `cells` has geo_type, geo, wave, and parent_type and parent: the geography one level up (a
+    partnership's region, a region's `all`; empty for other cells).
+    """
+    keys = set(zip(cells["geo_type"], cells["geo"], cells["wave"]))
+    waves = sorted({w for (_, _, w) in keys if w != ALL})
+    children: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    pairs = zip(cells["geo_type"], cells["geo"], cells["parent_type"].fillna(""), cells["parent"].fillna(""))
+    for t, g, parent_type, parent in sorted(set(pairs)):
+        if parent_type:
+            children.setdefault((parent_type, parent), []).append((t, g))
+    relations = []
+    for wave in [ALL, *waves]:
+        for (pt, pg), parts in sorted(children.items()):
+            relations.append(((pt, pg, wave), [(t, g, wave) for t, g in parts if (t, g, wave) in keys]))
+    for t, g in sorted({(t, g) for (t, g, w) in keys if w != ALL}):
+        relations.append(((t, g, ALL), [(t, g, w) for w in waves if (t, g, w) in keys]))
+    for margin in ("role", "org_type"):
+        parts = sorted(k for k in keys if k[0] == margin)
+        if parts:
+            relations.append(((ALL, ALL, ALL), parts))
+    return [(p, c) for p, c in relations if p in keys and c]
+
+
+def _violation(n: dict, parent: CellKey, parts: list[CellKey], hidden: set, k: int) -> bool:
+    """True when a sum gives a hidden cell away: it has one unknown term (a hidden parent counts), or
+    its unknown terms hold a small group and together describe fewer than k respondents."""
+    remainder = _remainder(n, parent, parts)
+    unknown = [n[c] for c in parts if c in hidden and n[c] > 0]  # what the reader does not see
+    sensitive = any(0 < n[c] < k for c in parts if c in hidden) or 0 < remainder < k
+    if remainder > 0:
+        unknown.append(remainder)
+    if parent in hidden:
+        return n[parent] > 0 and not unknown  # the parent is the sum of what is shown
+    if not unknown:
+        return False
+    if len(unknown) == 1:  # one unknown term: recovered by subtraction, unless an unpublished remainder >= k
+        return not (remainder >= k and not any(c in hidden and n[c] > 0 for c in parts))
+    return sensitive and sum(unknown) < k
+
+
+def secondary_suppression(n: dict, relations, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                          show_zero: bool = False) -> set:
+    """The cells to hide: every cell under the minimum, and as few more (smallest first) as protect them.
+
+    First no sum may have a single unknown part (or small hidden parts adding up to less than the
+    minimum); then a linear-algebra audit of all sums together catches the chains that rule misses.
+    In a table of counts an empty cell tells nothing about anyone (`show_zero`); a mean of nobody
+    does not exist, so there it is hidden.
+    """
+    hidden = {c for c, v in n.items() if is_small(v, min_group_size) and not (show_zero and v == 0)}
+    while True:
+        _protect_each_sum(n, relations, hidden, min_group_size)
+        exposed = sorted(recoverable(n, relations, hidden, min_group_size))
+        if not exposed:
+            return hidden
+        hidden.add(_sacrifice(n, relations, hidden, exposed[0]))
+
+
+def _protect_each_sum(n: dict, relations, hidden: set, k: int) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for parent, parts in relations:
+            if not _violation(n, parent, parts, hidden, k):
+                continue
+            hidden.add(_smallest_shown(n, parts, hidden) or parent)
+            changed = True
+
+
+def _smallest_shown(n: dict, parts, hidden: set):
+    shown = sorted((c for c in parts if c not in hidden and n[c] > 0), key=lambda c: (n[c], c))
+    return shown[0] if shown else None
+
+
+def _sacrifice(n: dict, relations, hidden: set, cell) -> CellKey:
+    """A further cell to hide so that `cell` no longer follows from the sums: the smallest shown term
+    of a sum that holds it, else of any sum that holds a hidden cell."""
+    holding = [(p, parts) for r, (p, parts) in enumerate(relations)
+               if cell in parts or cell == p or cell == ("remainder", r)]
+    touching = [(p, parts) for p, parts in relations if p in hidden or any(c in hidden for c in parts)]
+    for group in (holding, touching):
+        shown = [c for p, parts in group for c in (p, *parts) if c not in hidden and n[c] > 0]
+        if shown:
+            return min(shown, key=lambda c: (n[c], c))
+    raise AssertionError(f"cannot protect {cell}")  # unreachable: a recoverable cell needs a shown term
+
+
+def _unknowns(n: dict, relations, hidden: set) -> list:
+    cells = sorted(c for c in hidden if n[c] > 0)
+    remainders = [("remainder", r) for r, (parent, parts) in enumerate(relations) if _remainder(n, parent, parts) > 0]
+    return cells + remainders
+
+
+def _remainder(n: dict, parent, parts) -> int:
+    """The parent's respondents in none of its published parts (say, those who did not give a role)."""
+    return n[parent] - sum(n[c] for c in parts)
+
+
+def recoverable(n: dict, relations, hidden: set, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> set:
+    """Small groups (hidden cells, or a sum's unpublished remainder, with 0 < n < minimum) whose n, and so
+    whose sum of scores, follows from the published cells by solving all sums together."""
+    unknowns = _unknowns(n, relations, hidden)
+    if not unknowns:
+        return set()
+    index = {c: i for i, c in enumerate(unknowns)}
+    a = np.zeros((len(relations), len(unknowns)))
+    for r, (parent, parts) in enumerate(relations):
+        for c in parts:
+            if c in index:
+                a[r, index[c]] = 1.0
+        if parent in index:
+            a[r, index[parent]] = -1.0
+        if ("remainder", r) in index:
+            a[r, index[("remainder", r)]] = 1.0
+    free = null_space(a)  # directions the published sums cannot see
+    size = {c: (n[c] if c[0] != "remainder" else _remainder(n, *relations[c[1]])) for c in unknowns}
+    return {c for c, i in index.items()
+            if 0 < size[c] < min_group_size and np.allclose(free[i], 0.0, atol=1e-9)}
+
+
+def protected_cells(responses: pd.DataFrame, scales: list[str], min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                    margins: tuple[str, ...] = ("role", "org_type")) -> pd.DataFrame:
+    """n, mean and sd of every scale for every published cell, with primary and secondary suppression.
+
+    Cells: all respondents, each region and each partnership, over all waves and per wave (as far as
+    the responses have those columns); each value of the `margins` over all waves. A hidden cell has
+    no n, mean or sd.
+    """
+    levels = [(t, c) for t, c in (("region", "region"), ("partnership", "partnership_id")) if c in responses]
+    waves = (False, True) if "wave" in responses else (False,)
+    frames = [_cell_stats(responses, scales, [], ALL, None, by_wave) for by_wave in waves]
+    for geo_type, column in levels:
+        frames += [_cell_stats(responses, scales, [column], geo_type, column, by_wave) for by_wave in waves]
+    for margin in margins:
+        if margin in responses:
+            frames.append(_cell_stats(responses, scales, [margin], margin, margin, False))
+    cells = pd.concat(frames, ignore_index=True)
+    cells[["parent_type", "parent"]] = _parents(responses, cells, levels)
+    out = []
+    for _, part in cells.groupby("scale", sort=False):
+        keys = list(zip(part["geo_type"], part["geo"], part["wave"]))
+        n = {k: int(v) for k, v in zip(keys, part["n"])}
+        hidden = secondary_suppression(n, linked_relations(part), min_group_size)
+        out.append(part.assign(suppressed=[k in hidden for k in keys]))
+    table = pd.concat(out, ignore_index=True)
+    for column in ("n", "mean", "sd"):
+        table[column] = table[column].astype("Float64").mask(table["suppressed"])
+    return table[CELL_COLUMNS]
+
+
+def _parents(responses: pd.DataFrame, cells: pd.DataFrame, levels) -> pd.DataFrame:
+    """Each geography cell's parent (parent_type, parent): a top level's is `all`, a partnership's its region."""
+    out = pd.DataFrame({"parent_type": "", "parent": ""}, index=cells.index, dtype=object)
+    for i, (geo_type, column) in enumerate(levels):
+        mine = cells["geo_type"] == geo_type
+        if i == 0:
+            out.loc[mine, ["parent_type", "parent"]] = [ALL, ALL]
+            continue
+        up_type, up_column = levels[i - 1]
+        first = responses.drop_duplicates(column)
+        up = dict(zip(first[column].astype(str), first[up_column].astype(str)))
+        out.loc[mine, "parent_type"] = up_type
+        out.loc[mine, "parent"] = cells.loc[mine, "geo"].map(up)
+    return out
+
+
+def _cell_stats(responses, scales, by, geo_type, column, by_wave) -> pd.DataFrame:
+    by = [*by, "wave"] if by_wave else list(by)
+    data = responses[[*by, *scales]].dropna(subset=by)  # a missing group value is no group
+    for c in by:
+        data[c] = data[c].astype(str)
+    if by:
+        stats = data.groupby(by, sort=True, observed=True)[scales].agg(["count", "mean", "std"])
+    else:
+        stats = data[scales].agg(["count", "mean", "std"]).unstack().to_frame().T
+    rows = []
+    for key, row in stats.iterrows():
+        key = key if isinstance(key, tuple) else (key,)
+        labels = dict(zip(by, key))
+        for scale in scales:
+            rows.append({"scale": scale, "geo_type": geo_type, "geo": labels.get(column, ALL) if column else ALL,
+                         "wave": labels.get("wave", ALL), "n": row[(scale, "count")],
+                         "mean": row[(scale, "mean")], "sd": row[(scale, "std")]})
+    return pd.DataFrame(rows)

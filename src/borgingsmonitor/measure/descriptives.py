@@ -4,29 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from borgingsmonitor.core.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
+from borgingsmonitor.core.disclosure import ALL, DEFAULT_MIN_GROUP_SIZE, protected_cells
 
 GROUP_TYPES = ("all", "region", "wave", "role", "org_type", "partnership")
-GROUP_COLUMNS = {"region": "region", "wave": "wave", "role": "role", "org_type": "org_type",
-                 "partnership": "partnership_id"}
 DESCRIPTIVE_COLUMNS = ["scale", "group_type", "group", "n", "mean", "sd", "suppressed"]
-
-
-def describe(values: pd.Series) -> dict:
-    v = pd.to_numeric(values, errors="raise").astype("float64").dropna()
-    return {"n": len(v), "mean": v.mean() if len(v) else float("nan"),
-            "sd": v.std(ddof=1) if len(v) > 1 else float("nan")}
-
-
-def _group_rows(df: pd.DataFrame, scale: str, group_type: str, members: dict) -> list[dict]:
-    if group_type == "all":
-        return [{"scale": scale, "group_type": "all", "group": "all", **describe(df[scale])}]
-    column = GROUP_COLUMNS[group_type]
-    if column not in members:  # rows per group found once, not by comparing every row per group
-        members[column] = df.groupby(column, sort=False, dropna=True, observed=True).indices
-    groups = members[column]
-    return [{"scale": scale, "group_type": group_type, "group": str(key), **describe(df[scale].iloc[groups[key]])}
-            for key in sorted(groups, key=str)]
 
 
 def descriptives_table(
@@ -35,12 +16,29 @@ def descriptives_table(
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     group_types: tuple[str, ...] = GROUP_TYPES,
 ) -> pd.DataFrame:
-    """descriptives.csv: n, mean, sd per scale and group; groups under the minimum are suppressed.
+    """descriptives.csv: n, mean, sd per scale and group, under the shared disclosure control.
 
     n counts responses with a score on that scale; a group whose members all lack a score still
-    appears (n = 0, suppressed). Rows with a missing group value belong to no group.
+    appears (suppressed). Rows with a missing group value belong to no group. A suppressed group
+    (under the minimum, or hidden so that no other group's subtraction gives it away) shows no n.
     """
-    members: dict = {}
-    rows = [row for scale in scales for gt in group_types for row in _group_rows(df, scale, gt, members)]
-    table = pd.DataFrame(rows, columns=["scale", "group_type", "group", "n", "mean", "sd"])
-    return suppress_small(table, ["mean", "sd"], "n", min_group_size)[DESCRIPTIVE_COLUMNS]
+    margins = tuple(t for t in group_types if t in ("role", "org_type"))
+    cells = protected_cells(df, scales, min_group_size, margins)
+    cells = cells[cells["wave"] == ALL] if "wave" not in group_types else cells
+    rows = []
+    for group_type in group_types:
+        rows.append(_rows_of(cells, group_type))
+    table = pd.concat(rows, ignore_index=True).rename(columns={"geo": "group"})
+    table["group_type"] = pd.Categorical(table["group_type"], categories=list(group_types))
+    table["_scale"] = table["scale"].map({s: i for i, s in enumerate(scales)})
+    table = table.sort_values(["_scale", "group_type", "group"], kind="mergesort")
+    table["group_type"] = table["group_type"].astype(str)
+    return table[DESCRIPTIVE_COLUMNS].reset_index(drop=True)
+
+
+def _rows_of(cells: pd.DataFrame, group_type: str) -> pd.DataFrame:
+    if group_type == "wave":
+        part = cells[(cells["geo_type"] == ALL) & (cells["wave"] != ALL)].assign(geo=lambda d: d["wave"])
+    else:
+        part = cells[(cells["geo_type"] == group_type) & (cells["wave"] == ALL)]
+    return part.assign(group_type=group_type)

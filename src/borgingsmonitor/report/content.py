@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from borgingsmonitor.core.contracts import MAIN_MODEL
-from borgingsmonitor.core.disclosure import is_small
+from borgingsmonitor.core.disclosure import is_small, secondary_suppression
 from borgingsmonitor.models.hypotheses import HYPOTHESES
 from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.core.questionnaire import SCALES, load_questionnaire
@@ -396,8 +396,10 @@ def descriptives_table(b: Builder, inputs: ReportInputs, group_type: str):
     rows, any_small = [], False
     for group, g in sorted(d.groupby(d["group"].astype(str)), key=lambda kv: kv[0]):
         by_scale = {r.scale: r for r in g.itertuples(index=False)}
-        n = int(pd.to_numeric(g["n"]).max())
-        cells = [Cell(group_label(t, group_type, group, names, partnerships)), int_cell(t, n)]
+        shown_n = pd.to_numeric(g["n"], errors="coerce").dropna()  # a hidden group has no n
+        n = int(shown_n.max()) if len(shown_n) else None
+        cells = [Cell(group_label(t, group_type, group, names, partnerships)),
+                 int_cell(t, n) if n is not None else suppressed_cell(t, m)]
         for scale in SCALES:
             r = by_scale.get(scale)
             if r is None:
@@ -407,8 +409,6 @@ def descriptives_table(b: Builder, inputs: ReportInputs, group_type: str):
                 cells.append(suppressed_cell(t, m))
             else:
                 cells.append(num_cell(t, r.mean))
-        if is_small(n, m):
-            cells[1] = suppressed_cell(t, m)
         rows.append(cells)
     label = t(f"groups.{group_type}").lower()
     b.heading("sub.by_group", level=2, group=label)
@@ -663,17 +663,38 @@ def model_lines(t: Translator, inputs: ReportInputs) -> list[str]:
     return lines
 
 
-def attrition_rows(t: Translator, att: pd.DataFrame, names: dict) -> tuple[list[str], list[list[Cell]]]:
-    """Rows = raw rows, each exclusion reason, analysed; columns = regions and the total."""
+def attrition_rows(t: Translator, att: pd.DataFrame, names: dict,
+                   min_group_size: int) -> tuple[list[str], list[list[Cell]]]:
+    """Rows = raw rows, each exclusion reason, analysed; columns = regions and the total. Counts under
+    the minimum are hidden, with as many more as stop them being recovered from the sums."""
     raw, totals, analysed = attrition_totals(att)
     per_region = att.groupby("region", sort=True)[["raw_rows", *totals, "analysed"]].sum()
     columns = [t("col.rows"), *(region_label(r, names) for r in per_region.index), t("table.total")]
     labels = {"raw_rows": t("col.raw_rows"), "analysed": t("col.analysed"),
               **{k: t.get(f"reasons.{k}", k) for k in totals}}
     overall = {"raw_rows": raw, "analysed": analysed, **totals}
-    rows = [[Cell(labels[k]), *(int_cell(t, v) for v in per_region[k]), int_cell(t, overall[k])]
-            for k in ["raw_rows", *totals, "analysed"]]
+    keys = ["raw_rows", *totals, "analysed"]
+    hidden = hidden_counts(per_region, overall, keys, min_group_size)
+    rows = [[Cell(labels[k]),
+             *(suppressed_cell(t, min_group_size) if (k, r) in hidden else int_cell(t, v)
+               for r, v in per_region[k].items()),
+             suppressed_cell(t, min_group_size) if (k, TOTAL) in hidden else int_cell(t, overall[k])]
+            for k in keys]
     return columns, rows
+
+
+TOTAL = "\ttotal"  # a column key no region can have
+
+
+def hidden_counts(per_region: pd.DataFrame, overall: dict, keys: list[str], min_group_size: int) -> set:
+    """Counts of 1 to min-1 and the cells that protect them: raw = reasons + analysed in every column,
+    and each row's total = the sum of its regions."""
+    columns = [*per_region.index, TOTAL]
+    n = {(k, r): int(per_region.at[r, k]) for k in keys for r in per_region.index}
+    n.update({(k, TOTAL): int(overall[k]) for k in keys})
+    relations = [(("raw_rows", r), [(k, r) for k in keys if k != "raw_rows"]) for r in columns]
+    relations += [((k, TOTAL), [(k, r) for r in per_region.index]) for k in keys]
+    return secondary_suppression(n, relations, min_group_size, show_zero=True)
 
 
 def section_methods(b: Builder, inputs: ReportInputs):
@@ -685,8 +706,10 @@ def section_methods(b: Builder, inputs: ReportInputs):
     b.para(t("text.data_sources", k_regions=att["region"].nunique(), waves=", ".join(map(str, waves)),
              raw=format_int(raw, t.language), analysed=format_int(analysed, t.language)))
     b.figure(inputs.figures.get("attrition_flow"), t("fig.attrition.title"))
-    columns, rows = attrition_rows(t, att, region_names(inputs.registry, inputs.responses))
-    b.table(t("sub.data"), columns, rows, note=t("text.attrition_note"))
+    columns, rows = attrition_rows(t, att, region_names(inputs.registry, inputs.responses), inputs.min_group_size)
+    hidden = any(c.suppressed for row in rows for c in row)
+    note = " ".join([t("text.attrition_note"), *([t("table.suppressed_note", min=inputs.min_group_size)] if hidden else [])])
+    b.table(t("sub.data"), columns, rows, note=note)
     b.heading("sub.scoring", level=2)
     reverse = "; ".join(f"‘{t.item(code)}’" for code in inputs.questionnaire.reverse_items)
     b.para(t("text.scoring", reverse=reverse))

@@ -23,7 +23,7 @@ from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
 
 from borgingsmonitor.core.contracts import EXCLUSION_REASONS, MAIN_MODEL, MAIN_MODEL_STD  # noqa: E402
-from borgingsmonitor.core.disclosure import is_small, suppress_small  # noqa: E402
+from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells, suppress_small  # noqa: E402
 from borgingsmonitor.core.questionnaire import SCALES  # noqa: E402
 from borgingsmonitor.report.translate import Translator, format_number  # noqa: E402
 
@@ -268,9 +268,24 @@ def group_means(responses: pd.DataFrame, by: list[str], min_group_size: int) -> 
     return suppress_small(table, ["mean", "sd"], "n", min_group_size)
 
 
+def published_means(cells: pd.DataFrame, geo_type: str, geo: str | None = None) -> pd.DataFrame:
+    """Per-wave n, mean and sd of a geography from the protected cells (`core.disclosure.protected_cells`):
+    columns region (for regions), wave (int), scale, n, mean, sd, suppressed; hidden cells blank."""
+    sub = cells[(cells["geo_type"] == geo_type) & (cells["wave"] != ALL)]
+    if geo is not None:
+        sub = sub[sub["geo"] == geo]
+    out = sub.assign(wave=sub["wave"].astype(int))
+    if geo_type == "region" and geo is None:
+        out = out.assign(region=out["geo"])[["region", "wave", "scale", "n", "mean", "sd", "suppressed"]]
+    else:
+        out = out[["wave", "scale", "n", "mean", "sd", "suppressed"]]
+    return out.sort_values([c for c in ("region", "wave", "scale") if c in out], kind="mergesort").reset_index(drop=True)
+
+
 def profiles_wave_figure(responses, t: Translator, min_group_size: int, region_names=None):
-    by_region = group_means(responses, ["region", "wave"], min_group_size)
-    overall = group_means(responses, ["wave"], min_group_size)
+    cells = protected_cells(responses, [s for s in SCALES if s in responses], min_group_size)
+    by_region = published_means(cells, "region")
+    overall = published_means(cells, ALL)
     if by_region.empty:
         return empty_figure(t, t("fig.profiles_wave.title"))
     regions = sorted(by_region["region"].astype(str).unique())

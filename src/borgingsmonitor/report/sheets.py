@@ -12,9 +12,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from borgingsmonitor.core.disclosure import is_small
+from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells
 from borgingsmonitor.core.questionnaire import SCALES
-from borgingsmonitor.report.figures import A4_WIDTH_IN, decimal_axis, group_means, region_label, write_figure
+from borgingsmonitor.report.figures import A4_WIDTH_IN, decimal_axis, published_means, region_label, write_figure
 from borgingsmonitor.report.html import environment, image_data_uri, stylesheet, write_text
 from borgingsmonitor.report.translate import Translator
 
@@ -62,8 +62,10 @@ class SheetData:
 
     def __init__(self, responses: pd.DataFrame, questionnaire, min_group_size: int):
         data = responses[SHEET_COLUMNS + questionnaire.item_codes]
-        self.all_wave = group_means(data, ["wave"], min_group_size)
-        self.region_wave = {r: group_means(g, ["wave"], min_group_size) for r, g in data.groupby("region", sort=True)}
+        # the same protected cells as descriptives.csv and the report, so no two outputs can be subtracted
+        self.cells = protected_cells(responses, [s for s in SCALES if s in responses], min_group_size)
+        self.all_wave = published_means(self.cells, ALL)
+        self.region_wave = {r: published_means(self.cells, "region", str(r)) for r in sorted(data["region"].unique())}
         self.own = dict(tuple(data.groupby("partnership_id", sort=True)))
         self.charts: dict = {}
 
@@ -74,7 +76,7 @@ def sheet_context(pid: str, responses: pd.DataFrame, questionnaire, t: Translato
     own = shared.own[pid]
     region = own["region"].iloc[0]
     wave = int(own["wave"].max())
-    own_wave = group_means(own, ["wave"], min_group_size)
+    own_wave = published_means(shared.cells, "partnership", str(pid))
     region_wave = shared.region_wave[region]
     all_wave = shared.all_wave
     rows = []
