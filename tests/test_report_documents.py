@@ -61,7 +61,7 @@ def built(tmp_path_factory):
         (root / lang / "report.html").write_text(html, encoding="utf-8")
         write_docx(doc, t, root / lang / "report.docx", OPTIONS)
         sheets = write_sheets(responses, registry, questionnaire, root / lang / "partnerships", t, MIN,
-                              region_names(registry), root / lang / "work")
+                              region_names(registry))
         out[lang] = {"doc": doc, "html": html, "docx": root / lang / "report.docx", "sheets": sheets,
                      "sheet_dir": root / lang / "partnerships", "t": t, "inputs": inputs}
     return out

@@ -216,8 +216,7 @@ def test_sheet_lines_hold_partnership_region_and_all_regions(pilot, questionnair
     responses = pilot["responses"]
     t = Translator("en", questionnaire)
     pid = "DEN-01"
-    ctx = sheet_context(pid, responses, questionnaire, t, MIN, region_names(pilot["registry"], responses),
-                        {}, tmp_path / "x.png")
+    ctx = sheet_context(pid, responses, questionnaire, t, MIN, region_names(pilot["registry"], responses), {})
     lines = ctx["lines"]
     assert set(lines["line"]) == {"own", "region", "all"}
     assert set(lines.loc[lines["line"] == "all", "label"]) == {"All regions"}
@@ -234,9 +233,10 @@ def test_sheet_lines_blank_small_groups(pilot, questionnaire, tmp_path):
     assert 0 < len(small) < MIN
     keep = responses[(responses["partnership_id"] != "HEL-03") | (responses["wave"] == 2025)]
     keep = pd.concat([keep, responses[(responses["partnership_id"] == "HEL-03") & (responses["wave"] < 2025)]])
-    ctx = sheet_context("HEL-03", keep, questionnaire, Translator("nl", questionnaire), MIN, {}, {}, tmp_path / "y.png")
+    ctx = sheet_context("HEL-03", keep, questionnaire, Translator("nl", questionnaire), MIN, {}, {})
     own = ctx["lines"][ctx["lines"]["line"] == "own"]
-    assert own.loc[own["wave"] == 2025, "mean"].isna().all() and own.loc[own["wave"] < 2025, "mean"].notna().all()
+    assert own.loc[own["wave"] == 2025, "mean"].isna().all() and own.loc[own["wave"] == 2025, "hidden"].all()
+    assert own.loc[~own["hidden"], "mean"].notna().all() and (~own["hidden"]).any()
 
 
 def test_term_labels():

@@ -99,23 +99,45 @@ def secondary_suppression(n: dict, relations, min_group_size: int = DEFAULT_MIN_
     does not exist, so there it is hidden.
     """
     hidden = {c for c, v in n.items() if is_small(v, min_group_size) and not (show_zero and v == 0)}
+    holding = _relations_of(relations)
+    pending = list(range(len(relations)))
     while True:
-        _protect_each_sum(n, relations, hidden, min_group_size)
-        exposed = sorted(recoverable(n, relations, hidden, min_group_size))
+        _protect_each_sum(n, relations, hidden, min_group_size, holding, pending)
+        exposed = recoverable(n, relations, hidden, min_group_size, one_per_group=True)
         if not exposed:
             return hidden
-        hidden.add(_sacrifice(n, relations, hidden, exposed[0]))
+        for cell in sorted(exposed):  # one sacrifice per independent group of sums, then audit again
+            added = _sacrifice(n, relations, hidden, cell)
+            hidden.add(added)
+            pending = sorted({*pending, *holding.get(added, ())})
 
 
-def _protect_each_sum(n: dict, relations, hidden: set, k: int) -> None:
-    changed = True
-    while changed:
-        changed = False
-        for parent, parts in relations:
-            if not _violation(n, parent, parts, hidden, k):
-                continue
-            hidden.add(_smallest_shown(n, parts, hidden) or parent)
-            changed = True
+def _relations_of(relations) -> dict:
+    """cell -> indices of the sums it is a term of (as parent or part)."""
+    out: dict = {}
+    for r, (parent, parts) in enumerate(relations):
+        for c in (parent, *parts):
+            out.setdefault(c, []).append(r)
+    return out
+
+
+def _protect_each_sum(n: dict, relations, hidden: set, k: int, holding: dict, pending: list) -> None:
+    """Hides cells until no sum gives a hidden cell away; after a cell is hidden, only the sums that
+    hold it are looked at again."""
+    queue, queued = list(pending), set(pending)
+    pending.clear()
+    while queue:
+        r = queue.pop(0)
+        queued.discard(r)
+        parent, parts = relations[r]
+        if not _violation(n, parent, parts, hidden, k):
+            continue
+        cell = _smallest_shown(n, parts, hidden) or parent
+        hidden.add(cell)
+        for again in (r, *holding.get(cell, ())):
+            if again not in queued:
+                queue.append(again)
+                queued.add(again)
 
 
 def _smallest_shown(n: dict, parts, hidden: set):
@@ -147,26 +169,66 @@ def _remainder(n: dict, parent, parts) -> int:
     return n[parent] - sum(n[c] for c in parts)
 
 
-def recoverable(n: dict, relations, hidden: set, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> set:
+def recoverable(n: dict, relations, hidden: set, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                one_per_group: bool = False) -> set:
     """Small groups (hidden cells, or a sum's unpublished remainder, with 0 < n < minimum) whose n, and so
-    whose sum of scores, follows from the published cells by solving all sums together."""
+    whose sum of scores, follows from the published cells by solving all sums together.
+
+    The sums are solved per group of unknowns that share a sum (a region, say), which is exact (groups
+    share no equation) and keeps a national table cheap; `one_per_group` returns only the first such
+    cell of each group (enough to choose the next cell to hide there).
+    """
     unknowns = _unknowns(n, relations, hidden)
     if not unknowns:
         return set()
     index = {c: i for i, c in enumerate(unknowns)}
-    a = np.zeros((len(relations), len(unknowns)))
+    rows = []
     for r, (parent, parts) in enumerate(relations):
-        for c in parts:
-            if c in index:
-                a[r, index[c]] = 1.0
+        terms = [(index[c], 1.0) for c in parts if c in index]
         if parent in index:
-            a[r, index[parent]] = -1.0
+            terms.append((index[parent], -1.0))
         if ("remainder", r) in index:
-            a[r, index[("remainder", r)]] = 1.0
-    free = null_space(a)  # directions the published sums cannot see
+            terms.append((index[("remainder", r)], 1.0))
+        if terms:
+            rows.append(terms)
     size = {c: (n[c] if c[0] != "remainder" else _remainder(n, *relations[c[1]])) for c in unknowns}
-    return {c for c, i in index.items()
-            if 0 < size[c] < min_group_size and np.allclose(free[i], 0.0, atol=1e-9)}
+    out = set()
+    for columns, group_rows in _groups(len(unknowns), rows):
+        if not group_rows:  # in no published sum: nothing to solve it from
+            continue
+        a = np.zeros((len(group_rows), len(columns)))
+        where = {c: j for j, c in enumerate(columns)}
+        for i, terms in enumerate(group_rows):
+            for c, value in terms:
+                a[i, where[c]] = value
+        free = null_space(a)  # directions the published sums cannot see
+        found = sorted(unknowns[c] for c in columns
+                       if 0 < size[unknowns[c]] < min_group_size and np.allclose(free[where[c]], 0.0, atol=1e-9))
+        out.update(found[:1] if one_per_group else found)
+    return out
+
+
+def _groups(n_unknowns: int, rows: list) -> list[tuple[list[int], list]]:
+    """Unknowns linked by a shared sum, with their sums (union-find)."""
+    root = list(range(n_unknowns))
+
+    def find(i):
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for terms in rows:
+        first = find(terms[0][0])
+        for c, _ in terms[1:]:
+            root[find(c)] = first
+    columns: dict = {}
+    for i in range(n_unknowns):
+        columns.setdefault(find(i), []).append(i)
+    sums: dict = {}
+    for terms in rows:
+        sums.setdefault(find(terms[0][0]), []).append(terms)
+    return [(cols, sums.get(g, [])) for g, cols in sorted(columns.items())]
 
 
 def protected_cells(responses: pd.DataFrame, scales: list[str], min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
@@ -177,6 +239,7 @@ def protected_cells(responses: pd.DataFrame, scales: list[str], min_group_size: 
     the responses have those columns); each value of the `margins` over all waves. A hidden cell has
     no n, mean or sd.
     """
+    scales = list(scales)
     levels = [(t, c) for t, c in (("region", "region"), ("partnership", "partnership_id")) if c in responses]
     waves = (False, True) if "wave" in responses else (False,)
     frames = [_cell_stats(responses, scales, [], ALL, None, by_wave) for by_wave in waves]

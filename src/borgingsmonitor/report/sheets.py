@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells
 from borgingsmonitor.core.questionnaire import SCALES
-from borgingsmonitor.report.figures import A4_WIDTH_IN, decimal_axis, published_means, region_label, write_figure
-from borgingsmonitor.report.html import environment, image_data_uri, stylesheet, write_text
+from borgingsmonitor.report.figures import region_label
+from borgingsmonitor.report.html import environment, stylesheet, write_text
+from borgingsmonitor.report.sheet_chart import legend, waves_svg
 from borgingsmonitor.report.translate import Translator
 
-SHEET_COLUMNS = ["partnership_id", "region", "wave", *SCALES]  # nothing else reaches a sheet
+SHEET_COLUMNS = ["partnership_id", "region", "wave", *SCALES]  # with the items, nothing else reaches a sheet
+MARGINS = ("role", "org_type")  # published beside the cells (descriptives.csv), so protected with them
 N_ITEMS_SHOWN = 3
 
 
@@ -30,164 +33,168 @@ def eligible_partnerships(responses: pd.DataFrame, min_group_size: int) -> pd.Da
     return latest.sort_values("partnership_id").reset_index(drop=True)
 
 
+def published_partnerships(eligible: pd.DataFrame, shared: SheetData) -> pd.DataFrame:
+    """Drops a partnership whose latest wave is hidden on every scale (secondary suppression can hide a
+    large group so that a small one next to it cannot be recovered): its sheet would show nothing."""
+    keep = [shared.counts(str(p)).get(int(w)) is not None for p, w in zip(eligible["partnership_id"], eligible["wave"])]
+    return eligible[keep].reset_index(drop=True)
+
+
+ITEM_COLUMNS = ["item", "scale", "reverse", "n", "mean"]
+
+
 def item_scores(responses: pd.DataFrame, questionnaire, min_group_size: int) -> pd.DataFrame:
     """Mean per item with reverse-keyed items reversed (higher is always better); small items dropped."""
-    rows = []
-    for item in questionnaire.items:
-        values = pd.to_numeric(responses[item.code], errors="coerce").dropna().astype(float)
-        if item.reverse:
-            values = 6 - values
-        if not is_small(len(values), min_group_size):
-            rows.append({"item": item.code, "scale": item.scale, "reverse": item.reverse, "n": len(values),
-                         "mean": float(values.mean())})
-    return pd.DataFrame(rows, columns=["item", "scale", "reverse", "n", "mean"])
+    scores = _item_stats(responses.assign(_all=0), questionnaire, ["_all"])
+    return pd.DataFrame(_item_rows(scores, 0, questionnaire, min_group_size), columns=ITEM_COLUMNS)
 
 
-def strongest_weakest(scores: pd.DataFrame, k: int = N_ITEMS_SHOWN) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ordered = scores.sort_values(["mean", "item"], ascending=[False, True], kind="mergesort")
+def _item_stats(responses: pd.DataFrame, questionnaire, by: list[str]) -> pd.DataFrame:
+    """Per group: count and mean of every item, reverse-keyed items reversed (columns (item, count|mean))."""
+    values = responses[questionnaire.item_codes].apply(pd.to_numeric, errors="coerce").astype(float)
+    reverse = [i.code for i in questionnaire.items if i.reverse]
+    values[reverse] = 6 - values[reverse]
+    return values.groupby([responses[c] for c in by], sort=True, observed=True).agg(["count", "mean"])
+
+
+def _item_rows(stats_: pd.DataFrame, key, questionnaire, min_group_size: int) -> list[dict]:
+    row = dict(zip(stats_.columns, stats_.loc[key].to_numpy()))
+    return [dict(zip(ITEM_COLUMNS, (i.code, i.scale, i.reverse, int(row[i.code, "count"]), float(row[i.code, "mean"]))))
+            for i in questionnaire.items if not is_small(row[i.code, "count"], min_group_size)]
+
+
+def strongest_weakest(scores, k: int = N_ITEMS_SHOWN) -> tuple[list[dict], list[dict]]:
+    """The k highest and k lowest items (ties by item code), never the same item in both."""
+    rows = scores.to_dict("records") if isinstance(scores, pd.DataFrame) else list(scores)
+    ordered = sorted(rows, key=lambda r: (-r["mean"], r["item"]))
     k = min(k, len(ordered) // 2)
-    return ordered.head(k), ordered.tail(k).iloc[::-1]
+    return ordered[:k], ordered[len(ordered) - k:][::-1]
 
 
-def scale_lookup(table: pd.DataFrame, **where) -> dict[str, float | None]:
-    sub = table
-    for key, value in where.items():
-        sub = sub[sub[key] == value]
-    return {r.scale: (None if r.suppressed else float(r.mean)) for r in sub.itertuples(index=False)}
+CAUTION_BELOW = 10  # a sheet resting on fewer respondents in its wave says in words how uncertain it is
+INTERVAL_LEVEL = 0.95
 
 
 class SheetData:
-    """What every sheet compares against, computed once: all regions' and each region's wave means,
-    and each partnership's rows (filtering a national table once per sheet would dominate)."""
+    """Everything the sheets show, computed once for all partnerships from the protected cells (the same
+    cells as descriptives.csv and the report, so no two outputs can be subtracted): per geography and
+    scale its published wave points, and each partnership's latest-wave item means. A sheet then only
+    looks things up (filtering a national table per sheet would dominate the run)."""
 
     def __init__(self, responses: pd.DataFrame, questionnaire, min_group_size: int):
-        data = responses[SHEET_COLUMNS + questionnaire.item_codes]
-        # the same protected cells as descriptives.csv and the report, so no two outputs can be subtracted
-        self.cells = protected_cells(responses, [s for s in SCALES if s in responses], min_group_size)
-        self.all_wave = published_means(self.cells, ALL)
-        self.region_wave = {r: published_means(self.cells, "region", str(r)) for r in sorted(data["region"].unique())}
-        self.own = dict(tuple(data.groupby("partnership_id", sort=True)))
-        self.charts: dict = {}
+        responses = responses[[c for c in (*SHEET_COLUMNS, *MARGINS, *questionnaire.item_codes) if c in responses]]
+        self.cells = protected_cells(responses, [s for s in SCALES if s in responses], min_group_size, MARGINS)
+        self.points = _points(self.cells)
+        firsts = responses.drop_duplicates("partnership_id")
+        self.region = dict(zip(firsts["partnership_id"].astype(str), firsts["region"].astype(str)))
+        self.latest = {str(p): int(w) for p, w in responses.groupby("partnership_id", observed=True)["wave"].max().items()}
+        latest = responses[responses["wave"] == responses["partnership_id"].astype(str).map(self.latest)]
+        self.items = _item_stats(latest, questionnaire, ["partnership_id"])
+        self.items.index = self.items.index.astype(str)
+
+    def series(self, geo_type: str, geo: str = ALL) -> dict[str, list[dict]]:
+        return self.points.get((geo_type, geo), {})
+
+    def counts(self, pid: str) -> dict[int, int | None]:
+        """Respondents per wave as published: the largest n over the scales, None when every scale is hidden."""
+        out: dict[int, int | None] = {}
+        for points in self.series("partnership", pid).values():
+            for p in points:
+                shown = None if p["hidden"] else int(p["n"])
+                out[p["wave"]] = shown if out.get(p["wave"]) is None else max(out[p["wave"]], shown or 0)
+        return dict(sorted(out.items()))
 
 
-def sheet_context(pid: str, responses: pd.DataFrame, questionnaire, t: Translator, min_group_size: int,
-                  names: dict, partnership_names: dict, figure_path, shared: SheetData | None = None) -> dict:
-    shared = shared or SheetData(responses, questionnaire, min_group_size)
-    own = shared.own[pid]
-    region = own["region"].iloc[0]
-    wave = int(own["wave"].max())
-    own_wave = published_means(shared.cells, "partnership", str(pid))
-    region_wave = shared.region_wave[region]
-    all_wave = shared.all_wave
-    rows = []
-    for scale in SCALES:
-        o = scale_lookup(own_wave, wave=wave).get(scale)
-        rows.append({"scale": f"{t.scale(scale)} ({scale})", "own": t.num(o) if o is not None else None,
-                     "region": t.num(scale_lookup(region_wave, wave=wave).get(scale)),
-                     "all": t.num(scale_lookup(all_wave, wave=wave).get(scale))})
-    scores = item_scores(own[own["wave"] == wave], questionnaire, min_group_size)
-    best, worst = strongest_weakest(scores)
-
-    def items(frame):
-        return [{"text": t.item(r.item), "reverse": bool(r.reverse), "mean": t.num(r.mean, 1)}
-                for r in frame.itertuples(index=False)]
-
-    region_name = region_label(region, names)
-    lines = waves_lines(own_wave, region_wave, all_wave, t, region_name)
-    waves_figure(lines, t, figure_path, shared.charts)
-    return {"pid": pid, "name": partnership_names.get(pid, pid), "region": region_name, "wave": wave,
-            "n": int((own["wave"] == wave).sum()), "rows": rows, "strongest": items(best), "weakest": items(worst),
-            "figure": image_data_uri(figure_path), "min": min_group_size, "lines": lines}
-
-
-LINE_STYLES = {
-    "all": {"color": "#8c96a0", "linestyle": ":", "linewidth": 1.8},
-    "region": {"color": "#6b7785", "linestyle": "--", "linewidth": 1.6},
-    "own": {"color": "#1f5f99", "marker": "o", "linewidth": 2.0, "markersize": 4},
-}
-
-
-def waves_lines(own_wave, region_wave, all_wave, t: Translator, region_name: str) -> pd.DataFrame:
-    """The chart's data: line (all, region, own), label, scale, wave, mean; small groups are already blank."""
-    parts = []
-    for line, table, label in (("all", all_wave, t("sheet.all")),
-                               ("region", region_wave, t("sheet.region", region=region_name)),
-                               ("own", own_wave, t("sheet.own"))):
-        part = table[["scale", "wave", "mean"]].assign(line=line, label=label)
-        parts.append(part[["line", "label", "scale", "wave", "mean"]])
-    out = pd.concat(parts, ignore_index=True)
-    out["wave"] = out["wave"].astype(int)
-    out["mean"] = pd.to_numeric(out["mean"], errors="coerce").astype(float)
+def _points(cells: pd.DataFrame) -> dict:
+    """(geo_type, geo) -> scale -> wave-ordered points: wave, n, mean, low, high, half, hidden. The t
+    interval of each published mean is computed for all cells at once."""
+    waves = cells[cells["wave"] != ALL].copy()
+    waves["wave"] = waves["wave"].astype(int)
+    n, sd, mean = (waves[c].astype(float).to_numpy(na_value=np.nan) for c in ("n", "sd", "mean"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + INTERVAL_LEVEL / 2, n - 1) * sd / np.sqrt(n)
+    waves = waves.assign(mean=mean, n=n, half=half, low=np.clip(mean - half, 1.0, None), high=np.clip(mean + half, None, 5.0))
+    out: dict = {}
+    for r in waves.sort_values(["geo_type", "geo", "scale", "wave"], kind="mergesort").itertuples(index=False):
+        out.setdefault((r.geo_type, r.geo), {}).setdefault(r.scale, []).append(
+            {"wave": r.wave, "n": r.n, "mean": r.mean, "low": r.low, "high": r.high, "half": r.half,
+             "hidden": bool(r.suppressed)})
     return out
 
 
-def waves_figure(lines: pd.DataFrame, t: Translator, path, charts: dict | None = None) -> None:
-    """The sheet's chart of wave means. With `charts`, one figure per set of waves is laid out once and
-    redrawn for every sheet (building and laying out a figure costs more than drawing it)."""
-    waves = tuple(sorted(lines["wave"].unique()))
-    if charts is None:
-        chart = WavesChart(waves, t)
-        chart.draw(lines, path)
-        chart.close()
-        return
-    if (waves, t.language) not in charts:
-        charts[waves, t.language] = WavesChart(waves, t)
-    charts[waves, t.language].draw(lines, path)
+def sheet_context(pid: str, responses: pd.DataFrame, questionnaire, t: Translator, min_group_size: int,
+                  names: dict, partnership_names: dict, shared: SheetData | None = None) -> dict:
+    shared = shared or SheetData(responses, questionnaire, min_group_size)
+    pid = str(pid)
+    region, wave = shared.region[pid], shared.latest[pid]
+    own, reg, everyone = shared.series("partnership", pid), shared.series("region", region), shared.series(ALL)
+    now = {scale: _at(own.get(scale, []), wave) for scale in SCALES}
+    rows = [{"scale": f"{t.scale(scale)} ({scale})",
+             "own": None if _blank(now[scale]) else t.num(now[scale]["mean"]),
+             "margin": None if _blank(now[scale]) else t.num(now[scale]["half"]),
+             "region": t.num(_mean(_at(reg.get(scale, []), wave))),
+             "all": t.num(_mean(_at(everyone.get(scale, []), wave)))} for scale in SCALES]
+    best, worst = strongest_weakest(_item_rows(shared.items, pid, questionnaire, min_group_size))
+
+    def items(rows):
+        return [{"text": t.item(r["item"]), "reverse": bool(r["reverse"]), "mean": t.num(r["mean"], 1)} for r in rows]
+
+    region_name = region_label(region, names)
+    labels = {"own": t("sheet.own"), "region": t("sheet.region", region=region_name), "all": t("sheet.all")}
+    series = {"all": everyone, "region": reg, "own": own}
+    counts = shared.counts(pid)
+    n_now = counts.get(wave)
+    margins = [p["half"] for p in now.values() if not _blank(p)]
+    caution = (t("sheet.caution", n=n_now, margin=t.num(max(margins)), below=CAUTION_BELOW)
+               if n_now is not None and n_now < CAUTION_BELOW and margins else None)
+    return {"pid": pid, "name": partnership_names.get(pid, pid), "region": region_name, "wave": wave,
+            "n": n_now, "rows": rows, "strongest": items(best), "weakest": items(worst),
+            "chart": waves_svg(series, t, t("sheet.over_waves")),
+            "legend": legend(labels, any(p["hidden"] for points in own.values() for p in points), t),
+            "counts": [{"wave": w, "n": c} for w, c in counts.items()], "caution": caution,
+            "min": min_group_size, "lines": waves_lines(series, labels)}
 
 
-class WavesChart:
-    def __init__(self, waves: tuple, t: Translator):
-        self.fig, self.axes = plt.subplots(1, 5, figsize=(A4_WIDTH_IN, 2.0), sharey=True)
-        self.lines = {}
-        for ax, scale in zip(self.axes, SCALES):
-            for line, style in LINE_STYLES.items():
-                (self.lines[scale, line],) = ax.plot([], [], label=line, **style)
-            ax.set_title(scale, fontsize=8.5)
-            ax.set_xticks(waves)
-            ax.set_xticklabels([f"'{w % 100:02d}" for w in waves], fontsize=7.5)
-            ax.set_ylim(1, 5)
-            ax.set_xlim(waves[0] - 0.4, waves[-1] + 0.4)
-            ax.grid(axis="y", color="#eeeeee")
-            decimal_axis(ax, t, "y", 0)
-        self.axes[0].set_ylabel(t("fig.mean_score"), fontsize=7.5)
-        self.fig.tight_layout(rect=(0, 0.07, 1, 1))  # the figure legend below takes no part in it
-        self.legend = None
+def _at(points: list[dict], wave: int) -> dict | None:
+    return next((p for p in points if p["wave"] == wave), None)
 
-    def draw(self, lines: pd.DataFrame, path) -> None:
-        for (scale, line), artist in self.lines.items():
-            s = lines[(lines["line"] == line) & (lines["scale"] == scale)].sort_values("wave")
-            artist.set_data(s["wave"].to_numpy(), s["mean"].to_numpy())
-            artist.set_label(s["label"].iloc[0] if not s.empty else line)
-        if self.legend is not None:
-            self.legend.remove()
-        handles, labels = self.axes[0].get_legend_handles_labels()
-        self.legend = self.fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=3, frameon=False,
-                                      fontsize=8, bbox_to_anchor=(0.5, -0.1))
-        write_figure(self.fig, path, dpi=170)
 
-    def close(self) -> None:
-        plt.close(self.fig)
+def _blank(point: dict | None) -> bool:
+    return point is None or point["hidden"]
+
+
+def _mean(point: dict | None) -> float | None:
+    return None if _blank(point) else point["mean"]
+
+
+LINE_COLUMNS = ["line", "label", "scale", "wave", "mean", "low", "high", "hidden"]
+
+
+def waves_lines(series: dict, labels: dict) -> pd.DataFrame:
+    """The chart's data as a table: line (all, region, own), label, scale, wave, mean, low, high (the own
+    line's interval), hidden (an own wave whose numbers are secret); small groups are already blank."""
+    records = [(line, labels[line], scale, p["wave"], p["mean"], p["low"] if line == "own" else np.nan,
+                p["high"] if line == "own" else np.nan, p["hidden"] and line == "own")
+               for line, by_scale in series.items() for scale, points in by_scale.items() for p in points]
+    return pd.DataFrame.from_records(records, columns=LINE_COLUMNS)
 
 
 def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min_group_size: int,
-                 names: dict, work_dir) -> list[Path]:
-    out_dir, work_dir = Path(out_dir), Path(work_dir)
+                 names: dict) -> list[Path]:
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    work_dir.mkdir(parents=True, exist_ok=True)
     partnership_names = dict(zip(registry["partnership_id"], registry["name"]))
     env = environment()
     written = []
-    eligible = eligible_partnerships(responses, min_group_size)
     shared = SheetData(responses, questionnaire, min_group_size)
+    eligible = published_partnerships(eligible_partnerships(responses, min_group_size), shared)
+    template, css = env.get_template("sheet.html.j2"), stylesheet()
     for pid in eligible["partnership_id"]:
-        ctx = sheet_context(pid, responses, questionnaire, t, min_group_size, names, partnership_names,
-                            work_dir / f"{pid}.png", shared)
-        html = env.get_template("sheet.html.j2").render(s=ctx, t=t, css=stylesheet(), lang=t.language)
+        ctx = sheet_context(pid, responses, questionnaire, t, min_group_size, names, partnership_names, shared)
+        html = template.render(s=ctx, t=t, css=css, lang=t.language)
         path = out_dir / f"{pid}.html"
         write_text(html, path)
         written.append(path)
-    for chart in shared.charts.values():
-        chart.close()
     index = [{"pid": p, "name": partnership_names.get(p, p), "region": region_label(r, names), "wave": int(w)}
              for p, r, w in zip(eligible["partnership_id"], eligible["region"], eligible["wave"])]
     write_text(env.get_template("sheet_index.html.j2").render(sheets=index, t=t, css=stylesheet(), lang=t.language,

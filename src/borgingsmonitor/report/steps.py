@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 
 import pandas as pd
 import yaml
@@ -67,13 +66,11 @@ def report_docx(input, output, params) -> None:
 
 
 def partnership_sheets(input, output, params) -> None:
-    setup_matplotlib()
     questionnaire = load_questionnaire(input.questionnaire)
     registry = read_registry(input.registry)
     responses = read_responses(input.responses)
-    with tempfile.TemporaryDirectory() as work:
-        written = write_sheets(responses, registry, questionnaire, output.sheets, Translator(params.language, questionnaire),
-                               params.min_group_size, region_names(registry, responses), work)
+    written = write_sheets(responses, registry, questionnaire, output.sheets, Translator(params.language, questionnaire),
+                           params.min_group_size, region_names(registry, responses))
     log.info("wrote %d feedback sheets", len(written))
 
 

@@ -1,0 +1,115 @@
+"""Feedback sheets: n per wave, the own interval and a caution for few respondents, a visible marker
+for a hidden wave, and the chart drawing exactly the published numbers."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+from fixtures.report import QUESTIONNAIRE, SMALL_PARTNERSHIP, build_registry, build_responses
+from scipy import stats
+
+from borgingsmonitor.core.disclosure import protected_cells
+from borgingsmonitor.core.questionnaire import SCALES, load_questionnaire
+from borgingsmonitor.report.sheets import CAUTION_BELOW, SheetData, sheet_context, write_sheets
+from borgingsmonitor.report.translate import Translator
+
+MIN = 5
+SVG = ""  # inline SVG in HTML needs no namespace (and the sheet links nowhere)
+
+
+@pytest.fixture(scope="module")
+def questionnaire():
+    return load_questionnaire(QUESTIONNAIRE)
+
+
+@pytest.fixture(scope="module")
+def data(questionnaire):
+    rng = np.random.default_rng(11)
+    registry = build_registry(rng)
+    return registry, build_responses(rng, registry, questionnaire)
+
+
+def context(responses, questionnaire, pid, language="nl"):
+    return sheet_context(pid, responses, questionnaire, Translator(language, questionnaire), MIN, {}, {})
+
+
+def test_the_chart_draws_the_published_means_and_marks_a_hidden_wave(data, questionnaire):
+    _, responses = data
+    ctx = context(responses, questionnaire, SMALL_PARTNERSHIP)  # 3 respondents in its latest wave
+    cells = protected_cells(responses, SCALES, MIN)
+    own = cells[(cells["geo_type"] == "partnership") & (cells["geo"] == SMALL_PARTNERSHIP) & (cells["wave"] != "all")]
+    svg = ET.fromstring(ctx["chart"])
+    for scale in SCALES:
+        panel = svg.find(f"{SVG}g[@data-scale='{scale}']")
+        drawn = {int(c.get("data-wave")): float(c.get("data-mean")) for c in panel.iter(f"{SVG}circle")}
+        published = own[(own["scale"] == scale) & ~own["suppressed"]]
+        assert drawn == pytest.approx({int(w): float(m) for w, m in zip(published["wave"], published["mean"])})
+        hidden = [e for e in panel.iter(f"{SVG}text") if e.get("class") == "suppressed"]
+        assert len(hidden) == int(own[(own["scale"] == scale)]["suppressed"].sum()) >= 1
+
+
+def test_counts_per_wave_show_the_hidden_wave_as_x(data, questionnaire):
+    _, responses = data
+    ctx = context(responses, questionnaire, SMALL_PARTNERSHIP)
+    counts = {c["wave"]: c["n"] for c in ctx["counts"]}
+    raw = responses[responses["partnership_id"] == SMALL_PARTNERSHIP].groupby("wave").size()
+    assert counts[2025] is None  # 3 respondents
+    # its all-waves total is published, so a second wave is hidden with it (or 2025 = total - the others)
+    assert sum(n is None for n in counts.values()) == 2
+    assert all(n == raw[w] for w, n in counts.items() if n is not None)
+
+
+def test_the_margin_is_the_t_interval_of_the_partnership_mean(data, questionnaire):
+    _, responses = data
+    pid = "DEN-01"
+    ctx = context(responses, questionnaire, pid, "en")
+    wave = ctx["wave"]
+    values = responses.query("partnership_id == @pid and wave == @wave")["DUR"].dropna().astype(float)
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std() / np.sqrt(len(values))
+    row = next(r for r in ctx["rows"] if r["scale"].endswith("(DUR)"))
+    assert row["margin"] == f"{half:.2f}" and row["own"] == f"{values.mean():.2f}"
+
+
+def test_a_caution_below_the_documented_n_and_none_above(data, questionnaire):
+    _, responses = data
+    latest = responses.groupby("partnership_id")["wave"].transform("max") == responses["wave"]
+    sizes = responses[latest].groupby("partnership_id").size()
+    few = sizes[(sizes >= MIN) & (sizes < CAUTION_BELOW)].index[0]
+    many = sizes[sizes >= CAUTION_BELOW].index[0]
+    caution = context(responses, questionnaire, few)["caution"]
+    assert caution and f"{sizes[few]} respondenten" in caution
+    assert context(responses, questionnaire, many)["caution"] is None
+
+
+def test_a_partnership_hidden_to_protect_its_neighbour_gets_no_sheet(questionnaire, tmp_path):
+    """Two partnerships in one region-wave: one has 3 respondents, so the other (n=8) must be hidden
+    too, or the region's total would give the small one away; a sheet would then show nothing."""
+    rng = np.random.default_rng(3)
+    registry = build_registry(rng)
+    responses = build_responses(rng, registry, questionnaire)
+    region = responses["region"].iloc[0]
+    pids = sorted(responses.loc[responses["region"] == region, "partnership_id"].unique())[:2]
+    rest = responses[responses["region"] != region]
+    small = responses[(responses["partnership_id"] == pids[0]) & (responses["wave"] == 2025)].head(3)
+    large = responses[(responses["partnership_id"] == pids[1]) & (responses["wave"] == 2025)]
+    large = pd.concat([large] * 2).head(8).assign(respondent_key=lambda d: [f"z{i}" for i in range(len(d))])
+    mini = pd.concat([rest, small, large], ignore_index=True)
+    shared = SheetData(mini, questionnaire, MIN)
+    assert shared.counts(pids[1]) == {2025: None}
+    written = write_sheets(mini, registry, questionnaire, tmp_path, Translator("nl", questionnaire), MIN, {})
+    assert pids[1] not in {p.stem for p in written} and pids[0] not in {p.stem for p in written}
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert pids[1] not in index
+
+
+def test_sheet_pages_show_the_marker_the_band_and_the_counts(data, questionnaire, tmp_path):
+    registry, responses = data
+    written = write_sheets(responses, registry, questionnaire, tmp_path, Translator("en", questionnaire), MIN, {})
+    assert written
+    html = written[0].read_text(encoding="utf-8")
+    assert "95% confidence interval of this learning route" in html and "Respondents per wave" in html
+    assert "<img" not in html  # the chart is inline SVG: nothing to load, nothing to break
+    ET.fromstring(html[html.index("<svg"):html.index("</svg>") + 6])
