@@ -259,7 +259,7 @@ def protected_cells(responses: pd.DataFrame, scales: list[str], min_group_size: 
     table = pd.concat(out, ignore_index=True)
     for column in ("n", "mean", "sd"):
         table[column] = table[column].astype("Float64").mask(table["suppressed"])
-    return table[CELL_COLUMNS]
+    return table[[*CELL_COLUMNS, "parent_type", "parent"]]  # the parents give the sums (`linked_relations`)
 
 
 def _parents(responses: pd.DataFrame, cells: pd.DataFrame, levels) -> pd.DataFrame:

@@ -193,14 +193,19 @@ def clustered_mean_ci(values: pd.Series, clusters: pd.Series, level: float = 0.9
     return mean, mean - half, mean + half
 
 
-def region_profiles(responses: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
-    """Per scale, each region's and all regions' mean with a partnership-clustered 95% interval."""
+def region_profiles(responses: pd.DataFrame, min_group_size: int, cells: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per scale, each region's and all regions' mean with a partnership-clustered 95% interval; a
+    group hidden in the protected cells (`core.disclosure.protected_cells`) is left out."""
+    scales = [s for s in SCALES if s in responses]
+    cells = protected_cells(responses, scales, min_group_size) if cells is None else cells
+    shown = cells[(cells["wave"] == ALL) & ~cells["suppressed"]]
+    published = set(zip(shown["scale"], shown["geo_type"], shown["geo"]))
     rows = []
-    for scale in [s for s in SCALES if s in responses]:
+    for scale in scales:
         groups = [("all", "all", responses)] + [("region", r, d) for r, d in responses.groupby("region", sort=True)]
         for group_type, group, d in groups:
             n = int(d[scale].notna().sum())
-            if is_small(pd.Series([n]), min_group_size).iloc[0]:
+            if (scale, group_type, str(group)) not in published:
                 continue
             mean, low, high = clustered_mean_ci(d[scale], d["partnership_id"])
             rows.append({"scale": scale, "group_type": group_type, "group": str(group), "n": n, "mean": mean,
