@@ -18,6 +18,7 @@ from borgingsmonitor.report.content import ReportInputs, build_report, read_regi
 from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.html import render_report_html
 from borgingsmonitor.report.provenance import build_provenance
+from borgingsmonitor.report.regions import write_region_reports
 from borgingsmonitor.report.sheets import write_sheets
 from borgingsmonitor.report.translate import Translator, load_strings
 from borgingsmonitor.core.questionnaire import load_questionnaire
@@ -62,6 +63,7 @@ def built(tmp_path_factory):
         write_docx(doc, t, root / lang / "report.docx", OPTIONS)
         sheets = write_sheets(responses, registry, questionnaire, root / lang / "partnerships", t, MIN,
                               region_names(registry))
+        write_region_reports(responses, registry, questionnaire, root / lang / "regions", t, MIN, region_names(registry))
         out[lang] = {"doc": doc, "html": html, "docx": root / lang / "report.docx", "sheets": sheets,
                      "sheet_dir": root / lang / "partnerships", "t": t, "inputs": inputs}
     return out
@@ -206,6 +208,56 @@ def test_report_renders_in_headless_chromium(built, tmp_path):
                              timeout=120)
         assert run.returncode == 0, run.stderr[-2000:]
         assert shot.exists() and shot.stat().st_size > 20_000
+
+
+# Runs first in the page: records script errors and console errors, then after load lists broken
+# images and elements wider than the page, and writes all of it into the DOM that --dump-dom prints.
+PAGE_AUDIT = """<script>
+window.__audit = [];
+window.addEventListener('error', e => window.__audit.push('error: ' + (e.message || e.target.src || e.target.href)), true);
+const __err = console.error; console.error = (...a) => { window.__audit.push('console: ' + a.join(' ')); __err(...a); };
+window.addEventListener('load', () => {
+  for (const img of document.images) if (!img.complete || img.naturalWidth === 0) window.__audit.push('broken image: ' + img.alt);
+  const page = document.documentElement.clientWidth;
+  const scrolls = el => { for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+    if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true; } return false; };
+  for (const el of document.body.querySelectorAll('*')) {
+    if (scrolls(el)) continue;  // inside a box that scrolls sideways (a wide table on a phone)
+    const r = el.getBoundingClientRect();
+    if (r.right > page + 1) window.__audit.push('wider than the page: ' + el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+  }
+  const out = document.createElement('pre'); out.id = 'page-audit'; out.textContent = JSON.stringify(window.__audit);
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1000, 420])
+def test_report_region_reports_and_a_sheet_load_cleanly_in_chromium(built, tmp_path, width):
+    """The report, every region report and a sheet: no script or console error, no broken image, and
+    nothing wider than the window (a desktop window and a phone)."""
+    exe = chromium()
+    if exe is None:
+        if os.environ.get("BORGING_ALLOW_NO_BROWSER") == "1":
+            pytest.skip("chromium not installed and BORGING_ALLOW_NO_BROWSER=1")
+        pytest.fail("chromium is not installed (apt-get install chromium), or set BORGING_ALLOW_NO_BROWSER=1")
+    root = built["root"] / "nl"
+    pages = [root / "report.html", *sorted((root / "regions").glob("*.html")), root / "partnerships" / "DEN-01.html"]
+    assert len(pages) >= 6
+    for page in pages:
+        probe = tmp_path / f"{page.parent.name}-{page.name}"
+        html = page.read_text(encoding="utf-8")
+        probe.write_text(html.replace("<head>", "<head>" + PAGE_AUDIT, 1), encoding="utf-8")
+        args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+                "--disable-background-networking", "--disable-component-update",
+                f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={width},2000",
+                "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()]
+        dom = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        found = re.search(r'<pre id="page-audit">(.*?)</pre>', dom.stdout, re.S)
+        assert found, f"{page.name}: the audit did not run"
+        assert found.group(1) == "[]", f"{page.relative_to(root)} at {width}px: {found.group(1)[:1000]}"
 
 
 def test_evaluator_texts_open_the_report_and_follow_the_summary(built):

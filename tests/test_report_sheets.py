@@ -113,3 +113,23 @@ def test_sheet_pages_show_the_marker_the_band_and_the_counts(data, questionnaire
     assert "95% confidence interval of this learning route" in html and "Respondents per wave" in html
     assert "<img" not in html  # the chart is inline SVG: nothing to load, nothing to break
     ET.fromstring(html[html.index("<svg"):html.index("</svg>") + 6])
+
+
+def test_region_reports_show_the_region_its_partnerships_and_nothing_hidden(data, questionnaire, tmp_path):
+    from borgingsmonitor.report.figures import clustered_mean_ci
+    from borgingsmonitor.report.regions import write_region_reports
+
+    registry, responses = data
+    t = Translator("en", questionnaire)
+    written = write_region_reports(responses, registry, questionnaire, tmp_path, t, MIN, {})
+    assert sorted(p.stem for p in written) == sorted(responses["region"].unique())
+    region = responses.loc[responses["partnership_id"] == SMALL_PARTNERSHIP, "region"].iloc[0]
+    html = (tmp_path / f"{region}.html").read_text(encoding="utf-8")
+    wave = int(responses["wave"].max())
+    here = responses[(responses["region"] == region) & (responses["wave"] == wave)]
+    mean, low, high = clustered_mean_ci(here["DUR"], here["partnership_id"])
+    assert f"{mean:.2f}" in html and f"{low:.2f}" in html and f"{high:.2f}" in html
+    row = html[html.index(f">{SMALL_PARTNERSHIP}<"):].split("</tr>")[0]
+    assert row.count('class="num suppressed"') == 6  # its n and five means: 3 respondents
+    assert f'href="../partnerships/{SMALL_PARTNERSHIP}.html"' not in html
+    assert 'href="../partnerships/DEN-01.html"' in (tmp_path / "den-bosch.html").read_text(encoding="utf-8")

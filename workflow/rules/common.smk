@@ -76,6 +76,7 @@ def all_outputs():
         "results/tables/tables.xlsx",
         "results/clean/responses.sav",
         "results/report/partnerships",
+        "results/report/regions",
         "results/provenance.json",
     ] + [f"results/tables/{t}.csv" for t in tables]
 

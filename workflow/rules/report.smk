@@ -136,6 +136,29 @@ rule partnership_sheets:
         "../../scripts/partnership_sheets.py"
 
 
+rule region_reports:
+    input:
+        responses="results/clean/responses.parquet",
+        registry=input_path(config["registry"]),
+        questionnaire=config["questionnaire"],
+    output:
+        regions=report(
+            directory("results/report/regions"),
+            caption="../report/report_region_reports.rst",
+            category="7 Report and provenance",
+            labels={"output": "region reports", "format": "HTML"},
+        ),
+    log:
+        "logs/region_reports/region_reports.log",
+    benchmark:
+        "benchmarks/region_reports/region_reports.tsv"
+    params:
+        language=config["report"]["language"],
+        min_group_size=config["min_group_size"],
+    script:
+        "../../scripts/region_reports.py"
+
+
 rule report_config:
     output:
         config=report(

@@ -135,10 +135,10 @@ def _own_points(x0, own, waves, t: Translator, scale) -> list[str]:
     return out
 
 
-def legend(labels: dict, any_hidden: bool, t: Translator) -> list[dict]:
+def legend(labels: dict, any_hidden: bool, t: Translator, band: str | None = None) -> list[dict]:
     """The chart's key, as (swatch SVG, label) for the page: HTML wraps where a long region name needs it."""
-    entries = [(line, labels[line]) for line in ("own", "region", "all")]
-    entries.append(("band", t("sheet.band")))
+    entries = [(line, labels[line]) for line in ("own", "region", "all") if line in labels]
+    entries.append(("band", band or t("sheet.band")))
     if any_hidden:
         entries.append(("hidden", t("sheet.hidden_legend")))
     return [{"swatch": _swatch(key, t), "label": label} for key, label in entries]

@@ -16,6 +16,7 @@ from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.figures import FIGURE_NAMES, build_figures, setup_matplotlib, write_figures
 from borgingsmonitor.report.html import render_report_html, write_text
 from borgingsmonitor.report.provenance import build_provenance, write_provenance
+from borgingsmonitor.report.regions import write_region_reports
 from borgingsmonitor.report.sheets import write_sheets
 from borgingsmonitor.report.translate import Translator
 
@@ -72,6 +73,16 @@ def partnership_sheets(input, output, params) -> None:
     written = write_sheets(responses, registry, questionnaire, output.sheets, Translator(params.language, questionnaire),
                            params.min_group_size, region_names(registry, responses))
     log.info("wrote %d feedback sheets", len(written))
+
+
+def region_reports(input, output, params) -> None:
+    questionnaire = load_questionnaire(input.questionnaire)
+    registry = read_registry(input.registry)
+    responses = read_responses(input.responses)
+    written = write_region_reports(responses, registry, questionnaire, output.regions,
+                                   Translator(params.language, questionnaire), params.min_group_size,
+                                   region_names(registry, responses))
+    log.info("wrote %d region reports", len(written))
 
 
 def _figure_paths(files, ext: str) -> dict[str, str]:
