@@ -46,7 +46,7 @@ def figures(input, output, params) -> None:
 
 
 def provenance(input, output, params) -> None:
-    record = build_provenance(list(params.sources), input.registry, input.questionnaire, dict(params.config), repo_dir=params.repo_dir)
+    record = build_provenance(list(input.manifests), input.registry, input.questionnaire, dict(params.config), repo_dir=params.repo_dir)
     write_provenance(record, output.provenance)
     log.info("provenance: %d input files", len(record["inputs"]))
 
