@@ -83,6 +83,7 @@ def _figure_paths(files, ext: str) -> dict[str, str]:
 
 def _report_inputs(input, params):
     paths = {name: getattr(input, name) for name in (*TABLE_FILES, "responses", "registry", "questionnaire")}
+    paths["unmapped_columns"] = input.get("unmapped_columns")
     return load_inputs(paths, _figure_paths(input, "png"), input.provenance, dict(params.settings))
 
 
