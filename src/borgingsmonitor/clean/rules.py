@@ -63,9 +63,11 @@ def duplicate(t: pd.DataFrame, s: CleaningSettings):
 def test(t: pd.DataFrame, s: CleaningSettings):
     start, end = _windows(t, s)
     outside = t["submitted"].notna() & ((t["submitted"] < start) | (t["submitted"] >= end))
-    detail = pd.Series("", index=t.index).mask(outside, "submitted outside the fieldwork window")
+    detail = pd.Series("", index=t.index)
     for mark in TEST_MARKS:
         detail = detail.mask(t["test_marker"].eq(mark).fillna(False).astype(bool), TEST_MARK_DETAIL[mark])
+    window = "submitted outside the fieldwork window"
+    detail = detail.mask(outside, detail.map(lambda d: f"{window}; {d}" if d else window))  # both reasons, when both hold
     return (outside | t["test_marker"].notna()).astype(bool), detail
 
 
