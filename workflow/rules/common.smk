@@ -45,7 +45,11 @@ def region_exports(wildcards):
 
 def ingested(kind):
     """Per-file (the default) or per-region ingestion outputs, as `ingestion.jobs` says."""
-    suffix = {"table": ".parquet", "issues": ".issues.csv", "manifest": ".manifest.json"}[kind]
+    suffix = {
+        "table": ".parquet",
+        "issues": ".issues.csv",
+        "manifest": ".manifest.json",
+    }[kind]
     if config["ingestion"]["jobs"] == "per_region":
         return [
             f"results/interim/ingested/{r}{suffix}"
