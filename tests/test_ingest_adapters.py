@@ -123,8 +123,8 @@ def test_qualtrics_preview_responses_are_marked(tmp_path):
     status = ["IP Address", "Survey Preview", "IP Address", "IP Address", "Survey Test", "IP Address"]
     path = write_qualtrics(tmp_path / "q.csv", ROWS, status=status)
     table, _ = run_ingest(tmp_path, path, qualtrics_settings())
-    assert table["test_marker"].tolist()[:2] == [False, True]
-    assert table["test_marker"].iloc[4]
+    assert table["test_marker"].fillna("").tolist()[:2] == ["", "tool"]
+    assert table["test_marker"].iloc[4] == "tool"
 
 
 # --- Microsoft Forms --------------------------------------------------------------------------------------

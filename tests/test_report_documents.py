@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -42,7 +43,7 @@ def built(tmp_path_factory):
     config = {"min_group_size": MIN, "report": {"language": "nl"}, "analysis": {"seed": 42},
               "models": [{"name": "conditions_mixed", "formula": "DUR ~ REL + FAC + PRO + ORG + wave",
                           "family": "gaussian", "estimator": "reml"}]}
-    prov = build_provenance([{"path": s["path"], "config": s} for s in paths["sources"]], paths["registry"],
+    prov = build_provenance(paths["manifests"], paths["registry"],
                             paths["questionnaire"], config, repo_dir=root)
     out = {"root": root, "paths": paths, "responses": responses, "questionnaire": questionnaire,
            "registry": registry}
@@ -56,7 +57,8 @@ def built(tmp_path_factory):
         pngs = {n: fig_dir / f"{n}.png" for n in F.FIGURE_NAMES}
         F.write_figures(figs, pngs, {})
         inputs = ReportInputs(responses, tables, registry, questionnaire, prov, {k: str(v) for k, v in pngs.items()},
-                              language=lang, min_group_size=MIN)
+                              language=lang, min_group_size=MIN,
+                              unmapped=pd.read_csv(paths["unmapped_columns"], dtype=str, keep_default_na=False))
         doc = build_report(inputs)
         html = render_report_html(doc, t)
         (root / lang / "report.html").write_text(html, encoding="utf-8")
@@ -261,8 +263,6 @@ def test_report_region_reports_and_a_sheet_load_cleanly_in_chromium(built, tmp_p
 
 
 def test_evaluator_texts_open_the_report_and_follow_the_summary(built):
-    from dataclasses import replace
-
     from borgingsmonitor.report.content import Block
 
     inputs = replace(built["nl"]["inputs"], preface=[Block(kind="heading", text="Voorwoord van de evaluator")],
@@ -274,6 +274,18 @@ def test_evaluator_texts_open_the_report_and_follow_the_summary(built):
     conclusion = texts.index("Onze eigen conclusie.")
     assert headings[1] < conclusion < headings[2]  # inside the summary chapter's span, before the next chapter
     assert "Voorwoord van de evaluator" in render_report_html(doc, built["nl"]["t"])
+
+
+def test_appendix_lists_the_columns_the_config_does_not_map_and_the_inputs_as_ingested(built):
+    for lang, heading in (("nl", "Niet gebruikte kolommen"), ("en", "Columns not used")):
+        text = visible_text(built[lang]["html"])
+        assert heading in text
+        section = text[text.index(heading):]
+        assert "helmond" in section.casefold() and "lime.csv" in section and "comment" in section
+    inputs = {Path(f["path"]).name: f for f in built["nl"]["inputs"].provenance["inputs"]}
+    assert inputs["lime.csv"]["rows"] == 3 and inputs["lime.csv"]["tool"] == "limesurvey"
+    empty = replace(built["en"]["inputs"], unmapped=pd.DataFrame(columns=["region", "source_file", "column", "non_empty"]))
+    assert "no region added a question" in render_report_html(build_report(empty), built["en"]["t"])
 
 
 def test_appendix_gives_the_questionnaire_and_settings_in_words_not_a_config_dump(built):

@@ -5,6 +5,7 @@ rule clean:
     input:
         harmonised="results/interim/harmonised.parquet",
         issues="results/interim/ingest_value_issues.csv",
+        manifests=ingested("manifest"),
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
     output:
@@ -26,6 +27,12 @@ rule clean:
             caption="../report/value_issues.rst",
             category="1 Data and cleaning",
             labels={"table": "value issues"},
+        ),
+        unmapped_columns=report(
+            "results/qc/unmapped_columns.csv",
+            caption="../report/unmapped_columns.rst",
+            category="1 Data and cleaning",
+            labels={"table": "unmapped columns"},
         ),
     log:
         "logs/clean.log",

@@ -3,7 +3,6 @@ import os
 
 from borgingsmonitor.ingest import scrub_service
 from borgingsmonitor.report.figures import FIGURE_NAMES
-from borgingsmonitor.report.provenance import source_entries
 from borgingsmonitor.ingest.sources import file_units
 
 UNITS = {(u.region, u.file_id): u for u in file_units(config)}
@@ -46,7 +45,11 @@ def region_exports(wildcards):
 
 def ingested(kind):
     """Per-file (the default) or per-region ingestion outputs, as `ingestion.jobs` says."""
-    suffix = {"table": ".parquet", "issues": ".issues.csv"}[kind]
+    suffix = {
+        "table": ".parquet",
+        "issues": ".issues.csv",
+        "manifest": ".manifest.json",
+    }[kind]
     if config["ingestion"]["jobs"] == "per_region":
         return [
             f"results/interim/ingested/{r}{suffix}"
@@ -165,14 +168,6 @@ def report_texts():
     """The evaluator's own Markdown files and house-style Word template, where configured."""
     keys = ("preface", "conclusions", "reference_docx")
     return {key: config["report"][key] for key in keys if config["report"][key]}
-
-
-def provenance_sources():
-    return source_entries(config)
-
-
-def provenance_export_paths(wildcards):
-    return [entry["path"] for entry in source_entries(config)]
 
 
 SCRUB_SERVICE = {}

@@ -11,6 +11,7 @@ rule ingest_file:
     output:
         table="results/interim/ingested/{region}/{file_id}.parquet",
         issues="results/interim/ingested/{region}/{file_id}.issues.csv",
+        manifest="results/interim/ingested/{region}/{file_id}.manifest.json",
     log:
         "logs/ingest_file/{region}/{file_id}.log",
     benchmark:
@@ -32,6 +33,7 @@ rule ingest_region:
     output:
         table="results/interim/ingested/{region}.parquet",
         issues="results/interim/ingested/{region}.issues.csv",
+        manifest="results/interim/ingested/{region}.manifest.json",
     log:
         "logs/ingest_region/{region}.log",
     benchmark:

@@ -33,7 +33,7 @@ rule figures:
 
 rule provenance:
     input:
-        exports=provenance_export_paths,
+        manifests=ingested("manifest"),  # what ingestion recorded of each export: no export is parsed again
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
     output:
@@ -48,7 +48,6 @@ rule provenance:
     benchmark:
         "benchmarks/provenance/provenance.tsv"
     params:
-        sources=provenance_sources(),
         config=config,
         repo_dir=workflow.basedir,
         code_version=git_commit(workflow.basedir),
@@ -65,6 +64,7 @@ rule report_html:
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
         provenance="results/provenance.json",
+        unmapped_columns="results/qc/unmapped_columns.csv",
     output:
         html=report(
             "results/report/report.html",
@@ -91,6 +91,7 @@ rule report_docx:
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
         provenance="results/provenance.json",
+        unmapped_columns="results/qc/unmapped_columns.csv",
     output:
         docx=report(
             "results/report/report.docx",

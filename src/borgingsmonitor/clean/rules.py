@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from borgingsmonitor.core.contracts import EXCLUSION_REASONS as REASONS
-from borgingsmonitor.core.contracts import ISSUE_COLUMNS
+from borgingsmonitor.core.contracts import ISSUE_COLUMNS, TEST_MARKS
 from borgingsmonitor.core.errors import InputError
 from borgingsmonitor.ingest.privacy import EMAIL, IPV4, PHONE, URL
 from borgingsmonitor.core.questionnaire import Questionnaire
@@ -63,9 +63,16 @@ def duplicate(t: pd.DataFrame, s: CleaningSettings):
 def test(t: pd.DataFrame, s: CleaningSettings):
     start, end = _windows(t, s)
     outside = t["submitted"].notna() & ((t["submitted"] < start) | (t["submitted"] >= end))
-    marked = t["test_marker"].fillna(False).astype(bool)
-    detail = pd.Series("", index=t.index).mask(outside, "submitted outside the fieldwork window").mask(marked, "marked as test or preview by the tool")
-    return (outside | marked).astype(bool), detail
+    detail = pd.Series("", index=t.index)
+    for mark in TEST_MARKS:
+        detail = detail.mask(t["test_marker"].eq(mark).fillna(False).astype(bool), TEST_MARK_DETAIL[mark])
+    window = "submitted outside the fieldwork window"
+    detail = detail.mask(outside, detail.map(lambda d: f"{window}; {d}" if d else window))  # both reasons, when both hold
+    return (outside | t["test_marker"].notna()).astype(bool), detail
+
+
+TEST_MARK_DETAIL = {"tool": "marked as test or preview by the tool", "comment": "test mark in comment",
+                    "name": "test mark in name", "e-mail": "test mark in e-mail"}
 
 
 def speeder(t: pd.DataFrame, s: CleaningSettings):

@@ -9,6 +9,7 @@ import pandas as pd
 from borgingsmonitor.clean import rules
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.registry import load_registry
+from borgingsmonitor.ingest.manifest import read_manifests, unmapped_table
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,9 @@ def clean(input, output, params) -> None:
     exclusions.to_csv(output.exclusions, index=False)
     attrition.to_csv(output.attrition, index=False)
     issues.to_csv(output.value_issues, index=False)
+    unmapped = unmapped_table(read_manifests(input.manifests))
+    unmapped.to_csv(output.unmapped_columns, index=False)
+    log.info("%d column(s) of the exports are not mapped by the config", len(unmapped))
 
 
 def clean_tables(harmonised: str, ingest_issues: str, registry: str, questionnaire: str, regions: dict, cleaning: dict):

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from borgingsmonitor.core.labels import normalise_label
+
 if TYPE_CHECKING:
     from borgingsmonitor.ingest.sources import Marker, SourceSettings
 
@@ -42,6 +44,11 @@ class FieldDefaults:
 class Adapter:
     tool: str = ""
     defaults = FieldDefaults()
+    metadata: tuple[str, ...] = ()  # the tool's own columns (ids, times, addresses): never a question
+
+    def is_metadata(self, column: str, columns) -> bool:
+        """A column the tool writes itself: not listed as a question the config does not map."""
+        return normalise_label(column) in {normalise_label(m) for m in self.metadata}
 
     def read(self, path: Path, settings: SourceSettings) -> RawExport:  # pragma: no cover - interface
         raise NotImplementedError

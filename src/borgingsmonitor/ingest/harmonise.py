@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from borgingsmonitor.core.contracts import ISSUE_COLUMNS
+from borgingsmonitor.core.contracts import COMMENT_MAX_CHARS, ISSUE_COLUMNS
 from borgingsmonitor.core.distinct import Distinct, per_distinct, per_distinct_many
 from borgingsmonitor.core.errors import InputError
 from borgingsmonitor.ingest import ADAPTERS, RawExport
@@ -24,6 +24,7 @@ from borgingsmonitor.core.questionnaire import Questionnaire
 from borgingsmonitor.core.registry import PartnershipResolver
 from borgingsmonitor.ingest.dates import read_dates
 from borgingsmonitor.ingest.sources import FileUnit, Marker, SourceSettings
+from borgingsmonitor.ingest.testmarks import EMAIL_COLUMNS, NAME_COLUMNS, find_test_marks
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,9 @@ class Context:
 class Harmonised:
     table: pd.DataFrame
     issues: pd.DataFrame
-    unmapped_columns: list[str] = field(default_factory=list)
+    used: dict[str, str] = field(default_factory=dict)  # column -> what it was read for
+    unmapped: dict[str, int] = field(default_factory=dict)  # column the config does not map -> its non-empty cells
+    metadata: list[str] = field(default_factory=list)  # the tool's own columns, not used
 
 
 def default_label_sets(q: Questionnaire) -> dict[str, dict]:
@@ -94,7 +97,11 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     started = _datetimes(unit, raw, cols.get("started"))
     out["submitted"] = submitted
     out["completed"] = _completed(raw, s.fields.completed or adapter.defaults.completed).astype("boolean")
-    out["test_marker"] = _test_marker(raw, s.fields.test or adapter.defaults.test).astype("boolean")
+    tool_test = s.fields.test or adapter.defaults.test
+    names, emails = _identity_columns(raw, s, cols)
+    comment_column = data[cols["comment"]] if "comment" in cols else None
+    out["test_marker"] = find_test_marks(data.index, s.test_marks, _test_marker(raw, tool_test), comment_column,
+                                         [data[c] for c in names], [data[c] for c in emails])
     out["duration_s"] = adapter.duration_seconds(raw, cols.get("duration"), started, submitted).astype("Float64")
 
     consent, unk, mask = apply_label_set(data[cols["consent"]], ctx.label_sets[s.label_set("consent")])
@@ -139,14 +146,64 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     if unknown and s.unknown_labels == "error":
         raise _unknown_label_error(unit, unknown, first_row, s)
 
-    out["comment"] = (
-        per_distinct_many(data[cols["comment"]], lambda texts: scrub_texts(texts, ctx.scrub_names, ctx.use_deduce)).astype("string")
-        if "comment" in cols
-        else pd.Series(pd.NA, index=data.index, dtype="string")
-    )
+    if "comment" in cols:
+        comments, too_long = _capped(data[cols["comment"]])
+        if too_long.any():
+            issues += _issue_rows(unit, out, too_long, "comment", "too_long", data[cols["comment"]].map(lambda v: f"{len(str(v))} characters"))
+        out["comment"] = per_distinct_many(comments, lambda texts: scrub_texts(texts, ctx.scrub_names, ctx.use_deduce)).astype("string")
+    else:
+        out["comment"] = pd.Series(pd.NA, index=data.index, dtype="string")
     table, issues_frame = _drop_without_consent(out, pd.DataFrame(issues, columns=ISSUE_COLUMNS))
-    unmapped = [c for c in data.columns if c not in set(cols.values())]
-    return Harmonised(table.reset_index(drop=True), issues_frame, unmapped)
+    used = _uses(raw, s, cols, tool_test, names, emails)
+    unused = [c for c in data.columns if c not in used]
+    metadata = [c for c in unused if adapter.is_metadata(c, data.columns)]
+    unmapped = {c: int((~per_distinct(data[c], is_blank).astype(bool)).sum()) for c in unused if c not in metadata}
+    return Harmonised(table.reset_index(drop=True), issues_frame, used, unmapped, metadata)
+
+
+def _capped(values: pd.Series):
+    """Comments cut at COMMENT_MAX_CHARS (before scrubbing: a 1 MB text is no comment), and which were cut."""
+    too_long = per_distinct(values, lambda v: not is_blank(v) and len(str(v)) > COMMENT_MAX_CHARS).astype(bool)
+    return values.mask(too_long, values[too_long].map(lambda v: str(v)[:COMMENT_MAX_CHARS])), too_long
+
+
+def _identity_columns(raw: RawExport, s: SourceSettings, cols: dict) -> tuple[list[str], list[str]]:
+    """The name and e-mail columns read for test marks (then dropped with everything unmapped)."""
+    names = _all_found(raw, NAME_COLUMNS + s.test_marks.name_columns)
+    emails = _all_found(raw, EMAIL_COLUMNS + s.test_marks.email_columns)
+    if "respondent_id" in cols and cols["respondent_id"] not in emails:
+        emails.append(cols["respondent_id"])  # a token is never an address; an e-mail identity is
+    return names, emails
+
+
+def _all_found(raw: RawExport, refs) -> list[str]:
+    found = []
+    for ref in refs:
+        column = _find(raw, ref)
+        if column is not None and column not in found:
+            found.append(column)
+    return found
+
+
+def _uses(raw: RawExport, s: SourceSettings, cols: dict, tool_test: Marker | None, names: list, emails: list) -> dict[str, str]:
+    """Each column read, and what for (the ingest log and results/qc/unmapped_columns.csv)."""
+    used: dict[str, list[str]] = {}
+    def add(column, use):
+        if column is not None:
+            used.setdefault(column, []).append(use)
+    for code, column in cols.items():
+        add(column, code)
+    add(_find(raw, s.wave_column) if s.wave_column else None, "wave")
+    completed = s.fields.completed or ADAPTERS[s.tool].defaults.completed
+    if isinstance(completed, Marker):
+        add(_first(raw, completed.columns), "completed")
+    for ref in tool_test.columns if tool_test else ():
+        add(_find(raw, ref), "test (tool)")
+    for column in names:
+        add(column, "test mark (name)")
+    for column in emails:
+        add(column, "test mark (e-mail)")
+    return {column: ", ".join(uses) for column, uses in used.items()}
 
 
 def _keys(data: pd.DataFrame, cols: dict, s: SourceSettings, secret: bytes) -> pd.Series:

@@ -34,6 +34,17 @@ class LimeSurvey(Adapter):
         completed=Marker(("submitdate", "Date submitted"), nonempty=True),
     )
 
+    metadata = ("id", "submitdate", "lastpage", "startlanguage", "seed", "token", "startdate", "datestamp", "ipaddr",
+                "refurl", "firstname", "lastname", "email", "interviewtime", "Response ID", "Date submitted", "Last page",
+                "Start language", "Seed", "Token", "Date started", "Date last action", "IP address", "Referrer URL", "Total time")
+
+    def is_metadata(self, column: str, columns) -> bool:
+        """Besides the fixed ones, the timings: groupTime1234 and <question code>Time."""
+        timing = re.match(r"^(?:groupTime\d+|(\w+)Time)$", column.strip())
+        if timing and (timing.group(1) is None or any(c != column and c.startswith(timing.group(1)) for c in columns)):
+            return True
+        return super().is_metadata(column, columns)
+
     def read(self, path: Path, settings: SourceSettings) -> RawExport:
         headers, data = read_csv_export(path, settings.encoding, settings.delimiter, 1)
         return RawExport(path, data, aliases={name: c for c in data.columns for name in spellings(c)})

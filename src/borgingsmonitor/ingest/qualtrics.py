@@ -24,6 +24,11 @@ class Qualtrics(Adapter):
         ),
     )
 
+    metadata = ("StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
+                "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference",
+                "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage", "Q_RecaptchaScore",
+                "Q_RelevantIDDuplicate", "Q_RelevantIDDuplicateScore", "Q_RelevantIDFraudScore", "Q_RelevantIDLastStartDate")
+
     def read(self, path: Path, settings: SourceSettings) -> RawExport:
         encoding, delimiter = settings.encoding, settings.delimiter
         headers, _ = read_csv_export(path, encoding, delimiter, header_rows=3)

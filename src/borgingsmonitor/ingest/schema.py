@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from borgingsmonitor.core.contracts import TEST_MARKS
 from borgingsmonitor.core.questionnaire import Questionnaire
 
 LEADING = ["region", "wave", "source_file", "source_row", "tool", "submitted", "completed", "test_marker", "duration_s",
@@ -27,7 +28,7 @@ def harmonised_schema(q: Questionnaire):
         "tool": pa.Column(str),
         "submitted": pa.Column("datetime64[us]", nullable=True),
         "completed": pa.Column("boolean"),
-        "test_marker": pa.Column("boolean", nullable=True),
+        "test_marker": pa.Column("string", pa.Check.isin(list(TEST_MARKS)), nullable=True),
         "duration_s": pa.Column("Float64", nullable=True),
         "consent": pa.Column("string", pa.Check.isin(["yes", "no"]), nullable=True),
         "respondent_key": pa.Column("string", matches(pa, r"^[0-9a-f]{20}$"), nullable=True),

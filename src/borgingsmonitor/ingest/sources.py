@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 
 from borgingsmonitor.core.errors import InputError
 from borgingsmonitor.ingest.dates import check_date_format
+from borgingsmonitor.ingest.testmarks import MarkSettings
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,14 @@ class SourceSettings:
     unknown_labels: str = "error"
     anonymous_values: tuple[str, ...] = ("anonymous", "anoniem", "anonym")
     partnership_aliases: dict[str, str] = field(default_factory=dict)
+    test_marks: MarkSettings = field(default_factory=MarkSettings)
 
     @classmethod
     def from_config(cls, merged: dict, where: str = "this source") -> SourceSettings:
         """Build from a source's merged settings (or from `as_dict()`); `where` names it in errors."""
         _check(merged, {f.name for f in dataclasses.fields(cls)}, where)
         values = {k: v for k, v in merged.items() if k != "fields"}
+        values["test_marks"] = MarkSettings.from_config(values.get("test_marks"))
         for key in ("items", "questions", "labels", "partnership_aliases"):
             values[key] = dict(values.get(key) or {})
         if "anonymous_values" in values:
@@ -98,6 +101,13 @@ def _check(merged: dict, known: set[str], where: str) -> None:
         raise _config_error(where, f"unknown setting(s) {', '.join(map(repr, unknown))}", "remove them or correct their spelling; the settings of a source are listed in config/README.md")
     if merged.get("unknown_labels", "error") not in ("error", "missing"):
         raise _config_error(where, f"unknown_labels is {merged['unknown_labels']!r}", "use `error` or `missing`")
+    marks = merged.get("test_marks")
+    for key in ("comment", "name", "email"):
+        for pattern in (marks.get(key) or ()) if isinstance(marks, dict) else ():
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise _config_error(where, f"test_marks.{key}: {pattern!r} is not a regular expression ({err})", "write a Python regular expression, e.g. '^proef' (case is ignored)") from None
     problem = check_date_format(merged["date_format"]) if merged.get("date_format") else None
     if problem:
         raise _config_error(where, f"date_format {merged['date_format']!r}: {problem}", "see `date_format` in config/README.md")

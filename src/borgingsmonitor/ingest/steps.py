@@ -17,6 +17,7 @@ from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.ingest import ADAPTERS
 from borgingsmonitor.ingest.harmonise import Context, build_label_sets, harmonise_file
+from borgingsmonitor.ingest.manifest import export_record, write_manifest
 from borgingsmonitor.ingest.privacy import load_secret
 from borgingsmonitor.ingest.schema import harmonised_columns, harmonised_schema
 from borgingsmonitor.ingest.sources import FileUnit
@@ -30,8 +31,9 @@ def ingest_file(input, output, params) -> None:
 
 
 def ingest_region(input, output, params) -> None:
-    """All of a region's exports in one job -> one table of harmonised rows and one of value issues."""
-    table, issues = read_exports(
+    """All of a region's exports in one job -> one table of harmonised rows, one of value issues, and the
+    manifest of the exports read."""
+    table, issues, records = _read_all(
         exports=list(input.exports),
         units=[FileUnit.from_params(**unit) for unit in params.units],
         region_spec=params.region_spec,
@@ -42,6 +44,7 @@ def ingest_region(input, output, params) -> None:
     )
     table.to_parquet(output.table, index=False)
     issues.to_csv(output.issues, index=False)
+    write_manifest(records, output.manifest)
 
 
 def harmonised(input, output, params) -> None:
@@ -58,6 +61,11 @@ def read_export(export: str, unit: FileUnit, region_spec: dict, questionnaire: s
 
 def read_exports(exports: list[str], units: list[FileUnit], region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict):
     """Several exports of one region (the questionnaire, registry and secret are read once)."""
+    table, issues, _ = _read_all(exports, units, region_spec, questionnaire, registry, label_sets, privacy)
+    return table, issues
+
+
+def _read_all(exports: list[str], units: list[FileUnit], region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict):
     q = load_questionnaire(questionnaire)
     ctx = Context(
         questionnaire=q,
@@ -68,18 +76,24 @@ def read_exports(exports: list[str], units: list[FileUnit], region_spec: dict, q
         use_deduce=privacy.get("use_deduce", True),
     )
     results = [_read_one(export, unit, ctx, region_spec) for export, unit in zip(exports, units)]
-    return pd.concat([t for t, _ in results], ignore_index=True), pd.concat([i for _, i in results], ignore_index=True)
+    tables, issues, records = zip(*results)
+    return pd.concat(tables, ignore_index=True), pd.concat(issues, ignore_index=True), list(records)
 
 
 def _read_one(export: str, unit: FileUnit, ctx: Context, region_spec: dict):
     raw = ADAPTERS[unit.settings.tool].read(Path(export), unit.settings)
     result = harmonise_file(unit, raw, ctx, region_spec)
-    if result.unmapped_columns:
-        log.info("%s: %d column(s) not mapped, ignored: %s", unit.path, len(result.unmapped_columns), ", ".join(result.unmapped_columns))
+    log.info("%s: columns used: %s", unit.path, "; ".join(f"{column} -> {use}" for column, use in result.used.items()))
+    if result.metadata:
+        log.info("%s: %d column(s) of %s's own, not used: %s", unit.path, len(result.metadata), unit.settings.tool, ", ".join(result.metadata))
+    if result.unmapped:
+        log.info("%s: %d column(s) the config does not map, not used (listed in results/qc/unmapped_columns.csv): %s",
+                 unit.path, len(result.unmapped), ", ".join(result.unmapped))
     log.info("%s: %d data rows read, %d harmonised", unit.path, len(raw.data), len(result.table))
     if len(result.table) != len(raw.data):  # the ledger starts here: no row may vanish
         raise InputError(unit.path, f"{len(raw.data)} rows read but {len(result.table)} harmonised")
-    return result.table[harmonised_columns(ctx.questionnaire)], result.issues
+    record = export_record(export, unit.region, unit.path, unit.settings.tool, len(raw.data), result.unmapped)
+    return result.table[harmonised_columns(ctx.questionnaire)], result.issues, record
 
 
 def gather_harmonised(tables: list[str], issues: list[str], questionnaire: str):

@@ -79,6 +79,7 @@ class ReportInputs:
     min_group_size: int = 5
     preface: list = field(default_factory=list)  # the evaluator's own text (Markdown), as blocks
     conclusions: list = field(default_factory=list)
+    unmapped: pd.DataFrame | None = None  # qc/unmapped_columns.csv; None: not given (no appendix table)
 
 
 def read_registry(path) -> pd.DataFrame:
@@ -128,6 +129,7 @@ def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings:
         min_group_size=int(settings.get("min_group_size", 5)),
         preface=markdown_blocks(paths.get("preface")),
         conclusions=markdown_blocks(paths.get("conclusions")),
+        unmapped=pd.read_csv(paths["unmapped_columns"], dtype=str, keep_default_na=False) if paths.get("unmapped_columns") else None,
     )
 
 
@@ -783,11 +785,28 @@ def section_appendix(b: Builder, inputs: ReportInputs):
              int_cell(t, f.get("rows")),
              Cell(str(f.get("sha256", ""))[:16], numeric=True)] for f in prov.get("inputs", [])]
     b.table(t("sub.inputs"), col(t, "file", "kind", "rows", "sha256"), rows)
+    unmapped_columns(b, inputs)
     b.heading("sub.software", level=2)
     rows = [[Cell(k), Cell(str(v))] for k, v in sorted(prov.get("packages", {}).items())]
     if prov.get("python"):
         rows.insert(0, [Cell("python"), Cell(prov["python"])])
     b.table(t("sub.software"), col(t, "package", "version"), rows)
+
+
+def unmapped_columns(b: Builder, inputs: ReportInputs):
+    """Columns the config does not map: how an evaluator sees that a region changed its form."""
+    if inputs.unmapped is None:
+        return
+    t = b.t
+    b.heading("sub.unmapped", level=2)
+    if inputs.unmapped.empty:
+        b.para(t("text.unmapped_none"))
+        return
+    b.para(t("text.unmapped_intro"))
+    names = region_names(inputs.registry, inputs.responses)
+    rows = [[Cell(names.get(r["region"], r["region"])), Cell(r["source_file"]), Cell(r["column"]), int_cell(t, int(r["non_empty"]))]
+            for _, r in inputs.unmapped.iterrows()]
+    b.table(t("sub.unmapped"), col(t, "region", "file", "column", "non_empty"), rows)
 
 
 SECTIONS = (section_summary, section_hypotheses, section_rq1, section_rq2, section_rq3, section_rq4, section_rq5,

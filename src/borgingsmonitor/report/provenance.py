@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import platform
@@ -11,18 +10,12 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from borgingsmonitor.ingest.manifest import read_manifests, sha256_file
+
 MAIN_PACKAGES = ("borgingsmonitor", "snakemake", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "semopy",
                  "lifelines", "patsy", "pandera", "openpyxl", "pyreadstat", "matplotlib", "seaborn", "jinja2",
                  "python-docx", "pyyaml")
 CSV_HEADER_ROWS = {"qualtrics": 3}  # Qualtrics exports carry two metadata rows under the header
-
-
-def sha256_file(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def decode(data: bytes, encoding: str | None) -> str:
@@ -86,14 +79,19 @@ def count_data_rows(path, source_config: dict | None = None) -> int | None:
     raise ValueError(f"cannot count data rows of {path}: unknown file type {suffix!r}")
 
 
-def describe_file(path, kind: str, source_config: dict | None = None, base=None) -> dict:
+def shown_path(path, base=None) -> str:
+    """The path relative to the repository where it lies inside it."""
     shown = Path(path)
     if base is not None:
         try:
             shown = Path(path).resolve().relative_to(Path(base).resolve())
         except ValueError:
             pass
-    return {"path": shown.as_posix(), "kind": kind, "sha256": sha256_file(path),
+    return shown.as_posix()
+
+
+def describe_file(path, kind: str, source_config: dict | None = None, base=None) -> dict:
+    return {"path": shown_path(path, base), "kind": kind, "sha256": sha256_file(path),
             "bytes": Path(path).stat().st_size, "rows": count_data_rows(path, source_config)}
 
 
@@ -124,22 +122,15 @@ def git_commit(repo_dir=".") -> str:
     return git_state(repo_dir)["commit"]
 
 
-def source_entries(config: dict) -> list[dict]:
-    """The raw exports the configuration lists: {"path", "region", "config"} sorted by path.
-
-    Paths are config["input_dir"] joined with each file of regions.<region>.sources[].files[].
-    """
-    from borgingsmonitor.ingest.sources import file_units
-
-    base = Path(config.get("input_dir") or "")
-    entries = [{"path": (base / u.path).as_posix(), "region": u.region, "config": u.settings.as_dict()}
-               for u in file_units(config)]
-    return sorted(entries, key=lambda e: e["path"])
+def describe_export(record: dict, base=None) -> dict:
+    """An export as ingestion recorded it (ingest/manifest.py): exports are never parsed again here."""
+    keys = ("sha256", "bytes", "rows", "region", "tool")
+    return {"path": shown_path(record["path"], base), "kind": "export", **{k: record[k] for k in keys}}
 
 
-def build_provenance(exports: list[dict], registry, questionnaire, config: dict, repo_dir=".") -> dict:
-    inputs = [{**describe_file(e["path"], "export", e.get("config"), repo_dir), "region": e.get("region", "")}
-              for e in exports]
+def build_provenance(manifests: list, registry, questionnaire, config: dict, repo_dir=".") -> dict:
+    """`manifests`: the ingestion jobs' manifest files."""
+    inputs = [describe_export(record, repo_dir) for record in read_manifests(manifests)]
     inputs.append(describe_file(registry, "registry", {}, repo_dir))
     inputs.append(describe_file(questionnaire, "questionnaire", {}, repo_dir))
     return {

@@ -46,7 +46,7 @@ def figures(input, output, params) -> None:
 
 
 def provenance(input, output, params) -> None:
-    record = build_provenance(list(params.sources), input.registry, input.questionnaire, dict(params.config), repo_dir=params.repo_dir)
+    record = build_provenance(list(input.manifests), input.registry, input.questionnaire, dict(params.config), repo_dir=params.repo_dir)
     write_provenance(record, output.provenance)
     log.info("provenance: %d input files", len(record["inputs"]))
 
@@ -91,6 +91,7 @@ def _figure_paths(files, ext: str) -> dict[str, str]:
 
 def _report_inputs(input, params):
     paths = {name: getattr(input, name) for name in (*TABLE_FILES, "responses", "registry", "questionnaire")}
+    paths["unmapped_columns"] = input.get("unmapped_columns")
     return load_inputs(paths, _figure_paths(input, "png"), input.provenance, dict(params.settings))
 
 
