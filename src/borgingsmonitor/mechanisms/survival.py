@@ -13,6 +13,16 @@ under separation, less small-sample bias) with profile penalised-likelihood inte
 penalised likelihood-ratio p-values, as in R's logistf; the plain ML fit (statsmodels GLM) is
 reported beside it and flagged where it does not exist (separation). With no stops at all no
 hazard model is estimable: the rows say so instead of failing.
+
+Amendment 1 adds the age-scale analysis (the H7 test): time is partnership age (year - start
+year), a partnership-year is the interval (age - 1, age], and the Cox model (`cox_age`) uses the
+counting-process rows of the surveyed years only, so a partnership enters at the age of its first
+survey (left truncation); `funding_ended` is time-varying. Registry-only information needs no
+survey, so `cox_registry` (funding_ended only) and the Kaplan-Meier curves use every registry
+partnership from its start year, including those that stopped before they were ever surveyed.
+The curves by funding state are Simon-Makuch (extended Kaplan-Meier) curves: a partnership-year
+counts in the state it was in that year, so a partnership moves between the curves when its
+funding ends.
 """
 
 from __future__ import annotations
@@ -44,39 +54,57 @@ def default_censor_year(responses: pd.DataFrame) -> int:
     return int(responses["wave"].max()) + 1
 
 
-def partnership_years(registry: pd.DataFrame, responses: pd.DataFrame, censor_year=None) -> pd.DataFrame:
-    """One row per partnership and year at risk, with the event and the lagged covariates."""
+YEAR_COLUMNS = ["partnership_id", "region", "year", "start", "stop", "event", "funding_ended", "surveyed",
+                "first_wave", "covariate_wave", *CONDITIONS, "conditions_raw"]
+
+
+def _last_year(stopped_year, censor_year: int) -> int:
+    stopped = None if pd.isna(stopped_year) else int(stopped_year)
+    return censor_year - 1 if stopped is None or stopped >= censor_year else stopped
+
+
+def at_risk_years(registry: pd.DataFrame, responses: pd.DataFrame, censor_year=None) -> pd.DataFrame:
+    """Every registry partnership, one row per year at risk from its start year on.
+
+    `start`/`stop` are ages: the year is the interval (age - 1, age]. `surveyed` marks the years
+    after the first surveyed wave, which carry the covariates of the latest wave before.
+    """
     censor_year = default_censor_year(responses) if censor_year is None else int(censor_year)
     means = partnership_wave_means(responses)
-    first_wave = means.groupby("partnership_id")["wave"].min()
+    by_partnership = dict(tuple(means.groupby("partnership_id")))
     rows = []
     for rec in registry.itertuples(index=False):
-        pid = rec.partnership_id
-        if pid not in first_wave.index:
-            continue
-        stopped = None if pd.isna(rec.stopped_year) else int(rec.stopped_year)
-        last = censor_year - 1 if stopped is None or stopped >= censor_year else stopped
-        waves = means[means["partnership_id"] == pid]
-        for year in range(int(first_wave[pid]) + 1, last + 1):
-            latest = waves[waves["wave"] < year].iloc[-1]
+        waves = by_partnership.get(rec.partnership_id)
+        first = None if waves is None else int(waves["wave"].min())
+        start_year = int(rec.start_year)
+        for year in range(start_year + 1, _last_year(rec.stopped_year, censor_year) + 1):
+            surveyed = first is not None and year > first
+            latest = waves[waves["wave"] < year].iloc[-1] if surveyed else None
             rows.append({
-                "partnership_id": pid,
-                "region": rec.region,
-                "year": year,
-                "t": year - int(first_wave[pid]),
-                "event": int(stopped == year),
-                "funding_ended": int(year > int(rec.funding_end_year)),
-                "covariate_wave": int(latest["wave"]),
-                **{c: latest[c] for c in CONDITIONS},
-                "conditions_raw": latest["conditions_raw"],
+                "partnership_id": rec.partnership_id, "region": rec.region, "year": year,
+                "start": year - start_year - 1, "stop": year - start_year,
+                "event": int(not pd.isna(rec.stopped_year) and int(rec.stopped_year) == year),
+                "funding_ended": int(year > int(rec.funding_end_year)), "surveyed": surveyed,
+                "first_wave": first, "covariate_wave": None if latest is None else int(latest["wave"]),
+                **{c: np.nan if latest is None else latest[c] for c in [*CONDITIONS, "conditions_raw"]},
             })
-    cols = ["partnership_id", "region", "year", "t", "event", "funding_ended", "covariate_wave",
-            *CONDITIONS, "conditions_raw"]
-    py = pd.DataFrame(rows, columns=cols)
+    out = pd.DataFrame(rows, columns=YEAR_COLUMNS)
+    for col in ("first_wave", "covariate_wave"):
+        out[col] = out[col].astype("Int64")
+    return out.sort_values(["partnership_id", "year"]).reset_index(drop=True)
+
+
+def partnership_years(registry: pd.DataFrame, responses: pd.DataFrame, censor_year=None) -> pd.DataFrame:
+    """The surveyed years at risk, with `t` (years since the first wave) and the standardised
+    composite `conditions` (over these rows)."""
+    years = at_risk_years(registry, responses, censor_year)
+    py = years[years["surveyed"]].copy()
+    py["t"] = py["year"] - py["first_wave"].astype(int)
+    py["covariate_wave"] = py["covariate_wave"].astype(int)
     sd = py["conditions_raw"].std(ddof=1)
     centred = py["conditions_raw"] - py["conditions_raw"].mean()
     py["conditions"] = centred / sd if len(py) > 1 and sd > 0 else np.nan
-    return py.sort_values(["partnership_id", "year"]).reset_index(drop=True)
+    return py.reset_index(drop=True)
 
 
 def excluded_partnerships(registry: pd.DataFrame, responses: pd.DataFrame, censor_year=None) -> pd.DataFrame:
