@@ -61,11 +61,9 @@ def test_zero_events_does_not_crash_and_says_so():
     assert hazard["estimate"].isna().all()
     assert hazard["note"].str.contains("no stops").all()
     assert (hazard["n_events"] == 0).all()
+    assert table[table["model"].str.startswith("cox_age")]["note"].str.contains("no stops").all()
     km = table[table["model"] == "kaplan_meier"]
-    surv = km[km["term"].str.contains(";t=")]
-    assert np.allclose(surv["estimate"], 1.0)
-    assert km.set_index("term").loc["logrank:funding_ended", "note"] == "no stops: no test" or \
-        "logrank:funding_ended" not in km["term"].to_numpy()
+    assert np.allclose(km["estimate"], 1.0) and km["term"].str.contains(";t=").all()
     assert list(table.columns[:8]) == sv.SURVIVAL_COLUMNS
 
 
@@ -155,17 +153,40 @@ def test_firth_is_finite_for_any_small_data(seed, n_events):
     assert ((terms["ci_low"] < terms["estimate"]) | ~found).all() and ((terms["estimate"] < terms["ci_high"]) | ~found).all()
 
 
-def test_kaplan_meier_by_hand():
-    py = pd.DataFrame({
+def test_kaplan_meier_by_hand_follows_the_funding_state():
+    # a: stops at age 1; b: funding ends after age 1, stops at age 2; c: censored at 2, funding ended
+    # at age 2; d: enters the funding-ended state at age 1 and runs on.
+    years = pd.DataFrame({
         "partnership_id": ["a", "b", "b", "c", "c", "d"],
-        "t": [1, 1, 2, 1, 2, 1],
-        "event": [1, 0, 1, 0, 0, 0],
-        "funding_ended": [0, 0, 0, 0, 0, 1],
+        "start": [0, 0, 1, 0, 1, 0], "stop": [1, 1, 2, 1, 2, 1],
+        "event": [1, 0, 1, 0, 0, 0], "funding_ended": [0, 0, 1, 0, 1, 1],
     })
-    km = sv.kaplan_meier(py).set_index("term")
-    # funding not ended: a stops at t=1 (1 of 3), b at t=2 (1 of 2 at risk)
+    km = sv.kaplan_meier(years).set_index("term")
+    assert km.loc["all;t=1", "estimate"] == pytest.approx(3 / 4)
+    assert km.loc["all;t=2", "estimate"] == pytest.approx(3 / 4 * 1 / 2)
+    # funding not ended: a, b, c at risk at age 1 (d was already in the other state)
     assert km.loc["funding_ended=no;t=1", "estimate"] == pytest.approx(2 / 3)
-    assert km.loc["funding_ended=no;t=2", "estimate"] == pytest.approx(2 / 3 * 1 / 2)
-    assert km.loc["funding_ended=no;t=2", "n_at_risk"] == 2
+    assert km.loc["funding_ended=no;t=1", "n_at_risk"] == 3
+    # funding ended: d at age 1 (no stop), b and c at age 2 (b stops)
     assert km.loc["funding_ended=yes;t=1", "estimate"] == pytest.approx(1.0)
-    assert "logrank:funding_ended" in km.index
+    assert km.loc["funding_ended=yes;t=2", "estimate"] == pytest.approx(1 / 2)
+    assert km.loc["funding_ended=yes;t=2", "n_at_risk"] == 2
+    assert km.loc["funding_ended=yes;t=0", "note"] == "entry"
+
+
+def test_product_limit_equals_lifelines_without_late_entry():
+    from lifelines import KaplanMeierFitter
+
+    rng = np.random.default_rng(5)
+    durations = rng.integers(1, 8, 60)
+    events = rng.random(60) < 0.4
+    years = pd.DataFrame([{"start": a - 1, "stop": a, "event": int(e and a == d)}
+                          for d, e in zip(durations, events) for a in range(1, d + 1)])
+    ours = sv.product_limit(years).set_index("t")
+    km = KaplanMeierFitter().fit(durations, events)
+    ci = km.confidence_interval_survival_function_
+    for t in range(1, durations.max() + 1):
+        assert ours.loc[t, "estimate"] == pytest.approx(km.survival_function_.loc[t].iloc[0], abs=1e-12)
+        if ours.loc[t, "estimate"] < 1:
+            assert ours.loc[t, "ci_low"] == pytest.approx(ci.loc[t].iloc[0], abs=1e-9)
+            assert ours.loc[t, "ci_high"] == pytest.approx(ci.loc[t].iloc[1], abs=1e-9)
