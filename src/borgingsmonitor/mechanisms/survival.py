@@ -416,13 +416,17 @@ def cox_terms(rows: pd.DataFrame, names: list[str], level: float = 0.95) -> tupl
         return _blank(names), ""
     data = rows.assign(**{"conditions:funding_ended": rows["conditions"] * rows["funding_ended"]}) \
         if "conditions:funding_ended" in names else rows
-    X = data[names].to_numpy(float)
     start, stop, event = (data[c].to_numpy(float) for c in ("start", "stop", "event"))
-    flat = [n for n, varies in zip(names, risk_set_variation(X, start, stop, event)) if not varies]
-    if flat:
-        return _blank(names), f"not estimable: {', '.join(flat)} does not vary within the risk set of any stop"
+    varies = risk_set_variation(data[names].to_numpy(float), start, stop, event)
+    flat = [n for n, v in zip(names, varies) if not v]
+    note = (f"{', '.join(flat)} not estimable: the same for everyone at risk at each stop "
+            "(on the age scale, a funding period of equal length makes funding_ended a function of age)") if flat else ""
+    names = [n for n, v in zip(names, varies) if v]
+    if not names:
+        return _blank(flat), note
+    X = data[names].to_numpy(float)
     if monotone_likelihood(X, start, stop, event):
-        return _blank(names), "not estimable: monotone likelihood (an estimate is infinite)"
+        return _blank(names + flat), _join(note, "not estimable: monotone likelihood (an estimate is infinite)")
     frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(len(names))]).assign(
         id=data["partnership_id"].to_numpy(), start=start, stop=stop, event=event)
     with warnings.catch_warnings():
@@ -436,7 +440,7 @@ def cox_terms(rows: pd.DataFrame, names: list[str], level: float = 0.95) -> tupl
     out["ci_low"] = out["estimate"] - z * out["std_error"]
     out["ci_high"] = out["estimate"] + z * out["std_error"]
     out["p_value"] = 2 * stats.norm.sf(np.abs(out["estimate"] / out["std_error"]))
-    return out, ""
+    return out, note
 
 
 def cox_models(years: pd.DataFrame, level: float = 0.95, min_events_interaction: int = 3) -> pd.DataFrame:
@@ -460,7 +464,8 @@ def cox_models(years: pd.DataFrame, level: float = 0.95, min_events_interaction:
             continue
         names, note = cox_design(rows, covariates, interaction, min_events_interaction)
         table, fit_note = cox_terms(rows, names, level)
-        sparse = f"only {size[1]} stops: intervals are wide" if names and not fit_note and size[1] < 10 * len(names) else ""
+        fitted = table["estimate"].notna().sum() if len(table) else 0
+        sparse = f"only {size[1]} stops: intervals are wide" if fitted and size[1] < 10 * fitted else ""
         parts.append(_hazard_rows(_with_missing(table, terms), model, *size, COX_METHOD,
                                   _join(note, fit_note, sparse)))
     return pd.concat(parts, ignore_index=True)
