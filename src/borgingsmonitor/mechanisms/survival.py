@@ -573,3 +573,34 @@ def survival_table(registry: pd.DataFrame, responses: pd.DataFrame, censor_year=
 
 def write_survival(table: pd.DataFrame, path) -> None:
     table.to_csv(path, index=False, float_format=FLOAT_FORMAT, na_rep="")
+
+
+# --- what the report may say (read back from survival.csv) ---------------------------------
+
+H7_MODEL = "cox_age"
+INTERACTION_MODEL, INTERACTION_TERM = "cox_age_interaction", "conditions:funding_ended"
+
+
+def funding_claim(table: pd.DataFrame, alpha: float = 0.05) -> dict:
+    """May the report say "above all after the funding ended"? Only when the interaction was fitted,
+    is negative (stronger conditions protect more once funding has ended) and p < alpha.
+
+    status: `not_fitted`, `supported` or `not_supported`, with the row's numbers.
+    """
+    rows = table[(table["model"].astype(str) == INTERACTION_MODEL) & (table["term"].astype(str) == INTERACTION_TERM)]
+    row = rows.iloc[0] if len(rows) else pd.Series(dtype=object)
+    estimate, p = (pd.to_numeric(row.get(c), errors="coerce") for c in ("estimate", "p_value"))
+    out = {"claim": "H7_after_funding", "statistic": f"{INTERACTION_MODEL} {INTERACTION_TERM} (log hazard ratio)",
+           "threshold": f"estimate < 0 and p < {alpha}", "estimate": estimate, "p_value": p,
+           "ci_low": pd.to_numeric(row.get("ci_low"), errors="coerce"),
+           "ci_high": pd.to_numeric(row.get("ci_high"), errors="coerce"), "note": str(row.get("note", "") or "")}
+    if pd.isna(estimate) or pd.isna(p):
+        return {**out, "status": "not_fitted"}
+    return {**out, "status": "supported" if estimate < 0 and p < alpha else "not_supported"}
+
+
+def registry_counts(table: pd.DataFrame) -> dict[str, tuple[int, str]]:
+    """The `registry` rows as {term: (number of partnerships, their ids or '')}."""
+    rows = table[table["model"].astype(str) == "registry"]
+    return {str(r.term): (int(r.n_partnerships), "" if pd.isna(r.note) else str(r.note))
+            for r in rows.itertuples(index=False)}
