@@ -1,4 +1,8 @@
-"""H7 survival: partnership-years, the Firth hazard model, sparse events, Kaplan-Meier."""
+"""H7 survival: partnership-years, the Firth hazard model, sparse events, the age-scale Cox models,
+Kaplan-Meier and Simon-Makuch curves, and what the report may claim."""
+
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -6,7 +10,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.mechanisms import survival as sv
+from borgingsmonitor.report.content import hypothesis_summary
+from borgingsmonitor.report.translate import Translator
+from borgingsmonitor.synthetic.survival import SCALE, simulate_survival
 from fixtures.mechanisms import simulate_registry, simulate_responses
 
 
@@ -193,14 +201,6 @@ def test_product_limit_equals_lifelines_without_late_entry():
 
 
 # --- Amendment 1: partnership age as time, left truncation, every registry partnership -------------
-
-from pathlib import Path  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
-
-from borgingsmonitor.core.registry import load_registry  # noqa: E402
-from borgingsmonitor.report.content import hypothesis_summary  # noqa: E402
-from borgingsmonitor.report.translate import Translator  # noqa: E402
-from borgingsmonitor.synthetic.survival import SCALE, simulate_survival  # noqa: E402
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parents[1] / "data/example/registry/partnerships.csv"
 
