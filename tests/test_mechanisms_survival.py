@@ -325,3 +325,14 @@ def test_monotone_likelihood_is_not_estimable():
     start, stop = np.zeros(6), np.array([1.0, 2.0, 3.0, 4.0, 4.0, 4.0])
     assert sv.monotone_likelihood(X, start, stop, np.array([0, 0, 1, 1, 0, 0]))
     assert not sv.monotone_likelihood(X, start, stop, np.array([0, 0, 1, 0, 1, 0]))
+
+
+def test_sheet_index_names_registry_partnerships_without_a_sheet():
+    from borgingsmonitor.report.sheets import without_sheet
+
+    registry = pd.DataFrame({"partnership_id": ["A", "B", "C"], "name": ["Route A", "Route B", "Route C"],
+                             "stopped_year": ["", "2022", ""]})
+    responses = pd.DataFrame({"partnership_id": ["A", "C"]})
+    lines = without_sheet(registry, responses, pd.DataFrame({"partnership_id": ["A"]}), Translator("nl"))
+    assert lines == ["B (Route B): nooit bevraagd. Gestopt in 2022.",
+                     "C (Route C): te weinig respondenten in de laatste meting."]
