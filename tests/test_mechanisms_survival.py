@@ -267,14 +267,14 @@ def test_after_funding_is_claimed_only_when_the_interaction_says_so(simulated):
     assert negative["status"] == "supported" and negative["estimate"] < 0 and negative["p_value"] < 0.05
     assert positive["status"] == "not_supported" and positive["estimate"] > 0
     assert sparse["status"] == "not_fitted" and ("interaction not fitted" in sparse["note"] or "not estimable" in sparse["note"])
-    assert "Het verband is sterker na het einde" in _h7(simulated["negative"][1])
+    assert "Sterkere condities beschermen vooral na het einde" in _h7(simulated["negative"][1])
     assert "niet getoetst" not in _h7(simulated["negative"][1]) and "wordt niet" not in _h7(simulated["negative"][1])
     for name in ("positive", "sparse"):
         text = _h7(simulated[name][1])
-        assert "Het verband is sterker" not in text
+        assert "Sterkere condities beschermen vooral" not in text
         assert ("niet getoetst" in text) == (name == "sparse") and ("wordt niet ondersteund" in text) == (name == "positive")
-    assert "The relation is stronger after the temporary funding" in _h7(simulated["negative"][1], "en")
-    assert "above all after the temporary funding has ended is not supported" in _h7(simulated["positive"][1], "en")
+    assert "Stronger conditions protect above all after the temporary funding has ended (interaction" in _h7(simulated["negative"][1], "en")
+    assert "That stronger conditions protect above all after the temporary funding has ended is not supported" in _h7(simulated["positive"][1], "en")
     # the hypothesis statement's "vooral na ..." never rides along with "ondersteund"
     assert _h7(simulated["sparse"][1]).startswith("H7 ondersteund: Partnerschappen met sterkere condities stoppen minder vaak.")
 

@@ -292,21 +292,29 @@ def hypothesis_summary(t: Translator, inputs: ReportInputs, h) -> str:
 
 def h7_sentences(t: Translator, inputs: ReportInputs) -> str:
     """' <after-funding claim> <registry count>', each only from the numbers in survival.csv."""
+    parts = [funding_sentence(t, inputs), registry_sentence(t, inputs)]
+    return "".join(" " + p for p in parts if p)
+
+
+def funding_sentence(t: Translator, inputs: ReportInputs) -> str:
     surv = inputs.tables.get("survival")
     if surv is None or surv.empty:
         return ""
     alpha = float(inputs.provenance.get("config", {}).get("hypotheses", {}).get("alpha", 0.05))
     claim = funding_claim(surv, alpha)
-    fields = {"hr": t.num(odds_ratio(claim["estimate"])), "p": t.p_eq(claim["p_value"]),
-              "ci": t.ci(odds_ratio(claim["ci_low"]), odds_ratio(claim["ci_high"]))}
-    parts = [t(f"survival_claims.after_funding_{claim['status']}", **fields)]
-    counts = registry_counts(surv)
-    if "partnerships" in counts:
-        n = {k: format_int(v[0], t.language) for k, v in counts.items()}
-        parts.append(t("survival_claims.registry", n=n["partnerships"], never=n.get("never_surveyed", "0"),
-                       stopped=n.get("stopped", "0"), stopped_never=n.get("stopped_never_surveyed", "0"),
-                       ids=counts.get("stopped", (0, ""))[1] or "–"))
-    return " " + " ".join(parts)
+    return t(f"survival_claims.after_funding_{claim['status']}", hr=t.num(odds_ratio(claim["estimate"])),
+             p=t.p_eq(claim["p_value"]), ci=t.ci(odds_ratio(claim["ci_low"]), odds_ratio(claim["ci_high"])))
+
+
+def registry_sentence(t: Translator, inputs: ReportInputs) -> str:
+    surv = inputs.tables.get("survival")
+    counts = {} if surv is None or surv.empty else registry_counts(surv)
+    if "partnerships" not in counts:
+        return ""
+    n = {k: format_int(v[0], t.language) for k, v in counts.items()}
+    return t("survival_claims.registry", n=n["partnerships"], never=n.get("never_surveyed", "0"),
+             stopped=n.get("stopped", "0"), stopped_never=n.get("stopped_never_surveyed", "0"),
+             ids=counts.get("stopped", (0, ""))[1] or "–")
 
 
 def hypothesis_detail(t: Translator, h) -> str:
@@ -592,7 +600,7 @@ def odds_ratio(x):
 def section_rq6(b: Builder, inputs: ReportInputs):
     t, surv = b.t, inputs.tables["survival"]
     b.heading("sections.rq6", anchor="rq6")
-    b.para(t("text.rq6_intro") + h7_sentences(t, inputs))
+    b.para(" ".join(p for p in (t("text.rq6_intro"), registry_sentence(t, inputs)) if p))
     b.figure(inputs.figures.get("survival_km"), t("fig.km.title"))
     model = surv["model"].astype(str)
     hazard = surv[~model.isin(["kaplan_meier", "registry"]) & (surv["term"].astype(str).str.lower() != "intercept")]
@@ -606,6 +614,7 @@ def section_rq6(b: Builder, inputs: ReportInputs):
                  int_cell(t, r.n_partnerships), int_cell(t, r.n_events)] for r in hazard.itertuples(index=False)]
         b.table(t("sections.rq6"), col(t, "model", "term", "hazard_or_odds_ratio", "ci", "p", "n_partnerships", "n_events"),
                 rows, note=t("text.survival_note"))
+    b.para(funding_sentence(t, inputs))
     logrank = surv[(model == "kaplan_meier") & surv["term"].astype(str).str.startswith("logrank")]
     for r in logrank.itertuples(index=False):
         if not is_missing(r.p_value):
