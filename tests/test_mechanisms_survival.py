@@ -1,4 +1,8 @@
-"""H7 survival: partnership-years, the Firth hazard model, sparse events, Kaplan-Meier."""
+"""H7 survival: partnership-years, the Firth hazard model, sparse events, the age-scale Cox models,
+Kaplan-Meier and Simon-Makuch curves, and what the report may claim."""
+
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -6,7 +10,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.mechanisms import survival as sv
+from borgingsmonitor.report.content import hypothesis_summary
+from borgingsmonitor.report.translate import Translator
+from borgingsmonitor.synthetic.survival import SCALE, simulate_survival
 from fixtures.mechanisms import simulate_registry, simulate_responses
 
 
@@ -61,11 +69,9 @@ def test_zero_events_does_not_crash_and_says_so():
     assert hazard["estimate"].isna().all()
     assert hazard["note"].str.contains("no stops").all()
     assert (hazard["n_events"] == 0).all()
+    assert table[table["model"].str.startswith("cox_age")]["note"].str.contains("no stops").all()
     km = table[table["model"] == "kaplan_meier"]
-    surv = km[km["term"].str.contains(";t=")]
-    assert np.allclose(surv["estimate"], 1.0)
-    assert km.set_index("term").loc["logrank:funding_ended", "note"] == "no stops: no test" or \
-        "logrank:funding_ended" not in km["term"].to_numpy()
+    assert np.allclose(km["estimate"], 1.0) and km["term"].str.contains(";t=").all()
     assert list(table.columns[:8]) == sv.SURVIVAL_COLUMNS
 
 
@@ -155,17 +161,178 @@ def test_firth_is_finite_for_any_small_data(seed, n_events):
     assert ((terms["ci_low"] < terms["estimate"]) | ~found).all() and ((terms["estimate"] < terms["ci_high"]) | ~found).all()
 
 
-def test_kaplan_meier_by_hand():
-    py = pd.DataFrame({
+def test_kaplan_meier_by_hand_follows_the_funding_state():
+    # a: stops at age 1; b: funding ends after age 1, stops at age 2; c: censored at 2, funding ended
+    # at age 2; d: enters the funding-ended state at age 1 and runs on.
+    years = pd.DataFrame({
         "partnership_id": ["a", "b", "b", "c", "c", "d"],
-        "t": [1, 1, 2, 1, 2, 1],
-        "event": [1, 0, 1, 0, 0, 0],
-        "funding_ended": [0, 0, 0, 0, 0, 1],
+        "start": [0, 0, 1, 0, 1, 0], "stop": [1, 1, 2, 1, 2, 1],
+        "event": [1, 0, 1, 0, 0, 0], "funding_ended": [0, 0, 1, 0, 1, 1],
     })
-    km = sv.kaplan_meier(py).set_index("term")
-    # funding not ended: a stops at t=1 (1 of 3), b at t=2 (1 of 2 at risk)
+    km = sv.kaplan_meier(years).set_index("term")
+    assert km.loc["all;t=1", "estimate"] == pytest.approx(3 / 4)
+    assert km.loc["all;t=2", "estimate"] == pytest.approx(3 / 4 * 1 / 2)
+    # funding not ended: a, b, c at risk at age 1 (d was already in the other state)
     assert km.loc["funding_ended=no;t=1", "estimate"] == pytest.approx(2 / 3)
-    assert km.loc["funding_ended=no;t=2", "estimate"] == pytest.approx(2 / 3 * 1 / 2)
-    assert km.loc["funding_ended=no;t=2", "n_at_risk"] == 2
+    assert km.loc["funding_ended=no;t=1", "n_at_risk"] == 3
+    # funding ended: d at age 1 (no stop), b and c at age 2 (b stops)
     assert km.loc["funding_ended=yes;t=1", "estimate"] == pytest.approx(1.0)
-    assert "logrank:funding_ended" in km.index
+    assert km.loc["funding_ended=yes;t=2", "estimate"] == pytest.approx(1 / 2)
+    assert km.loc["funding_ended=yes;t=2", "n_at_risk"] == 2
+    assert km.loc["funding_ended=yes;t=0", "note"] == "entry"
+
+
+def test_product_limit_equals_lifelines_without_late_entry():
+    from lifelines import KaplanMeierFitter
+
+    rng = np.random.default_rng(5)
+    durations = rng.integers(1, 8, 60)
+    events = rng.random(60) < 0.4
+    years = pd.DataFrame([{"start": a - 1, "stop": a, "event": int(e and a == d)}
+                          for d, e in zip(durations, events) for a in range(1, d + 1)])
+    ours = sv.product_limit(years).set_index("t")
+    km = KaplanMeierFitter().fit(durations, events)
+    ci = km.confidence_interval_survival_function_
+    for t in range(1, durations.max() + 1):
+        assert ours.loc[t, "estimate"] == pytest.approx(km.survival_function_.loc[t].iloc[0], abs=1e-12)
+        if ours.loc[t, "estimate"] < 1:
+            assert ours.loc[t, "ci_low"] == pytest.approx(ci.loc[t].iloc[0], abs=1e-9)
+            assert ours.loc[t, "ci_high"] == pytest.approx(ci.loc[t].iloc[1], abs=1e-9)
+
+
+# --- Amendment 1: partnership age as time, left truncation, every registry partnership -------------
+
+EXAMPLE_REGISTRY = Path(__file__).resolve().parents[1] / "data/example/registry/partnerships.csv"
+
+
+def test_at_risk_years_start_at_the_start_year_and_mark_the_surveyed_years():
+    reg = _registry([
+        ("A", "r", 2019, 2022, None),   # surveyed from 2023: ages 1-6 at risk, surveyed from age 5 (2024)
+        ("E", "r", 2018, 2022, 2021),   # stopped before any survey: registry-only, event at age 3
+    ])
+    years = sv.at_risk_years(reg, _responses([("A", 2023, 3.0), ("A", 2025, 3.4)]))
+    a, e = years[years["partnership_id"] == "A"], years[years["partnership_id"] == "E"]
+    assert a["stop"].tolist() == [1, 2, 3, 4, 5, 6] and (a["start"] == a["stop"] - 1).all()
+    assert a.loc[a["surveyed"], "year"].tolist() == [2024, 2025]
+    assert a.loc[a["surveyed"], "covariate_wave"].tolist() == [2023, 2023]  # 2025's wave counts from 2026
+    assert a.loc[a["funding_ended"] == 1, "year"].min() == 2023
+    assert e["stop"].tolist() == [1, 2, 3] and e["event"].tolist() == [0, 0, 1] and not e["surveyed"].any()
+    py = sv.partnership_years(reg, _responses([("A", 2023, 3.0), ("A", 2025, 3.4)]))
+    assert py["year"].tolist() == [2024, 2025] and py["t"].tolist() == [1, 2]
+
+
+def test_stopped_partnerships_never_surveyed_are_counted_and_analysed():
+    registry = load_registry(EXAMPLE_REGISTRY)
+    surveyed = registry.loc[registry["stopped_year"].isna(), "partnership_id"]
+    responses = pd.DataFrame({"partnership_id": surveyed, "wave": 2023, **dict.fromkeys(sv.CONDITIONS, 3.0)})
+    responses = pd.concat([responses, responses.assign(wave=2025)], ignore_index=True)
+    table = sv.survival_table(registry, responses)
+    counts = sv.registry_counts(table)
+    assert counts["partnerships"][0] == 28 and counts["never_surveyed"] == (2, "HEL-02, WBR-04")
+    assert counts["stopped"] == (2, "HEL-02, WBR-04") and counts["stopped_never_surveyed"][0] == 2
+    assert counts["at_risk_from_start"][0] == 28 and counts["at_risk_from_first_survey"][0] == 26
+    by_model = table.groupby("model")[["n_partnerships", "n_events"]].max()
+    assert by_model.loc["cox_registry"].tolist() == [28, 2] and by_model.loc["cox_age"].tolist() == [26, 0]
+    km = table[(table["model"] == "kaplan_meier") & table["term"].str.startswith("all;")].set_index("term")
+    assert km["n_partnerships"].max() == 28 and km["n_events"].max() == 2
+    assert km.loc["all;t=1", "estimate"] == pytest.approx(27 / 28)  # HEL-02 stopped at age 1
+    # both stops fall before any funding ended and every funding period is 4 years: nothing to estimate
+    cox = table[table["model"] == "cox_registry"]
+    assert cox["estimate"].isna().all() and cox["note"].str.contains("not estimable").all()
+
+
+def _h7(survival: pd.DataFrame, language: str = "nl") -> str:
+    """The report's H7 summary sentence for a supported main effect and this survival table."""
+    h = SimpleNamespace(hypothesis="H7", estimate=-0.7, ci_low=-0.9, ci_high=-0.5, p_value=1e-6, p_adjusted=1e-5,
+                        supported="yes", test="cox")
+    inputs = SimpleNamespace(tables={"survival": survival}, provenance={"config": {"hypotheses": {"alpha": 0.05}}})
+    return hypothesis_summary(Translator(language), inputs, h)
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    """Cox tables on simulated data: interaction truly negative, truly positive, and too few stops."""
+    out = {}
+    for name, n, effects in (("negative", 500, {"conditions:funding_ended": -0.8}),
+                             ("positive", 500, {"conditions:funding_ended": 0.8}),
+                             ("sparse", 40, {"baseline": -4.5})):
+        registry, responses, truth = simulate_survival(n, seed=21, effects=effects)
+        years = sv.at_risk_years(registry, responses)
+        out[name] = (years, sv.cox_models(years), truth)
+    return out
+
+
+def test_after_funding_is_claimed_only_when_the_interaction_says_so(simulated):
+    negative, positive, sparse = (sv.funding_claim(simulated[k][1]) for k in ("negative", "positive", "sparse"))
+    assert negative["status"] == "supported" and negative["estimate"] < 0 and negative["p_value"] < 0.05
+    assert positive["status"] == "not_supported" and positive["estimate"] > 0
+    assert sparse["status"] == "not_fitted" and ("interaction not fitted" in sparse["note"] or "not estimable" in sparse["note"])
+    assert "Sterkere condities beschermen vooral na het einde" in _h7(simulated["negative"][1])
+    assert "niet getoetst" not in _h7(simulated["negative"][1]) and "wordt niet" not in _h7(simulated["negative"][1])
+    for name in ("positive", "sparse"):
+        text = _h7(simulated[name][1])
+        assert "Sterkere condities beschermen vooral" not in text
+        assert ("niet getoetst" in text) == (name == "sparse") and ("wordt niet ondersteund" in text) == (name == "positive")
+    assert "Stronger conditions protect above all after the temporary funding has ended (interaction" in _h7(simulated["negative"][1], "en")
+    assert "That stronger conditions protect above all after the temporary funding has ended is not supported" in _h7(simulated["positive"][1], "en")
+    # the hypothesis statement's "vooral na ..." never rides along with "ondersteund"
+    assert _h7(simulated["sparse"][1]).startswith("H7 ondersteund: Partnerschappen met sterkere condities stoppen minder vaak.")
+
+
+def test_cox_recovers_the_known_effects(simulated):
+    years, table, truth = simulated["negative"]
+    sd = years.loc[years["surveyed"], "conditions_raw"].std() / SCALE  # the model's unit is one SD over the rows
+    est = table.set_index(["model", "term"])
+    for term, true in (("conditions", truth["conditions"] * sd), ("conditions:funding_ended", truth["conditions:funding_ended"] * sd),
+                       ("funding_ended", truth["funding_ended"])):
+        row = est.loc[("cox_age_interaction", term)]
+        assert abs(row["estimate"] - true) < 3 * row["std_error"], (term, row["estimate"], true)
+
+
+def test_cox_equals_statsmodels_phreg_with_entry_times(simulated):
+    from statsmodels.duration.hazard_regression import PHReg
+
+    years, table, _ = simulated["negative"]
+    rows = years[years["surveyed"]]
+    z = (rows["conditions_raw"] - rows["conditions_raw"].mean()) / rows["conditions_raw"].std()
+    X = np.column_stack([z, rows["funding_ended"]])
+    ours = table[table["model"] == "cox_age"]
+
+    def phreg(shift):
+        return PHReg(rows["stop"].to_numpy(float), X, status=rows["event"].to_numpy(),
+                     entry=rows["start"].to_numpy(float) + shift, ties="efron").fit()
+
+    # PHReg counts a row entering at t as at risk at t; in (start, stop] data it is not, and with
+    # whole-year ages every entry coincides with stop times: shift the entries a hair
+    fit = phreg(1e-6)
+    assert np.allclose(ours["estimate"], fit.params, atol=1e-5) and np.allclose(ours["std_error"], fit.bse, atol=1e-5)
+    assert not np.allclose(ours["estimate"], phreg(0.0).params, atol=1e-2)
+
+
+def test_equal_funding_periods_leave_funding_ended_out_and_fit_the_rest(simulated):
+    years, _, _ = simulated["negative"]
+    equal = years.assign(funding_ended=(years["stop"] > 4).astype(int))
+    table = sv.cox_models(equal).set_index(["model", "term"])
+    assert np.isnan(table.loc[("cox_age", "funding_ended"), "estimate"])
+    assert "function of age" in table.loc[("cox_age", "funding_ended"), "note"]
+    assert np.isfinite(table.loc[("cox_age", "conditions"), "estimate"])
+    assert np.isfinite(table.loc[("cox_age_interaction", "conditions:funding_ended"), "estimate"])
+
+
+def test_monotone_likelihood_is_not_estimable():
+    # every stop has the highest conditions of its risk set: the estimate runs off to +infinity
+    X = np.array([[0.0], [1.0], [3.0], [2.8], [0.5], [2.5]])
+    start, stop = np.zeros(6), np.array([1.0, 2.0, 3.0, 4.0, 4.0, 4.0])
+    assert sv.monotone_likelihood(X, start, stop, np.array([0, 0, 1, 1, 0, 0]))
+    assert not sv.monotone_likelihood(X, start, stop, np.array([0, 0, 1, 0, 1, 0]))
+
+
+def test_sheet_index_names_registry_partnerships_without_a_sheet():
+    from borgingsmonitor.report.sheets import without_sheet
+
+    registry = pd.DataFrame({"partnership_id": ["A", "B", "C"], "name": ["Route A", "Route B", "Route C"],
+                             "stopped_year": ["", "2022", ""]})
+    responses = pd.DataFrame({"partnership_id": ["A", "C"]})
+    lines = without_sheet(registry, responses, pd.DataFrame({"partnership_id": ["A"]}), Translator("nl"))
+    assert lines == ["B (Route B): nooit bevraagd. Gestopt in 2022.",
+                     "C (Route C): te weinig respondenten in de laatste meting."]

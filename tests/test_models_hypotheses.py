@@ -75,7 +75,7 @@ MEDIATION = pd.DataFrame(
 )
 SURVIVAL = pd.DataFrame(
     {
-        "model": ["discrete_hazard", "discrete_hazard", "kaplan_meier"],
+        "model": ["cox_age", "cox_age", "kaplan_meier"],
         "term": ["conditions", "funding_ended", "median"],
         "estimate": [-0.8, 1.1, 6.0],
         "ci_low": [-1.4, 0.3, np.nan],

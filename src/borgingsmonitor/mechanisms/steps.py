@@ -10,7 +10,7 @@ from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.mechanisms.mediation import mediation_table, write_mediation
 from borgingsmonitor.mechanisms.network_dip import network_dip as fit_network_dip
 from borgingsmonitor.mechanisms.network_dip import write_curve
-from borgingsmonitor.mechanisms.survival import excluded_partnerships, partnership_years, survival_table, write_survival
+from borgingsmonitor.mechanisms.survival import at_risk_years, excluded_partnerships, survival_table, write_survival
 from borgingsmonitor.models.table import write_model_table
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,12 @@ def survival(input, output, params) -> None:
     responses = read_responses(input.responses)
     registry = load_registry(input.registry)
     censor_year = params.censor_year
-    years = partnership_years(registry, responses, censor_year)
+    years = at_risk_years(registry, responses, censor_year)
     log.info("censor year %s (first year not yet observed)", censor_year or int(responses["wave"].max()) + 1)
-    log.info("%d partnership-years of %d partnerships, %d stops", len(years), years["partnership_id"].nunique(), int(years["event"].sum()))
-    log.info("excluded partnerships:\n%s", excluded_partnerships(registry, responses, censor_year).to_string())
+    log.info("%d partnership-years on the age scale of %d registry partnerships, %d stops; %d surveyed years of %d partnerships, %d stops",
+             len(years), years["partnership_id"].nunique(), int(years["event"].sum()), int(years["surveyed"].sum()),
+             years.loc[years["surveyed"], "partnership_id"].nunique(), int(years.loc[years["surveyed"], "event"].sum()))
+    log.info("not in the registered (surveyed) partnership-years:\n%s", excluded_partnerships(registry, responses, censor_year).to_string())
     table = survival_table(registry, responses, censor_year, min_events_interaction=int(params.min_events_interaction))
     log.info("survival:\n%s", table.to_string())
     write_survival(table, output.table)

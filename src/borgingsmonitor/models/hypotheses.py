@@ -17,7 +17,7 @@ HYPOTHESES = {
     "H4": ("models", MAIN_MODEL, "ORG", 1),
     "H5": ("mediation", None, "indirect", 1),
     "H6": ("models", "network_dip", "lrt_spline_vs_linear", 0),
-    "H7": ("survival", "discrete_hazard", "conditions", -1),
+    "H7": ("survival", "cox_age", "conditions", -1),  # Amendment 1; discrete_hazard is the registered version
 }
 TESTS = {
     "H1": "conditions_mixed: REL, linear mixed model (region, partnership random intercepts), Wald z",
@@ -26,7 +26,7 @@ TESTS = {
     "H4": "conditions_mixed: ORG, linear mixed model (region, partnership random intercepts), Wald z",
     "H5": "mediation: indirect effect FAC -> REL -> DUR, partnership-clustered bootstrap CI",
     "H6": "network_dip: likelihood-ratio test, spline vs linear partnership age (estimate = LR chi2)",
-    "H7": "survival: discrete-time hazard of stopping, conditions (log odds ratio)",
+    "H7": "survival: Cox model on partnership age from the first survey (left-truncated), conditions (log hazard ratio)",
 }
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from borgingsmonitor.core.contracts import MAIN_MODEL
 from borgingsmonitor.core.disclosure import is_small, secondary_suppression
+from borgingsmonitor.mechanisms.survival import funding_claim, registry_counts
 from borgingsmonitor.models.hypotheses import HYPOTHESES
 from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.core.questionnaire import SCALES, load_questionnaire
@@ -281,12 +282,41 @@ def hypothesis_estimate_text(t: Translator, h) -> str:
 
 
 def hypothesis_summary(t: Translator, inputs: ReportInputs, h) -> str:
-    text = t.get(f"hypotheses.{h.hypothesis}", hypothesis_test_text(t, h))
+    # a claim text may hold less than the hypothesis: H7's "above all after..." has its own test
+    text = t.get(f"hypotheses_claim.{h.hypothesis}", t.get(f"hypotheses.{h.hypothesis}", hypothesis_test_text(t, h)))
+    extra = h7_sentences(t, inputs) if h.hypothesis == "H7" else ""
     if not is_testable(h):
         return t("summary.hypothesis_not_testable", hypothesis=h.hypothesis, text=text,
-                 reason=not_estimable_reason(t, inputs, h.hypothesis))
+                 reason=not_estimable_reason(t, inputs, h.hypothesis)) + extra
     key = "summary.hypothesis_supported" if truthy(h.supported) else "summary.hypothesis_not_supported"
-    return t(key, hypothesis=h.hypothesis, text=text) + " " + hypothesis_detail(t, h)
+    return t(key, hypothesis=h.hypothesis, text=text) + " " + hypothesis_detail(t, h) + extra
+
+
+def h7_sentences(t: Translator, inputs: ReportInputs) -> str:
+    """' <after-funding claim> <registry count>', each only from the numbers in survival.csv."""
+    parts = [funding_sentence(t, inputs), registry_sentence(t, inputs)]
+    return "".join(" " + p for p in parts if p)
+
+
+def funding_sentence(t: Translator, inputs: ReportInputs) -> str:
+    surv = inputs.tables.get("survival")
+    if surv is None or surv.empty:
+        return ""
+    alpha = float(inputs.provenance.get("config", {}).get("hypotheses", {}).get("alpha", 0.05))
+    claim = funding_claim(surv, alpha)
+    return t(f"survival_claims.after_funding_{claim['status']}", hr=t.num(odds_ratio(claim["estimate"])),
+             p=t.p_eq(claim["p_value"]), ci=t.ci(odds_ratio(claim["ci_low"]), odds_ratio(claim["ci_high"])))
+
+
+def registry_sentence(t: Translator, inputs: ReportInputs) -> str:
+    surv = inputs.tables.get("survival")
+    counts = {} if surv is None or surv.empty else registry_counts(surv)
+    if "partnerships" not in counts:
+        return ""
+    n = {k: format_int(v[0], t.language) for k, v in counts.items()}
+    return t("survival_claims.registry", n=n["partnerships"], never=n.get("never_surveyed", "0"),
+             stopped=n.get("stopped", "0"), stopped_never=n.get("stopped_never_surveyed", "0"),
+             ids=counts.get("stopped", (0, ""))[1] or "–")
 
 
 def hypothesis_detail(t: Translator, h) -> str:
@@ -572,10 +602,10 @@ def odds_ratio(x):
 def section_rq6(b: Builder, inputs: ReportInputs):
     t, surv = b.t, inputs.tables["survival"]
     b.heading("sections.rq6", anchor="rq6")
-    b.para(t("text.rq6_intro"))
+    b.para(" ".join(p for p in (t("text.rq6_intro"), registry_sentence(t, inputs)) if p))
     b.figure(inputs.figures.get("survival_km"), t("fig.km.title"))
     model = surv["model"].astype(str)
-    hazard = surv[(model != "kaplan_meier") & (surv["term"].astype(str).str.lower() != "intercept")]
+    hazard = surv[~model.isin(["kaplan_meier", "registry"]) & (surv["term"].astype(str).str.lower() != "intercept")]
     hazard = hazard[pd.to_numeric(hazard["estimate"], errors="coerce").notna()]
     if hazard.empty:
         b.para(not_estimable_reason(t, inputs, "H7"))
@@ -584,8 +614,9 @@ def section_rq6(b: Builder, inputs: ReportInputs):
                  num_cell(t, odds_ratio(r.estimate)),
                  Cell(t.ci(odds_ratio(r.ci_low), odds_ratio(r.ci_high)), numeric=True), p_cell(t, r.p_value),
                  int_cell(t, r.n_partnerships), int_cell(t, r.n_events)] for r in hazard.itertuples(index=False)]
-        b.table(t("sections.rq6"), col(t, "model", "term", "odds_ratio", "ci", "p", "n_partnerships", "n_events"),
+        b.table(t("sections.rq6"), col(t, "model", "term", "hazard_or_odds_ratio", "ci", "p", "n_partnerships", "n_events"),
                 rows, note=t("text.survival_note"))
+    b.para(funding_sentence(t, inputs))
     logrank = surv[(model == "kaplan_meier") & surv["term"].astype(str).str.startswith("logrank")]
     for r in logrank.itertuples(index=False):
         if not is_missing(r.p_value):

@@ -526,8 +526,9 @@ def stratum_label(stratum: str, t: Translator) -> str:
 
 
 def start_at_one(curve: pd.DataFrame) -> pd.DataFrame:
-    """A survival curve starts with everyone still running at t = 0."""
-    if curve.empty or curve["t"].min() <= 0:
+    """A survival curve starts with everyone still running at t = 0, unless it starts later at 1 (a
+    Simon-Makuch curve of funding ended begins at the age the first funding ends)."""
+    if curve.empty or curve["t"].min() <= 0 or curve["estimate"].iloc[0] >= 1:
         return curve
     first = curve.iloc[[0]].assign(t=0.0, estimate=1.0, ci_low=1.0, ci_high=1.0)
     return pd.concat([first, curve], ignore_index=True)

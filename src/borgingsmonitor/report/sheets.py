@@ -179,6 +179,19 @@ def waves_lines(series: dict, labels: dict) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=LINE_COLUMNS)
 
 
+def without_sheet(registry, responses, eligible, t: Translator) -> list[str]:
+    """Registry partnerships without a sheet, each with why (never surveyed, stopped, too few answers)."""
+    surveyed = set(responses["partnership_id"].astype(str))
+    out = []
+    for r in registry[~registry["partnership_id"].isin(eligible["partnership_id"])].itertuples(index=False):
+        why = t("sheet.too_few") if r.partnership_id in surveyed else t("sheet.never_surveyed")
+        stopped = "" if pd.isna(r.stopped_year) else str(r.stopped_year).strip()  # read as text in the report
+        if stopped:
+            why += " " + t("sheet.stopped", year=stopped)
+        out.append(f"{r.partnership_id} ({r.name}): {why}")
+    return out
+
+
 def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min_group_size: int,
                  names: dict) -> list[Path]:
     out_dir = Path(out_dir)
@@ -197,6 +210,7 @@ def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min
         written.append(path)
     index = [{"pid": p, "name": partnership_names.get(p, p), "region": region_label(r, names), "wave": int(w)}
              for p, r, w in zip(eligible["partnership_id"], eligible["region"], eligible["wave"])]
-    write_text(env.get_template("sheet_index.html.j2").render(sheets=index, t=t, css=stylesheet(), lang=t.language,
-                                                              min=min_group_size), out_dir / "index.html")
+    write_text(env.get_template("sheet_index.html.j2").render(
+        sheets=index, without=without_sheet(registry, responses, eligible, t), t=t, css=stylesheet(),
+        lang=t.language, min=min_group_size), out_dir / "index.html")
     return written
