@@ -102,7 +102,7 @@ def test_a_partnership_hidden_to_protect_its_neighbour_gets_no_sheet(questionnai
     written = write_sheets(mini, registry, questionnaire, tmp_path, Translator("nl", questionnaire), MIN, {})
     assert pids[1] not in {p.stem for p in written} and pids[0] not in {p.stem for p in written}
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert pids[1] not in index
+    assert f'href="{pids[1]}.html"' not in index and f"<li>{pids[1]} " in index  # listed without a sheet
 
 
 def test_sheet_pages_show_the_marker_the_band_and_the_counts(data, questionnaire, tmp_path):

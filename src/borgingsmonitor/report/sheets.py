@@ -185,11 +185,19 @@ def without_sheet(registry, responses, eligible, t: Translator) -> list[str]:
     out = []
     for r in registry[~registry["partnership_id"].isin(eligible["partnership_id"])].itertuples(index=False):
         why = t("sheet.too_few") if r.partnership_id in surveyed else t("sheet.never_surveyed")
-        stopped = "" if pd.isna(r.stopped_year) else str(r.stopped_year).strip()  # read as text in the report
+        stopped = _year_text(r.stopped_year)
         if stopped:
             why += " " + t("sheet.stopped", year=stopped)
         out.append(f"{r.partnership_id} ({r.name}): {why}")
     return out
+
+
+def _year_text(value) -> str:
+    """A registry year as written ('' when empty), whether the registry was read as text or numbers."""
+    if pd.isna(value) or str(value).strip() == "":
+        return ""
+    text = str(value).strip()
+    return text.removesuffix(".0") if text.replace(".", "", 1).isdigit() else text
 
 
 def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min_group_size: int,
