@@ -22,6 +22,7 @@ from borgingsmonitor.models.hypotheses import (
 )
 from borgingsmonitor.models.table import model_rows, wald_terms
 
+ROOT_QUESTIONNAIRE = Path(__file__).parents[1] / "config" / "questionnaire.yaml"
 CONFIG = yaml.safe_load((Path(__file__).parents[1] / "config" / "config.yaml").read_text(encoding="utf-8"))
 DECLARED = CONFIG["hypotheses"]["declared"]
 HYPOTHESES = declared(DECLARED, [m["name"] for m in CONFIG["models"]])
@@ -205,3 +206,50 @@ def test_unknown_analysis_is_refused():
 )
 def test_id_range(ids, text):
     assert id_range(ids) == text
+
+
+@pytest.mark.slow
+def test_h8_is_a_config_entry_through_the_workflow_and_the_report(tmp_path):
+    """H8 on a model only the temporary config declares: its row in hypotheses.csv comes from that
+    model's own output (not '(not available)'), models.csv marks its term, and the report lists it."""
+    from fixtures.models import simulate_clean
+    from fixtures.report import build_registry, build_responses, build_tables
+    from test_models_declared import MAIN, TEST_ONLY, _snakemake, _write_inputs
+
+    from borgingsmonitor.core.questionnaire import load_questionnaire
+    from borgingsmonitor.models.table import read_model_table
+    from borgingsmonitor.report.content import ReportInputs, build_report
+
+    _write_inputs(tmp_path, simulate_clean(seed=41, n_regions=4, partnerships_per_region=6, respondents=8),
+                  [MAIN, TEST_ONLY])
+    config = yaml.safe_load((tmp_path / "config/config.yaml").read_text(encoding="utf-8"))
+    statement = {"nl": "Relaties alleen voorspellen duurzaamheid.", "en": "Relations alone predict durability."}
+    h8 = dict(DECLARED[0], id="H8", model="relations_only_ml", family="exploratory", statement=statement,
+              description="relations_only_ml: REL, Wald z")
+    config["hypotheses"]["declared"].append(h8)
+    (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+    run = _snakemake(tmp_path, "results/tables/models.csv", "results/tables/hypotheses.csv")
+    assert run.returncode == 0, run.stderr[-3000:]
+    hyp = pd.read_csv(tmp_path / "results/tables/hypotheses.csv").set_index("hypothesis")
+    assert hyp.index.tolist() == [h["id"] for h in DECLARED] + ["H8"]
+    assert hyp.loc["H8", "test"] == "relations_only_ml: REL, Wald z"
+    assert np.isfinite(hyp.loc["H8", "estimate"]) and hyp.loc["H8", "p_adjusted"] == hyp.loc["H8", "p_value"]
+    models = read_model_table(tmp_path / "results/tables/models.csv")
+    marked = models.query("model == 'relations_only_ml' and term == 'REL'")["p_adjusted"]
+    assert marked.iloc[0] == pytest.approx(hyp.loc["H8", "p_adjusted"])
+
+    questionnaire = load_questionnaire(ROOT_QUESTIONNAIRE)
+    rng = np.random.default_rng(3)
+    registry = build_registry(rng)
+    responses = build_responses(rng, registry, questionnaire)
+    tables = {k.split("/")[-1].removesuffix(".csv"): v for k, v in build_tables(rng, responses).items()}
+    tables.update(hypotheses=hyp.reset_index(), models=models)
+    for lang in ("nl", "en"):
+        inputs = ReportInputs(responses, tables, registry, questionnaire, {}, {}, language=lang,
+                              hypotheses=declared(config["hypotheses"]["declared"]))
+        doc = build_report(inputs)
+        summary = [item for b in doc.blocks if b.kind == "bullets" for item in b.items]
+        assert any(item.startswith("H8") and statement[lang] in item for item in summary)
+        rows = [r[0].text for b in doc.blocks if b.kind == "table" for r in b.rows]
+        assert f"H8. {statement[lang]}" in rows
