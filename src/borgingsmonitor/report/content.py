@@ -359,7 +359,8 @@ def section_hypotheses(b: Builder, inputs: ReportInputs):
             verdict = t("table.not_testable")
             reasons.append(f"{h.hypothesis}: {not_estimable_reason(t, inputs, h.hypothesis)}")
         rows.append([Cell(f"{h.hypothesis}. {hypothesis_statement(t, inputs, h)}"),
-                     Cell(hypothesis_test_text(t, inputs, h)), Cell(hypothesis_estimate_text(t, inputs, h), numeric=True),
+                     Cell(hypothesis_test_text(t, inputs, h)),
+                     Cell(hypothesis_estimate_text(t, inputs, h), numeric=True),
                      p_cell(t, h.p_value), p_cell(t, h.p_adjusted), Cell(verdict)])
     b.table(t("sections.hypotheses"), [t("col.hypothesis"), t("col.test"), f"{t('col.estimate')} {t('col.ci')}",
                                        t("col.p"), t("col.p_adjusted"), t("col.supported")], rows,
@@ -559,11 +560,12 @@ def section_rq4(b: Builder, inputs: ReportInputs):
     t, med = b.t, inputs.tables["mediation"]
     b.heading("sections.rq4", anchor="rq4")
     b.para(t("text.rq4_intro"))
-    b.figure(inputs.figures.get("mediation_paths"), titled(t, "fig.mediation.title", inputs.hypotheses))
+    title = titled(t, "fig.mediation.title", inputs.hypotheses)
+    b.figure(inputs.figures.get("mediation_paths"), title)
     rows = [[Cell(t.get(f"effects.{r.effect}", str(r.effect))), num_cell(t, r.estimate),
              Cell(t.ci(r.ci_low, r.ci_high), numeric=True), p_cell(t, r.p_value), int_cell(t, r.n_boot)]
             for r in med.itertuples(index=False)]
-    b.table(titled(t, "fig.mediation.title", inputs.hypotheses), col(t, "effect", "estimate", "ci", "p", "n_boot"), rows)
+    b.table(title, col(t, "effect", "estimate", "ci", "p", "n_boot"), rows)
 
 
 def lr_df(method) -> str:
