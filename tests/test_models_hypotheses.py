@@ -253,3 +253,18 @@ def test_h8_is_a_config_entry_through_the_workflow_and_the_report(tmp_path):
         assert any(item.startswith("H8") and statement[lang] in item for item in summary)
         rows = [r[0].text for b in doc.blocks if b.kind == "table" for r in b.rows]
         assert f"H8. {statement[lang]}" in rows
+
+
+def test_the_hypotheses_caption_lists_every_declared_hypothesis():
+    """`snakemake --report` renders the caption with Jinja over the config: no id is written in it."""
+    from types import SimpleNamespace
+
+    import jinja2
+
+    text = (Path(__file__).parents[1] / "workflow" / "report" / "hypotheses.rst").read_text(encoding="utf-8")
+    extra = dict(DECLARED[0], id="H8", description="a test declared only here")
+    config = {"hypotheses": {"alpha": 0.01, "declared": [*DECLARED, extra]}}
+    rendered = jinja2.Template(text).render(snakemake=SimpleNamespace(config=config))
+    for h in config["hypotheses"]["declared"]:
+        assert f"- {h['id']} (" in rendered and h["description"] in rendered
+    assert "0.01" in rendered and "H1" not in text
