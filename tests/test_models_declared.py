@@ -137,7 +137,9 @@ def _write_inputs(workdir: Path, data: pd.DataFrame, models: list[dict]):
             "n_events": [5],
         }
     ).to_csv(workdir / "results/tables/survival.csv", index=False)
-    config = {"models": models, "hypotheses": {"alpha": 0.05}, "questionnaire": "config/questionnaire.yaml"}
+    declared = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))["hypotheses"]["declared"]
+    config = {"models": models, "hypotheses": {"alpha": 0.05, "declared": declared},
+              "questionnaire": "config/questionnaire.yaml"}
     (workdir / "config/config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     (workdir / "Snakefile").write_text(
         'configfile: "config/config.yaml"\n' f'include: "{ROOT / "workflow/rules/models.smk"}"\n'

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fixtures.report import build_fixture
+from fixtures.report import HYPOTHESES, build_fixture
 from docx import Document
 
 from borgingsmonitor.report import figures as F
@@ -52,13 +52,14 @@ def built(tmp_path_factory):
         t = Translator(lang, questionnaire)
         figs = F.build_figures(responses, tables["descriptives"], tables["models"], tables["mediation"],
                                tables["network_dip"], tables["survival"], tables["attrition"], questionnaire, t, MIN,
-                               region_names=region_names(registry))
+                               region_names=region_names(registry), hypotheses=HYPOTHESES)
         fig_dir = root / lang / "figures"
         pngs = {n: fig_dir / f"{n}.png" for n in F.FIGURE_NAMES}
         F.write_figures(figs, pngs, {})
         inputs = ReportInputs(responses, tables, registry, questionnaire, prov, {k: str(v) for k, v in pngs.items()},
                               language=lang, min_group_size=MIN,
-                              unmapped=pd.read_csv(paths["unmapped_columns"], dtype=str, keep_default_na=False))
+                              unmapped=pd.read_csv(paths["unmapped_columns"], dtype=str, keep_default_na=False),
+                              hypotheses=HYPOTHESES)
         doc = build_report(inputs)
         html = render_report_html(doc, t)
         (root / lang / "report.html").write_text(html, encoding="utf-8")

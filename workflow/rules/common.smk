@@ -2,7 +2,7 @@
 import os
 
 from borgingsmonitor.ingest import scrub_service
-from borgingsmonitor.report.figures import FIGURE_NAMES
+from borgingsmonitor.report.figure_registry import FIGURES
 from borgingsmonitor.ingest.sources import file_units
 
 UNITS = {(u.region, u.file_id): u for u in file_units(config)}
@@ -104,43 +104,25 @@ REPORT_TABLES = {
     "hypotheses": "results/tables/hypotheses.csv",
     "attrition": "results/qc/attrition.csv",
 }
-FIGURE_CATEGORY = {
-    "profiles_region": "2 Profiles",
-    "profiles_wave": "2 Profiles",
-    "scale_correlations": "1 Measurement",
-    "forest_conditions": "3 Conditions and durability",
-    "mediation_paths": "4 Mechanism",
-    "network_dip": "5 Network dip",
-    "survival_km": "6 Actual durability",
-    "attrition_flow": "0 Data",
-}
-
-
-def figure_category(name):
-    return FIGURE_CATEGORY.get(name, "2 Profiles")
 
 
 def figure_outputs():
+    """PNG (in `snakemake --report`, with its declared caption and category) and SVG of each figure."""
     outputs = {}
-    for name in FIGURE_NAMES:
-        caption = (
-            "../report/fig_likert.rst"
-            if name.startswith("likert_")
-            else f"../report/fig_{name}.rst"
-        )
-        outputs[f"{name}_png"] = report(
-            f"results/figures/{name}.png",
-            caption=caption,
+    for fig in FIGURES:
+        outputs[f"{fig.name}_png"] = report(
+            f"results/figures/{fig.name}.png",
+            caption=f"../report/{fig.caption}",
             category="6 Figures",
-            subcategory=figure_category(name),
-            labels={"figure": name, "format": "PNG"},
+            subcategory=fig.category,
+            labels={"figure": fig.name, "format": "PNG"},
         )
-        outputs[f"{name}_svg"] = f"results/figures/{name}.svg"
+        outputs[f"{fig.name}_svg"] = f"results/figures/{fig.name}.svg"
     return outputs
 
 
 def figure_pngs():
-    return {f"{name}_png": f"results/figures/{name}.png" for name in FIGURE_NAMES}
+    return {f"{fig.name}_png": f"results/figures/{fig.name}.png" for fig in FIGURES}
 
 
 def report_settings():
@@ -152,6 +134,7 @@ def report_settings():
         "date": config["report"]["date"],
         "author": config["report"]["author"],
         "fieldwork_ends": fieldwork_ends(),
+        "hypotheses": config["hypotheses"]["declared"],
     }
 
 

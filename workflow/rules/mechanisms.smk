@@ -1,4 +1,4 @@
-# Mechanisms: H5 mediation FAC -> REL -> DUR, H6 the network dip, H7 actual durability (RQ4-RQ6).
+# Mechanisms: mediation FAC -> REL -> DUR (RQ4), the network dip (RQ5), actual durability (RQ6).
 # Config keys used: bootstrap.n_boot, bootstrap.seed, network_dip.spline_df, min_group_size,
 # registry, survival.censor_year, survival.min_events_interaction.
 
@@ -11,7 +11,7 @@ rule mediation:
             "results/tables/mediation.csv",
             caption="../report/mediation.rst",
             category="5 Mechanism, network dip, survival (RQ4-RQ6)",
-            labels={"table": "mediation (H5)"},
+            labels={"table": "mediation (RQ4)"},
         ),
     log:
         "logs/mediation/mediation.log",
@@ -32,7 +32,7 @@ rule network_dip:
             "results/tables/network_dip.csv",
             caption="../report/network_dip.rst",
             category="5 Mechanism, network dip, survival (RQ4-RQ6)",
-            labels={"table": "network dip curve (H6)"},
+            labels={"table": "network dip curve (RQ5)"},
         ),
         model="results/interim/models/network_dip.csv",
     log:
@@ -55,7 +55,7 @@ rule survival:
             "results/tables/survival.csv",
             caption="../report/survival.rst",
             category="5 Mechanism, network dip, survival (RQ4-RQ6)",
-            labels={"table": "survival (H7)"},
+            labels={"table": "survival (RQ6)"},
         ),
     log:
         "logs/survival/survival.log",

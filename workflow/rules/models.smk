@@ -1,20 +1,21 @@
-# The declared models (config `models:`), their gathered table and the hypotheses H1-H7 (RQ3-RQ6).
-# One job per declared model: adding a model is a config change. Config keys used: models,
-# hypotheses.alpha.
+# The declared models (config `models:`), their gathered table and the declared hypotheses (RQ3-RQ6).
+# One job per declared model, one row per declared hypothesis: adding either is a config change.
+# Config keys used: models, hypotheses.
 
 import os
 import re
 
-from borgingsmonitor.core.contracts import MAIN_MODEL
+from borgingsmonitor.models.hypotheses import declared, id_range, source_tables
 
 MODEL_SPECS = {m["name"]: m for m in config["models"]}
 DECLARED_MODELS = list(MODEL_SPECS)
-# model tables made by other rules that belong in models.csv (network dip: H6)
+# model tables made by other rules that belong in models.csv (the network dip's test)
 OTHER_MODEL_TABLES = ["results/interim/models/network_dip.csv"]
 if set(DECLARED_MODELS) & {os.path.basename(p)[:-4] for p in OTHER_MODEL_TABLES}:
     raise ValueError(
         "config models: a declared model may not be named network_dip (made by its own rule)"
     )
+HYPOTHESES = declared(config["hypotheses"]["declared"], DECLARED_MODELS)
 
 
 rule declared_model:
@@ -37,15 +38,13 @@ rule declared_model:
 
 rule hypotheses:
     input:
-        models=[f"results/interim/models/{MAIN_MODEL}.csv"] + OTHER_MODEL_TABLES,
-        mediation="results/tables/mediation.csv",
-        survival="results/tables/survival.csv",
+        tables=source_tables(HYPOTHESES),
     output:
         table=report(
             "results/tables/hypotheses.csv",
             caption="../report/hypotheses.rst",
             category="4 Models and hypotheses (RQ3-RQ6)",
-            labels={"table": "hypotheses H1-H7"},
+            labels={"table": f"hypotheses {id_range(h.id for h in HYPOTHESES)}"},
         ),
     log:
         "logs/hypotheses/hypotheses.log",
@@ -53,6 +52,7 @@ rule hypotheses:
         "benchmarks/hypotheses/hypotheses.tsv"
     params:
         alpha=config["hypotheses"]["alpha"],
+        declared=config["hypotheses"]["declared"],
     script:
         "../../scripts/hypotheses.py"
 
@@ -73,5 +73,7 @@ rule models:
         "logs/models/models.log",
     benchmark:
         "benchmarks/models/models.tsv"
+    params:
+        declared=config["hypotheses"]["declared"],
     script:
         "../../scripts/models.py"

@@ -27,6 +27,7 @@ rule figures:
         language=config["report"]["language"],
         year=config["report"]["year"],
         min_group_size=config["min_group_size"],
+        hypotheses=config["hypotheses"]["declared"],
     script:
         "../../scripts/figures.py"
 

@@ -19,6 +19,6 @@ EXCLUSION_COLUMNS = ["region", "wave", "source_file", "source_row", "reason", "d
 ISSUE_COLUMNS = ["region", "wave", "source_file", "source_row", "column", "problem", "value"]
 UNMAPPED_COLUMNS = ["region", "source_file", "column", "non_empty"]
 
-# The main model of H1-H4 and its standardised twin (results/tables/models.csv).
+# The main model (the conditions' hypotheses read it) and its standardised twin (results/tables/models.csv).
 MAIN_MODEL = "conditions_mixed"
 MAIN_MODEL_STD = f"{MAIN_MODEL}_std"

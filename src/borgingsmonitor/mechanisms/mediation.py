@@ -1,4 +1,4 @@
-"""H5 mediation FAC -> REL -> DUR with a partnership-clustered percentile bootstrap.
+"""Mediation (RQ4): FAC -> REL -> DUR with a partnership-clustered percentile bootstrap.
 
 Paths are OLS fits on one complete-case sample:
   a:              REL ~ FAC + covariates + C(wave)

@@ -1,4 +1,4 @@
-"""H6 network dip: is durability, adjusted for the conditions, non-linear in partnership age?
+"""The network dip (RQ5): is durability, adjusted for the conditions, non-linear in partnership age?
 
 Two mixed models with random intercepts for partnership within region, fitted by ML so that
 their fixed effects can be compared by a likelihood-ratio test:

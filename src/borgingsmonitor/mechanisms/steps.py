@@ -1,4 +1,4 @@
-"""The mechanism rules' steps: mediation (H5), the network-age dip (H6) and partnership survival (H7)."""
+"""The mechanism rules' steps: mediation (RQ4), the network-age dip (RQ5) and partnership survival (RQ6)."""
 
 from __future__ import annotations
 

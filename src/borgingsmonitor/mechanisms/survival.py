@@ -1,4 +1,4 @@
-"""H7 actual durability: do partnerships with stronger conditions stop less often?
+"""Actual durability (RQ6): do partnerships with stronger conditions stop less often?
 
 Partnership-years come from the registry. A partnership is at risk from the year after the
 first wave in which it was surveyed up to the year before `censor_year` (the first year the
@@ -256,7 +256,7 @@ def separated(X: np.ndarray, y: np.ndarray) -> bool:
     return bool(res.status == 0 and -res.fun > 1e-7)
 
 
-# --- the H7 models ---------------------------------------------------------------------
+# --- the hazard models ---------------------------------------------------------------------
 
 MAIN_TERMS = ["intercept", "conditions", "funding_ended"]
 INTERACTION_TERMS = MAIN_TERMS + ["conditions:funding_ended"]
@@ -298,7 +298,7 @@ def _blank(terms: list[str]) -> pd.DataFrame:
 
 
 def discrete_hazard(py: pd.DataFrame, level: float = 0.95, min_events_interaction: int = 3) -> pd.DataFrame:
-    """Rows of three models: `discrete_hazard` (Firth, main effects: the H7 test is its
+    """Rows of three models: `discrete_hazard` (Firth, main effects: the hypothesis reads its
     `conditions` row), `discrete_hazard_interaction` (Firth, + conditions:funding_ended, where
     the data carry it) and `discrete_hazard_ml` (the main-effects model by plain ML)."""
     n_part = py["partnership_id"].nunique()

@@ -1,4 +1,4 @@
-"""Declared statistical models: the mixed model of H1-H4, its sensitivity analyses, the hypotheses table."""
+"""Declared statistical models: the main mixed model, its sensitivity analyses, the declared hypotheses table."""
 
 from borgingsmonitor.models.table import MODEL_COLUMNS, model_rows, wald_terms
 

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.tables import FLOAT_FORMAT
 from borgingsmonitor.models.declared import columns_used, fit_declared
-from borgingsmonitor.models.hypotheses import fill_model_p_adjusted, hypotheses_table
+from borgingsmonitor.models.hypotheses import declared, fill_model_p_adjusted, hypotheses_table
 from borgingsmonitor.models.table import gather, read_model_table, write_model_table
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,10 @@ def declared_model(input, output, params) -> None:
 
 
 def hypotheses(input, output, params) -> None:
-    models = pd.concat([read_model_table(p) for p in input.models], ignore_index=True)
-    table = hypotheses_table(models, pd.read_csv(input.mediation), pd.read_csv(input.survival), alpha=params.alpha)
+    """One row per declared hypothesis, read from the tables the declaration names."""
+    # a term is text: "NA" or "None" would be a term, not a missing value
+    tables = {path: pd.read_csv(path, keep_default_na=False, na_values=[""]) for path in input.tables}
+    table = hypotheses_table(declared(params.declared), tables, alpha=params.alpha)
     log.info("hypotheses:\n%s", table.to_string())
     table.to_csv(output.table, index=False, float_format=FLOAT_FORMAT, na_rep="")
 
@@ -39,6 +41,6 @@ def hypotheses(input, output, params) -> None:
 def models(input, output, params) -> None:
     """Every declared model's rows in one table, with the hypotheses' adjusted p-values filled in."""
     tables = [read_model_table(p) for p in input.models]
-    table = fill_model_p_adjusted(gather(tables), pd.read_csv(input.hypotheses))
+    table = fill_model_p_adjusted(gather(tables), pd.read_csv(input.hypotheses), declared(params.declared))
     log.info("%d rows from %d models", len(table), len(tables))
     write_model_table(table, output.table)

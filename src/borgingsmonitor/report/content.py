@@ -17,10 +17,10 @@ import pandas as pd
 from borgingsmonitor.core.contracts import MAIN_MODEL
 from borgingsmonitor.core.disclosure import is_small, secondary_suppression
 from borgingsmonitor.mechanisms.survival import funding_claim, registry_counts
-from borgingsmonitor.models.hypotheses import HYPOTHESES
+from borgingsmonitor.models.hypotheses import ANALYSES, Hypothesis, declared, id_range, ids_reading, pick
 from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.core.questionnaire import SCALES, load_questionnaire
-from borgingsmonitor.report.figures import CONDITIONS, attrition_totals, region_label
+from borgingsmonitor.report.figures import CONDITIONS, attrition_totals, region_label, titled
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
 from borgingsmonitor.core.responses import read_responses
 
@@ -81,6 +81,7 @@ class ReportInputs:
     preface: list = field(default_factory=list)  # the evaluator's own text (Markdown), as blocks
     conclusions: list = field(default_factory=list)
     unmapped: pd.DataFrame | None = None  # qc/unmapped_columns.csv; None: not given (no appendix table)
+    hypotheses: list[Hypothesis] = field(default_factory=list)  # as declared in config, in its order
 
 
 def read_registry(path) -> pd.DataFrame:
@@ -131,6 +132,7 @@ def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings:
         preface=markdown_blocks(paths.get("preface")),
         conclusions=markdown_blocks(paths.get("conclusions")),
         unmapped=pd.read_csv(paths["unmapped_columns"], dtype=str, keep_default_na=False) if paths.get("unmapped_columns") else None,
+        hypotheses=declared(settings.get("hypotheses", [])),
     )
 
 
@@ -231,24 +233,33 @@ def col(t: Translator, *keys: str) -> list[str]:
 # --- sections --------------------------------------------------------------------------------------
 
 
+def declaration(inputs: ReportInputs, hypothesis: str) -> Hypothesis | None:
+    return next((h for h in inputs.hypotheses if h.id == hypothesis), None)
+
+
 def hypothesis_source_row(inputs: ReportInputs, hypothesis: str):
-    """The row of models/mediation/survival behind a hypothesis (as models/hypotheses.py picks it)."""
-    if hypothesis not in HYPOTHESES:
+    """The row behind a hypothesis, picked as models/hypotheses.py picks it (models.csv gathers the models)."""
+    h = declaration(inputs, hypothesis)
+    if h is None:
         return None
-    source, model, term, _sign = HYPOTHESES[hypothesis]
-    table = inputs.tables.get(source)
-    if table is None or table.empty:
-        return None
-    term_col = "effect" if source == "mediation" else "term"
-    mask = table[term_col].astype(str) == term
-    if model is not None and "model" in table:
-        mask &= table["model"].astype(str) == model
-    hits = table[mask]
-    return None if hits.empty else hits.iloc[0]
+    return pick(inputs.tables.get("models" if h.in_models_table else Path(h.source).stem), h)
+
+
+def hypothesis_rows(inputs: ReportInputs) -> list:
+    """The rows of hypotheses.csv in the order declared (by id where there is no declaration)."""
+    table = inputs.tables["hypotheses"]
+    order = {h.id: i for i, h in enumerate(inputs.hypotheses)}
+    rank = table["hypothesis"].map(order).fillna(len(order))
+    table = table.assign(_rank=rank).sort_values(["_rank", "hypothesis"], kind="stable").drop(columns="_rank")
+    return list(table.itertuples(index=False))
+
+
+def in_language(t: Translator, texts: dict | None, default: str) -> str:
+    return (texts or {}).get(t.language) or default
 
 
 def is_testable(h) -> bool:
-    return not (is_missing(h.estimate) and is_missing(h.p_value))
+    return str(h.supported) != "not_testable" and not (is_missing(h.estimate) and is_missing(h.p_value))
 
 
 def not_estimable_reason(t: Translator, inputs: ReportInputs, hypothesis: str) -> str:
@@ -268,31 +279,51 @@ def not_estimable_reason(t: Translator, inputs: ReportInputs, hypothesis: str) -
     return t("not_estimable.missing")
 
 
-def hypothesis_test_text(t: Translator, h) -> str:
-    return t.get(f"hypothesis_tests.{h.hypothesis}", str(h.test))
+def hypothesis_test_text(t: Translator, inputs: ReportInputs, h) -> str:
+    declared_as = declaration(inputs, h.hypothesis)
+    return in_language(t, declared_as and declared_as.test_wording, str(h.test))
 
 
-def hypothesis_estimate_text(t: Translator, h) -> str:
+def hypothesis_statement(t: Translator, inputs: ReportInputs, h) -> str:
+    declared_as = declaration(inputs, h.hypothesis)
+    return in_language(t, declared_as and declared_as.statement, "")
+
+
+def is_chi2(inputs: ReportInputs, h) -> bool:
+    declared_as = declaration(inputs, h.hypothesis)
+    return declared_as is not None and declared_as.estimate == "chi2"
+
+
+def hypothesis_estimate_text(t: Translator, inputs: ReportInputs, h) -> str:
     if is_missing(h.estimate):
         return "–"
-    special = t.strings.get(f"hypothesis_estimate.{h.hypothesis}")
-    if special:
-        return special.format(estimate=t.num(h.estimate))
+    if is_chi2(inputs, h):
+        return t("hypothesis_estimate.chi2", estimate=t.num(h.estimate))
     return f"{t.num(h.estimate)} {t.ci(h.ci_low, h.ci_high)}".strip()
 
 
 def hypothesis_summary(t: Translator, inputs: ReportInputs, h) -> str:
-    # a claim text may hold less than the hypothesis: H7's "above all after..." has its own test
-    text = t.get(f"hypotheses_claim.{h.hypothesis}", t.get(f"hypotheses.{h.hypothesis}", hypothesis_test_text(t, h)))
-    extra = h7_sentences(t, inputs) if h.hypothesis == "H7" else ""
+    # a claim may hold less than the statement: a part with its own test is claimed from that test only
+    text = hypothesis_claim(t, inputs, h) or hypothesis_statement(t, inputs, h) or hypothesis_test_text(t, inputs, h)
+    extra = survival_sentences(t, inputs) if reads_survival(inputs, h) else ""
     if not is_testable(h):
         return t("summary.hypothesis_not_testable", hypothesis=h.hypothesis, text=text,
                  reason=not_estimable_reason(t, inputs, h.hypothesis)) + extra
     key = "summary.hypothesis_supported" if truthy(h.supported) else "summary.hypothesis_not_supported"
-    return t(key, hypothesis=h.hypothesis, text=text) + " " + hypothesis_detail(t, h) + extra
+    return t(key, hypothesis=h.hypothesis, text=text) + " " + hypothesis_detail(t, inputs, h) + extra
 
 
-def h7_sentences(t: Translator, inputs: ReportInputs) -> str:
+def reads_survival(inputs: ReportInputs, h) -> bool:
+    declared_as = declaration(inputs, h.hypothesis)
+    return declared_as is not None and declared_as.source == ANALYSES["survival"].table
+
+
+def hypothesis_claim(t: Translator, inputs: ReportInputs, h) -> str:
+    declared_as = declaration(inputs, h.hypothesis)
+    return in_language(t, declared_as and declared_as.claim, "")
+
+
+def survival_sentences(t: Translator, inputs: ReportInputs) -> str:
     """' <after-funding claim> <registry count>', each only from the numbers in survival.csv."""
     parts = [funding_sentence(t, inputs), registry_sentence(t, inputs)]
     return "".join(" " + p for p in parts if p)
@@ -319,12 +350,11 @@ def registry_sentence(t: Translator, inputs: ReportInputs) -> str:
              ids=counts.get("stopped", (0, ""))[1] or "–")
 
 
-def hypothesis_detail(t: Translator, h) -> str:
+def hypothesis_detail(t: Translator, inputs: ReportInputs, h) -> str:
     """'Estimate 0.34 [0.29; 0.39], adjusted p < 0.001.' with whatever part is missing left out."""
     parts = []
     if not is_missing(h.estimate):
-        key = "summary.detail_estimate_lr" if f"hypothesis_estimate.{h.hypothesis}" in t.strings \
-            else "summary.detail_estimate"
+        key = "summary.detail_estimate_lr" if is_chi2(inputs, h) else "summary.detail_estimate"
         parts.append(" ".join([t(key, estimate=t.num(h.estimate)), t.ci(h.ci_low, h.ci_high)]).strip())
     if not is_missing(h.p_adjusted):
         parts.append(t("summary.detail_p", p=t.p_eq(h.p_adjusted)))
@@ -353,7 +383,7 @@ def section_summary(b: Builder, inputs: ReportInputs):
     if not std.empty:
         top = std.loc[pd.to_numeric(std["estimate"]).idxmax()]
         items.append(t("summary.strongest", scale=t.scale(top["term"]), estimate=t.num(top["estimate"])))
-    for h in inputs.tables["hypotheses"].sort_values("hypothesis").itertuples(index=False):
+    for h in hypothesis_rows(inputs):
         items.append(hypothesis_summary(t, inputs, h))
     b.bullets(items)
     b.para(t("summary.caution", min=inputs.min_group_size))
@@ -364,14 +394,15 @@ def section_hypotheses(b: Builder, inputs: ReportInputs):
     b.heading("sections.hypotheses", anchor="hypotheses")
     b.para(t("text.hypotheses_intro"))
     rows, reasons = [], []
-    for h in inputs.tables["hypotheses"].sort_values("hypothesis").itertuples(index=False):
+    for h in hypothesis_rows(inputs):
         if is_testable(h):
             verdict = t("table.yes") if truthy(h.supported) else t("table.no")
         else:
             verdict = t("table.not_testable")
             reasons.append(f"{h.hypothesis}: {not_estimable_reason(t, inputs, h.hypothesis)}")
-        rows.append([Cell(f"{h.hypothesis}. {t.get(f'hypotheses.{h.hypothesis}', '')}"),
-                     Cell(hypothesis_test_text(t, h)), Cell(hypothesis_estimate_text(t, h), numeric=True),
+        rows.append([Cell(f"{h.hypothesis}. {hypothesis_statement(t, inputs, h)}"),
+                     Cell(hypothesis_test_text(t, inputs, h)),
+                     Cell(hypothesis_estimate_text(t, inputs, h), numeric=True),
                      p_cell(t, h.p_value), p_cell(t, h.p_adjusted), Cell(verdict)])
     b.table(t("sections.hypotheses"), [t("col.hypothesis"), t("col.test"), f"{t('col.estimate')} {t('col.ci')}",
                                        t("col.p"), t("col.p_adjusted"), t("col.supported")], rows,
@@ -544,7 +575,7 @@ def section_rq3(b: Builder, inputs: ReportInputs):
     t, models = b.t, inputs.tables["models"]
     b.heading("sections.rq3", anchor="rq3")
     b.para(t("text.rq3_intro"))
-    b.figure(inputs.figures.get("forest_conditions"), t("fig.forest.title"))
+    b.figure(inputs.figures.get("forest_conditions"), titled(t, "fig.forest.title", inputs.hypotheses))
     b.heading("sub.main_model", level=2)
     main = models[models["model"] == MAIN_MODEL]
     note = ""
@@ -571,11 +602,12 @@ def section_rq4(b: Builder, inputs: ReportInputs):
     t, med = b.t, inputs.tables["mediation"]
     b.heading("sections.rq4", anchor="rq4")
     b.para(t("text.rq4_intro"))
-    b.figure(inputs.figures.get("mediation_paths"), t("fig.mediation.title"))
+    title = titled(t, "fig.mediation.title", inputs.hypotheses)
+    b.figure(inputs.figures.get("mediation_paths"), title)
     rows = [[Cell(t.get(f"effects.{r.effect}", str(r.effect))), num_cell(t, r.estimate),
              Cell(t.ci(r.ci_low, r.ci_high), numeric=True), p_cell(t, r.p_value), int_cell(t, r.n_boot)]
             for r in med.itertuples(index=False)]
-    b.table(t("fig.mediation.title"), col(t, "effect", "estimate", "ci", "p", "n_boot"), rows)
+    b.table(title, col(t, "effect", "estimate", "ci", "p", "n_boot"), rows)
 
 
 def lr_df(method) -> str:
@@ -592,7 +624,7 @@ def section_rq5(b: Builder, inputs: ReportInputs):
     for r in tests.itertuples(index=False):
         b.para(t("text.network_dip_test", df=lr_df(r.method), chi2=t.num(r.estimate), p=t.p_eq(r.p_value),
                  p_adjusted=t.p_eq(r.p_adjusted) or "–"))
-    b.figure(inputs.figures.get("network_dip"), t("fig.network_dip.title"))
+    b.figure(inputs.figures.get("network_dip"), titled(t, "fig.network_dip.title", inputs.hypotheses))
 
 
 def odds_ratio(x):
@@ -608,7 +640,8 @@ def section_rq6(b: Builder, inputs: ReportInputs):
     hazard = surv[~model.isin(["kaplan_meier", "registry"]) & (surv["term"].astype(str).str.lower() != "intercept")]
     hazard = hazard[pd.to_numeric(hazard["estimate"], errors="coerce").notna()]
     if hazard.empty:
-        b.para(not_estimable_reason(t, inputs, "H7"))
+        tested = ids_reading(inputs.hypotheses, ANALYSES["survival"].table)
+        b.para(not_estimable_reason(t, inputs, tested[0]) if tested else t("not_estimable.missing"))
     else:
         rows = [[Cell(t.get(f"models.{r.model}", str(r.model))), Cell(t.term(str(r.term))),
                  num_cell(t, odds_ratio(r.estimate)),
@@ -730,6 +763,17 @@ def hidden_counts(per_region: pd.DataFrame, overall: dict, keys: list[str], min_
     return secondary_suppression(n, relations, min_group_size, show_zero=True)
 
 
+def multiple_testing_text(t: Translator, inputs: ReportInputs) -> str:
+    """Which p-values are adjusted together: one family, or each declared family in turn."""
+    families: dict[str, list[str]] = {}
+    for h in inputs.hypotheses:
+        families.setdefault(h.family, []).append(h.id)
+    if len(families) > 1:
+        return t("text.multiple_testing_families", families="; ".join(id_range(ids) for ids in families.values()))
+    ids = next(iter(families.values()), [h.hypothesis for h in hypothesis_rows(inputs)])
+    return t("text.multiple_testing", hypotheses=id_range(ids))
+
+
 def section_methods(b: Builder, inputs: ReportInputs):
     t, att = b.t, inputs.tables["attrition"]
     b.heading("sections.methods", anchor="methods")
@@ -749,7 +793,7 @@ def section_methods(b: Builder, inputs: ReportInputs):
     b.heading("sub.analyses", level=2)
     b.para(t("text.models_declared"))
     b.bullets(model_lines(t, inputs))
-    b.para(t("text.multiple_testing"))
+    b.para(multiple_testing_text(t, inputs))
     med = inputs.tables["mediation"]
     if "n_boot" in med and med["n_boot"].notna().any():
         b.para(t("text.bootstrap", n_boot=format_int(med["n_boot"].dropna().max(), t.language)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -25,22 +26,18 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noq
 from borgingsmonitor.core.contracts import EXCLUSION_REASONS, MAIN_MODEL, MAIN_MODEL_STD  # noqa: E402
 from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells, suppress_small  # noqa: E402
 from borgingsmonitor.core.questionnaire import SCALES  # noqa: E402
+from borgingsmonitor.models.hypotheses import ANALYSES, MODEL_TABLE, id_suffix, ids_reading  # noqa: E402
+from borgingsmonitor.report.figure_registry import FIGURE_NAMES, FIGURES  # noqa: E402
 from borgingsmonitor.report.translate import Translator, format_number  # noqa: E402
 
 A4_WIDTH_IN = 6.7  # printable width of an A4 page with 2 cm margins
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
-HYPOTHESIS_OF = {"REL": "H1", "FAC": "H2", "PRO": "H3", "ORG": "H4"}
-FIGURE_NAMES = (
-    *(f"likert_{s}" for s in SCALES),
-    "profiles_region",
-    "profiles_wave",
-    "scale_correlations",
-    "forest_conditions",
-    "mediation_paths",
-    "network_dip",
-    "survival_km",
-    "attrition_flow",
-)
+# the titles that name the hypotheses a figure shows: title key -> the tables those hypotheses read
+TITLE_SOURCES = {
+    "fig.forest.title": (MODEL_TABLE.format(MAIN_MODEL), MODEL_TABLE.format(MAIN_MODEL_STD)),
+    "fig.mediation.title": (ANALYSES["mediation"].table,),
+    "fig.network_dip.title": (ANALYSES["network_dip"].table,),
+}
 LIKERT_COLORS = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")
 SVG_HASHSALT = "borgingsmonitor"
 
@@ -61,6 +58,11 @@ def setup_matplotlib() -> None:
             "figure.dpi": 100,
         }
     )
+
+
+def titled(t: Translator, key: str, hypotheses=()) -> str:
+    """A figure title with the declared hypotheses it shows, e.g. '... (H1–H4)'."""
+    return t(key, hypotheses=id_suffix(ids_reading(list(hypotheses), *TITLE_SOURCES[key])))
 
 
 def save_figure(fig, png_path, svg_path=None, dpi: int = 200) -> None:
@@ -371,10 +373,11 @@ def forest_rows(models: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return models.iloc[0:0], ""
 
 
-def forest_figure(models, t: Translator):
+def forest_figure(models, t: Translator, hypotheses=()):
     rows, name = forest_rows(models)
+    title = titled(t, "fig.forest.title", hypotheses)
     if rows.empty:
-        return empty_figure(t, t("fig.forest.title"))
+        return empty_figure(t, title)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.6))
     for y, r in enumerate(rows.itertuples(index=False)):
         est, lo, hi = float(r.estimate), float(r.ci_low), float(r.ci_high)
@@ -384,12 +387,14 @@ def forest_figure(models, t: Translator):
                 va="center", fontsize=8)
     ax.axvline(0, color="#555555", linewidth=0.8, linestyle="--")
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{HYPOTHESIS_OF[c]}  {wrap(t.scale(c), 40)}" for c in rows["term"]])
+    tested = {h.term: h.id for h in hypotheses if h.source in TITLE_SOURCES["fig.forest.title"]}
+    ax.set_yticklabels([f"{tested[c]}  {wrap(t.scale(c), 40)}" if c in tested else wrap(t.scale(c), 40)
+                        for c in rows["term"]])
     ax.invert_yaxis()
     decimal_axis(ax, t, "x", 2)
     key = "fig.forest.xlabel_std" if name.endswith("_std") else "fig.forest.xlabel"
     ax.set_xlabel(t(key))
-    ax.set_title(t("fig.forest.title"), loc="left")
+    ax.set_title(title, loc="left")
     ax.grid(axis="x", color="#eeeeee")
     return fig
 
@@ -408,10 +413,11 @@ def _arrow(ax, start, end, label, offset=(0, 0.04)):
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
 
 
-def mediation_figure(mediation, t: Translator):
+def mediation_figure(mediation, t: Translator, hypotheses=()):
     eff = {str(r.effect): r for r in mediation.itertuples(index=False)} if not mediation.empty else {}
+    title = titled(t, "fig.mediation.title", hypotheses)
     if not {"a", "b"} <= set(eff):
-        return empty_figure(t, t("fig.mediation.title"))
+        return empty_figure(t, title)
 
     def label(name):
         r = eff.get(name)
@@ -438,7 +444,7 @@ def mediation_figure(mediation, t: Translator):
     if n_boot is not None and pd.notna(n_boot):
         lines.append(t("fig.mediation.boot", n_boot=format_number(n_boot, 0, t.language)))
     ax.text(0.5, 0.02, "\n".join(lines), ha="center", va="bottom", fontsize=8)
-    ax.set_title(t("fig.mediation.title"), loc="left")
+    ax.set_title(title, loc="left")
     return fig
 
 
@@ -453,12 +459,13 @@ def dip_curve(dip: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
     return d[keep & d["estimate"].notna()].sort_values("partnership_age").reset_index(drop=True)
 
 
-def network_dip_figure(dip, t: Translator, min_group_size: int = 5):
+def network_dip_figure(dip, t: Translator, min_group_size: int = 5, hypotheses=()):
+    title = titled(t, "fig.network_dip.title", hypotheses)
     if dip.empty:
-        return empty_figure(t, t("fig.network_dip.title"))
+        return empty_figure(t, title)
     d = dip_curve(dip, min_group_size)
     if d.empty:
-        return empty_figure(t, t("fig.network_dip.title"))
+        return empty_figure(t, title)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.0))
     ax.fill_between(d["partnership_age"], d["ci_low"], d["ci_high"], color="#9ecae1", alpha=0.6,
                     label=t("fig.network_dip.band"), linewidth=0)
@@ -471,7 +478,7 @@ def network_dip_figure(dip, t: Translator, min_group_size: int = 5):
     integer_axis(ax, t)
     ax.grid(color="#eeeeee")
     ax.legend(frameon=False, loc="best")
-    ax.set_title(wrap(t("fig.network_dip.title"), 80), loc="left")
+    ax.set_title(wrap(title, 80), loc="left")
     return fig
 
 
@@ -611,20 +618,67 @@ def attrition_figure(attrition, t: Translator, min_group_size: int, region_names
 # --- all figures ---------------------------------------------------------------------------------
 
 
+@dataclass
+class FigureData:
+    """Everything a figure builder may draw from."""
+
+    responses: pd.DataFrame
+    models: pd.DataFrame
+    mediation: pd.DataFrame
+    dip: pd.DataFrame
+    survival: pd.DataFrame
+    attrition: pd.DataFrame
+    questionnaire: object
+    t: Translator
+    min_group_size: int
+    year: int
+    region_names: dict | None = None
+    hypotheses: list = field(default_factory=list)
+
+
+def build_likert(d: FigureData, scale: str):
+    return likert_figure(d.responses, d.questionnaire, scale, d.t, d.min_group_size, d.year)
+
+
+def build_profiles_region(d: FigureData):
+    return profiles_region_figure(d.responses, d.t, d.min_group_size, d.region_names)
+
+
+def build_profiles_wave(d: FigureData):
+    return profiles_wave_figure(d.responses, d.t, d.min_group_size, d.region_names)
+
+
+def build_scale_correlations(d: FigureData):
+    return correlation_figure(d.responses, d.t, d.min_group_size, d.year)
+
+
+def build_forest_conditions(d: FigureData):
+    return forest_figure(d.models, d.t, d.hypotheses)
+
+
+def build_mediation_paths(d: FigureData):
+    return mediation_figure(d.mediation, d.t, d.hypotheses)
+
+
+def build_network_dip(d: FigureData):
+    return network_dip_figure(d.dip, d.t, d.min_group_size, d.hypotheses)
+
+
+def build_survival_km(d: FigureData):
+    return survival_figure(d.survival, d.t, d.min_group_size)
+
+
+def build_attrition_flow(d: FigureData):
+    return attrition_figure(d.attrition, d.t, d.min_group_size, d.region_names)
+
+
 def build_figures(responses, descriptives, models, mediation, dip, survival, attrition, questionnaire,
-                  t: Translator, min_group_size: int, year=None, region_names=None) -> dict:
-    """name -> matplotlib Figure for every name in FIGURE_NAMES."""
+                  t: Translator, min_group_size: int, year=None, region_names=None, hypotheses=()) -> dict:
+    """name -> matplotlib Figure for every figure in the registry (report/figure_registry.py)."""
     year = int(year) if year else int(responses["wave"].max())
-    figs = {f"likert_{s}": likert_figure(responses, questionnaire, s, t, min_group_size, year) for s in SCALES}
-    figs["profiles_region"] = profiles_region_figure(responses, t, min_group_size, region_names)
-    figs["profiles_wave"] = profiles_wave_figure(responses, t, min_group_size, region_names)
-    figs["scale_correlations"] = correlation_figure(responses, t, min_group_size, year)
-    figs["forest_conditions"] = forest_figure(models, t)
-    figs["mediation_paths"] = mediation_figure(mediation, t)
-    figs["network_dip"] = network_dip_figure(dip, t, min_group_size)
-    figs["survival_km"] = survival_figure(survival, t, min_group_size)
-    figs["attrition_flow"] = attrition_figure(attrition, t, min_group_size, region_names)
-    return figs
+    data = FigureData(responses, models, mediation, dip, survival, attrition, questionnaire, t, min_group_size,
+                      year, region_names, list(hypotheses))
+    return {f.name: globals()[f.builder](data, **f.options) for f in FIGURES}
 
 
 def write_figures(figs: dict, png_paths: dict, svg_paths: dict) -> None:

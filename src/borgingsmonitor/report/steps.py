@@ -10,10 +10,12 @@ import yaml
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.core.tables import write_table
+from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.report import spreadsheets as S
 from borgingsmonitor.report.content import TABLE_FILES, build_report, load_inputs, read_registry, region_names, report_year
 from borgingsmonitor.report.docx import docx_options, write_docx
-from borgingsmonitor.report.figures import FIGURE_NAMES, build_figures, setup_matplotlib, write_figures
+from borgingsmonitor.report.figure_registry import FIGURE_NAMES
+from borgingsmonitor.report.figures import build_figures, setup_matplotlib, write_figures
 from borgingsmonitor.report.html import render_report_html, write_text
 from borgingsmonitor.report.provenance import build_provenance, write_provenance
 from borgingsmonitor.report.regions import write_region_reports
@@ -40,6 +42,7 @@ def figures(input, output, params) -> None:
         min_group_size=params.min_group_size,
         year=params.year,
         region_names=region_names(read_registry(input.registry), responses),
+        hypotheses=declared(params.hypotheses),
     )
     write_figures(figs, _figure_paths(output, "png"), _figure_paths(output, "svg"))
     log.info("wrote %d figures", len(figs))
