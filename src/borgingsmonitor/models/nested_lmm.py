@@ -206,7 +206,9 @@ def cell_stats(y, X, groups: dict) -> NestedStats:
     pair = np.zeros(len(Z), dtype=np.int64)
     uniques = []
     for name, values in groups.items():
-        codes, labels = pd.factorize(np.asarray(values, dtype=object), sort=True)
+        values = np.asarray(values)
+        # numbers factorize as they are (boxing a million ints as objects costs seconds)
+        codes, labels = pd.factorize(values if values.dtype.kind in "iub" else values.astype(object), sort=True)
         if (codes < 0).any():
             raise ValueError(f"{name} must not be missing")
         pair = pair * len(labels) + codes
@@ -336,15 +338,16 @@ class _Profile:
             raise ValueError("not enough observations for the number of fixed effects")
 
     def _recurse(self, t, deriv=False):
-        """Q = Z'H^-1 Z and log|H|, with (if deriv) their derivatives in each t_j."""
+        """Q = Z'H^-1 Z and log|H|; with `deriv`, d log|H| / dt_j and the per-level terms from
+        which the derivatives of Q follow (`_dq`, `_gradient_parts`)."""
         L = self.L
         u, s = self.sz, self.n
         Q = self.szz.copy()
         logdet = 0.0
-        dQ = np.zeros((L,) + Q.shape) if deriv else None
         dld = np.zeros(L)
         du = np.zeros((L,) + u.shape) if deriv else None
         ds = np.zeros((L,) + s.shape) if deriv else None
+        terms = []
         for l in range(L - 1, -1, -1):
             if l < L - 1:  # sum the children (level l+1 groups) into their level-l parents
                 own = self.own[l + 1]
@@ -364,56 +367,81 @@ class _Profile:
                 da[l] += s
                 dd = (-tl * da) / a**2
                 dd[l] += 1.0 / a
-                for j in range(L):
-                    X = (du[j] * (pw * d)[:, None]).T @ u
-                    dQ[j] -= (u * (pw * dd[j])[:, None]).T @ u + X + X.T
-                    dld[j] += np.sum(pw * da[j] / a)
+                # dQ_j = -sum_g pw [dd_j u u' + d (du_j u' + u du_j')]
+                terms.append((u, du, pw * d, pw * dd))
+                dld += (da / a) @ pw
                 du = du / a[None, :, None] - u[None] * (da / a**2)[:, :, None]
                 ds = ds / a[None] - s[None] * da / a**2
             u = u / a[:, None]
             s = s / a
-        return Q, logdet, dQ, dld
+        return Q, logdet, dld, terms
+
+    @staticmethod
+    def _dq(terms, L):
+        """The derivatives of Q = Z'H^-1 Z in each t_j (L x m x m)."""
+        m = terms[0][0].shape[1]
+        dQ = np.zeros((L, m, m))
+        for u, du, wd, wdd in terms:
+            for j in range(L):
+                A = u * (wdd[j] / 2)[:, None] + du[j] * wd[:, None]
+                X = A.T @ u
+                dQ[j] -= X + X.T
+        return dQ
 
     def solve(self, *t, deriv=False):
         t = np.asarray(t[0] if len(t) == 1 else t, dtype=float)
-        Q, logdet, dQ, dld = self._recurse(t, deriv)
+        Q, logdet, dld, terms = self._recurse(t, deriv)
         k = self.k
         chol = linalg.cho_factor(Q[:k, :k])
         b = linalg.cho_solve(chol, Q[:k, k])
         rss = Q[k, k] - Q[k, :k] @ b
-        return dict(Q=Q, logdet=logdet, dQ=dQ, dld=dld, chol=chol, b=b, rss=rss)
+        dQ = self._dq(terms, self.L) if deriv else None
+        return dict(Q=Q, logdet=logdet, dQ=dQ, dld=dld, chol=chol, b=b, rss=rss, terms=terms)
 
     def criterion(self, *t, grad=False):
         """-2 log-likelihood at ratios t (one array, or one number per level), with its gradient."""
         t = np.asarray(t[0] if len(t) == 1 else t, dtype=float)
         try:
-            p = self.solve(t, deriv=grad)
+            Q, logdet, dld, terms = self._recurse(t, grad)
+            k = self.k
+            chol = linalg.cho_factor(Q[:k, :k])
         except linalg.LinAlgError:
             return (np.inf, np.zeros(self.L)) if grad else np.inf
-        rss = p["rss"]
+        b = linalg.cho_solve(chol, Q[:k, k])
+        rss = Q[k, k] - Q[k, :k] @ b
         if not rss > 0:
             return (np.inf, np.zeros(self.L)) if grad else np.inf
-        value = self.dof * (1.0 + np.log(2 * np.pi * rss / self.dof)) + p["logdet"]
+        value = self.dof * (1.0 + np.log(2 * np.pi * rss / self.dof)) + logdet
         if self.reml:
-            value += 2.0 * np.sum(np.log(np.diag(p["chol"][0])))
+            value += 2.0 * np.sum(np.log(np.diag(chol[0])))
         if not grad:
             return value
-        drss, dlogx = self._pieces(p)
-        return value, self.dof / rss * drss + p["dld"] + (dlogx if self.reml else 0.0)
+        drss, dlogx = self._gradient_parts(terms, b, chol)
+        return value, self.dof / rss * drss + dld + (dlogx if self.reml else 0.0)
 
-    def _pieces(self, p):
-        """Derivatives of rss and of log|X'H^-1X| in each t_j."""
+    def _gradient_parts(self, terms, b, chol):
+        """d rss / dt_j = e'dQ_j e and d log|X'H^-1X| / dt_j = tr(Q_xx^-1 dQ_j,xx), in O(groups p)
+        per level without forming dQ."""
         k = self.k
-        e = np.r_[-p["b"], 1.0]
-        drss = np.einsum("i,jik,k->j", e, p["dQ"], e)
-        inv = linalg.cho_solve(p["chol"], np.eye(k))
-        dlogx = np.einsum("ik,jki->j", inv, p["dQ"][:, :k, :k])
+        e = np.r_[-b, 1.0]
+        drss = np.zeros(self.L)
+        dlogx = np.zeros(self.L)
+        for u, du, wd, wdd in terms:
+            ue = u @ e
+            due = du @ e
+            drss -= wdd @ ue**2 + 2 * (due * (wd * ue)[None]).sum(axis=1)
+            if self.reml:
+                ux = u[:, :k]
+                qu = linalg.cho_solve(chol, ux.T).T
+                uqu = np.einsum("ij,ij->i", ux, qu)
+                duqu = np.einsum("jgi,gi->jg", du[:, :, :k], qu)
+                dlogx -= wdd @ uqu + 2 * (duqu * wd[None]).sum(axis=1)
         return drss, dlogx
 
     def deviance_gradient(self, t, s2e):
         """Gradient of the deviance (profiled over b only) in (t_1..t_L, s2_e), with its parts."""
         p = self.solve(t, deriv=True)
-        drss, dlogx = self._pieces(p)
+        drss, dlogx = self._gradient_parts(p["terms"], p["b"], p["chol"])
         g_t = p["dld"] + drss / s2e + (dlogx if self.reml else 0.0)
         g_s = self.dof / s2e - p["rss"] / s2e**2
         return np.r_[g_t, g_s], p
@@ -533,12 +561,19 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
     if len(random) != prof.L:
         raise ValueError(f"random must have one flag per level {stats.levels}")
     candidates = []
+    full_t = None
     for free in _faces(random):
-        if start is None:
+        if start is not None:
+            t0 = np.array([max(start.get(name, 0.0), 1e-4) for name in stats.levels])
+        elif full_t is None or sum(random) <= 2:
             t0 = _grid_start(prof, free) if any(free) else None
         else:
-            t0 = np.array([max(start.get(name, 0.0), 1e-4) for name in stats.levels])
+            # deeper models: the faces start from the full model's optimum (a grid per face
+            # costs 4^k evaluations each); the full model itself had the grid
+            t0 = np.maximum(full_t, 1e-4)
         t, val, ok, msg = _minimise(prof, free, t0)
+        if full_t is None:
+            full_t = t
         t = np.where(np.log(np.maximum(t, 1e-300)) <= _LOG_BOUNDS[0] + 1e-6, 0.0, t)
         val = prof.criterion(t)
         candidates.append((val, sum(free), t, ok, msg, free))
