@@ -361,7 +361,7 @@ class _NestedCopies:
         ends = np.r_[self.starts[1:], len(Zs)]
         zz = np.stack([Zs[s:e].T @ Zs[s:e] for s, e in zip(self.starts, ends)])
         stats = replace(self.stats, zz=zz, sz=np.add.reduceat(Zs, self.starts, axis=0))
-        res = nl.fit_from_stats(stats, method=self.spec["method"])
+        res = nl.fit_from_stats(stats, method=self.spec["method"], satterthwaite=False)  # Barnard-Rubin df instead
         return mixed.from_nested_result(res, outer, inner, self.spec["method"])
 
 
