@@ -46,7 +46,8 @@ def hybrid_spec() -> dict:
 def one(spec: dict, design: dict, seed: int) -> dict:
     frame, truth = simulate_clean(**design, seed=seed, sigma2=SIGMA2, dur_from_items=False)
     table = declared.fit_declared(spec, frame).set_index("term")
-    out = {}
+    variances = table[table.index.str.startswith("var_")]["estimate"]
+    out = {"singular": bool((variances == 0).any())}
     for c in TERMS:
         for part in ("between", "within"):
             row = table.loc[f"{c}_{part}"]
@@ -70,7 +71,11 @@ def main(argv=None) -> dict:
         "reps": args.reps,
         "seed": args.seed,
         "sigma2": SIGMA2,
-        "coverage": {t: float(runs[t].mean()) for t in runs.columns if not t.endswith("_est")},
+        "coverage": {t: float(runs[t].mean()) for t in runs.columns if not t.endswith("_est") and t != "singular"},
+        "share_singular": float(runs["singular"].mean()),
+        "coverage_between_when_singular": {
+            c: float(runs.loc[runs["singular"], f"{c}_between"].mean()) if runs["singular"].any() else None for c in TERMS
+        },
         "mean_estimate": {t[:-4]: float(runs[t].mean()) for t in runs.columns if t.endswith("_est")},
         "seconds": round(time.perf_counter() - start, 1),
     }

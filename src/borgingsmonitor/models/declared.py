@@ -161,9 +161,13 @@ def fit_mixed_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     return model_rows(spec["name"], terms, fit.n_obs, fit.n_groups, method)
 
 
+# names of the levels below the partnership in models.csv (var_<name>); others: partnership_<column>
+INNER_LEVEL_NAMES = {"wave": "partnership_wave", "respondent_key": "respondent"}
+
+
 def level_names(grouping: list[str]) -> list[str]:
-    """region, partnership, then partnership_<column> for each deeper level (partnership_wave)."""
-    return ["region", "partnership"] + ["_".join(["partnership"] + grouping[2 : i + 1]) for i in range(2, len(grouping))]
+    """region, partnership, then partnership_wave / respondent (or partnership_<column>) below."""
+    return ["region", "partnership"] + [INNER_LEVEL_NAMES.get(c, f"partnership_{c}") for c in grouping[2:]]
 
 
 def region_is_random(spec: dict, n_regions: int) -> bool:
