@@ -150,3 +150,13 @@ def test_satterthwaite_intercept_df_matches_two_level_lmertest():
     assert reml.df["Intercept"] == pytest.approx(27.53764538, rel=1e-5)
     assert reml.df["x1"] == pytest.approx(676.32494809, rel=1e-5)
     assert ml.df["Intercept"] == pytest.approx(37.63702385, rel=1e-5)
+
+
+def test_respondent_level_is_named_and_nested_in_partnership():
+    df, _ = simulate_clean(900, n_regions=4, n_partnerships=20, seed=8)
+    table = declared.fit_declared({**SPEC, "grouping": ["region", "partnership_id", "respondent_key"]}, df)
+    terms = set(table["term"])
+    assert {"var_partnership", "var_respondent", "icc_respondent"} <= terms
+    assert "respondent=" in table["method"].iloc[0]
+    # no respondent key is written anywhere in the rows
+    assert not table.astype(str).apply(lambda c: c.isin(df["respondent_key"])).any(axis=None)
