@@ -31,11 +31,14 @@ def main(argv=None):
     p.add_argument("--regions", type=int, nargs="+", default=[40, 4])
     p.add_argument("--json")
     args = p.parse_args(argv)
-    spec = next(m for m in yaml.safe_load((ROOT / "config/config.yaml").read_text())["models"] if m["name"] == "conditions_hybrid")
+    models = yaml.safe_load((ROOT / "config/config.yaml").read_text())["models"]
+    spec = next(m for m in models if m["name"] == "conditions_hybrid")
     out = []
     for n in args.sizes:
         for regions in args.regions:
-            frame, _ = simulate_clean(n, n_regions=regions, n_partnerships=320, seed=1, sigma2={"partnership_wave": 0.02})
+            frame, _ = simulate_clean(
+                n, n_regions=regions, n_partnerships=320, seed=1, sigma2={"partnership_wave": 0.02}
+            )
             start, cpu = time.perf_counter(), time.process_time()
             table = declared.fit_declared(spec, frame)
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu

@@ -66,15 +66,16 @@ def main(argv=None) -> dict:
     spec = hybrid_spec()
     start = time.perf_counter()
     runs = pd.DataFrame([one(spec, DESIGNS[args.design], args.seed + r) for r in range(args.reps)])
+    singular = runs[runs["singular"]]
     result = {
         "design": args.design,
         "reps": args.reps,
         "seed": args.seed,
         "sigma2": SIGMA2,
-        "coverage": {t: float(runs[t].mean()) for t in runs.columns if not t.endswith("_est") and t != "singular"},
+        "coverage": {t: float(runs[t].mean()) for t in runs.columns if t.endswith(("_between", "_within"))},
         "share_singular": float(runs["singular"].mean()),
         "coverage_between_when_singular": {
-            c: float(runs.loc[runs["singular"], f"{c}_between"].mean()) if runs["singular"].any() else None for c in TERMS
+            c: float(singular[f"{c}_between"].mean()) if len(singular) else None for c in TERMS
         },
         "mean_estimate": {t[:-4]: float(runs[t].mean()) for t in runs.columns if t.endswith("_est")},
         "seconds": round(time.perf_counter() - start, 1),

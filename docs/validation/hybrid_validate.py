@@ -103,20 +103,25 @@ def main(reference: bool) -> pd.DataFrame:
         versions = r["versions"]
     table = pd.concat(parts, ignore_index=True)
     table.to_csv(ROOT / "docs/validation/hybrid_comparison.csv", index=False, float_format="%.10g")
-    print(markdown(table, versions, {k: (len(v), v["region"].nunique(), v["partnership_id"].nunique()) for k, v in analysed.items()}))
+    sizes = {k: (len(v), v["region"].nunique(), v["partnership_id"].nunique()) for k, v in analysed.items()}
+    print(markdown(table, versions, sizes))
     return table
 
 
 def markdown(table: pd.DataFrame, versions: dict, sizes: dict) -> str:
     lines = [f"R: {versions['R']}, lme4 {versions['lme4']}, lmerTest {versions['lmerTest']}.", ""]
-    lines += ["| data | rows, regions, partnerships | method | largest abs. difference: estimates | SEs | variances | Satterthwaite df (rel.) | p | loglik |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "| data | rows, regions, partnerships | method | largest abs. difference: estimates | SEs | variances "
+        "| Satterthwaite df (rel.) | p | loglik |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for (data, method), g in table.groupby(["data", "method"], sort=False):
         q = g.groupby("quantity")
         cell = lambda x, col="abs_diff": f"{q.get_group(x)[col].max():.1e}"
         lines.append(f"| {data} | {', '.join(map(str, sizes[data]))} | {method} | {cell('params')} | {cell('bse')} | "
                      f"{cell('sigma2')} | {cell('df', 'rel_diff')} | {cell('p_value')} | {cell('loglik')} |")
-    focus = table[(table["method"] == "REML") & table["term"].str.endswith("_between") & table["data"].str.startswith("example")]
+    reml = table["method"] == "REML"
+    focus = table[reml & table["term"].str.endswith("_between") & table["data"].str.startswith("example")]
     if len(focus):
         wide = focus.pivot_table(index=["data", "term"], columns="quantity", values=["python", "r"], sort=False)
         lines += ["", "Between effects on the example's clean data (REML; Python | R):", "",

@@ -60,7 +60,8 @@ def check_spec(spec: dict) -> dict:
         raise ValueError(f"model {name}: more than two grouping levels need estimator nested_reml")
     if deep and (estimator != "nested_reml" or spec.get("imputation")):
         raise ValueError(f"model {name}: decompose and region_effect need nested_reml without imputation")
-    out = {"method": "REML", "standardise": False, "distr": "logit", "cov_type": "cluster", "region_effect": "random", **spec}
+    defaults = {"method": "REML", "standardise": False, "distr": "logit", "cov_type": "cluster"}
+    out = {**defaults, "region_effect": "random", **spec}
     out["grouping"] = grouping
     if out["region_effect"] not in ("random", "fixed", "auto"):
         raise ValueError(f"model {name}: region_effect must be random, fixed or auto")
@@ -180,7 +181,8 @@ def decompose_formula(formula: str, terms: list[str]) -> str:
     """Each bare term on the right-hand side -> (<term>_between + <term>_within)."""
     lhs, rhs = formula.split("~", 1)
     for term in terms:
-        rhs = re.sub(rf"(?<![A-Za-z0-9_.])(?<!C\(){re.escape(term)}(?![A-Za-z0-9_.])", f"({term}_between + {term}_within)", rhs)
+        bare = rf"(?<![A-Za-z0-9_.])(?<!C\(){re.escape(term)}(?![A-Za-z0-9_.])"
+        rhs = re.sub(bare, f"({term}_between + {term}_within)", rhs)
     return f"{lhs}~{rhs}"
 
 
@@ -220,7 +222,8 @@ def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     summary["loglik"] = res.loglik
     terms = pd.concat([wald_terms(res.params, res.bse, df=res.df), extra_terms(summary)], ignore_index=True)
     # n_groups: the partnerships, the clusters the between effects rest on; all counts in the text
-    n_groups = {k: v for k, v in res.n_groups.items() if k != "partnership"} | {"partnership": res.n_groups["partnership"]}
+    n_groups = {k: v for k, v in res.n_groups.items() if k != "partnership"}
+    n_groups["partnership"] = res.n_groups["partnership"]
     region_text = (
         f"region random ({n_regions} regions)" if random_region
         else f"region fixed, C({grouping[0]}) ({n_regions} regions" + (

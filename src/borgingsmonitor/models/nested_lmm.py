@@ -273,11 +273,11 @@ class NestedLMMResult:
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """term, estimate, std_error, ci_low, ci_high, p_value, df: t on Satterthwaite df (normal
         reference where df is missing)."""
-        df = self.df.reindex(self.params.index) if self.df is not None else pd.Series(np.nan, index=self.params.index)
-        finite = df.fillna(np.inf).to_numpy(float)
-        crit = np.where(np.isfinite(finite), st.t.ppf(1 - alpha / 2, np.where(np.isfinite(finite), finite, 1)), st.norm.ppf(1 - alpha / 2))
+        df = pd.Series(np.nan, index=self.params.index) if self.df is None else self.df.reindex(self.params.index)
+        used = df.fillna(np.inf).to_numpy(float)  # t with infinite df is the normal
+        crit = st.t.ppf(1 - alpha / 2, used)
         tval = (self.params / self.bse).to_numpy(float)
-        p = np.where(np.isfinite(finite), 2 * st.t.sf(np.abs(tval), np.where(np.isfinite(finite), finite, 1)), 2 * st.norm.sf(np.abs(tval)))
+        p = 2 * st.t.sf(np.abs(tval), used)
         out = pd.DataFrame(
             {"term": self.params.index, "estimate": self.params.to_numpy(), "std_error": self.bse.to_numpy()}
         )

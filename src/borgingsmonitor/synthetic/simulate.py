@@ -174,7 +174,8 @@ def simulate_clean(
     if sigma2.get("partnership_wave", 0.0) > 0:
         # own stream, so data without this component stay identical for a seed
         cell = part.astype(np.int64) * len(waves) + np.searchsorted(waves, wave)
-        u_pw = np.random.default_rng([seed, 3]).normal(0, np.sqrt(sigma2["partnership_wave"]), n_partnerships * len(waves))
+        sd = np.sqrt(sigma2["partnership_wave"])
+        u_pw = np.random.default_rng([seed, 3]).normal(0, sd, n_partnerships * len(waves))
         dur_latent = dur_latent + u_pw[cell]
     dur_items, dur_score = _likert_scale(rng, dur_latent, ITEMS["DUR"], missing_rate)
     out.update(dur_items)
