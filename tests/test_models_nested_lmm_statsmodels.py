@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import patsy
 import pytest
+from scipy import stats
 from fixtures.nested_lmm import FORMULA, make_nested, statsmodels_fit
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -108,10 +109,12 @@ def test_standard_errors_are_inverse_of_xtvinvx():
 def test_summary_frame_and_icc():
     res = nl.fit_nested_lmm(FORMULA, make_nested(3))
     table = res.summary_frame()
-    assert list(table.columns) == ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
+    assert list(table.columns) == ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "df"]
     row = table.set_index("term").loc["x1"]
     assert row.ci_low < row.estimate < row.ci_high
-    assert row.ci_high - row.estimate == pytest.approx(1.959963984540054 * row.std_error)
+    # t on Satterthwaite df (a respondent-level term: df near n), not z
+    assert 100 < row.df < 500
+    assert row.ci_high - row.estimate == pytest.approx(stats.t.ppf(0.975, row.df) * row.std_error)
     icc = res.icc()
     total = sum(res.sigma2.values())
     assert icc["region"] == pytest.approx(res.sigma2["region"] / total)

@@ -22,3 +22,8 @@ UNMAPPED_COLUMNS = ["region", "source_file", "column", "non_empty"]
 # The main model (the conditions' hypotheses read it) and its standardised twin (results/tables/models.csv).
 MAIN_MODEL = "conditions_mixed"
 MAIN_MODEL_STD = f"{MAIN_MODEL}_std"
+
+# Protocol Amendment 1: with fewer regions than this a model declared `region_effect: auto` enters
+# region as fixed effects (a variance on a handful of df, and the regions are the population);
+# from this many on, as a random intercept.
+RANDOM_REGIONS_FROM = 10

@@ -205,12 +205,14 @@ def model_table(fit_linear, fit_spline, lrt: dict, knots, level: float = 0.95) -
     for fit, label, terms in [(fit_spline, "spline", SPLINE_TERMS[: len(knots) - 1]),
                               (fit_linear, "linear", ["age_linear"])]:
         params, bse = _as_series(fit.params), _as_series(fit.bse, list(_as_series(fit.params).index))
-        wt = wald_terms(params[terms], bse[terms], level)
+        df = getattr(fit, "df", None)  # Satterthwaite df from nested_lmm (Amendment 1); z otherwise
+        wt = wald_terms(params[terms], bse[terms], level, df=None if df is None else pd.Series(df)[terms])
         wt["term"] = [f"{label}:{t}" for t in terms]
         loglik = extra_terms({f"{label}:loglik": fit.loglik})
         converged = "" if fit.converged else "; NOT CONVERGED"
+        test = "; t on Satterthwaite df" if df is not None else "; Wald z"
         parts.append(model_rows("network_dip", pd.concat([wt, loglik]), fit.n_obs, n_groups,
-                                f"{method}; {label} model{converged}"))
+                                f"{method}; {label} model{converged}{test}"))
     return pd.concat(parts, ignore_index=True)[MODEL_COLUMNS]
 
 

@@ -5,7 +5,14 @@ A declaration is a mapping with
   formula      patsy formula, e.g. "DUR ~ REL + FAC + PRO + ORG + C(wave)"
   family       gaussian | ordinal
   grouping     grouping columns, outer first: [region, partnership_id] (gaussian: nested random
-               intercepts; ordinal: the last one is the cluster of the robust standard errors)
+               intercepts; ordinal: the last one is the cluster of the robust standard errors).
+               nested_reml takes deeper nesting too: [region, partnership_id, wave] adds a random
+               intercept per partnership-within-wave (levels region, partnership, partnership_wave)
+  region_effect  gaussian nested_reml: random (default) | fixed (C(<outer>) in the formula, no
+               region variance) | auto (fixed below RANDOM_REGIONS_FROM regions, random from it)
+  decompose    gaussian nested_reml: {terms: [REL, ...], by: partnership_id}: each term enters as
+               its group mean over the analysed rows (<term>_between) and the row's deviation from
+               it (<term>_within), the hybrid (Mundlak) specification of protocol Amendment 1
   estimator    nested_reml | statsmodels_mixedlm (gaussian) | ordered_logit (ordinal)
   method       REML | ML (gaussian)
   standardise  z-score the response and the bare numeric predictors over the analysed rows
@@ -23,6 +30,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from borgingsmonitor.core.contracts import RANDOM_REGIONS_FROM
 from borgingsmonitor.models import imputation, mixed, ordinal
 from borgingsmonitor.models.table import extra_terms, model_rows, wald_terms
 
@@ -45,13 +53,32 @@ def check_spec(spec: dict) -> dict:
     if "~" not in spec["formula"]:
         raise ValueError(f"model {name}: formula {spec['formula']!r} has no '~'")
     grouping = list(spec["grouping"])
-    if family == "gaussian" and len(grouping) != 2:
-        raise ValueError(f"model {name}: gaussian models take grouping [outer, inner], got {grouping}")
-    out = {"method": "REML", "standardise": False, "distr": "logit", "cov_type": "cluster", **spec}
+    deep = len(grouping) > 2 or spec.get("decompose") or spec.get("region_effect", "random") != "random"
+    if family == "gaussian" and len(grouping) < 2:
+        raise ValueError(f"model {name}: gaussian models take grouping [outer, inner, ...], got {grouping}")
+    if family == "gaussian" and len(grouping) > 2 and estimator != "nested_reml":
+        raise ValueError(f"model {name}: more than two grouping levels need estimator nested_reml")
+    if deep and (estimator != "nested_reml" or spec.get("imputation")):
+        raise ValueError(f"model {name}: decompose and region_effect need nested_reml without imputation")
+    defaults = {"method": "REML", "standardise": False, "distr": "logit", "cov_type": "cluster"}
+    out = {**defaults, "region_effect": "random", **spec}
     out["grouping"] = grouping
+    if out["region_effect"] not in ("random", "fixed", "auto"):
+        raise ValueError(f"model {name}: region_effect must be random, fixed or auto")
+    if out.get("decompose") is not None:
+        out["decompose"] = _check_decompose(name, out["decompose"], grouping)
     if out.get("imputation") is not None:
         out["imputation"] = {**IMPUTATION_DEFAULTS, **out["imputation"]}
     return out
+
+
+def _check_decompose(name: str, decompose: dict, grouping: list[str]) -> dict:
+    out = {"by": grouping[1], **decompose}
+    if out["by"] not in grouping[1:]:
+        raise ValueError(f"model {name}: decompose.by must be an inner grouping column, got {out['by']!r}")
+    if not out.get("terms"):
+        raise ValueError(f"model {name}: decompose needs terms")
+    return {"by": out["by"], "terms": list(out["terms"])}
 
 
 def reverse_key(data: pd.DataFrame, reverse_items: list[str], top: int = 5) -> pd.DataFrame:
@@ -80,6 +107,7 @@ def columns_used(spec: dict, available: list[str]) -> list[str]:
     gigabytes in memory)."""
     spec = check_spec(spec)
     names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", spec["formula"])) | set(spec["grouping"])
+    names |= set((spec.get("decompose") or {}).get("terms", ()))
     opts = spec.get("imputation") or {}
     names |= set(opts.get("auxiliary", ())) | set(opts.get("categorical", ()))
     return [c for c in available if c in names]
@@ -107,22 +135,108 @@ def _fit_mixed(spec, rows):
     return fit, note
 
 
-def _method_text(spec, fit_method, note, n_groups):
+def _method_text(spec, fit_method, note, n_groups, df=None):
     text = note + fit_method
     if spec["standardise"]:
         text += "; standardised (z-scores over the analysed rows)"
-    return f"{text}; {_groups_text(n_groups)}; Wald z CI"
+    test = "t CI and p on Satterthwaite df" if df is not None else "Wald z CI"
+    return f"{text}; {_groups_text(n_groups)}; {test}"
+
+
+def is_multilevel(spec: dict) -> bool:
+    """Deeper nesting, a decomposition or a non-random region: the general nested_reml path."""
+    return len(spec["grouping"]) > 2 or bool(spec.get("decompose")) or spec["region_effect"] != "random"
 
 
 def fit_mixed_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
+    if is_multilevel(spec):
+        return fit_multilevel_spec(spec, data)
     rows = analysed_rows(spec, data)
     fit, note = _fit_mixed(spec, rows)
     outer, inner = spec["grouping"]
     terms = pd.concat(
-        [wald_terms(fit.params, fit.bse), extra_terms(mixed.variance_summary(fit, rows, outer, inner))],
+        [wald_terms(fit.params, fit.bse, df=fit.df), extra_terms(mixed.variance_summary(fit, rows, outer, inner))],
         ignore_index=True,
     )
-    return model_rows(spec["name"], terms, fit.n_obs, fit.n_groups, _method_text(spec, fit.method, note, fit.n_groups))
+    method = _method_text(spec, fit.method, note, fit.n_groups, fit.df)
+    return model_rows(spec["name"], terms, fit.n_obs, fit.n_groups, method)
+
+
+# names of the levels below the partnership in models.csv (var_<name>); others: partnership_<column>
+INNER_LEVEL_NAMES = {"wave": "partnership_wave", "respondent_key": "respondent"}
+
+
+def level_names(grouping: list[str]) -> list[str]:
+    """region, partnership, then partnership_wave / respondent (or partnership_<column>) below."""
+    return ["region", "partnership"] + [INNER_LEVEL_NAMES.get(c, f"partnership_{c}") for c in grouping[2:]]
+
+
+def region_is_random(spec: dict, n_regions: int) -> bool:
+    if spec["region_effect"] == "auto":
+        return n_regions >= RANDOM_REGIONS_FROM
+    return spec["region_effect"] == "random"
+
+
+def decompose_formula(formula: str, terms: list[str]) -> str:
+    """Each bare term on the right-hand side -> (<term>_between + <term>_within)."""
+    lhs, rhs = formula.split("~", 1)
+    for term in terms:
+        bare = rf"(?<![A-Za-z0-9_.])(?<!C\(){re.escape(term)}(?![A-Za-z0-9_.])"
+        rhs = re.sub(bare, f"({term}_between + {term}_within)", rhs)
+    return f"{lhs}~{rhs}"
+
+
+def add_decomposition(rows: pd.DataFrame, decompose: dict, grouping: list[str]) -> pd.DataFrame:
+    """<term>_between = the group's mean over the analysed rows, <term>_within = row - that mean."""
+    keys = grouping[: grouping.index(decompose["by"]) + 1]
+    means = rows.groupby(keys, sort=False)[decompose["terms"]].transform("mean")
+    extra = {}
+    for term in decompose["terms"]:
+        extra[f"{term}_between"] = means[term].to_numpy(float)
+        extra[f"{term}_within"] = rows[term].to_numpy(float) - means[term].to_numpy(float)
+    return rows.assign(**extra)
+
+
+def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
+    """A nested_reml model with any depth of nesting, a fixed or random region and (optionally)
+    the between/within decomposition; t tests on Satterthwaite df."""
+    from borgingsmonitor.models import nested_lmm as nl
+
+    grouping = spec["grouping"]
+    rows = analysed_rows(spec, data)
+    formula = spec["formula"]
+    if spec.get("decompose"):
+        rows = add_decomposition(rows, spec["decompose"], grouping)
+        formula = decompose_formula(formula, spec["decompose"]["terms"])
+    n_regions = rows[grouping[0]].nunique()
+    random_region = region_is_random(spec, n_regions)
+    if not random_region:
+        formula = f"{formula} + C({grouping[0]})"
+    names = level_names(grouping)
+    levels = dict(zip(names, grouping))
+    random = [random_region] + [True] * (len(grouping) - 1)
+    res = nl.fit_nested_lmm(formula, rows, levels=levels, random=random, method=spec["method"])
+    summary = {f"var_{k}": v for k, v in res.sigma2.items()}
+    total = sum(res.sigma2.values())
+    summary.update({f"icc_{k}": v / total for k, v in res.sigma2.items() if k != "residual"})
+    summary["loglik"] = res.loglik
+    terms = pd.concat([wald_terms(res.params, res.bse, df=res.df), extra_terms(summary)], ignore_index=True)
+    # n_groups: the partnerships, the clusters the between effects rest on; all counts in the text
+    n_groups = {k: v for k, v in res.n_groups.items() if k != "partnership"}
+    n_groups["partnership"] = res.n_groups["partnership"]
+    region_text = (
+        f"region random ({n_regions} regions)" if random_region
+        else f"region fixed, C({grouping[0]}) ({n_regions} regions" + (
+            f" < {RANDOM_REGIONS_FROM})" if spec["region_effect"] == "auto" else ", declared fixed)")
+    )
+    text = (
+        f"{spec['method'].upper()}; borgingsmonitor.nested_lmm" + ("" if res.converged else " (NOT CONVERGED)")
+        + f"; random intercepts {', '.join(n for n, r in zip(names, random) if r)}; {region_text}"
+    )
+    if spec.get("decompose"):
+        d = spec["decompose"]
+        text += f"; {', '.join(d['terms'])} split into {d['by']} means (_between) and deviations (_within)"
+    return model_rows(spec["name"], terms, res.n_obs, n_groups, _method_text(spec, text, "", n_groups, res.df))
 
 
 def fit_ordinal_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
@@ -254,7 +368,7 @@ class _NestedCopies:
         ends = np.r_[self.starts[1:], len(Zs)]
         zz = np.stack([Zs[s:e].T @ Zs[s:e] for s, e in zip(self.starts, ends)])
         stats = replace(self.stats, zz=zz, sz=np.add.reduceat(Zs, self.starts, axis=0))
-        res = nl.fit_from_stats(stats, method=self.spec["method"])
+        res = nl.fit_from_stats(stats, method=self.spec["method"], satterthwaite=False)  # Barnard-Rubin df instead
         return mixed.from_nested_result(res, outer, inner, self.spec["method"])
 
 

@@ -40,6 +40,7 @@ class MixedFit:
     n_obs: int
     n_groups: dict
     method: str
+    df: pd.Series | None = None  # Satterthwaite df per fixed effect (nested_reml); None = z
 
 
 def plain_dtypes(data: pd.DataFrame) -> pd.DataFrame:
@@ -316,6 +317,7 @@ def from_nested_result(res, region: str, partnership: str, method: str) -> Mixed
             partnership: n_groups.get(partnership, n_groups.get("partnership")),
         },
         method=f"{method.upper()}; borgingsmonitor.nested_lmm" + ("" if res.converged else " (not converged)"),
+        df=None if res.df is None else pd.Series(res.df, dtype=float),
     )
 
 

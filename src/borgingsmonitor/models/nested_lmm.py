@@ -1,28 +1,38 @@
-"""Exact REML/ML fit of the nested random-intercept model from per-partnership sufficient statistics.
+"""Exact REML/ML fit of nested random-intercept models of any depth from per-cell sufficient statistics.
 
-Model: y = X b + u_region + u_partnership(region) + e, with u_r ~ N(0, s2_r), u_p ~ N(0, s2_p) and
-e ~ N(0, s2_e). Within a partnership the random-effect design is a column of ones, so the
-likelihood depends on the data only through, per partnership, n, X'X, X'y, y'y, X'1 and 1'y.
-One pass over the rows (`partnership_stats`) gives these; every likelihood evaluation afterwards
-costs O(partnerships * p^2), whatever the number of respondents.
+Model: y = X b + sum_l u_l + e for levels l = outer .. inner (e.g. region > partnership >
+partnership-within-wave), each level's groups nested in the previous level's, u_l ~ N(0, s2_l) per
+group and e ~ N(0, s2_e). Within a cell of the innermost level every random-effect design column
+is a column of ones, so the likelihood depends on the data only through, per cell, n, X'X, X'y,
+y'y, X'1 and 1'y. One pass over the rows (`cell_stats`) gives these; every likelihood evaluation
+afterwards costs O(cells * p^2), whatever the number of respondents.
 
-With H = V / s2_e = I + t_p sum_p 1_p 1_p' + t_r sum_r 1_r 1_r' (t = variance ratios), a region
-block of H is blockdiag(I + t_p 1 1') plus a rank-one term, so its inverse and determinant follow
-from Sherman-Morrison twice (Woodbury / matrix-determinant lemma):
-    w_p = 1 / (1 + n_p t_p),  s_r = sum_{p in r} n_p w_p,  d_r = t_r / (1 + t_r s_r)
-    a'H^-1 b = sum_p [a_p'b_p - t_p w_p (1'a_p)(1'b_p)] - sum_r d_r (sum_p w_p 1'a_p)(sum_p w_p 1'b_p)
-    log|H|   = sum_p log(1 + n_p t_p) + sum_r log(1 + t_r s_r)
-b and s2_e are profiled out; the two ratios are optimised on the log scale in the interior and,
-separately, on each boundary face (a ratio exactly 0), and the best of these is kept, so a
-variance component of zero is found exactly rather than approached.
+With H = V / s2_e = I + sum_l t_l Z_l Z_l' (t = variance ratios), H^-1 follows from a rank-one
+(Sherman-Morrison) step per group, innermost level first: a group g of level l with children c has
+    s_g = sum_c s_c',  u_g = sum_c u_c'  (s = 1'B^-1 1, u = 1'B^-1 Z over the group's rows,
+                                          B the block of the levels inside it; a cell starts at
+                                          s = n, u = 1'Z)
+    a_g = 1 + t_l s_g,  s_g' = s_g / a_g,  u_g' = u_g / a_g
+    Z'H^-1 Z = sum_cells Z'Z - sum_l sum_g (t_l / a_g) u_g u_g'
+    log|H|   = sum_l sum_g log a_g
+b and s2_e are profiled out; the free ratios are optimised on the log scale in the interior and,
+separately, on each boundary face (some ratios exactly 0), and the best of these is kept, so a
+variance component of zero is found exactly rather than approached. The gradient is exact
+(forward-mode derivatives carried through the recursion). A level can be declared not random
+(its ratio is fixed at 0): it then only defines the nesting (a region entered as fixed effects).
 
-Bootstrap over partnerships: drawing partnerships with replacement is the same as giving each
-partnership's statistics a multiplicity weight (how often it was drawn). A partnership drawn twice
-counts as two distinct clusters with identical data: the weights multiply each cluster's
-contribution (its log-determinant term, its within-cluster quadratic form, its share of the region
-sums), they never pool the copies into one bigger partnership, so the reweighted fit is exactly
-the fit of the expanded data set with the copies relabelled. Region weights do the same for
-regions drawn with replacement (a two-stage bootstrap).
+Fixed-effect tests use Satterthwaite degrees of freedom as lmerTest does: df = 2 (c'Cc)^2 /
+(g' A g) with C = cov(b) as a function of the variance parameters, g its gradient and A = 2 H^-1
+(H the Hessian of the deviance, profiled over b; REML or ML as fitted). At an interior optimum the
+result does not depend on how the variance parameters are written; we use the log ratios and log
+s2_e. A component estimated at exactly 0 is held fixed (it has no Hessian there).
+
+Bootstrap over partnerships: drawing groups with replacement is the same as giving each group's
+statistics a multiplicity weight (how often it was drawn within its parent). A group drawn twice
+counts as two distinct clusters with identical data: the weights multiply each group's
+contribution (its log-determinant term, its quadratic form, its share of the parent's sums), they
+never pool the copies into one bigger group, so the reweighted fit is exactly the fit of the
+expanded data set with the copies relabelled (a two-stage bootstrap weights two levels).
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import numpy as np
 import pandas as pd
 import patsy
 from scipy import linalg, optimize
+from scipy import stats as st
 from threadpoolctl import ThreadpoolController
 
 log = logging.getLogger(__name__)
@@ -45,21 +56,21 @@ _LOG_BOUNDS = (-30.0, 15.0)
 
 @dataclass(frozen=True)
 class NestedStats:
-    """Sufficient statistics per partnership (rows sorted by region, then partnership).
+    """Sufficient statistics per innermost cell (rows sorted by the level keys, outer first).
 
-    `zz` holds the cross-products of Z = [X, y] (so X'X, X'y and y'y), `sz` the column sums of Z
-    (so X'1 and 1'y). `weight` is each partnership's multiplicity within its region,
-    `region_weight` the multiplicity of its region (the same on every row of a region).
+    `labels[:, l]` is each cell's group label at level `levels[l]`; `zz` holds the cross-products of
+    Z = [X, y] (so X'X, X'y and y'y), `sz` the column sums of Z (so X'1 and 1'y).
+    `weights[:, l]` is the multiplicity of the cell's level-l group within its parent (the same on
+    every row of that group).
     """
 
     columns: tuple[str, ...]
-    region: np.ndarray
-    partnership: np.ndarray
+    levels: tuple[str, ...]
+    labels: np.ndarray
     n: np.ndarray
     zz: np.ndarray
     sz: np.ndarray
-    weight: np.ndarray
-    region_weight: np.ndarray
+    weights: np.ndarray
 
     @property
     def k(self) -> int:
@@ -86,30 +97,61 @@ class NestedStats:
         return self.sz[:, self.k]
 
     @property
+    def region(self) -> np.ndarray:
+        """The outermost level's labels (the region in the two-level model)."""
+        return self.labels[:, 0]
+
+    @property
+    def partnership(self) -> np.ndarray:
+        """The innermost level's labels (the partnership in the two-level model)."""
+        return self.labels[:, -1]
+
+    @property
+    def weight(self) -> np.ndarray:
+        return self.weights[:, -1]
+
+    @property
+    def region_weight(self) -> np.ndarray:
+        return self.weights[:, 0]
+
+    @property
     def n_obs(self) -> float:
-        return float(np.sum(self.n * self.weight * self.region_weight))
+        return float(np.sum(self.n * np.prod(self.weights, axis=1)))
+
+    def keys_index(self, depth: int | None = None) -> pd.MultiIndex:
+        depth = len(self.levels) if depth is None else depth
+        return pd.MultiIndex.from_arrays(list(self.labels[:, :depth].T), names=list(self.levels[:depth]))
 
     def keys(self) -> pd.MultiIndex:
-        return pd.MultiIndex.from_arrays([self.region, self.partnership], names=["region", "partnership"])
+        return self.keys_index()
 
-    def weighted(self, partnership=None, region=None) -> "NestedStats":
-        """Multiply the multiplicities: `partnership` aligned with the rows or a Series indexed by
-        partnership id (or by (region, partnership)); `region` a Series/dict indexed by region."""
-        weight = self.weight * _align(partnership, self.partnership, self.keys(), "partnership")
-        region_weight = self.region_weight * _align(region, self.region, None, "region")
-        return replace(self, weight=weight, region_weight=region_weight)
+    def weighted(self, partnership=None, region=None, **by_level) -> "NestedStats":
+        """Multiply the multiplicities. `partnership` (innermost level) aligned with the rows or a
+        Series indexed by its label (or by the full key); `region` (outermost) a Series/dict by
+        label; `by_level` the same by level name."""
+        wanted = dict(by_level)
+        if partnership is not None:
+            wanted[self.levels[-1]] = partnership
+        if region is not None:
+            wanted[self.levels[0]] = region
+        weights = self.weights.copy()
+        for name, values in wanted.items():
+            l = self.levels.index(name)
+            full = self.keys_index(l + 1) if l > 0 else None
+            weights[:, l] = weights[:, l] * _align(values, self.labels[:, l], full, name)
+        return replace(self, weights=weights)
 
     def __add__(self, other: "NestedStats") -> "NestedStats":
-        """Pool the observations of two stats (e.g. two chunks of rows): same-key partnerships sum."""
-        if tuple(other.columns) != tuple(self.columns):
-            raise ValueError(f"columns differ: {self.columns} vs {other.columns}")
+        """Pool the observations of two stats (e.g. two chunks of rows): same-key cells sum."""
+        if tuple(other.columns) != tuple(self.columns) or tuple(other.levels) != tuple(self.levels):
+            raise ValueError(f"columns or levels differ: {self.columns} vs {other.columns}")
         both = pd.concat([_frame(self), _frame(other)], ignore_index=True)
-        check = both.groupby(["region", "partnership"], sort=False)[["weight", "region_weight"]].nunique()
-        if (check > 1).any(axis=None):
-            raise ValueError("cannot pool partnerships that carry different weights")
-        if (both.groupby("region")["region_weight"].nunique() > 1).any():
-            raise ValueError("cannot pool regions that carry different weights")
-        keys = pd.MultiIndex.from_frame(both[["region", "partnership"]])
+        names = list(self.levels)
+        for l in range(len(names)):
+            w = both.groupby(names[: l + 1], sort=False)[f"weight_{l}"].nunique()
+            if (w > 1).any():
+                raise ValueError("cannot pool groups that carry different weights")
+        keys = pd.MultiIndex.from_frame(both[names])
         codes, uniques = keys.factorize(sort=True)
         g = len(uniques)
         n = np.bincount(codes, weights=both["n"].to_numpy(), minlength=g)
@@ -118,28 +160,16 @@ class NestedStats:
         sz = np.zeros((g, self.sz.shape[1]))
         np.add.at(sz, codes, np.concatenate([self.sz, other.sz]))
         first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
-        return NestedStats(
-            columns=self.columns,
-            region=uniques.get_level_values(0).to_numpy(dtype=object),
-            partnership=uniques.get_level_values(1).to_numpy(dtype=object),
-            n=n,
-            zz=zz,
-            sz=sz,
-            weight=both["weight"].to_numpy()[first],
-            region_weight=both["region_weight"].to_numpy()[first],
-        )
+        weights = np.concatenate([self.weights, other.weights])[first]
+        labels = np.column_stack([uniques.get_level_values(l).to_numpy(dtype=object) for l in range(len(names))])
+        return NestedStats(self.columns, self.levels, labels, n, zz, sz, weights)
 
 
 def _frame(stats: NestedStats) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "region": stats.region,
-            "partnership": stats.partnership,
-            "n": stats.n,
-            "weight": stats.weight,
-            "region_weight": stats.region_weight,
-        }
-    )
+    out = {name: stats.labels[:, l] for l, name in enumerate(stats.levels)}
+    out["n"] = stats.n
+    out.update({f"weight_{l}": stats.weights[:, l] for l in range(len(stats.levels))})
+    return pd.DataFrame(out)
 
 
 def _align(values, labels, keys, what) -> np.ndarray:
@@ -159,10 +189,12 @@ def _align(values, labels, keys, what) -> np.ndarray:
     return values
 
 
-def partnership_stats(y, X, region, partnership) -> NestedStats:
-    """One vectorised pass over complete rows: the sufficient statistics per (region, partnership).
+def cell_stats(y, X, groups: dict) -> NestedStats:
+    """One vectorised pass over complete rows: the sufficient statistics per innermost cell.
 
-    A partnership id seen in two regions is two clusters (as lme4's `(1 | region/partnership)`).
+    `groups` maps level names to label arrays, outer level first. A level's groups are nested in
+    the outer levels: a partnership id seen in two regions is two clusters (as lme4's
+    `(1 | region/partnership)`).
     """
     if isinstance(X, pd.DataFrame):
         columns = tuple(str(c) for c in X.columns)
@@ -171,11 +203,16 @@ def partnership_stats(y, X, region, partnership) -> NestedStats:
     Z = np.column_stack([np.asarray(X, dtype=float), np.asarray(y, dtype=float)])
     if not np.isfinite(Z).all():
         raise ValueError("y and X must be complete and finite; drop incomplete rows first")
-    r_codes, r_labels = pd.factorize(np.asarray(region, dtype=object), sort=True)
-    p_codes, p_labels = pd.factorize(np.asarray(partnership, dtype=object), sort=True)
-    if (r_codes < 0).any() or (p_codes < 0).any():
-        raise ValueError("region and partnership must not be missing")
-    pair = r_codes.astype(np.int64) * len(p_labels) + p_codes
+    pair = np.zeros(len(Z), dtype=np.int64)
+    uniques = []
+    for name, values in groups.items():
+        values = np.asarray(values)
+        # numbers factorize as they are (boxing a million ints as objects costs seconds)
+        codes, labels = pd.factorize(values if values.dtype.kind in "iub" else values.astype(object), sort=True)
+        if (codes < 0).any():
+            raise ValueError(f"{name} must not be missing")
+        pair = pair * len(labels) + codes
+        uniques.append((np.asarray(labels, dtype=object), len(labels)))
     uniq, inverse = np.unique(pair, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     counts = np.bincount(inverse, minlength=len(uniq))
@@ -186,24 +223,26 @@ def partnership_stats(y, X, region, partnership) -> NestedStats:
         block = Zs[s : s + c]
         zz[g] = block.T @ block
     sz = np.add.reduceat(Zs, starts, axis=0)
-    return NestedStats(
-        columns=columns,
-        region=np.asarray(r_labels, dtype=object)[uniq // len(p_labels)],
-        partnership=np.asarray(p_labels, dtype=object)[uniq % len(p_labels)],
-        n=counts.astype(float),
-        zz=zz,
-        sz=sz,
-        weight=np.ones(len(uniq)),
-        region_weight=np.ones(len(uniq)),
-    )
+    labels = np.empty((len(uniq), len(uniques)), dtype=object)
+    rest = uniq.copy()
+    for l in range(len(uniques) - 1, -1, -1):
+        names, size = uniques[l]
+        labels[:, l] = names[rest % size]
+        rest //= size
+    return NestedStats(columns, tuple(groups), labels, counts.astype(float), zz, sz, np.ones(labels.shape))
+
+
+def partnership_stats(y, X, region, partnership) -> NestedStats:
+    """The two-level statistics (region > partnership)."""
+    return cell_stats(y, X, {"region": region, "partnership": partnership})
 
 
 def resample_weights(stats: NestedStats, rng: np.random.Generator, within_region: bool = False) -> np.ndarray:
-    """Multiplicities of one bootstrap draw of partnerships with replacement (aligned with rows).
+    """Multiplicities of one bootstrap draw of innermost cells with replacement (aligned with rows).
 
-    `within_region=True` draws each region's partnerships from that region only (stratified).
+    `within_region=True` draws each outermost group's cells from that group only (stratified).
     """
-    g = len(stats.partnership)
+    g = len(stats.n)
     if not within_region:
         return rng.multinomial(g, np.full(g, 1.0 / g)).astype(float)
     out = np.zeros(g)
@@ -229,125 +268,201 @@ class NestedLMMResult:
     ratios: dict = field(default_factory=dict)
     n_dropped: int = 0
     formula: str | None = None
+    df: pd.Series | None = None
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        """term, estimate, std_error, ci_low, ci_high, p_value (Wald, normal reference)."""
-        from scipy import stats as st
-
-        z = st.norm.ppf(1 - alpha / 2)
+        """term, estimate, std_error, ci_low, ci_high, p_value, df: t on Satterthwaite df (normal
+        reference where df is missing)."""
+        df = pd.Series(np.nan, index=self.params.index) if self.df is None else self.df.reindex(self.params.index)
+        used = df.fillna(np.inf).to_numpy(float)  # t with infinite df is the normal
+        crit = st.t.ppf(1 - alpha / 2, used)
+        tval = (self.params / self.bse).to_numpy(float)
+        p = 2 * st.t.sf(np.abs(tval), used)
         out = pd.DataFrame(
             {"term": self.params.index, "estimate": self.params.to_numpy(), "std_error": self.bse.to_numpy()}
         )
-        out["ci_low"] = out["estimate"] - z * out["std_error"]
-        out["ci_high"] = out["estimate"] + z * out["std_error"]
-        out["p_value"] = 2 * st.norm.sf(np.abs(out["estimate"] / out["std_error"]))
+        out["ci_low"] = out["estimate"] - crit * out["std_error"]
+        out["ci_high"] = out["estimate"] + crit * out["std_error"]
+        out["p_value"] = p
+        out["df"] = df.to_numpy(float)
         return out
 
     def icc(self) -> dict:
-        """Share of the total variance at region and at partnership level (same-partnership ICC
-        is region + partnership)."""
+        """Per level, the correlation of two responses that share that level's group (the level's
+        own variance plus every outer level's, over the total)."""
         total = sum(self.sigma2.values())
-        return {
-            "region": self.sigma2["region"] / total,
-            "partnership": (self.sigma2["region"] + self.sigma2["partnership"]) / total,
-        }
+        out, acc = {}, 0.0
+        for name in self.sigma2:
+            if name == "residual":
+                continue
+            acc += self.sigma2[name]
+            out[name] = acc / total
+        return out
 
 
 class _Profile:
-    """-2 log-likelihood profiled over b and s2_e, as a function of the ratios (t_r, t_p)."""
+    """-2 log-likelihood profiled over b and s2_e, as a function of the variance ratios t."""
 
     def __init__(self, stats: NestedStats, method: str):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
         self.reml = method == "REML"
         self.k = stats.k
-        keep = stats.weight * stats.region_weight > 0
+        self.L = len(stats.levels)
+        keep = np.prod(stats.weights, axis=1) > 0
+        labels = stats.labels[keep]
+        W = stats.weights[keep]
         self.n = stats.n[keep]
         self.sz = stats.sz[keep]
-        self.pw = (stats.weight * stats.region_weight)[keep]
-        self.kw = stats.weight[keep]
-        region = stats.region[keep]
-        change = np.flatnonzero(np.r_[True, region[1:] != region[:-1]])
-        self.starts = change
-        self.gr = stats.region_weight[keep][change]
-        self.szz = np.einsum("g,gij->ij", self.pw, stats.zz[keep])
-        self.N = float(np.sum(self.pw * self.n))
+        # first cell of each group, per level; a group starts where any outer-or-own label changes
+        new = np.zeros(len(self.n), dtype=bool)
+        firsts = []
+        for l in range(self.L):
+            if len(self.n):
+                new |= np.r_[True, labels[1:, l] != labels[:-1, l]]
+            firsts.append(np.flatnonzero(new))
+        self.firsts = firsts
+        # path weight of each level-l group (its multiplicity times its ancestors'), own weight too
+        path = np.cumprod(W, axis=1)
+        self.path = [path[f, l] for l, f in enumerate(firsts)]
+        self.own = [W[f, l] for l, f in enumerate(firsts)]
+        # where each level-(l-1) group starts among the level-l groups
+        self.parent_starts = [None] + [np.searchsorted(firsts[l], firsts[l - 1]) for l in range(1, self.L)]
+        self.szz = np.einsum("g,gij->ij", path[:, -1], stats.zz[keep])
+        self.N = float(np.sum(path[:, -1] * self.n))
+        self.n_groups = [float(np.sum(p)) for p in self.path]
         if np.linalg.matrix_rank(self.szz[: self.k, : self.k]) < self.k:
             raise ValueError(f"the fixed-effect design is rank deficient: {list(stats.columns)}")
         self.dof = self.N - self.k if self.reml else self.N
         if self.dof <= 0:
             raise ValueError("not enough observations for the number of fixed effects")
 
-    def _parts(self, tr, tp):
-        w = 1.0 / (1.0 + self.n * tp)
-        Q = self.szz - (self.sz * (self.pw * tp * w)[:, None]).T @ self.sz
-        uz = np.add.reduceat(self.sz * (self.kw * w)[:, None], self.starts, axis=0)
-        s = np.add.reduceat(self.kw * self.n * w, self.starts)
-        d = tr / (1.0 + tr * s)
-        Q = Q - (uz * (self.gr * d)[:, None]).T @ uz
-        return w, uz, s, d, Q
+    def _recurse(self, t, deriv=False):
+        """Q = Z'H^-1 Z and log|H|; with `deriv`, d log|H| / dt_j and the per-level terms from
+        which the derivatives of Q follow (`_dq`, `_gradient_parts`)."""
+        L = self.L
+        u, s = self.sz, self.n
+        Q = self.szz.copy()
+        logdet = 0.0
+        dld = np.zeros(L)
+        du = np.zeros((L,) + u.shape) if deriv else None
+        ds = np.zeros((L,) + s.shape) if deriv else None
+        terms = []
+        for l in range(L - 1, -1, -1):
+            if l < L - 1:  # sum the children (level l+1 groups) into their level-l parents
+                own = self.own[l + 1]
+                starts = self.parent_starts[l + 1]
+                u = np.add.reduceat(u * own[:, None], starts, axis=0)
+                s = np.add.reduceat(s * own, starts)
+                if deriv:
+                    du = np.add.reduceat(du * own[None, :, None], starts, axis=1)
+                    ds = np.add.reduceat(ds * own[None, :], starts, axis=1)
+            tl, pw = t[l], self.path[l]
+            a = 1.0 + tl * s
+            d = tl / a
+            Q -= (u * (pw * d)[:, None]).T @ u
+            logdet += np.sum(pw * np.log(a))
+            if deriv:
+                da = tl * ds
+                da[l] += s
+                dd = (-tl * da) / a**2
+                dd[l] += 1.0 / a
+                # dQ_j = -sum_g pw [dd_j u u' + d (du_j u' + u du_j')]
+                terms.append((u, du, pw * d, pw * dd))
+                dld += (da / a) @ pw
+                du = du / a[None, :, None] - u[None] * (da / a**2)[:, :, None]
+                ds = ds / a[None] - s[None] * da / a**2
+            u = u / a[:, None]
+            s = s / a
+        return Q, logdet, dld, terms
 
-    def solve(self, tr, tp):
-        w, uz, s, d, Q = self._parts(tr, tp)
+    @staticmethod
+    def _dq(terms, L):
+        """The derivatives of Q = Z'H^-1 Z in each t_j (L x m x m)."""
+        m = terms[0][0].shape[1]
+        dQ = np.zeros((L, m, m))
+        for u, du, wd, wdd in terms:
+            for j in range(L):
+                A = u * (wdd[j] / 2)[:, None] + du[j] * wd[:, None]
+                X = A.T @ u
+                dQ[j] -= X + X.T
+        return dQ
+
+    def solve(self, *t, deriv=False):
+        t = np.asarray(t[0] if len(t) == 1 else t, dtype=float)
+        Q, logdet, dld, terms = self._recurse(t, deriv)
         k = self.k
-        M = Q[:k, :k]
-        chol = linalg.cho_factor(M)
+        chol = linalg.cho_factor(Q[:k, :k])
         b = linalg.cho_solve(chol, Q[:k, k])
         rss = Q[k, k] - Q[k, :k] @ b
-        return dict(w=w, uz=uz, s=s, d=d, Q=Q, chol=chol, b=b, rss=rss)
+        dQ = self._dq(terms, self.L) if deriv else None
+        return dict(Q=Q, logdet=logdet, dQ=dQ, dld=dld, chol=chol, b=b, rss=rss, terms=terms)
 
-    def criterion(self, tr, tp, grad=False):
-        p = self.solve(tr, tp)
-        w, uz, s, d, chol, b, rss = (p[x] for x in ("w", "uz", "s", "d", "chol", "b", "rss"))
+    def criterion(self, *t, grad=False):
+        """-2 log-likelihood at ratios t (one array, or one number per level), with its gradient."""
+        t = np.asarray(t[0] if len(t) == 1 else t, dtype=float)
+        try:
+            Q, logdet, dld, terms = self._recurse(t, grad)
+            k = self.k
+            chol = linalg.cho_factor(Q[:k, :k])
+        except linalg.LinAlgError:
+            return (np.inf, np.zeros(self.L)) if grad else np.inf
+        b = linalg.cho_solve(chol, Q[:k, k])
+        rss = Q[k, k] - Q[k, :k] @ b
         if not rss > 0:
-            return (np.inf, np.zeros(2)) if grad else np.inf
-        logdet_h = np.sum(self.pw * np.log1p(self.n * tp)) + np.sum(self.gr * np.log1p(tr * s))
-        value = self.dof * (1.0 + np.log(2 * np.pi * rss / self.dof)) + logdet_h
+            return (np.inf, np.zeros(self.L)) if grad else np.inf
+        value = self.dof * (1.0 + np.log(2 * np.pi * rss / self.dof)) + logdet
         if self.reml:
             value += 2.0 * np.sum(np.log(np.diag(chol[0])))
         if not grad:
             return value
-        return value, self._gradient(tr, tp, w, uz, s, d, chol, b, rss)
+        drss, dlogx = self._gradient_parts(terms, b, chol)
+        return value, self.dof / rss * drss + dld + (dlogx if self.reml else 0.0)
 
-    def _gradient(self, tr, tp, w, uz, s, d, chol, b, rss):
+    def _gradient_parts(self, terms, b, chol):
+        """d rss / dt_j = e'dQ_j e and d log|X'H^-1X| / dt_j = tr(Q_xx^-1 dQ_j,xx), in O(groups p)
+        per level without forming dQ."""
         k = self.k
         e = np.r_[-b, 1.0]
-        # f_p = 1_p' H^-1 Z, per partnership; 1_r' H^-1 Z = uz_r / (1 + t_r s_r)
-        d_rows = np.repeat(d, np.diff(np.r_[self.starts, len(self.n)]))
-        uz_rows = np.repeat(uz, np.diff(np.r_[self.starts, len(self.n)]), axis=0)
-        f = w[:, None] * (self.sz - (d_rows * self.n)[:, None] * uz_rows)
-        g_reg = uz / (1.0 + tr * s)[:, None]
-        drss_p = -np.sum(self.pw * (f @ e) ** 2)
-        drss_r = -np.sum(self.gr * (g_reg @ e) ** 2)
-        sq = self.kw * self.n**2 * w**2
-        dlogdet_p = np.sum(self.pw * self.n * w) - np.sum(self.gr * d * np.add.reduceat(sq, self.starts))
-        dlogdet_r = np.sum(self.gr * s / (1.0 + tr * s))
-        grad_r = self.dof / rss * drss_r + dlogdet_r
-        grad_p = self.dof / rss * drss_p + dlogdet_p
-        if self.reml:
-            fx = linalg.cho_solve(chol, f[:, :k].T).T
-            gx = linalg.cho_solve(chol, g_reg[:, :k].T).T
-            grad_p -= np.sum(self.pw * np.einsum("ij,ij->i", f[:, :k], fx))
-            grad_r -= np.sum(self.gr * np.einsum("ij,ij->i", g_reg[:, :k], gx))
-        return np.array([grad_r, grad_p])
+        drss = np.zeros(self.L)
+        dlogx = np.zeros(self.L)
+        for u, du, wd, wdd in terms:
+            ue = u @ e
+            due = du @ e
+            drss -= wdd @ ue**2 + 2 * (due * (wd * ue)[None]).sum(axis=1)
+            if self.reml:
+                ux = u[:, :k]
+                qu = linalg.cho_solve(chol, ux.T).T
+                uqu = np.einsum("ij,ij->i", ux, qu)
+                duqu = np.einsum("jgi,gi->jg", du[:, :, :k], qu)
+                dlogx -= wdd @ uqu + 2 * (duqu * wd[None]).sum(axis=1)
+        return drss, dlogx
+
+    def deviance_gradient(self, t, s2e):
+        """Gradient of the deviance (profiled over b only) in (t_1..t_L, s2_e), with its parts."""
+        p = self.solve(t, deriv=True)
+        drss, dlogx = self._gradient_parts(p["terms"], p["b"], p["chol"])
+        g_t = p["dld"] + drss / s2e + (dlogx if self.reml else 0.0)
+        g_s = self.dof / s2e - p["rss"] / s2e**2
+        return np.r_[g_t, g_s], p
 
 
-def _minimise(prof: _Profile, free: tuple[bool, bool], start):
-    """Minimise over log ratios of the free components; fixed components are exactly 0."""
-    idx = [i for i in range(2) if free[i]]
+def _minimise(prof: _Profile, free, start):
+    """Minimise over log ratios of the free components; the others are exactly 0."""
+    idx = [i for i in range(prof.L) if free[i]]
 
     def unpack(phi):
-        t = np.zeros(2)
+        t = np.zeros(prof.L)
         t[idx] = np.exp(phi)
         return t
 
     def fun(phi):
         t = unpack(phi)
-        val, g = prof.criterion(*t, grad=True)
+        val, g = prof.criterion(t, grad=True)
         return val, (g * t)[idx]
 
     if not idx:
-        return np.zeros(2), prof.criterion(0.0, 0.0), True, "both variance ratios 0 (OLS)"
+        return np.zeros(prof.L), prof.criterion(np.zeros(prof.L)), True, "all variance ratios 0 (OLS)"
     res = optimize.minimize(
         fun,
         np.log(np.asarray(start, dtype=float)[idx]),
@@ -370,12 +485,7 @@ def _newton_polish(fun, phi, steps=8, h=1e-5):
         val, g = fun(phi)
         if np.any(phi <= _LOG_BOUNDS[0] + 1e-6) or np.max(np.abs(g)) < 1e-10:
             break
-        hess = np.empty((len(phi), len(phi)))
-        for j in range(len(phi)):
-            step = np.zeros(len(phi))
-            step[j] = h
-            hess[:, j] = (fun(phi + step)[1] - fun(phi - step)[1]) / (2 * h)
-        hess = (hess + hess.T) / 2
+        hess = _jacobian(lambda x: fun(x)[1], phi, h)
         if np.any(np.linalg.eigvalsh(hess) <= 0):
             break
         new = phi - np.linalg.solve(hess, g)
@@ -385,14 +495,26 @@ def _newton_polish(fun, phi, steps=8, h=1e-5):
     return phi
 
 
+def _jacobian(grad, x, h):
+    """Symmetrised central-difference Jacobian of a gradient (a Hessian)."""
+    out = np.empty((len(x), len(x)))
+    for j in range(len(x)):
+        step = np.zeros(len(x))
+        step[j] = h
+        out[:, j] = (grad(x + step) - grad(x - step)) / (2 * h)
+    return (out + out.T) / 2
+
+
 def _grid_start(prof: _Profile, free):
-    grid = np.exp(np.linspace(-6, 2, 6))
-    best, best_t = np.inf, (0.1, 0.1)
-    for tr in grid if free[0] else [0.0]:
-        for tp in grid if free[1] else [0.0]:
-            val = prof.criterion(tr, tp)
-            if val < best:
-                best, best_t = val, (tr if free[0] else 1.0, tp if free[1] else 1.0)
+    grid = np.exp(np.linspace(-6, 2, 6 if sum(free) <= 2 else 4))
+    best, best_t = np.inf, np.ones(prof.L)
+    idx = [i for i in range(prof.L) if free[i]]
+    for combo in np.array(np.meshgrid(*([grid] * len(idx)), indexing="ij")).reshape(len(idx), -1).T:
+        t = np.zeros(prof.L)
+        t[idx] = combo
+        val = prof.criterion(t)
+        if val < best:
+            best, best_t = val, np.where(free, t, 1.0)
     return best_t
 
 
@@ -407,63 +529,122 @@ def _single_threaded_blas():
     return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
-def fit_from_stats(stats: NestedStats, method: str = "REML", start: dict | None = None) -> NestedLMMResult:
+def fit_from_stats(
+    stats: NestedStats, method: str = "REML", start: dict | None = None, random=None, satterthwaite: bool = True
+) -> NestedLMMResult:
     """Fit by REML or ML from the sufficient statistics; SEs from (X'V^-1 X)^-1 at the estimate.
 
-    `start` (e.g. the full-sample `result.ratios`, for bootstrap refits) replaces the coarse grid
-    search for starting values; the boundary faces are checked either way.
+    `random` (one bool per level, default all True) says which levels carry a random intercept; a
+    level that does not is fixed at 0 and only nests the inner ones. `start` (e.g. the
+    full-sample `result.ratios`, for bootstrap refits) replaces the coarse grid search for starting
+    values; the boundary faces are checked either way. `satterthwaite=False` skips the df (bootstrap).
     """
     with _single_threaded_blas():
-        return _fit(stats, method, start)
+        return _fit(stats, method, start, random, satterthwaite)
 
 
-def _fit(stats: NestedStats, method: str, start: dict | None) -> NestedLMMResult:
+def _faces(random):
+    """Every subset of the random levels that may be nonzero, the full model first."""
+    idx = [i for i, r in enumerate(random) if r]
+    out = []
+    for mask in range(2 ** len(idx) - 1, -1, -1):
+        free = [False] * len(random)
+        for bit, i in enumerate(idx):
+            free[i] = bool(mask >> (len(idx) - 1 - bit) & 1)
+        out.append(tuple(free))
+    return out
+
+
+def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> NestedLMMResult:
     prof = _Profile(stats, method)
+    random = tuple(random) if random is not None else (True,) * prof.L
+    if len(random) != prof.L:
+        raise ValueError(f"random must have one flag per level {stats.levels}")
     candidates = []
-    for free in [(True, True), (False, True), (True, False), (False, False)]:
-        if start is None:
+    full_t = None
+    for free in _faces(random):
+        if start is not None:
+            t0 = np.array([max(start.get(name, 0.0), 1e-4) for name in stats.levels])
+        elif full_t is None or sum(random) <= 2:
             t0 = _grid_start(prof, free) if any(free) else None
         else:
-            t0 = tuple(max(start[c], 1e-4) for c in ("region", "partnership"))
+            # deeper models: the faces start from the full model's optimum (a grid per face
+            # costs 4^k evaluations each); the full model itself had the grid
+            t0 = np.maximum(full_t, 1e-4)
         t, val, ok, msg = _minimise(prof, free, t0)
+        if full_t is None:
+            full_t = t
         t = np.where(np.log(np.maximum(t, 1e-300)) <= _LOG_BOUNDS[0] + 1e-6, 0.0, t)
-        val = prof.criterion(*t)
+        val = prof.criterion(t)
         candidates.append((val, sum(free), t, ok, msg, free))
     # lowest criterion; on a tie (within rounding) the simpler model that satisfies the KKT
     # conditions, i.e. the exact boundary rather than a ratio of 1e-13
     best_val = min(c[0] for c in candidates)
     tol = 1e-11 * max(1.0, abs(best_val))
     ties = sorted((c for c in candidates if c[0] <= best_val + tol), key=lambda c: (c[1], c[0]))
-    kkts = [_kkt_ok(prof.criterion(*c[2], grad=True)[1], c[2]) for c in ties]
+    kkts = [_kkt_ok(prof.criterion(c[2], grad=True)[1], c[2], random) for c in ties]
     val, _, t, ok, msg, free = next((c for c, k in zip(ties, kkts) if k), ties[0])
     kkt = any(kkts)
-    tr, tp = t
-    sol = prof.solve(tr, tp)
+    sol = prof.solve(t)
     s2e = sol["rss"] / prof.dof
     cov = s2e * linalg.cho_solve(sol["chol"], np.eye(prof.k))
     cols = list(stats.columns)
-    params = pd.Series(sol["b"], index=cols, name="estimate")
-    n_part = float(np.sum(prof.pw))
-    n_reg = float(np.sum(prof.gr))
-    message = f"{msg}; free ratios (region, partnership) = {free}; kkt={'ok' if kkt else 'failed'}"
+    names = list(stats.levels)
+    df = None
+    if satterthwaite:
+        df = pd.Series(satterthwaite_df(prof, t, s2e, [bool(x > 0) for x in t]), index=cols, name="df")
+    message = f"{msg}; free ratios {dict(zip(names, free))}; kkt={'ok' if kkt else 'failed'}"
+    sigma2 = {name: float(t[l] * s2e) for l, name in enumerate(names) if random[l]}
+    sigma2["residual"] = float(s2e)
     return NestedLMMResult(
-        params=params,
+        params=pd.Series(sol["b"], index=cols, name="estimate"),
         bse=pd.Series(np.sqrt(np.diag(cov)), index=cols, name="std_error"),
         cov_params=pd.DataFrame(cov, index=cols, columns=cols),
-        sigma2={"region": float(tr * s2e), "partnership": float(tp * s2e), "residual": float(s2e)},
+        sigma2=sigma2,
         loglik=float(-0.5 * val),
         converged=bool(kkt),
         n_obs=int(round(prof.N)),
-        n_groups={"region": int(round(n_reg)), "partnership": int(round(n_part))},
+        n_groups={name: int(round(prof.n_groups[l])) for l, name in enumerate(names)},
         method=method,
         message=message,
-        ratios={"region": float(tr), "partnership": float(tp)},
+        ratios={name: float(t[l]) for l, name in enumerate(names) if random[l]},
+        df=df,
     )
 
 
-def _kkt_ok(grad, t, tol=1e-3):
+def satterthwaite_df(prof: _Profile, t, s2e: float, free) -> np.ndarray:
+    """Satterthwaite df of each fixed effect (as lmerTest), over the nonzero variance parameters."""
+    idx = [j for j in range(prof.L) if free[j]]
+    t = np.asarray(t, dtype=float)
+
+    def grad_psi(psi):
+        tt = t.copy()
+        tt[idx] = np.exp(psi[:-1])
+        s = np.exp(psi[-1])
+        g, _ = prof.deviance_gradient(tt, s)
+        return np.r_[g[idx] * tt[idx], g[-1] * s]
+
+    psi = np.r_[np.log(t[idx]), np.log(s2e)]
+    hess = _jacobian(grad_psi, psi, 1e-4)
+    A = 2.0 * np.linalg.pinv(hess)
+    sol = prof.solve(t, deriv=True)
+    k = prof.k
+    inv = linalg.cho_solve(sol["chol"], np.eye(k))
+    C = s2e * inv
+    # d diag(C) / d psi: log ratios (C = s2e (X'H^-1X)^-1), then log s2e
+    grads = [-s2e * t[j] * np.einsum("ia,ab,bi->i", inv, sol["dQ"][j][:k, :k], inv) for j in idx]
+    grads.append(np.diag(C))
+    G = np.array(grads)
+    var = np.einsum("pi,pq,qi->i", G, A, G)
+    return 2.0 * np.diag(C) ** 2 / var
+
+
+def _kkt_ok(grad, t, random=None, tol=1e-3):
     """Stationary in free ratios (gradient w.r.t. log ratio) and not descending into a zero one."""
-    for g, ti in zip(grad, t):
+    random = random if random is not None else (True,) * len(t)
+    for g, ti, r in zip(grad, t, random):
+        if not r:
+            continue
         if ti > 0 and abs(g * ti) > tol:
             return False
         if ti == 0 and g < -tol:
@@ -483,22 +664,28 @@ def fit_nested_lmm(
     region: str = "region",
     partnership: str = "partnership_id",
     method: str = "REML",
+    levels: dict | None = None,
+    random=None,
 ) -> NestedLMMResult:
     """Build X with patsy (e.g. `DUR ~ REL + FAC + PRO + ORG + C(wave)`), drop incomplete rows
-    listwise over the columns used, and fit. `result.n_dropped` counts the dropped rows."""
-    used = formula_columns(formula, data) + [region, partnership]
+    listwise over the columns used, and fit. `levels` maps level names to columns, outer first
+    (default {"region": region, "partnership": partnership}); a level's groups are the
+    combinations of its column with the outer ones. `result.n_dropped` counts the dropped rows."""
+    levels = dict(levels) if levels is not None else {"region": region, "partnership": partnership}
+    group_cols = list(dict.fromkeys(levels.values()))
+    used = formula_columns(formula, data) + group_cols
     sub = data[list(dict.fromkeys(used))]
     complete = sub.notna().all(axis=1).to_numpy()
     n_dropped = int((~complete).sum())
     if n_dropped:
-        log.info(
-            "fit_nested_lmm: dropped %d of %d rows with missing values in %s", n_dropped, len(data), used
-        )
+        log.info("fit_nested_lmm: dropped %d of %d rows with missing values in %s", n_dropped, len(data), used)
     sub = sub.loc[complete]
-    sub = sub.assign(**_patsy_ready(formula, sub, exclude=(region, partnership)))
+    in_formula = formula_columns(formula, data)
+    sub = sub.assign(**_patsy_ready(formula, sub, exclude=tuple(c for c in group_cols if c not in in_formula)))
     y, X = design_matrices(formula, sub)
-    stats = partnership_stats(y.iloc[:, 0].to_numpy(), X, sub[region].to_numpy(), sub[partnership].to_numpy())
-    result = fit_from_stats(stats, method=method)
+    groups = {name: sub[col].to_numpy() for name, col in levels.items()}
+    stats = cell_stats(y.iloc[:, 0].to_numpy(), X, groups)
+    result = fit_from_stats(stats, method=method, random=random)
     result.n_dropped = n_dropped
     result.formula = formula
     return result

@@ -24,8 +24,11 @@ MODEL_COLUMNS = [
     "n_obs",
     "n_groups",
     "method",
+    "df",
 ]
-TERM_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
+# df: the t reference's degrees of freedom (Satterthwaite for nested_reml fixed effects,
+# Barnard-Rubin after multiple imputation); empty where the interval and p use the normal (z)
+TERM_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "df"]
 # rows a mixed model adds after its fixed effects (no standard error); ordinal models add cut_a|b
 VARIANCE_TERMS = (
     "var_region",
@@ -41,7 +44,8 @@ VARIANCE_TERMS = (
 
 
 def wald_terms(params: pd.Series, bse: pd.Series, level: float = 0.95, df=None) -> pd.DataFrame:
-    """Terms with normal (or t, when df is given) Wald intervals and two-sided p-values."""
+    """Terms with normal (or t, when df is given: a number or one per term) Wald intervals and
+    two-sided p-values; the df column is empty for normal ones."""
     params = pd.Series(params, dtype=float)
     bse = pd.Series(bse, dtype=float).reindex(params.index)
     alpha = 1 - level
@@ -49,11 +53,13 @@ def wald_terms(params: pd.Series, bse: pd.Series, level: float = 0.95, df=None) 
         crit = stats.norm.ppf(1 - alpha / 2)
         z = params / bse
         p = 2 * stats.norm.sf(np.abs(z))
+        df_out = np.full(len(params), np.nan)
     else:
-        df = pd.Series(df, index=params.index, dtype=float) if np.ndim(df) else df
+        df = pd.Series(df, dtype=float).reindex(params.index) if np.ndim(df) else df
         crit = stats.t.ppf(1 - alpha / 2, df)
         z = params / bse
         p = 2 * stats.t.sf(np.abs(z), df)
+        df_out = np.broadcast_to(np.asarray(df, dtype=float), (len(params),)).copy()
     return pd.DataFrame(
         {
             "term": params.index.astype(str),
@@ -62,6 +68,7 @@ def wald_terms(params: pd.Series, bse: pd.Series, level: float = 0.95, df=None) 
             "ci_low": (params - crit * bse).to_numpy(),
             "ci_high": (params + crit * bse).to_numpy(),
             "p_value": np.asarray(p, dtype=float),
+            "df": df_out,
         }
     )
 
@@ -76,6 +83,7 @@ def extra_terms(values: dict[str, float]) -> pd.DataFrame:
             "ci_low": np.nan,
             "ci_high": np.nan,
             "p_value": np.nan,
+            "df": np.nan,
         }
     )
 
@@ -96,7 +104,7 @@ def count_groups(n_groups):
 def model_rows(model: str, terms: pd.DataFrame, n_obs, n_groups, method: str) -> pd.DataFrame:
     """A model's terms (columns TERM_COLUMNS, missing ones empty) as models.csv rows."""
     out = pd.DataFrame({"term": terms["term"].astype(str).to_numpy()})
-    for col in TERM_COLUMNS[1:]:
+    for col in TERM_COLUMNS[1:-1]:
         out[col] = pd.to_numeric(terms[col], errors="coerce").to_numpy(float) if col in terms else np.nan
     out.insert(0, "model", model)
     out["p_adjusted"] = np.nan
@@ -104,6 +112,7 @@ def model_rows(model: str, terms: pd.DataFrame, n_obs, n_groups, method: str) ->
     out["n_obs"] = out["n_obs"].astype("Int64")
     out["n_groups"] = pd.array([count_groups(n_groups)] * len(out), dtype="Int64")
     out["method"] = method
+    out["df"] = pd.to_numeric(terms["df"], errors="coerce").to_numpy(float) if "df" in terms else np.nan
     return out[MODEL_COLUMNS]
 
 
@@ -118,7 +127,9 @@ def write_model_table(table: pd.DataFrame, path) -> None:
 
 def read_model_table(path) -> pd.DataFrame:
     table = pd.read_csv(path, dtype={"model": str, "term": str, "method": str}, keep_default_na=False, na_values=[""])
-    for col in ["estimate", "std_error", "ci_low", "ci_high", "p_value", "p_adjusted"]:
+    if "df" not in table:
+        table["df"] = np.nan  # tables written before the df column
+    for col in ["estimate", "std_error", "ci_low", "ci_high", "p_value", "p_adjusted", "df"]:
         table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
     for col in ["n_obs", "n_groups"]:
         table[col] = pd.to_numeric(table[col], errors="coerce").astype("Int64")

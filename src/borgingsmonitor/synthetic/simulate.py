@@ -7,7 +7,8 @@ Perceived durability is drawn from the nested model on the *observed* condition 
     DUR* = intercept + sum_c effects[c] * score_c + wave[w] + u_region + u_partnership + e,
 and the durability items are rounded DUR* plus item noise; DUR is their mean. So the fixed
 effects and the region and partnership variances of `DUR ~ REL + FAC + PRO + ORG + C(wave)` are
-recovered up to the small bias of rounding and clipping at 1 and 5, and the residual variance is
+recovered up to the small bias of rounding and clipping at 1 and 5 (`sigma2["partnership_wave"]`
+adds a partnership-within-wave intercept, absent by default), and the residual variance is
 sigma2["residual"] plus the item noise (`truth["residual_observed"]`). With
 `dur_from_items=False`, DUR is DUR* itself and the truth is exact.
 """
@@ -170,6 +171,12 @@ def simulate_clean(
         + u_part[part]
         + rng.normal(0, np.sqrt(sigma2["residual"]), n)
     )
+    if sigma2.get("partnership_wave", 0.0) > 0:
+        # own stream, so data without this component stay identical for a seed
+        cell = part.astype(np.int64) * len(waves) + np.searchsorted(waves, wave)
+        sd = np.sqrt(sigma2["partnership_wave"])
+        u_pw = np.random.default_rng([seed, 3]).normal(0, sd, n_partnerships * len(waves))
+        dur_latent = dur_latent + u_pw[cell]
     dur_items, dur_score = _likert_scale(rng, dur_latent, ITEMS["DUR"], missing_rate)
     out.update(dur_items)
     scores["DUR"] = dur_score if dur_from_items else dur_latent

@@ -1,0 +1,65 @@
+# lmerTest reference fits of the hybrid (within/between) model of protocol Amendment 1.
+#   Rscript docs/validation/hybrid_lmertest.R <dir>    (docs/validation/hybrid_validate.py runs it)
+# Reads <dir>/<name>.csv (analysed rows: DUR, REL, FAC, PRO, ORG, wave, region, partnership_id)
+# and <dir>/<name>.region (fixed or random), decomposes the conditions into partnership means and
+# deviations itself, fits REML and ML, and writes <dir>/<name>.json.
+suppressPackageStartupMessages({
+  library(lmerTest)
+  library(jsonlite)
+})
+
+decompose <- function(df) {
+  for (v in c("REL", "FAC", "PRO", "ORG")) {
+    m <- ave(df[[v]], df$region, df$partnership_id, FUN = mean)
+    df[[paste0(v, "_between")]] <- m
+    df[[paste0(v, "_within")]] <- df[[v]] - m
+  }
+  df
+}
+
+py_name <- function(nm) {
+  nm <- sub("^\\(Intercept\\)$", "Intercept", nm)
+  nm <- sub("^wave([0-9]+)$", "C(wave)[T.\\1]", nm)
+  sub("^region(.+)$", "C(region)[T.\\1]", nm)
+}
+
+fit_one <- function(df, region, reml) {
+  conds <- "REL_between + REL_within + FAC_between + FAC_within + PRO_between + PRO_within + ORG_between + ORG_within"
+  re <- "(1 | region:partnership_id) + (1 | region:partnership_id:wave)"
+  f <- if (region == "fixed") paste("DUR ~", conds, "+ wave + region +", re)
+       else paste("DUR ~", conds, "+ wave + (1 | region) +", re)
+  ctrl <- lmerControl(optimizer = "bobyqa", optCtrl = list(maxfun = 1e5), check.conv.singular = "ignore")
+  m <- lmer(as.formula(f), data = df, REML = reml, control = ctrl)
+  co <- summary(m, ddf = "Satterthwaite")$coefficients
+  vc <- as.data.frame(VarCorr(m))
+  s2 <- list(
+    partnership = vc$vcov[vc$grp == "region:partnership_id"],
+    partnership_wave = vc$vcov[vc$grp == "region:partnership_id:wave"],
+    residual = vc$vcov[vc$grp == "Residual"]
+  )
+  if (region == "random") s2$region <- vc$vcov[vc$grp == "region"]
+  nm <- py_name(rownames(co))
+  list(
+    params = as.list(setNames(co[, "Estimate"], nm)),
+    bse = as.list(setNames(co[, "Std. Error"], nm)),
+    df = as.list(setNames(co[, "df"], nm)),
+    p_value = as.list(setNames(co[, "Pr(>|t|)"], nm)),
+    sigma2 = s2,
+    loglik = as.numeric(logLik(m)),
+    singular = isSingular(m),
+    n_obs = nobs(m)
+  )
+}
+
+dir <- commandArgs(trailingOnly = TRUE)[1]
+for (path in list.files(dir, pattern = "\\.csv$", full.names = TRUE)) {
+  name <- sub("\\.csv$", "", basename(path))
+  region <- trimws(readLines(file.path(dir, paste0(name, ".region"))))
+  df <- read.csv(path, colClasses = c(region = "character", partnership_id = "character"))
+  df$wave <- factor(df$wave)
+  df <- decompose(df)
+  out <- list(REML = fit_one(df, region, TRUE), ML = fit_one(df, region, FALSE),
+              versions = list(R = R.version.string, lme4 = as.character(packageVersion("lme4")),
+                              lmerTest = as.character(packageVersion("lmerTest"))))
+  writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), file.path(dir, paste0(name, ".json")))
+}

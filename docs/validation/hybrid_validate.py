@@ -1,0 +1,138 @@
+"""Validate the hybrid model (conditions_hybrid, protocol Amendment 1) against lme4 + lmerTest.
+
+    PYTHONPATH=src python docs/validation/hybrid_validate.py [--reference]
+
+Data sets: the example's clean data (results/clean/responses.parquet, when the workflow has made
+it) with region fixed (4 regions: what `auto` chooses) and, to test that path on real data too,
+random; and the in-project simulator with a partnership-within-wave variance, once with 4 regions
+(fixed) and once with 12 (random). For each, REML and ML. R decomposes the conditions itself.
+Writes docs/validation/hybrid_comparison.csv and prints the Markdown table for
+docs/validation-models.md; `--reference` also stores the simulated data and R's numbers under
+tests/data/ for tests/test_models_hybrid_lmertest.py (which needs no R).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from borgingsmonitor.models import declared
+from borgingsmonitor.synthetic.simulate import simulate_clean
+
+ROOT = Path(__file__).resolve().parents[2]
+COLUMNS = ["DUR", "REL", "FAC", "PRO", "ORG", "wave", "region", "partnership_id"]
+SIGMA2 = {"region": 0.03, "partnership": 0.06, "partnership_wave": 0.02, "residual": 0.20}
+
+
+def hybrid_spec() -> dict:
+    models = yaml.safe_load((ROOT / "config/config.yaml").read_text())["models"]
+    return declared.check_spec(next(m for m in models if m["name"] == "conditions_hybrid"))
+
+
+def datasets() -> dict:
+    out = {}
+    clean = ROOT / "results/clean/responses.parquet"
+    if clean.exists():
+        example = pd.read_parquet(clean, columns=COLUMNS)
+        out["example_fixed"] = (example, "fixed")
+        out["example_random"] = (example, "random")
+    for name, regions, partnerships, n, seed in [("sim_fixed", 4, 30, 1500, 11), ("sim_random", 12, 48, 2000, 12)]:
+        frame, _ = simulate_clean(n, n_regions=regions, n_partnerships=partnerships, seed=seed, sigma2=SIGMA2)
+        out[name] = (frame[COLUMNS], "fixed" if regions < 10 else "random")
+    return out
+
+
+def ours(spec: dict, rows: pd.DataFrame, region: str, method: str) -> dict:
+    table = declared.fit_declared({**spec, "region_effect": region, "method": method}, rows)
+    fixed = table[table["std_error"].notna()].set_index("term")
+    extra = table[table["std_error"].isna()].set_index("term")["estimate"]
+    return {
+        "params": fixed["estimate"].to_dict(),
+        "bse": fixed["std_error"].to_dict(),
+        "df": fixed["df"].to_dict(),
+        "p_value": fixed["p_value"].to_dict(),
+        "sigma2": {k[4:]: v for k, v in extra.items() if k.startswith("var_")},
+        "loglik": float(extra["loglik"]),
+        "method": table["method"].iloc[0],
+    }
+
+
+def compare(name: str, method: str, py: dict, r: dict) -> pd.DataFrame:
+    rows = []
+    for what in ("params", "bse", "df", "p_value"):
+        for term, value in r[what].items():
+            rows.append((name, method, what, term, py[what][term], value))
+    for comp, value in r["sigma2"].items():
+        rows.append((name, method, "sigma2", comp, py["sigma2"][comp], value))
+    rows.append((name, method, "loglik", "", py["loglik"], r["loglik"]))
+    out = pd.DataFrame(rows, columns=["data", "method", "quantity", "term", "python", "r"])
+    out["abs_diff"] = (out["python"] - out["r"]).abs()
+    out["rel_diff"] = out["abs_diff"] / out["r"].abs().clip(lower=1e-12)
+    return out
+
+
+def main(reference: bool) -> pd.DataFrame:
+    spec = hybrid_spec()
+    data = datasets()
+    parts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        analysed = {}
+        for name, (frame, region) in data.items():
+            rows = declared.analysed_rows(spec, frame)[COLUMNS]
+            analysed[name] = rows
+            rows.to_csv(tmp / f"{name}.csv", index=False)
+            (tmp / f"{name}.region").write_text(region + "\n")
+        subprocess.run(["Rscript", str(ROOT / "docs/validation/hybrid_lmertest.R"), str(tmp)], check=True)
+        for name, (frame, region) in data.items():
+            r = json.loads((tmp / f"{name}.json").read_text())
+            for method in ("REML", "ML"):
+                parts.append(compare(name, method, ours(spec, analysed[name], region, method), r[method]))
+            if reference and name.startswith("sim"):
+                shutil.copy(tmp / f"{name}.csv", ROOT / f"tests/data/hybrid_{name}.csv")
+                r["region"] = region
+                (ROOT / f"tests/data/hybrid_{name}_lmertest.json").write_text(json.dumps(r, indent=1))
+        versions = r["versions"]
+    table = pd.concat(parts, ignore_index=True)
+    table.to_csv(ROOT / "docs/validation/hybrid_comparison.csv", index=False, float_format="%.10g")
+    sizes = {k: (len(v), v["region"].nunique(), v["partnership_id"].nunique()) for k, v in analysed.items()}
+    print(markdown(table, versions, sizes))
+    return table
+
+
+def markdown(table: pd.DataFrame, versions: dict, sizes: dict) -> str:
+    lines = [f"R: {versions['R']}, lme4 {versions['lme4']}, lmerTest {versions['lmerTest']}.", ""]
+    lines += [
+        "| data | rows, regions, partnerships | method | largest abs. difference: estimates | SEs | variances "
+        "| Satterthwaite df (rel.) | p | loglik |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for (data, method), g in table.groupby(["data", "method"], sort=False):
+        q = g.groupby("quantity")
+        cell = lambda x, col="abs_diff": f"{q.get_group(x)[col].max():.1e}"
+        lines.append(f"| {data} | {', '.join(map(str, sizes[data]))} | {method} | {cell('params')} | {cell('bse')} | "
+                     f"{cell('sigma2')} | {cell('df', 'rel_diff')} | {cell('p_value')} | {cell('loglik')} |")
+    reml = table["method"] == "REML"
+    focus = table[reml & table["term"].str.endswith("_between") & table["data"].str.startswith("example")]
+    if len(focus):
+        wide = focus.pivot_table(index=["data", "term"], columns="quantity", values=["python", "r"], sort=False)
+        lines += ["", "Between effects on the example's clean data (REML; Python | R):", "",
+                  "| data | term | estimate | SE | df | p |", "| --- | --- | --- | --- | --- | --- |"]
+        for (data, term), row in wide.iterrows():
+            lines.append(f"| {data} | {term} | " + " | ".join(
+                f"{row[('python', q)]:.6g} \\| {row[('r', q)]:.6g}" for q in ("params", "bse", "df", "p_value")) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", action="store_true", help="store the simulated reference under tests/data/")
+    main(parser.parse_args().reference)
