@@ -17,7 +17,7 @@ from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.ingest import ADAPTERS
 from borgingsmonitor.ingest.harmonise import Context, build_label_sets, harmonise_file
-from borgingsmonitor.ingest.privacy import load_secret
+from borgingsmonitor.ingest.secret import load_secret
 from borgingsmonitor.ingest.schema import harmonised_columns, harmonised_schema
 from borgingsmonitor.ingest.sources import FileUnit
 
