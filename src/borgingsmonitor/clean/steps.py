@@ -9,6 +9,7 @@ import pandas as pd
 from borgingsmonitor.clean import rules
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.registry import load_registry
+from borgingsmonitor.core.tables import write_table
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,9 @@ def clean(input, output, params) -> None:
         cleaning=params.cleaning,
     )
     responses.to_parquet(output.responses, index=False)
-    exclusions.to_csv(output.exclusions, index=False)
-    attrition.to_csv(output.attrition, index=False)
-    issues.to_csv(output.value_issues, index=False)
+    write_table(exclusions, output.exclusions)
+    write_table(attrition, output.attrition)
+    write_table(issues, output.value_issues)
 
 
 def clean_tables(harmonised: str, ingest_issues: str, registry: str, questionnaire: str, regions: dict, cleaning: dict):

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from borgingsmonitor.core.questionnaire import load_questionnaire
-from borgingsmonitor.core.tables import FLOAT_FORMAT
+from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.declared import columns_used, fit_declared
 from borgingsmonitor.models.hypotheses import fill_model_p_adjusted, hypotheses_table
 from borgingsmonitor.models.table import gather, read_model_table, write_model_table
@@ -33,7 +33,7 @@ def hypotheses(input, output, params) -> None:
     models = pd.concat([read_model_table(p) for p in input.models], ignore_index=True)
     table = hypotheses_table(models, pd.read_csv(input.mediation), pd.read_csv(input.survival), alpha=params.alpha)
     log.info("hypotheses:\n%s", table.to_string())
-    table.to_csv(output.table, index=False, float_format=FLOAT_FORMAT, na_rep="")
+    write_table(table, output.table)
 
 
 def models(input, output, params) -> None:
