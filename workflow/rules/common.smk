@@ -2,6 +2,7 @@
 import os
 
 from borgingsmonitor.core.errors import console_warning
+from borgingsmonitor.core.paths import input_file
 from borgingsmonitor.ingest import scrub_service
 from borgingsmonitor.ingest.secret import check_run_secret
 from borgingsmonitor.report.figures import FIGURE_NAMES
@@ -19,8 +20,18 @@ wildcard_constraints:
     file_id="[a-z0-9-]+",
 
 
-def input_path(relative):
-    return os.path.join(config["input_dir"], relative)
+def input_path(relative, where="registry"):
+    return input_file(config["input_dir"], relative, where)
+
+
+def check_input_paths():
+    """Every input the config names stays inside input_dir (core/paths.py), checked before any job."""
+    input_path(config["registry"])
+    for unit in UNITS.values():
+        input_path(unit.path, f"regions.{unit.region}.sources.files.path")
+
+
+check_input_paths()
 
 
 def export_of(wildcards):

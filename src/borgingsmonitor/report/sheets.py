@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells
+from borgingsmonitor.core.paths import output_path
 from borgingsmonitor.core.questionnaire import SCALES
 from borgingsmonitor.report.figures import A4_WIDTH_IN, decimal_axis, published_means, region_label, write_figure
 from borgingsmonitor.report.html import environment, image_data_uri, stylesheet, write_text
@@ -181,9 +182,9 @@ def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min
     shared = SheetData(responses, questionnaire, min_group_size)
     for pid in eligible["partnership_id"]:
         ctx = sheet_context(pid, responses, questionnaire, t, min_group_size, names, partnership_names,
-                            work_dir / f"{pid}.png", shared)
+                            output_path(work_dir, f"{pid}.png"), shared)
         html = env.get_template("sheet.html.j2").render(s=ctx, t=t, css=stylesheet(), lang=t.language)
-        path = out_dir / f"{pid}.html"
+        path = output_path(out_dir, f"{pid}.html")
         write_text(html, path)
         written.append(path)
     for chart in shared.charts.values():
