@@ -206,12 +206,17 @@ def check_cluster_secret():
 def start_scrub_service():
     if not config["privacy"].get("use_deduce", True):
         return
-    if on_cluster():  # its key would sit in the scheduler's job records, and nodes cannot reach its socket
-        console_warning("no scrub service on a cluster: every ingestion job loads deduce itself (~1.1 GB, ~1.5 s)")
+    # On a cluster its key would sit in the scheduler's job records, and nodes cannot reach its socket.
+    if on_cluster():
+        console_warning(
+            "no scrub service on a cluster: every ingestion job loads deduce itself (~1.1 GB, ~1.5 s)"
+        )
         return
     SCRUB_SERVICE["run"] = scrub_service.start(log_path="logs/scrub_service.log")
     if SCRUB_SERVICE["run"] is None:
-        console_warning("the scrub service did not start (logs/scrub_service.log): every ingestion job loads deduce itself")
+        console_warning(
+            "the scrub service did not start (logs/scrub_service.log): every ingestion job loads deduce itself"
+        )
 
 
 def stop_scrub_service():
