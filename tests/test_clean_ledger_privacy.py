@@ -46,3 +46,15 @@ def test_a_resolved_answer_is_not_kept_at_all(tmp_path, monkeypatch):
     _, table = ledger(tmp_path, monkeypatch, ["Route ICT Helmond", "Onbekende route"], {"use_deduce": False})
     assert table["partnership_value"].isna().tolist() == [True, False]
     assert pd.notna(table["partnership_id"].iloc[0])
+
+
+def test_a_name_typed_where_a_number_belongs_is_scrubbed_from_the_value_issues(tmp_path, monkeypatch):
+    registry = write_registry(tmp_path)
+    write_limesurvey(tmp_path / LIME, [lime_response("tok1", "Route ICT Helmond", OK, seed=1, hours="vraag Wouterina, 06-12345678"),
+                                       lime_response("tok2", "Route ICT Helmond", OK, seed=2, hours="400")])
+    monkeypatch.setenv("BORGING_SECRET", SECRET)
+    unit = FileUnit.from_params("helmond", "lime", LIME, source_settings("helmond") | {"wave": 2024})
+    _, issues = read_export(str(tmp_path / LIME), unit, region_spec("helmond"), str(QUESTIONNAIRE), str(registry),
+                            CONFIG.get("label_sets", {}), PRIVACY | {"use_deduce": False, "scrub_names": ["Wouterina"]})
+    values = issues[issues["column"] == "fac_hours"]["value"].tolist()
+    assert values == ["vraag [naam], [telefoon]"]  # 400 is a number: cleaning lists it as out of range

@@ -107,7 +107,7 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     answered = per_distinct(data[part_col], lambda v: None if is_blank(v) else str(v).strip()).astype("string")
     resolver = PartnershipResolver(ctx.registry, region_spec["registry_region"], s.partnership_aliases)
     out["partnership_id"] = resolver.resolve(answered).astype("string")
-    out["partnership_value"] = _unresolved_answers(answered, out["partnership_id"], ctx)
+    out["partnership_value"] = _quoted(answered.where(out["partnership_id"].isna()), ctx).astype("string")  # explains exclusions
 
     for code in CHOICE_QUESTIONS:
         if code in cols:
@@ -145,19 +145,20 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
         else pd.Series(pd.NA, index=data.index, dtype="string")
     )
     table, issues_frame = _drop_without_consent(out, pd.DataFrame(issues, columns=ISSUE_COLUMNS))
+    issues_frame["value"] = _quoted(issues_frame["value"], ctx)
     unmapped = [c for c in data.columns if c not in set(cols.values())]
     return Harmonised(table.reset_index(drop=True), issues_frame, unmapped)
 
 
-def _unresolved_answers(answered: pd.Series, resolved: pd.Series, ctx: Context) -> pd.Series:
-    """What was typed where no registry partnership matched, scrubbed as comments are (names too):
-    the ledger's detail quotes it."""
+def _quoted(values: pd.Series, ctx: Context) -> pd.Series:
+    """Typed text a QC table quotes (an unknown partnership, an invalid value), scrubbed as comments
+    are (contact details, the config's names, deduce) and capped."""
 
     def scrub(texts):
         texts = [None if is_blank(t) else t for t in texts]
         return [None if t is None else safe_value(t) for t in scrub_texts(texts, ctx.scrub_names, ctx.use_deduce)]
 
-    return per_distinct_many(answered.where(resolved.isna()), scrub).astype("string")
+    return per_distinct_many(values, scrub)
 
 
 def _keys(data: pd.DataFrame, cols: dict, s: SourceSettings, secret: bytes) -> pd.Series:
