@@ -83,7 +83,7 @@ def _create_once(path: Path) -> bool:
     byte (O_EXCL: never someone else's file) and is linked into place, which fails if the file exists,
     so parallel processes all read the one secret."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    draft = path.with_name(f".{path.name}.{os.getpid()}.draft")
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.draft")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
