@@ -18,7 +18,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-TEST_SECRET = "test-secret"
+TEST_SECRET = "test-secret-of-at-least-32-bytes-for-keys"
 # Set before any fixture runs (module-scoped ones start before the autouse one below), so every run in
 # the tests uses the same secret whatever the caller's environment holds (CI sets its own).
 os.environ["BORGING_SECRET"] = TEST_SECRET

@@ -29,7 +29,7 @@ LIKERT_NL = list(Q.likert_labels_nl)
 LIKERT_EN = list(Q.likert_labels_en)
 DONT_KNOW_NL = "Weet niet / n.v.t."
 DONT_KNOW_EN = "Don't know / not applicable"
-SECRET = "test-secret-for-respondent-keys"
+SECRET = "test-secret-for-respondent-keys-32-bytes-long"
 
 REGION = "testregio"
 REGISTRY_REGION = "Testregio"

@@ -11,6 +11,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 import yaml
+from conftest import TEST_SECRET
 from ingest_files import QUESTIONNAIRE, count_csv_records, count_sav_rows, count_xlsx_rows
 
 from borgingsmonitor.ingest.steps import read_export
@@ -38,7 +39,7 @@ def raw_rows(unit) -> int:
 def harmonised():
     out = {}
     with pytest.MonkeyPatch.context() as mp:  # module scope runs before the autouse secret fixture
-        mp.setenv("BORGING_SECRET", "test-secret")
+        mp.setenv("BORGING_SECRET", TEST_SECRET)
         for unit in UNITS:
             out[unit.path] = _ingest(unit)
     return out

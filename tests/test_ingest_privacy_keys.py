@@ -14,7 +14,9 @@ from ingest_files import (
 )
 
 from borgingsmonitor.ingest.harmonise import KEEP_WITHOUT_CONSENT
-from borgingsmonitor.ingest.privacy import load_secret, normalise_identity, respondent_key, scrub_text
+from borgingsmonitor.core.errors import InputError
+from borgingsmonitor.ingest.secret import load_secret
+from borgingsmonitor.ingest.privacy import normalise_identity, respondent_key, scrub_text
 
 ROWS = responses(6, seed=4)
 
@@ -24,11 +26,11 @@ def expected_key(email: str, secret: str) -> str:
 
 
 def test_key_is_hmac_sha256_of_the_normalised_email_with_the_secret(tmp_path, monkeypatch):
-    monkeypatch.setenv("BORGING_SECRET", "s3cret")
+    monkeypatch.setenv("BORGING_SECRET", "s3cret-s3cret-s3cret-s3cret-s3cret")
     table, _ = run_ingest(tmp_path, write_msforms(tmp_path / "f.xlsx", ROWS), msforms_settings())
     for i, r in enumerate(ROWS):
         if r["consent"]:
-            assert table["respondent_key"].iloc[i] == expected_key(r["email"], "s3cret")
+            assert table["respondent_key"].iloc[i] == expected_key(r["email"], "s3cret-s3cret-s3cret-s3cret-s3cret")
             assert table["respondent_key"].iloc[i] != hashlib.sha256(r["email"].encode()).hexdigest()[:20]
 
 
@@ -45,9 +47,9 @@ def test_same_email_in_two_waves_gets_the_same_key_whatever_its_case_and_spaces(
 
 def test_a_different_secret_gives_different_keys(tmp_path, monkeypatch):
     path = write_msforms(tmp_path / "f.xlsx", ROWS)
-    monkeypatch.setenv("BORGING_SECRET", "secret-one")
+    monkeypatch.setenv("BORGING_SECRET", "secret-one-secret-one-secret-one-1")
     one = run_ingest(tmp_path, path, msforms_settings())[0]["respondent_key"].dropna()
-    monkeypatch.setenv("BORGING_SECRET", "secret-two")
+    monkeypatch.setenv("BORGING_SECRET", "secret-two-secret-two-secret-two-2")
     two = run_ingest(tmp_path, path, msforms_settings())[0]["respondent_key"].dropna()
     assert len(one) == len(two) == 5
     assert not set(one) & set(two)
@@ -61,15 +63,15 @@ def test_key_ignores_case_and_surrounding_space(email, pad, case):
 
 
 def test_secret_from_the_environment_never_writes_a_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("BORGING_SECRET", "abc")
+    monkeypatch.setenv("BORGING_SECRET", "abc-abc-abc-abc-abc-abc-abc-abc-abc")
     target = tmp_path / "secret.key"
-    assert load_secret(str(target), create_if_missing=True) == b"abc"
+    assert load_secret(str(target), create_if_missing=True) == b"abc-abc-abc-abc-abc-abc-abc-abc-abc"
     assert not target.exists()
 
 
 def test_missing_secret_file_stops_unless_creation_is_allowed(tmp_path, monkeypatch):
     monkeypatch.delenv("BORGING_SECRET", raising=False)
-    with pytest.raises(RuntimeError, match="does not exist"):
+    with pytest.raises(InputError, match="does not exist"):
         load_secret(str(tmp_path / "none.key"), create_if_missing=False)
     created = load_secret(str(tmp_path / "new.key"), create_if_missing=True)
     assert len(created) == 64 and load_secret(str(tmp_path / "new.key"), False) == created

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import TEST_SECRET
 from snakemake.utils import validate
 
 from borgingsmonitor.clean.steps import clean_tables
@@ -47,7 +48,7 @@ def made(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth")
     exports = make_exports(root, N, n_regions=REGIONS, n_waves=WAVES, seed=SEED, use_deduce=False)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BORGING_SECRET", "test-secret")
+        mp.setenv("BORGING_SECRET", TEST_SECRET)
         config, (responses, exclusions, attrition, issues) = run_cleaning(root)
     return exports, config, responses, exclusions, attrition, issues
 

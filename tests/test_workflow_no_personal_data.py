@@ -17,6 +17,7 @@ import pyreadstat
 import pytest
 
 from borgingsmonitor.ingest.sources import file_units
+from conftest import TEST_SECRET
 from fixtures.example import CONFIG, INPUT, ingest_and_clean
 
 pytestmark = pytest.mark.slow
@@ -76,7 +77,7 @@ def output_texts(results: Path) -> dict[str, tuple[str, str]]:
 def outputs(tmp_path_factory):
     results = tmp_path_factory.mktemp("privacy") / "results"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BORGING_SECRET", "test-secret")
+        mp.setenv("BORGING_SECRET", TEST_SECRET)
         ingest_and_clean(results, use_deduce=True)
     return output_texts(results)
 

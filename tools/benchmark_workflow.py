@@ -92,7 +92,7 @@ def run_workflow(folder: Path, args, fresh: bool) -> dict:
             shutil.rmtree(folder / sub, ignore_errors=True)
     command = ["/usr/bin/time", "-v", SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(folder),
                "--configfile", str(folder / "config.yaml"), "--cores", str(args.cores)]
-    env = {**os.environ, "BORGING_SECRET": os.environ.get("BORGING_SECRET", "benchmark-secret")}
+    env = {**os.environ, "BORGING_SECRET": os.environ.get("BORGING_SECRET", "benchmark-secret-for-synthetic-data-only")}
     start = time.perf_counter()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as proc:
         sampler = TreeMemory(proc.pid)
@@ -158,7 +158,7 @@ def ingestion_phase(folder: Path, args) -> dict:
     command = [sys.executable, "-c", PHASE, "-s", str(REPO / "Snakefile"), "--directory", str(folder),
                "--configfile", str(folder / "config.yaml"), "--cores", str(args.cores), "--forcerun", rule,
                "--until", "harmonised", "--quiet"]
-    env = {**os.environ, "BORGING_SECRET": os.environ.get("BORGING_SECRET", "benchmark-secret")}
+    env = {**os.environ, "BORGING_SECRET": os.environ.get("BORGING_SECRET", "benchmark-secret-for-synthetic-data-only")}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=args.timeout)
     code, wall, own, jobs = done.stdout.split("PHASE")[-1].split()
     return {"ok": code in ("0", "None"), "wall_s": float(wall), "snakemake_cpu_s": float(own), "jobs_cpu_s": float(jobs)}

@@ -11,8 +11,10 @@
 # run Snakemake there; print a summary; stop the daemons this run started (running ones are
 # reused and left running). Safe to rerun; a lock keeps two runs apart.
 #
-# Environment: BORGING_SECRET (default: a fixed example secret, fine for the bundled example data
-# only), BORGING_SLURM_WORKDIR, BORGING_SLURM_KEEP_DAEMONS=1 to leave the daemons running.
+# Environment: BORGING_SECRET_FILE (a 0600 key file on the shared filesystem; default: a key made
+# for the proof in $BORGING_SLURM_WORKDIR, fine for the bundled example data only; BORGING_SECRET
+# itself is refused, the scheduler would store it), BORGING_SLURM_WORKDIR,
+# BORGING_SLURM_KEEP_DAEMONS=1 to leave the daemons running.
 # Docs: docs/cluster.md.
 set -euo pipefail
 
@@ -216,7 +218,11 @@ run_workflow() {
     local log="$WORKDIR/snakemake.log" ctld_log=/var/log/slurm/slurmctld.log
     local ctld_before start end rc=0
     ctld_before="$(wc -l <"$ctld_log" 2>/dev/null || echo 0)"
-    export BORGING_SECRET="${BORGING_SECRET:-slurm-local-proof-example-only}"
+    [[ -z "${BORGING_SECRET+set}" ]] || die "unset BORGING_SECRET: on a cluster the secret travels as a 0600 file (BORGING_SECRET_FILE), never in the jobs' environment (docs/cluster.md)"
+    if [[ -z "${BORGING_SECRET_FILE:-}" ]]; then
+        export BORGING_SECRET_FILE="$WORKDIR/proof-secret.key"
+        [[ -s "$BORGING_SECRET_FILE" ]] || ( umask 077; "$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(32))' >"$BORGING_SECRET_FILE" )
+    fi
     # jobs import the package from the copy, not from the (changing) source tree
     export PYTHONPATH="$WORKDIR/repo/src${PYTHONPATH:+:$PYTHONPATH}"
     say "running snakemake in $WORKDIR/repo (log: $log)"

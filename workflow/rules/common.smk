@@ -1,10 +1,16 @@
 # Plain-Python helpers for the rules: the fan-out over raw export files comes from the config.
 import os
 
+from borgingsmonitor.core.errors import console_warning
+from borgingsmonitor.core.paths import input_file
 from borgingsmonitor.ingest import scrub_service
+from borgingsmonitor.ingest.secret import check_run_secret
 from borgingsmonitor.report.figure_registry import FIGURES
 from borgingsmonitor.ingest.sources import file_units
 
+# A bad secret stops the run here, before any job (ingest/secret.py); the executor is not known yet
+# (the cluster check runs again in onstart), but a job on a cluster node knows it is one.
+check_run_secret(config["privacy"], cluster=workflow.remote_exec)
 UNITS = {(u.region, u.file_id): u for u in file_units(config)}
 
 
@@ -13,8 +19,18 @@ wildcard_constraints:
     file_id="[a-z0-9-]+",
 
 
-def input_path(relative):
-    return os.path.join(config["input_dir"], relative)
+def input_path(relative, where="registry"):
+    return input_file(config["input_dir"], relative, where)
+
+
+def check_input_paths():
+    """Every input the config names stays inside input_dir (core/paths.py), checked before any job."""
+    input_path(config["registry"])
+    for unit in UNITS.values():
+        input_path(unit.path, f"regions.{unit.region}.sources.files.path")
+
+
+check_input_paths()
 
 
 def export_of(wildcards):
@@ -156,9 +172,30 @@ def report_texts():
 SCRUB_SERVICE = {}
 
 
+def on_cluster():
+    """Jobs on other machines: the scheduler keeps their environment, and a local socket is out of reach."""
+    return workflow.non_local_exec or workflow.remote_exec
+
+
+def check_cluster_secret():
+    """onstart: the executor is known, no job has started."""
+    check_run_secret(config["privacy"], cluster=on_cluster())
+
+
 def start_scrub_service():
-    if config["privacy"].get("use_deduce", True):
-        SCRUB_SERVICE["run"] = scrub_service.start(log_path="logs/scrub_service.log")
+    if not config["privacy"].get("use_deduce", True):
+        return
+    # On a cluster its key would sit in the scheduler's job records, and nodes cannot reach its socket.
+    if on_cluster():
+        console_warning(
+            "no scrub service on a cluster: every ingestion job loads deduce itself (~1.1 GB, ~1.5 s)"
+        )
+        return
+    SCRUB_SERVICE["run"] = scrub_service.start(log_path="logs/scrub_service.log")
+    if SCRUB_SERVICE["run"] is None:
+        console_warning(
+            "the scrub service did not start (logs/scrub_service.log): every ingestion job loads deduce itself"
+        )
 
 
 def stop_scrub_service():

@@ -66,6 +66,7 @@ rule harmonised:
 # One deduce (the Dutch de-identifier, ~1.5 s and ~1.1 GB to load) for all ingestion jobs of a run,
 # instead of one per job; a job that cannot reach it loads its own (see scrub_service.py).
 onstart:
+    check_cluster_secret()
     start_scrub_service()
 
 

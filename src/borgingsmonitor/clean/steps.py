@@ -10,6 +10,7 @@ from borgingsmonitor.clean import rules
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.ingest.manifest import read_manifests, unmapped_table
+from borgingsmonitor.core.tables import write_table
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,11 @@ def clean(input, output, params) -> None:
         cleaning=params.cleaning,
     )
     responses.to_parquet(output.responses, index=False)
-    exclusions.to_csv(output.exclusions, index=False)
-    attrition.to_csv(output.attrition, index=False)
-    issues.to_csv(output.value_issues, index=False)
+    write_table(exclusions, output.exclusions)
+    write_table(attrition, output.attrition)
+    write_table(issues, output.value_issues)
     unmapped = unmapped_table(read_manifests(input.manifests))
-    unmapped.to_csv(output.unmapped_columns, index=False)
+    write_table(unmapped, output.unmapped_columns)
     log.info("%d column(s) of the exports are not mapped by the config", len(unmapped))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 class InputError(Exception):
     """A problem in a raw export, the registry or the configuration that the user must fix."""
@@ -20,3 +22,8 @@ class InputError(Exception):
         if fix:
             text += f"\n  To fix: {fix}"
         super().__init__(text)
+
+
+def console_warning(message: str) -> None:
+    """A fallback the user must hear of: on the terminal (stderr), not only in one job's log."""
+    print(f"Borgingsmonitor WARNING: {message}", file=sys.stderr, flush=True)

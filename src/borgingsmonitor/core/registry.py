@@ -8,6 +8,7 @@ import pandas as pd
 
 from borgingsmonitor.core.distinct import per_distinct
 from borgingsmonitor.core.errors import InputError
+from borgingsmonitor.core.paths import check_name
 from borgingsmonitor.core.labels import is_blank, normalise_label
 
 REGISTRY_COLUMNS = ("partnership_id", "region", "name", "start_year", "funding_end_year", "stopped_year")
@@ -30,6 +31,8 @@ def load_registry(path: str | Path) -> pd.DataFrame:
             row = int(bad.idxmax())
             raise InputError(path, f"{table.loc[row, col]!r} is not a year", row=row, column=col, fix="write a four-digit year, or leave stopped_year empty for a running partnership")
         table[col] = pd.to_numeric(table[col].replace("", None)).astype("Int64")
+    for row, pid in enumerate(table["partnership_id"]):
+        check_name(pid, path, row=row, column="partnership_id")  # it names the partnership's feedback sheet
     dupes = table["partnership_id"].duplicated()
     if dupes.any():
         row = int(dupes.idxmax())

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 # Full precision without float noise: every CSV of results/ uses it.
 FLOAT_FORMAT = "%.10g"
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# ...unless the cell is a plain number ("-1.5", "+3", "-2,5" in a Dutch file), which stays as it is.
+NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise_cell(value):
+    """Text a spreadsheet would run as a formula gets a leading quote (shown, never run); numbers,
+    other text and non-text values are returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell neutralised; numeric, boolean and date columns are left alone."""
+    out = frame.copy()
+    for column in out.columns:
+        dtype = out[column].dtype
+        if dtype == object or str(dtype) in ("string", "category"):
+            out[column] = out[column].astype(object).map(neutralise_cell)
+    return out
+
 
 def write_table(table: pd.DataFrame, path) -> None:
-    """CSV per the results contract: full precision, empty for missing, booleans as true/false."""
-    out = table.copy()
+    """CSV per the results contract: full precision, empty for missing, booleans as true/false, and no
+    cell a spreadsheet would run as a formula."""
+    out = neutralise_frame(table)
     for col in out.columns:
         if out[col].dtype == bool or str(out[col].dtype) == "boolean":
             out[col] = out[col].map({True: "true", False: "false"})

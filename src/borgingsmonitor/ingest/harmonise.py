@@ -114,7 +114,7 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     answered = per_distinct(data[part_col], lambda v: None if is_blank(v) else str(v).strip()).astype("string")
     resolver = PartnershipResolver(ctx.registry, region_spec["registry_region"], s.partnership_aliases)
     out["partnership_id"] = resolver.resolve(answered).astype("string")
-    out["partnership_value"] = per_distinct(answered, lambda v: None if v is pd.NA else safe_value(v)).astype("string")  # explains exclusions
+    out["partnership_value"] = _quoted(answered.where(out["partnership_id"].isna()), ctx).astype("string")  # explains exclusions
 
     for code in CHOICE_QUESTIONS:
         if code in cols:
@@ -154,6 +154,7 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     else:
         out["comment"] = pd.Series(pd.NA, index=data.index, dtype="string")
     table, issues_frame = _drop_without_consent(out, pd.DataFrame(issues, columns=ISSUE_COLUMNS))
+    issues_frame["value"] = _quoted(issues_frame["value"], ctx)
     used = _uses(raw, s, cols, tool_test, names, emails)
     unused = [c for c in data.columns if c not in used]
     metadata = [c for c in unused if adapter.is_metadata(c, data.columns)]
@@ -204,6 +205,17 @@ def _uses(raw: RawExport, s: SourceSettings, cols: dict, tool_test: Marker | Non
     for column in emails:
         add(column, "test mark (e-mail)")
     return {column: ", ".join(uses) for column, uses in used.items()}
+
+
+def _quoted(values: pd.Series, ctx: Context) -> pd.Series:
+    """Typed text a QC table quotes (an unknown partnership, an invalid value), scrubbed as comments
+    are (contact details, the config's names, deduce) and capped."""
+
+    def scrub(texts):
+        texts = [None if is_blank(t) else t for t in texts]
+        return [None if t is None else safe_value(t) for t in scrub_texts(texts, ctx.scrub_names, ctx.use_deduce)]
+
+    return per_distinct_many(values, scrub)
 
 
 def _keys(data: pd.DataFrame, cols: dict, s: SourceSettings, secret: bytes) -> pd.Series:

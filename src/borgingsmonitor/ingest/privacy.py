@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import re
-import secrets
-from pathlib import Path
 
 from borgingsmonitor.ingest import scrub_service
 from borgingsmonitor.ingest.deidentify import deduce_text
 from borgingsmonitor.core.labels import is_blank
 
 log = logging.getLogger(__name__)
-
-SECRET_ENV = "BORGING_SECRET"
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Dutch mobile and landline numbers, with +31/0031 or 0, any spaces or dashes between digit groups.
@@ -27,40 +22,6 @@ SIGNATURE = re.compile(
     r"(?i)\b(?:met\s+vriendelijke\s+groet(?:en)?|vriendelijke\s+groet(?:en)?|groet(?:jes|en)?|mvg|gr)\b\.?\s*,?.*$",
     re.DOTALL,
 )
-
-
-def load_secret(secret_file: str | None, create_if_missing: bool) -> bytes:
-    """The HMAC secret: from $BORGING_SECRET, else from a file outside the repository."""
-    value = os.environ.get(SECRET_ENV)
-    if value:
-        return value.encode("utf-8")
-    if not secret_file:
-        raise RuntimeError(f"No secret for respondent keys: set ${SECRET_ENV} or privacy.secret_file in the config.")
-    path = Path(os.path.expanduser(secret_file))
-    if not path.exists():
-        if not create_if_missing:
-            raise RuntimeError(
-                f"The secret file {path} does not exist. Create it (any long random text) or set ${SECRET_ENV}; "
-                "keep it outside the repository and keep it the same across waves, or panel keys change."
-            )
-        if _create_once(path):
-            log.warning("Created a new secret for respondent keys at %s; keep it, or keys change on the next run.", path)
-    return path.read_text(encoding="utf-8").strip().encode("utf-8")
-
-
-def _create_once(path: Path) -> bool:
-    """Write a new secret unless another job got there first (parallel ingestion jobs race here)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{os.getpid()}")
-    draft.write_text(secrets.token_hex(32), encoding="utf-8")
-    draft.chmod(0o600)
-    try:
-        os.link(draft, path)  # atomic: fails if the file exists, so every job reads one secret
-        return True
-    except FileExistsError:
-        return False
-    finally:
-        draft.unlink()
 
 
 def normalise_identity(value) -> str | None:

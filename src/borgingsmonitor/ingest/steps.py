@@ -15,10 +15,11 @@ from borgingsmonitor.core.contracts import ISSUE_COLUMNS
 from borgingsmonitor.core.errors import InputError
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.registry import load_registry
+from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.ingest import ADAPTERS
 from borgingsmonitor.ingest.harmonise import Context, build_label_sets, harmonise_file
 from borgingsmonitor.ingest.manifest import export_record, write_manifest
-from borgingsmonitor.ingest.privacy import load_secret
+from borgingsmonitor.ingest.secret import load_secret
 from borgingsmonitor.ingest.schema import harmonised_columns, harmonised_schema
 from borgingsmonitor.ingest.sources import FileUnit
 
@@ -43,7 +44,7 @@ def ingest_region(input, output, params) -> None:
         privacy=params.privacy,
     )
     table.to_parquet(output.table, index=False)
-    issues.to_csv(output.issues, index=False)
+    write_table(issues, output.issues)
     write_manifest(records, output.manifest)
 
 
@@ -51,7 +52,7 @@ def harmonised(input, output, params) -> None:
     """Every file's rows -> the one validated harmonised table, and all value issues."""
     table, issues = gather_harmonised(list(input.tables), list(input.issues), input.questionnaire)
     table.to_parquet(output.table, index=False)
-    issues.to_csv(output.issues, index=False)
+    write_table(issues, output.issues)
 
 
 def read_export(export: str, unit: FileUnit, region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from borgingsmonitor.core.tables import FLOAT_FORMAT
+from borgingsmonitor.core.tables import write_table
 
 EFFECTS = ("a", "b", "direct", "indirect", "total")
 MEDIATION_COLUMNS = ["effect", "estimate", "ci_low", "ci_high", "p_value", "n_boot"]
@@ -212,4 +212,4 @@ def mediation_table(data: pd.DataFrame, n_boot: int = 2000, seed: int = 20250101
 
 
 def write_mediation(table: pd.DataFrame, path) -> None:
-    table.to_csv(path, index=False, float_format=FLOAT_FORMAT, na_rep="")
+    write_table(table, path)

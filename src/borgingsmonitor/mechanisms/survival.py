@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
-from borgingsmonitor.core.tables import FLOAT_FORMAT
+from borgingsmonitor.core.tables import write_table
 
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
 SURVIVAL_COLUMNS = ["model", "term", "estimate", "ci_low", "ci_high", "p_value", "n_partnerships", "n_events"]
@@ -572,7 +572,7 @@ def survival_table(registry: pd.DataFrame, responses: pd.DataFrame, censor_year=
 
 
 def write_survival(table: pd.DataFrame, path) -> None:
-    table.to_csv(path, index=False, float_format=FLOAT_FORMAT, na_rep="")
+    write_table(table, path)
 
 
 # --- what the report may say (read back from survival.csv) ---------------------------------

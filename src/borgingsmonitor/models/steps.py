@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from borgingsmonitor.core.questionnaire import load_questionnaire
-from borgingsmonitor.core.tables import FLOAT_FORMAT
+from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.declared import columns_used, fit_declared
 from borgingsmonitor.models.hypotheses import declared, fill_model_p_adjusted, hypotheses_table
 from borgingsmonitor.models.table import gather, read_model_table, write_model_table
@@ -35,7 +35,7 @@ def hypotheses(input, output, params) -> None:
     tables = {path: pd.read_csv(path, keep_default_na=False, na_values=[""]) for path in input.tables}
     table = hypotheses_table(declared(params.declared), tables, alpha=params.alpha)
     log.info("hypotheses:\n%s", table.to_string())
-    table.to_csv(output.table, index=False, float_format=FLOAT_FORMAT, na_rep="")
+    write_table(table, output.table)
 
 
 def models(input, output, params) -> None:

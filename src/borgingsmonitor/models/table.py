@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from borgingsmonitor.core.tables import FLOAT_FORMAT
+from borgingsmonitor.core.tables import write_table
 
 MODEL_COLUMNS = [
     "model",
@@ -122,7 +122,7 @@ def empty_rows() -> pd.DataFrame:
 
 def write_model_table(table: pd.DataFrame, path) -> None:
     """Write rows with the contract's columns, full precision, empty for missing."""
-    table[MODEL_COLUMNS].to_csv(path, index=False, float_format=FLOAT_FORMAT, na_rep="")
+    write_table(table[MODEL_COLUMNS], path)
 
 
 def read_model_table(path) -> pd.DataFrame:

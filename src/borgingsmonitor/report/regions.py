@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from borgingsmonitor.core.disclosure import ALL
+from borgingsmonitor.core.paths import output_path
 from borgingsmonitor.core.questionnaire import SCALES
 from borgingsmonitor.report.figures import clustered_mean_ci, region_label
 from borgingsmonitor.report.html import environment, stylesheet, write_text
@@ -92,7 +93,7 @@ def write_region_reports(responses, registry, questionnaire, out_dir, t: Transla
     written = []
     for region in sorted(responses["region"].astype(str).unique()):
         ctx = region_context(region, responses, shared, t, names, partnership_names, with_sheet, min_group_size)
-        path = out_dir / f"{region}.html"
+        path = output_path(out_dir, f"{region}.html")
         write_text(template.render(r=ctx, t=t, css=css, lang=t.language, scales=SCALES), path)
         written.append(path)
     return written

@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells
+from borgingsmonitor.core.paths import output_path
 from borgingsmonitor.core.questionnaire import SCALES
 from borgingsmonitor.report.figures import region_label
 from borgingsmonitor.report.html import environment, stylesheet, write_text
@@ -213,7 +214,7 @@ def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min
     for pid in eligible["partnership_id"]:
         ctx = sheet_context(pid, responses, questionnaire, t, min_group_size, names, partnership_names, shared)
         html = template.render(s=ctx, t=t, css=css, lang=t.language)
-        path = out_dir / f"{pid}.html"
+        path = output_path(out_dir, f"{pid}.html")
         write_text(html, path)
         written.append(path)
     index = [{"pid": p, "name": partnership_names.get(p, p), "region": region_label(r, names), "wave": int(w)}

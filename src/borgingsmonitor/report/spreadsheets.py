@@ -12,25 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from borgingsmonitor.core.questionnaire import SCALES
+from borgingsmonitor.core.tables import neutralise_frame
 
 SHEET_NAME_LIMIT = 31  # Excel's
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A cell an attacker cannot turn into a formula (OWASP CSV injection): text that starts with a
-    formula character gets a leading quote; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or str(out[column].dtype) in ("string", "category"):
-            out[column] = out[column].astype(object).map(safe_cell)
-    return out
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path) -> None:
@@ -39,7 +23,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path) -> None:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             sheet_name = name[:SHEET_NAME_LIMIT]
-            excel_frame(frame).to_excel(writer, sheet_name=sheet_name, index=False)
+            neutralise_frame(frame).to_excel(writer, sheet_name=sheet_name, index=False)
             sheet = writer.sheets[sheet_name]
             sheet.freeze_panes = "A2"
             sheet.auto_filter.ref = sheet.dimensions
