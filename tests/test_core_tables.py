@@ -110,10 +110,10 @@ def test_hostile_answers_and_registry_names_reach_no_output_as_formulas(tmp_path
     table, issues = ingest(folder, "helmond", relative, 2024, registry, unknown_labels="missing")
     table.to_parquet(tmp_path / "harmonised.parquet", index=False)
     issues.to_csv(tmp_path / "issues.csv", index=False)
-    output = SimpleNamespace(**{k: tmp_path / f"{k}.csv" for k in ("exclusions", "attrition", "value_issues")},
-                             responses=tmp_path / "responses.parquet")
+    tables = ("exclusions", "attrition", "value_issues", "unmapped_columns")
+    output = SimpleNamespace(**{k: tmp_path / f"{k}.csv" for k in tables}, responses=tmp_path / "responses.parquet")
     inputs = SimpleNamespace(harmonised=tmp_path / "harmonised.parquet", issues=tmp_path / "issues.csv",
-                             registry=registry, questionnaire=QUESTIONNAIRE)
+                             registry=registry, questionnaire=QUESTIONNAIRE, manifests=[])
     params = SimpleNamespace(regions={"helmond": {"fieldwork": fieldwork()["helmond"]}}, cleaning={})
     clean(inputs, output, params)
     values = pd.read_csv(output.value_issues, dtype=str, keep_default_na=False)["value"]

@@ -51,10 +51,14 @@ def test_bh_properties(values):
     assert out[order].is_monotonic_increasing
 
 
+CONDITIONS_MODEL = HYPOTHESES[0].model  # the model H1-H4 read (Amendment 1: the hybrid model)
+TERM = {h.term.split("_")[0]: h.term for h in HYPOTHESES[:4]}  # REL -> REL_between
+
+
 def _models(rel_p=1e-4, fac_est=0.2):
     terms = pd.DataFrame(
         {
-            "term": ["Intercept", "REL", "FAC", "PRO", "ORG", "icc_region"],
+            "term": ["Intercept", TERM["REL"], TERM["FAC"], TERM["PRO"], TERM["ORG"], "icc_region"],
             "estimate": [0.3, 0.3, fac_est, -0.1, 0.25, 0.1],
             "std_error": [0.1, 0.05, 0.05, 0.05, 0.05, np.nan],
             "ci_low": [0.1, 0.2, fac_est - 0.1, -0.2, 0.15, np.nan],
@@ -62,7 +66,7 @@ def _models(rel_p=1e-4, fac_est=0.2):
             "p_value": [0.01, rel_p, 0.001, 0.04, 1e-6, np.nan],
         }
     )
-    main = model_rows("conditions_mixed", terms, 500, 40, "REML")
+    main = model_rows(CONDITIONS_MODEL, terms, 500, 40, "REML")
     dip = model_rows(
         "network_dip",
         pd.DataFrame({"term": ["lrt_spline_vs_linear"], "estimate": [9.2], "p_value": [0.01]}),
@@ -137,10 +141,10 @@ def test_p_adjusted_only_on_hypothesis_rows():
     filled = fill_model_p_adjusted(models, table, HYPOTHESES)
     marked = filled[filled["p_adjusted"].notna()]
     assert sorted(zip(marked["model"], marked["term"])) == sorted(
-        [("conditions_mixed", t) for t in ("REL", "FAC", "PRO", "ORG")] + [("network_dip", "lrt_spline_vs_linear")]
+        [(CONDITIONS_MODEL, TERM[t]) for t in ("REL", "FAC", "PRO", "ORG")] + [("network_dip", "lrt_spline_vs_linear")]
     )
     h1 = table.set_index("hypothesis").loc["H1", "p_adjusted"]
-    assert filled.query("model == 'conditions_mixed' and term == 'REL'")["p_adjusted"].iloc[0] == h1
+    assert filled.query("model == @CONDITIONS_MODEL and term == @TERM['REL']")["p_adjusted"].iloc[0] == h1
     assert filled.query("model == 'conditions_mixed_std'")["p_adjusted"].isna().all()
 
 
@@ -160,7 +164,7 @@ def test_not_estimable_source_says_why():
 
 def test_a_new_hypothesis_on_a_declared_model_is_one_entry():
     """H8 on the standardised model's REL: a row of its own, read from that model's table."""
-    h8 = dict(DECLARED[0], id="H8", model="conditions_mixed_std", family="exploratory")
+    h8 = dict(DECLARED[0], id="H8", model="conditions_mixed_std", term="REL", family="exploratory")
     hypotheses = declared([*DECLARED, h8], [m["name"] for m in CONFIG["models"]])
     table = _table(_models(), MEDIATION, SURVIVAL, hypotheses).set_index("hypothesis")
     assert table.index.tolist()[-1] == "H8" and table.loc["H8", "estimate"] == 0.3
