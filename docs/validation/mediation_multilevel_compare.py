@@ -1,6 +1,6 @@
 """Compare the multilevel H5 mediation with lme4 (docs/validation-mediation-survival.md).
 
-    PYTHONPATH=src .venv/bin/python docs/validation/mediation_multilevel_compare.py
+    PYTHONPATH=src:docs/validation .venv/bin/python docs/validation/mediation_multilevel_compare.py
 after mediation_multilevel_make_data.py and `Rscript docs/validation/mediation_multilevel.R 20000`.
 Fits the same CSVs with `multilevel_rows`, writes docs/validation/mediation_multilevel_comparison.csv
 and the reference tests/data/mediation_multilevel_lme4.json (R's numbers; the CI test refits the
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from borgingsmonitor.mechanisms import mediation_multilevel as mm
+from mediation_multilevel_make_data import SIMULATED
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -39,6 +40,11 @@ for name, r_part in r.groupby("data", sort=False):
                        abs_diff_se=abs(ours.loc[eff, "std_error"] - row.std_error),
                        python_ci=f"[{ours.loc[eff, 'ci_low']:.5f}, {ours.loc[eff, 'ci_high']:.5f}]",
                        r_ci="" if pd.isna(row.ci_low) else f"[{row.ci_low:.5f}, {row.ci_high:.5f}]")
+        if eff.startswith("indirect"):
+            lv = eff.split("_")[1]
+            a, b = ours.loc[f"a_{lv}"], ours.loc[f"b_{lv}"]
+            out["exact_sd"] = np.sqrt(a.estimate**2 * b.std_error**2 + b.estimate**2 * a.std_error**2
+                                      + a.std_error**2 * b.std_error**2)
         rows.append(out)
     paths = r_part[r_part["effect"].isin(mm.PATH_EFFECTS)]
     reference[name] = {
@@ -49,7 +55,8 @@ for name, r_part in r.groupby("data", sort=False):
 table = pd.DataFrame(rows)
 table.to_csv(HERE / "mediation_multilevel_comparison.csv", index=False, float_format="%.3g")
 meta = {"software": "R 4.2.2, lme4 1.1.31 (lmer REML, bobyqa rhoend 1e-12)",
-        "script": "docs/validation/mediation_multilevel.R", "datasets": reference}
+        "script": "docs/validation/mediation_multilevel.R", "datasets": reference,
+        "simulate_mediation": SIMULATED}
 # the example's clean data are not in the repository; only the simulated reference is checked in CI
 meta["datasets"] = {k: v for k, v in reference.items() if k == "simulated"}
 (ROOT / "tests" / "data" / "mediation_multilevel_lme4.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
