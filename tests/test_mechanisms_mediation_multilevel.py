@@ -10,6 +10,7 @@ import pytest
 from borgingsmonitor.mechanisms import mediation_multilevel as mm
 from borgingsmonitor.mechanisms.mediation import MEDIATION_COLUMNS
 from borgingsmonitor.synthetic.mediation import simulate_mediation
+from fixtures.report import QUESTIONNAIRE
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "mediation_multilevel_lme4.json").read_text())
 LARGE = dict(n_responses=3000, n_regions=4, n_partnerships=120)
@@ -101,3 +102,21 @@ def test_region_random_from_ten_regions():
     assert not any("region" in c for c in fits["a"].params.index)
     data9, _ = simulate_mediation(n_responses=1500, n_regions=9, n_partnerships=40, seed=2)
     assert mm.fit_paths(mm.analysis_frame(data9))["region_effect"] == "fixed"
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_report_sentence_follows_the_between_interval(language):
+    from borgingsmonitor.core.questionnaire import load_questionnaire
+    from borgingsmonitor.report.content import mediation_levels_text
+    from borgingsmonitor.report.translate import Translator
+
+    t = Translator(language, load_questionnaire(QUESTIONNAIRE))
+    med = pd.DataFrame({"effect": ["indirect", "indirect_within", "indirect_between"],
+                        "estimate": [0.08, 0.007, 0.12], "ci_low": [0.03, -0.01, -0.04],
+                        "ci_high": [0.14, 0.02, 0.31]})
+    not_shown = mediation_levels_text(t, med)
+    shown = mediation_levels_text(t, med.assign(ci_low=[0.03, 0.001, 0.02]))
+    assert not_shown == t("text.rq4_between_not_shown", estimate=t.num(0.12), ci=t.ci(-0.04, 0.31)) + " " + \
+        t("text.rq4_within_not_shown", estimate=t.num(0.007), ci=t.ci(-0.01, 0.02))
+    assert shown.startswith(t("text.rq4_between_shown", estimate=t.num(0.12), ci=t.ci(0.02, 0.31)))
+    assert mediation_levels_text(t, med.iloc[:1]) == ""

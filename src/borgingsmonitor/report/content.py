@@ -284,7 +284,22 @@ def hypothesis_summary(t: Translator, inputs: ReportInputs, h) -> str:
         return t("summary.hypothesis_not_testable", hypothesis=h.hypothesis, text=text,
                  reason=not_estimable_reason(t, inputs, h.hypothesis))
     key = "summary.hypothesis_supported" if truthy(h.supported) else "summary.hypothesis_not_supported"
-    return t(key, hypothesis=h.hypothesis, text=text) + " " + hypothesis_detail(t, h)
+    levels = mediation_levels_text(t, inputs.tables["mediation"]) if h.hypothesis == "H5" else ""
+    return " ".join(filter(None, [t(key, hypothesis=h.hypothesis, text=text), hypothesis_detail(t, h), levels]))
+
+
+def mediation_levels_text(t: Translator, med: pd.DataFrame) -> str:
+    """What the multilevel indirect effects license: at each level 'shown' only when the interval
+    lies above 0; empty when the table has no multilevel rows."""
+    rows = med.set_index("effect") if "effect" in med else pd.DataFrame()
+    parts = []
+    for level in ("between", "within"):
+        if f"indirect_{level}" not in rows.index:
+            return ""
+        r = rows.loc[f"indirect_{level}"]
+        shown = "shown" if float(r["ci_low"]) > 0 else "not_shown"
+        parts.append(t(f"text.rq4_{level}_{shown}", estimate=t.num(r["estimate"]), ci=t.ci(r["ci_low"], r["ci_high"])))
+    return " ".join(parts)
 
 
 def hypothesis_detail(t: Translator, h) -> str:
@@ -544,6 +559,9 @@ def section_rq4(b: Builder, inputs: ReportInputs):
              Cell(t.ci(r.ci_low, r.ci_high), numeric=True), p_cell(t, r.p_value), int_cell(t, r.n_boot)]
             for r in med.itertuples(index=False)]
     b.table(t("fig.mediation.title"), col(t, "effect", "estimate", "ci", "p", "n_boot"), rows)
+    levels = mediation_levels_text(t, med)
+    if levels:
+        b.para(levels)
 
 
 def lr_df(method) -> str:
