@@ -36,7 +36,8 @@ def inputs(tmp_path_factory):
 def _run_all(tmp, out):
     out.mkdir()
     resp = str(tmp / "responses.parquet")
-    run_script("mediation", out, {"responses": resp}, {"n_boot": 200, "seed": 5}, {"table": str(out / "mediation.csv")})
+    run_script("mediation", out, {"responses": resp}, {"n_boot": 200, "mc_draws": 2000, "seed": 5},
+               {"table": str(out / "mediation.csv")})
     run_script("network_dip", out, {"responses": resp}, {"spline_df": 3, "min_group_size": 5},
                {"curve": str(out / "network_dip.csv"), "model": str(out / "network_dip_model.csv")})
     run_script("survival", out, {"responses": resp, "registry": str(tmp / "partnerships.csv")},
@@ -52,6 +53,7 @@ def test_scripts_write_contract_files_identically_twice(inputs):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     med = pd.read_csv(first / "mediation.csv")
     assert list(med.columns[:6]) == ["effect", "estimate", "ci_low", "ci_high", "p_value", "n_boot"]
+    assert {"indirect", "indirect_between", "indirect_within"} <= set(med["effect"])
     curve = pd.read_csv(first / "network_dip.csv")
     assert list(curve.columns[:4]) == ["partnership_age", "estimate", "ci_low", "ci_high"]
     model = read_model_table(first / "network_dip_model.csv")

@@ -1,5 +1,5 @@
 # Mechanisms: mediation FAC -> REL -> DUR (RQ4), the network dip (RQ5), actual durability (RQ6).
-# Config keys used: bootstrap.n_boot, bootstrap.seed, network_dip.spline_df, min_group_size,
+# Config keys used: bootstrap.n_boot, bootstrap.mc_draws, bootstrap.seed, network_dip.spline_df, min_group_size,
 # registry, survival.censor_year, survival.min_events_interaction.
 
 
@@ -19,6 +19,7 @@ rule mediation:
         "benchmarks/mediation/mediation.tsv"
     params:
         n_boot=config["bootstrap"]["n_boot"],
+        mc_draws=config["bootstrap"]["mc_draws"],
         seed=config["bootstrap"]["seed"],
     script:
         "../../scripts/mediation.py"

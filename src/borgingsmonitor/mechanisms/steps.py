@@ -7,7 +7,8 @@ import time
 
 from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.core.responses import read_responses
-from borgingsmonitor.mechanisms.mediation import mediation_table, write_mediation
+from borgingsmonitor.mechanisms.mediation import write_mediation
+from borgingsmonitor.mechanisms.mediation_multilevel import h5_table
 from borgingsmonitor.mechanisms.network_dip import network_dip as fit_network_dip
 from borgingsmonitor.mechanisms.network_dip import write_curve
 from borgingsmonitor.mechanisms.survival import at_risk_years, excluded_partnerships, survival_table, write_survival
@@ -18,11 +19,12 @@ log = logging.getLogger(__name__)
 
 def mediation(input, output, params) -> None:
     responses = read_responses(input.responses)
-    n_boot, seed = int(params.n_boot), int(params.seed)
-    log.info("%d responses; %d partnership-clustered resamples, seed %d", len(responses), n_boot, seed)
+    n_boot, n_draws, seed = int(params.n_boot), int(params.mc_draws), int(params.seed)
+    log.info("%d responses; %d partnership-clustered resamples, %d Monte Carlo draws, seed %d",
+             len(responses), n_boot, n_draws, seed)
     start = time.perf_counter()
-    table = mediation_table(responses, n_boot=n_boot, seed=seed)
-    log.info("bootstrap done in %.2f s", time.perf_counter() - start)
+    table = h5_table(responses, n_boot=n_boot, n_draws=n_draws, seed=seed)
+    log.info("bootstrap and multilevel fits done in %.2f s", time.perf_counter() - start)
     log.info("mediation:\n%s", table.to_string())
     write_mediation(table, output.table)
 

@@ -305,17 +305,32 @@ def hypothesis_estimate_text(t: Translator, inputs: ReportInputs, h) -> str:
 def hypothesis_summary(t: Translator, inputs: ReportInputs, h) -> str:
     # a claim may hold less than the statement: a part with its own test is claimed from that test only
     text = hypothesis_claim(t, inputs, h) or hypothesis_statement(t, inputs, h) or hypothesis_test_text(t, inputs, h)
-    extra = survival_sentences(t, inputs) if reads_survival(inputs, h) else ""
+    extra = survival_sentences(t, inputs) if reads_analysis(inputs, h, "survival") else ""
     if not is_testable(h):
         return t("summary.hypothesis_not_testable", hypothesis=h.hypothesis, text=text,
                  reason=not_estimable_reason(t, inputs, h.hypothesis)) + extra
     key = "summary.hypothesis_supported" if truthy(h.supported) else "summary.hypothesis_not_supported"
-    return t(key, hypothesis=h.hypothesis, text=text) + " " + hypothesis_detail(t, inputs, h) + extra
+    levels = mediation_levels_text(t, inputs.tables["mediation"]) if reads_analysis(inputs, h, "mediation") else ""
+    return " ".join(filter(None, [t(key, hypothesis=h.hypothesis, text=text), hypothesis_detail(t, inputs, h), levels])) + extra
 
 
-def reads_survival(inputs: ReportInputs, h) -> bool:
+def mediation_levels_text(t: Translator, med: pd.DataFrame) -> str:
+    """What the multilevel indirect effects license: at each level 'shown' only when the interval
+    lies above 0; empty when the table has no multilevel rows."""
+    rows = med.set_index("effect") if "effect" in med else pd.DataFrame()
+    parts = []
+    for level in ("between", "within"):
+        if f"indirect_{level}" not in rows.index:
+            return ""
+        r = rows.loc[f"indirect_{level}"]
+        shown = "shown" if float(r["ci_low"]) > 0 else "not_shown"
+        parts.append(t(f"text.rq4_{level}_{shown}", estimate=t.num(r["estimate"]), ci=t.ci(r["ci_low"], r["ci_high"])))
+    return " ".join(parts)
+
+
+def reads_analysis(inputs: ReportInputs, h, analysis: str) -> bool:
     declared_as = declaration(inputs, h.hypothesis)
-    return declared_as is not None and declared_as.source == ANALYSES["survival"].table
+    return declared_as is not None and declared_as.source == ANALYSES[analysis].table
 
 
 def hypothesis_claim(t: Translator, inputs: ReportInputs, h) -> str:
@@ -608,6 +623,9 @@ def section_rq4(b: Builder, inputs: ReportInputs):
              Cell(t.ci(r.ci_low, r.ci_high), numeric=True), p_cell(t, r.p_value), int_cell(t, r.n_boot)]
             for r in med.itertuples(index=False)]
     b.table(title, col(t, "effect", "estimate", "ci", "p", "n_boot"), rows)
+    levels = mediation_levels_text(t, med)
+    if levels:
+        b.para(levels)
 
 
 def lr_df(method) -> str:
