@@ -372,7 +372,17 @@ def section_rq1(b: Builder, inputs: ReportInputs):
              num_cell(t, r.cfi, 3), num_cell(t, r.tli, 3), num_cell(t, r.rmsea, 3), num_cell(t, r.srmr, 3)]
             for r in cfa.itertuples(index=False)]
     b.heading("sub.cfa", level=2)
-    b.table(t("sub.cfa"), col(t, "model", "n", "chi2", "df", "p", "cfi", "tli", "rmsea", "srmr"), rows)
+    b.table(t("sub.cfa"), col(t, "model", "n", "chi2", "df", "p", "cfi", "tli", "rmsea", "srmr"), rows,
+            note=cfa_note(t, cfa, sum(len(items) for items in inputs.questionnaire.scales.values())))
+
+
+def cfa_note(t: Translator, cfa: pd.DataFrame, n_items: int) -> str:
+    """Which responses each CFA row uses (FIML: all that answered an item; listwise: complete ones)."""
+    if "missing" not in cfa or "fiml" not in set(cfa["missing"]):
+        return ""
+    full = cfa[cfa["missing"] == "fiml"].iloc[0]
+    return t("text.cfa_sample", n=format_int(full["n"], t.language), n_responses=format_int(full["n_responses"], t.language),
+             n_complete=format_int(full["n_complete"], t.language), n_items=n_items)
 
 
 def group_label(t: Translator, group_type: str, group: str, names: dict, partnerships: dict) -> str:
