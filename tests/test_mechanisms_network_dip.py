@@ -175,6 +175,7 @@ def test_bootstrap_refit_matches_the_reported_fit():
     for formula in nd.formulas(len(knots) - 1):
         fit = nd.fit_lmm(formula, frame)
         y, X = design_matrices(formula, frame)
-        stats = partnership_stats(y.iloc[:, 0].to_numpy(), X, frame["region"].to_numpy(), frame["partnership_id"].to_numpy())
+        groups = frame["region"].to_numpy(), frame["partnership_id"].to_numpy()
+        stats = partnership_stats(y.iloc[:, 0].to_numpy(), X, *groups)
         loglik, _ = nd.max_loglik(stats, [1.0, 1.0])
         assert loglik == pytest.approx(fit.loglik, abs=1e-6)

@@ -43,7 +43,8 @@ def test_dip_claim_without_contrasts():
 
 
 def rq5_paragraphs(lang, curve, table):
-    models = pd.DataFrame({"model": ["network_dip"] * 2, "term": ["lrt_spline_vs_linear", "lrt_spline_vs_linear_bootstrap"],
+    terms = ["lrt_spline_vs_linear", "lrt_spline_vs_linear_bootstrap"]
+    models = pd.DataFrame({"model": ["network_dip"] * 2, "term": terms,
                            "estimate": [21.24, 21.24], "p_value": [2.4e-5, 0.001], "p_adjusted": [3.7e-5, None],
                            "method": ["LMM ML; LR chi2 df=2", "LMM ML; LR df=2, parametric bootstrap"]})
     tables = {"models": models, "network_dip": curve}

@@ -1,5 +1,9 @@
 """Confirmatory factor analysis with lavaan's conventions.
 
+Two fits of the same model: by full-information ML on every response (`fit_cfa_fiml`, the
+likelihood in measure/fiml.py; Amendment 1) and, as its sensitivity analysis, by ML on the complete
+responses (`fit_cfa`, the registered analysis), described below.
+
 semopy specifies and fits the model (ML discrepancy, first loading of each factor fixed to 1,
 factor covariances free); the fit is then polished with L-BFGS-B to a tight tolerance on the
 sample covariance with divisor N (lavaan's `likelihood = "normal"`). Fit indices are computed
@@ -216,9 +220,12 @@ def fit_cfa_fiml(data: pd.DataFrame, factors: dict[str, list[str]]) -> FimlFit:
     chi2_base = fiml.independence_m2ll(patterns, p) - m2ll_h1
     indices = indices_from_chi2(chi2, p * (p + 1) // 2 - (model.n_params - p), chi2_base, p * (p - 1) // 2, n,
                                 fiml.srmr_with_means(sigma_h1, mu_h1, sigma, mu))
-    rows = [{"factor": f, "item": item, "estimate": lam[observed.index(item), k],
-             "std_loading": lam[observed.index(item), k] * np.sqrt(phi[k, k] / sigma[observed.index(item), observed.index(item)])}
-            for k, (f, items) in enumerate(factors.items()) for item in items]
+    rows = []
+    for k, (factor, items) in enumerate(factors.items()):
+        for item in items:
+            i = observed.index(item)
+            rows.append({"factor": factor, "item": item, "estimate": lam[i, k],
+                         "std_loading": lam[i, k] * np.sqrt(phi[k, k] / sigma[i, i])})
     return FimlFit(indices, pd.DataFrame(rows), len(patterns), converged, mu, sigma)
 
 

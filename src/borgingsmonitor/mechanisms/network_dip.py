@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
 from borgingsmonitor.core.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
@@ -264,8 +264,6 @@ def max_loglik(stats, start) -> tuple[float, np.ndarray]:
     a step, where on the log scale it would crawl towards it. A lighter tolerance than the reported
     fits: the bootstrap needs LR statistics to ~1e-6, not estimates to machine precision.
     """
-    from scipy import optimize
-
     from borgingsmonitor.models.nested_lmm import _Profile
 
     prof = _Profile(stats, "ML")
@@ -357,7 +355,8 @@ def model_table(fit_linear, fit_spline, lrt: dict, knots, level: float = 0.95) -
         row["p_value"] = boot["p_value"]
         parts.append(model_rows("network_dip", row, fit_spline.n_obs, n_groups,
                                 f"{method}; LR df={lrt['df']}, parametric bootstrap from the linear model, "
-                                f"B={boot['n_boot']}, seed={boot['seed']}, null 95th percentile {boot['null_q95']:.3f}"))
+                                f"B={boot['n_boot']}, seed={boot['seed']}, "
+                                f"null 95th percentile {boot['null_q95']:.3f}"))
     for fit, label, terms in [(fit_spline, "spline", SPLINE_TERMS[: len(knots) - 1]),
                               (fit_linear, "linear", ["age_linear"])]:
         params, bse = _as_series(fit.params), _as_series(fit.bse, list(_as_series(fit.params).index))

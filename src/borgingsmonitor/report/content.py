@@ -381,8 +381,8 @@ def cfa_note(t: Translator, cfa: pd.DataFrame, n_items: int) -> str:
     if "missing" not in cfa or "fiml" not in set(cfa["missing"]):
         return ""
     full = cfa[cfa["missing"] == "fiml"].iloc[0]
-    return t("text.cfa_sample", n=format_int(full["n"], t.language), n_responses=format_int(full["n_responses"], t.language),
-             n_complete=format_int(full["n_complete"], t.language), n_items=n_items)
+    count = {k: format_int(full[k], t.language) for k in ("n", "n_responses", "n_complete")}
+    return t("text.cfa_sample", **count, n_items=n_items)
 
 
 def group_label(t: Translator, group_type: str, group: str, names: dict, partnerships: dict) -> str:

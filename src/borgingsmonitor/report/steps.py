@@ -12,7 +12,8 @@ from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.report import spreadsheets as S
-from borgingsmonitor.report.content import OPTIONAL_TABLE_FILES, TABLE_FILES, build_report, load_inputs, read_registry, region_names, report_year
+from borgingsmonitor.report.content import (OPTIONAL_TABLE_FILES, TABLE_FILES, build_report, load_inputs, read_registry,
+                                             region_names, report_year)
 from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.figures import FIGURE_NAMES, build_figures, setup_matplotlib, write_figures
 from borgingsmonitor.report.html import render_report_html, write_text
