@@ -70,3 +70,17 @@ def test_rq5_without_flags_or_contrasts_makes_no_claim():
     curve = pd.DataFrame({"partnership_age": [0, 1], "estimate": [4.0, 3.8]})
     paras = rq5_paragraphs("en", curve, None)
     assert not any("dips and recovers" in p or "learning routes; these ages" in p for p in paras)
+
+
+def test_figure_marks_the_ages_of_few_partnerships():
+    from borgingsmonitor.report import figures as F
+
+    dip = pd.DataFrame({"partnership_age": [0, 1, 2, 3], "estimate": [4.0, 3.8, 3.9, 4.1], "ci_low": 3.5,
+                        "ci_high": 4.5, "n": 50, "suppressed": "false", "n_partnerships": [9, 9, 6, 3],
+                        "few_partnerships": ["false", "false", "false", "true"]})
+    shown = F.dip_curve(dip, 5)
+    assert F.few_partnership_ages(dip, shown)["partnership_age"].tolist() == [3]
+    assert F.few_partnership_ages(dip.drop(columns=["few_partnerships"]), shown).empty
+    fig = F.network_dip_figure(dip, Translator("nl"))
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert Translator("nl")("fig.network_dip.few") in labels
