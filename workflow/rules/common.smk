@@ -64,7 +64,14 @@ def all_outputs():
         "icc",
         "descriptives",
     ]
-    tables += ["mediation", "network_dip", "network_dip_contrasts", "survival", "models", "hypotheses"]
+    tables += [
+        "mediation",
+        "network_dip",
+        "network_dip_contrasts",
+        "survival",
+        "models",
+        "hypotheses",
+    ]
     return [
         "results/clean/responses.parquet",
         "results/qc/exclusions.csv",
