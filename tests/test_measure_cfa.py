@@ -84,17 +84,22 @@ def five():
 def test_five_factor_tables(five):
     df, (fit, loadings) = five
     assert list(fit.columns) == FIT_COLUMNS
-    assert fit.loc[0, "df"] == 20 * 21 // 2 - (15 + 15 + 20)
-    assert fit.loc[0, "n"] == len(df[Q.item_codes].dropna())
-    assert fit.loc[0, "cfi"] > 0.95 and fit.loc[0, "srmr"] < 0.08
-    assert loadings["item"].tolist() == Q.item_codes
-    assert loadings.groupby("factor", sort=False).size().to_dict() == {s: len(v) for s, v in Q.scales.items()}
+    assert fit["model"].tolist() == ["five_factor", "five_factor_listwise"]
+    assert fit["missing"].tolist() == ["fiml", "listwise"]
+    assert (fit["df"] == 20 * 21 // 2 - (15 + 15 + 20)).all()
+    assert fit.loc[0, "n"] == df[Q.item_codes].notna().any(axis=1).sum()
+    assert fit.loc[1, "n"] == len(df[Q.item_codes].dropna()) == fit.loc[0, "n_complete"]
+    assert (fit["n_responses"] == len(df)).all()
+    assert (fit["cfi"] > 0.95).all() and (fit["srmr"] < 0.08).all()
+    for _, part in loadings.groupby("model", sort=False):
+        assert part["item"].tolist() == Q.item_codes
+        assert part.groupby("factor", sort=False).size().to_dict() == {s: len(v) for s, v in Q.scales.items()}
 
 
 def test_reverse_item_loads_positively_after_single_reversal(five):
     _, (_, loadings) = five
-    row = loadings.set_index("item").loc["rel_distant"]
-    assert bool(row["reverse"]) and row["std_loading"] > 0.4
+    for row in loadings[loadings["item"] == "rel_distant"].itertuples():
+        assert bool(row.reverse) and row.std_loading > 0.4
     assert (loadings["std_loading"] > 0).all()
     np.testing.assert_allclose(loadings["r2"], loadings["std_loading"] ** 2)
 

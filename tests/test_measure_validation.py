@@ -38,13 +38,14 @@ def test_reliability_matches_psych_and_lavaan(sample):
 def test_cfa_matches_lavaan_fitmeasures(sample):
     fit, loadings = five_factor_cfa(sample, Q)
     ref = pd.read_csv(REF / "measurement_r_cfa_fit.csv").iloc[0]
-    row = fit.iloc[0]
+    row = fit.set_index("model").loc["five_factor_listwise"]  # the registered listwise fit
     assert row["n"] == ref["n"] and row["df"] == ref["df"]
     pairs = {"chi2": "chisq", "p_value": "pvalue", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
              "rmsea_ci_low": "rmsea.ci.lower", "rmsea_ci_high": "rmsea.ci.upper", "srmr": "srmr"}
     for ours, theirs in pairs.items():
         assert row[ours] == pytest.approx(ref[theirs], abs=1e-4), ours
     ref_load = pd.read_csv(REF / "measurement_r_cfa_loadings.csv")
-    merged = loadings.merge(ref_load, on=["factor", "item"], suffixes=("", "_r"))
+    listwise = loadings[loadings["model"] == "five_factor_listwise"]
+    merged = listwise.merge(ref_load, on=["factor", "item"], suffixes=("", "_r"))
     assert len(merged) == 20
     np.testing.assert_allclose(merged["std_loading"], merged["std_loading_r"], atol=1e-4)

@@ -13,12 +13,12 @@ from fixtures.mechanisms import dip_curve, linear_curve, simulate_responses
 
 @pytest.fixture(scope="module")
 def dip_result():
-    return nd.network_dip(simulate_responses(30, 48, seed=3, age_effect=dip_curve))
+    return nd.network_dip(simulate_responses(30, 48, seed=3, age_effect=dip_curve), n_boot=19, seed=2)
 
 
 @pytest.fixture(scope="module")
 def linear_result():
-    return nd.network_dip(simulate_responses(30, 48, seed=3, age_effect=linear_curve))
+    return nd.network_dip(simulate_responses(30, 48, seed=3, age_effect=linear_curve), n_boot=0)
 
 
 def test_detects_simulated_dip(dip_result):
@@ -65,7 +65,7 @@ def test_small_age_groups_are_suppressed():
     data = simulate_responses(10, 12, seed=5)
     oldest = data["partnership_age"].max()
     keep = (data["partnership_age"] != oldest) | (data.groupby("partnership_age").cumcount() < 3)
-    curve = nd.network_dip(data[keep.to_numpy()], min_group_size=5)["curve"].set_index("partnership_age")
+    curve = nd.network_dip(data[keep.to_numpy()], min_group_size=5, n_boot=0)["curve"].set_index("partnership_age")
     assert curve.loc[oldest, "n"] == 3
     assert bool(curve.loc[oldest, "suppressed"])
     assert pd.isna(curve.loc[oldest, "estimate"]) and pd.isna(curve.loc[oldest, "ci_low"])
@@ -93,3 +93,89 @@ def test_spline_basis_is_natural(ages):
     np.testing.assert_allclose(np.diff(left, n=2, axis=0), 0, atol=1e-8)
     # the first column is age itself, so the linear model is nested in the spline model
     np.testing.assert_allclose(nd.spline_basis(np.array(ages), knots)[:, 0], ages)
+
+
+def test_dip_and_recovery_contrasts_on_a_simulated_dip(dip_result):
+    contrasts = dip_result["contrasts"].set_index("contrast")
+    assert list(dip_result["contrasts"].columns) == nd.CONTRAST_COLUMNS
+    dip, rec = contrasts.loc["dip"], contrasts.loc["recovery"]
+    curve = dip_result["curve"].set_index("partnership_age")["estimate"].astype(float)
+    assert dip["estimate"] == pytest.approx(curve[dip["age_to"]] - curve[dip["age_from"]])
+    assert rec["estimate"] == pytest.approx(curve[rec["age_to"]] - curve[rec["age_from"]])
+    assert dip["age_to"] == rec["age_from"] and 2 <= dip["age_to"] <= 4  # the simulated trough is at 3
+    assert dip["ci_high"] < 0 < rec["ci_low"] and dip["significant"] and rec["significant"]
+    assert nd.dips_and_recovers(dip_result["contrasts"])
+
+
+def test_no_dip_and_recovery_claim_on_a_linear_trend(linear_result):
+    contrasts = linear_result["contrasts"].set_index("contrast")
+    assert contrasts.loc["recovery", "estimate"] > 0
+    assert not contrasts.loc["dip", "ci_high"] < 0  # no significant fall on a rising line
+    assert not nd.dips_and_recovers(linear_result["contrasts"])
+    assert "bootstrap" not in linear_result["lrt"]
+
+
+def _contrasts(dip_high, rec_low):
+    return pd.DataFrame({"contrast": ["dip", "recovery"], "ci_low": [dip_high - 0.2, rec_low],
+                         "ci_high": [dip_high, rec_low + 0.2]})
+
+
+@pytest.mark.parametrize("dip_high, rec_low, claim", [(-0.01, 0.01, True), (0.01, 0.01, False),
+                                                      (-0.01, -0.01, False), (0.01, -0.01, False)])
+def test_dips_and_recovers_needs_both_contrasts(dip_high, rec_low, claim):
+    assert nd.dips_and_recovers(_contrasts(dip_high, rec_low)) is claim
+    assert nd.dips_and_recovers(pd.DataFrame(columns=nd.CONTRAST_COLUMNS)) is False
+
+
+def test_ages_of_few_partnerships_are_flagged_and_left_out_of_the_contrasts():
+    data = simulate_responses(10, 24, seed=4, age_effect=dip_curve)
+    per_age = data[["partnership_age", "region", "partnership_id"]].drop_duplicates().groupby("partnership_age").size()
+    result = nd.network_dip(data, n_boot=0, min_partnerships=8)
+    curve = result["curve"].set_index("partnership_age")
+    assert list(result["curve"].columns[-2:]) == nd.SURVIVOR_COLUMNS
+    assert (curve["n_partnerships"] == per_age.reindex(curve.index)).all()
+    assert (curve["few_partnerships"] == (per_age.reindex(curve.index) < 8)).all()
+    kept = curve.index[~curve["few_partnerships"]]
+    contrasts = result["contrasts"].set_index("contrast")
+    assert contrasts.loc["dip", "age_from"] == kept.min() and contrasts.loc["recovery", "age_to"] == kept.max()
+    assert contrasts[["n_partnerships_from", "n_partnerships_to"]].min().min() >= 8
+    assert not curve["estimate"].isna().any()  # flagged ages are still shown
+
+
+def test_no_contrasts_with_fewer_than_three_interpreted_ages():
+    data = simulate_responses(10, 12, seed=5)
+    result = nd.network_dip(data, n_boot=0, min_partnerships=100)
+    assert result["contrasts"].empty and not nd.dips_and_recovers(result["contrasts"])
+
+
+def test_parametric_bootstrap_is_seeded_and_calibrated(dip_result):
+    boot = dip_result["lrt"]["bootstrap"]
+    assert boot["n_boot"] == 19 and boot["p_value"] == pytest.approx(1 / 20)  # LR ~ 60: none exceed it
+    rows = dip_result["rows"].set_index("term")
+    assert rows.loc["lrt_spline_vs_linear_bootstrap", "p_value"] == pytest.approx(boot["p_value"])
+    assert "B=19, seed=2" in rows.loc["lrt_spline_vs_linear_bootstrap", "method"]
+    data = simulate_responses(6, 20, seed=6, age_effect=linear_curve)
+    frame, knots = nd.analysis_frame(data)
+    pair = nd.formulas(len(knots) - 1)
+    fit = nd.fit_lmm(pair[0], frame)
+    a = nd.bootstrap_lr(frame, pair, fit, 3.0, n_boot=60, seed=11)
+    b = nd.bootstrap_lr(frame, pair, fit, 3.0, n_boot=60, seed=11)
+    np.testing.assert_array_equal(a["values"], b["values"])
+    # under the null the LR statistic is roughly chi2(2): mean ~2, and the p-value counts exceedances
+    assert 1.0 < a["values"].mean() < 3.5
+    assert a["p_value"] == pytest.approx((1 + np.sum(a["values"] >= 3.0)) / 61)
+
+
+def test_bootstrap_refit_matches_the_reported_fit():
+    """max_loglik (the bootstrap's light refit) reaches the full fit's ML optimum."""
+    from borgingsmonitor.models.nested_lmm import design_matrices, partnership_stats
+
+    data = simulate_responses(6, 20, seed=7, age_effect=dip_curve)
+    frame, knots = nd.analysis_frame(data)
+    for formula in nd.formulas(len(knots) - 1):
+        fit = nd.fit_lmm(formula, frame)
+        y, X = design_matrices(formula, frame)
+        groups = frame["region"].to_numpy(), frame["partnership_id"].to_numpy()
+        stats = partnership_stats(y.iloc[:, 0].to_numpy(), X, *groups)
+        loglik, _ = nd.max_loglik(stats, [1.0, 1.0])
+        assert loglik == pytest.approx(fit.loglik, abs=1e-6)

@@ -38,8 +38,10 @@ def _run_all(tmp, out):
     resp = str(tmp / "responses.parquet")
     run_script("mediation", out, {"responses": resp}, {"n_boot": 200, "mc_draws": 2000, "seed": 5},
                {"table": str(out / "mediation.csv")})
-    run_script("network_dip", out, {"responses": resp}, {"spline_df": 3, "min_group_size": 5},
-               {"curve": str(out / "network_dip.csv"), "model": str(out / "network_dip_model.csv")})
+    run_script("network_dip", out, {"responses": resp},
+               {"spline_df": 3, "min_group_size": 5, "min_partnerships": 5, "n_boot": 19, "seed": 5},
+               {"curve": str(out / "network_dip.csv"), "contrasts": str(out / "network_dip_contrasts.csv"),
+                "model": str(out / "network_dip_model.csv")})
     run_script("survival", out, {"responses": resp, "registry": str(tmp / "partnerships.csv")},
                {"censor_year": None, "min_events_interaction": 3}, {"table": str(out / "survival.csv")})
     return out
@@ -48,7 +50,7 @@ def _run_all(tmp, out):
 def test_scripts_write_contract_files_identically_twice(inputs):
     first = _run_all(inputs, inputs / "run1")
     second = _run_all(inputs, inputs / "run2")
-    names = ["mediation.csv", "network_dip.csv", "network_dip_model.csv", "survival.csv"]
+    names = ["mediation.csv", "network_dip.csv", "network_dip_contrasts.csv", "network_dip_model.csv", "survival.csv"]
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     med = pd.read_csv(first / "mediation.csv")

@@ -83,7 +83,14 @@ def all_outputs():
         "icc",
         "descriptives",
     ]
-    tables += ["mediation", "network_dip", "survival", "models", "hypotheses"]
+    tables += [
+        "mediation",
+        "network_dip",
+        "network_dip_contrasts",
+        "survival",
+        "models",
+        "hypotheses",
+    ]
     return [
         "results/clean/responses.parquet",
         "results/qc/exclusions.csv",
@@ -116,6 +123,7 @@ REPORT_TABLES = {
     "models": "results/tables/models.csv",
     "mediation": "results/tables/mediation.csv",
     "network_dip": "results/tables/network_dip.csv",
+    "network_dip_contrasts": "results/tables/network_dip_contrasts.csv",
     "survival": "results/tables/survival.csv",
     "hypotheses": "results/tables/hypotheses.csv",
     "attrition": "results/qc/attrition.csv",

@@ -1,5 +1,6 @@
 # Mechanisms: mediation FAC -> REL -> DUR (RQ4), the network dip (RQ5), actual durability (RQ6).
-# Config keys used: bootstrap.n_boot, bootstrap.mc_draws, bootstrap.seed, network_dip.spline_df, min_group_size,
+# Config keys used: bootstrap.n_boot, bootstrap.mc_draws, bootstrap.seed, network_dip.spline_df,
+# network_dip.n_boot, network_dip.min_partnerships, min_group_size,
 # registry, survival.censor_year, survival.min_events_interaction.
 
 
@@ -35,6 +36,12 @@ rule network_dip:
             category="5 Mechanism, network dip, survival (RQ4-RQ6)",
             labels={"table": "network dip curve (RQ5)"},
         ),
+        contrasts=report(
+            "results/tables/network_dip_contrasts.csv",
+            caption="../report/network_dip_contrasts.rst",
+            category="5 Mechanism, network dip, survival (RQ4-RQ6)",
+            labels={"table": "network dip contrasts (H6)"},
+        ),
         model="results/interim/models/network_dip.csv",
     log:
         "logs/network_dip/network_dip.log",
@@ -42,6 +49,9 @@ rule network_dip:
         "benchmarks/network_dip/network_dip.tsv"
     params:
         spline_df=config["network_dip"]["spline_df"],
+        n_boot=config["network_dip"]["n_boot"],
+        min_partnerships=config["network_dip"]["min_partnerships"],
+        seed=config["bootstrap"]["seed"],
         min_group_size=config["min_group_size"],
     script:
         "../../scripts/network_dip.py"

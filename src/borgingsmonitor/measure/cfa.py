@@ -1,5 +1,9 @@
 """Confirmatory factor analysis with lavaan's conventions.
 
+Two fits of the same model: by full-information ML on every response (`fit_cfa_fiml`, the
+likelihood in measure/fiml.py; Amendment 1) and, as its sensitivity analysis, by ML on the complete
+responses (`fit_cfa`, the registered analysis), described below.
+
 semopy specifies and fits the model (ML discrepancy, first loading of each factor fixed to 1,
 factor covariances free); the fit is then polished with L-BFGS-B to a tight tolerance on the
 sample covariance with divisor N (lavaan's `likelihood = "normal"`). Fit indices are computed
@@ -20,9 +24,12 @@ from threadpoolctl import threadpool_limits
 
 from borgingsmonitor.core.questionnaire import Questionnaire
 from borgingsmonitor.core.scales import keyed_items
+from borgingsmonitor.measure import fiml
 
 FIT_COLUMNS = ["model", "n", "chi2", "df", "p_value", "cfi", "tli", "rmsea", "rmsea_ci_low",
-               "rmsea_ci_high", "srmr"]
+               "rmsea_ci_high", "srmr", "missing", "n_complete", "n_responses"]
+# Amendment 1: the CFA uses every response (FIML); listwise deletion is its sensitivity analysis
+LISTWISE_SUFFIX = "_listwise"
 LOADING_COLUMNS = ["model", "factor", "item", "reverse", "estimate", "std_loading", "r2"]
 
 
@@ -84,10 +91,13 @@ def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> tuple[float, 
 def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, n_params: int) -> dict:
     """chi2, df, p, CFI, TLI, RMSEA (+90% CI), SRMR with lavaan's ML conventions."""
     p = s.shape[0]
-    df = p * (p + 1) // 2 - n_params
     chi2 = n * ml_discrepancy(s, sigma)
     chi2_base = n * ml_discrepancy(s, np.diag(np.diag(s)))
-    df_base = p * (p - 1) // 2
+    return indices_from_chi2(chi2, p * (p + 1) // 2 - n_params, chi2_base, p * (p - 1) // 2, n,
+                             srmr_bentler(s, sigma))
+
+
+def indices_from_chi2(chi2: float, df: int, chi2_base: float, df_base: int, n: int, srmr: float) -> dict:
     d_model, d_base = max(chi2 - df, 0.0), max(chi2_base - df_base, 0.0)
     denom = max(d_model, d_base)
     cfi = 1.0 if denom == 0 else 1 - d_model / denom
@@ -95,7 +105,7 @@ def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, n_params: int) -> dict
     low, high = rmsea_ci(chi2, df, n)
     return {"n": n, "chi2": chi2, "df": df, "p_value": float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan"),
             "cfi": cfi, "tli": tli, "rmsea": rmsea(chi2, df, n), "rmsea_ci_low": low, "rmsea_ci_high": high,
-            "srmr": srmr_bentler(s, sigma)}
+            "srmr": srmr}
 
 
 def _polish(model: semopy.Model) -> bool:
@@ -182,14 +192,66 @@ def fit_cfa(data: pd.DataFrame, factors: dict[str, list[str]]) -> CfaFit:
     return CfaFit(n, observed, s, sigma, len(model.param_vals), loadings, converged)
 
 
-def five_factor_cfa(df: pd.DataFrame, questionnaire: Questionnaire, model_name: str = "five_factor"):
-    """(fit table, loadings table) for every item on its scale, reverse-keyed items reversed."""
-    keyed = pd.concat([keyed_items(df, questionnaire, s) for s in questionnaire.scales], axis=1)
-    fit = fit_cfa(keyed, questionnaire.scales)
-    fit_table = pd.DataFrame([{"model": model_name, **fit_indices(fit.sample_cov, fit.implied_cov, fit.n, fit.n_params)}],
-                             columns=FIT_COLUMNS)
-    loadings = fit.loadings.copy()
+@dataclass
+class FimlFit:
+    indices: dict
+    loadings: pd.DataFrame
+    n_patterns: int
+    converged: bool
+    mu: np.ndarray
+    sigma: np.ndarray
+
+
+def fit_cfa_fiml(data: pd.DataFrame, factors: dict[str, list[str]]) -> FimlFit:
+    """The same CFA by full-information ML on every row that answered at least one item, with
+    lavaan's fit indices for missing data (measure/fiml.py)."""
+    observed = [i for items in factors.values() for i in items]
+    x = data[observed].astype("float64").to_numpy()
+    patterns = fiml.missing_patterns(x)
+    p, n = len(observed), sum(pat.n for pat in patterns)
+    with threadpool_limits(limits=1, user_api="blas"):
+        mu_h1, sigma_h1 = fiml.em_saturated(patterns, p)
+        model = fiml.CfaModel(factors, observed)
+        est, m2ll, converged = fiml.fit_model(model, patterns, model.start(mu_h1, sigma_h1))
+        m2ll_h1 = fiml.minus2_loglik(patterns, mu_h1, sigma_h1)
+    mu, sigma = model.moments(est)
+    lam, phi, _, _ = model.unpack(est)
+    chi2 = m2ll - m2ll_h1
+    chi2_base = fiml.independence_m2ll(patterns, p) - m2ll_h1
+    indices = indices_from_chi2(chi2, p * (p + 1) // 2 - (model.n_params - p), chi2_base, p * (p - 1) // 2, n,
+                                fiml.srmr_with_means(sigma_h1, mu_h1, sigma, mu))
+    rows = []
+    for k, (factor, items) in enumerate(factors.items()):
+        for item in items:
+            i = observed.index(item)
+            rows.append({"factor": factor, "item": item, "estimate": lam[i, k],
+                         "std_loading": lam[i, k] * np.sqrt(phi[k, k] / sigma[i, i])})
+    return FimlFit(indices, pd.DataFrame(rows), len(patterns), converged, mu, sigma)
+
+
+def _loading_table(loadings: pd.DataFrame, model_name: str, questionnaire: Questionnaire) -> pd.DataFrame:
+    loadings = loadings.copy()
     loadings.insert(0, "model", model_name)
     loadings.insert(3, "reverse", loadings["item"].isin(questionnaire.reverse_items))
     loadings["r2"] = loadings["std_loading"] ** 2
-    return fit_table, loadings[LOADING_COLUMNS]
+    return loadings[LOADING_COLUMNS]
+
+
+def five_factor_cfa(df: pd.DataFrame, questionnaire: Questionnaire, model_name: str = "five_factor"):
+    """(fit table, loadings table) for every item on its scale, reverse-keyed items reversed:
+    first the FIML fit (`model_name`), then the listwise one (`model_name` + `_listwise`)."""
+    keyed = pd.concat([keyed_items(df, questionnaire, s) for s in questionnaire.scales], axis=1)
+    n_complete = int(keyed.notna().all(axis=1).sum())
+    full = fit_cfa_fiml(keyed, questionnaire.scales)
+    listwise = fit_cfa(keyed, questionnaire.scales)
+    common = {"n_complete": n_complete, "n_responses": len(keyed)}
+    fit_table = pd.DataFrame([
+        {"model": model_name, **full.indices, "missing": "fiml", **common},
+        {"model": model_name + LISTWISE_SUFFIX,
+         **fit_indices(listwise.sample_cov, listwise.implied_cov, listwise.n, listwise.n_params),
+         "missing": "listwise", **common},
+    ], columns=FIT_COLUMNS)
+    loadings = pd.concat([_loading_table(full.loadings, model_name, questionnaire),
+                          _loading_table(listwise.loadings, model_name + LISTWISE_SUFFIX, questionnaire)],
+                         ignore_index=True)
+    return fit_table, loadings

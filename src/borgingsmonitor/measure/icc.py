@@ -4,7 +4,10 @@ Null model per scale: score ~ 1 with random intercepts for region and for partne
 within region (statsmodels MixedLM, REML). For each level the ICC is that level's share of
 the total variance. The design effect 1 + (m - 1) * rho uses rho = the correlation of two
 respondents in the same cluster: for a partnership that is the region plus partnership
-share (`icc_cluster`), for a region the region share.
+share (`icc_cluster`), for a region the region share. Each row's design effect is a one-level
+one: row `partnership` treats partnerships as the clusters, row `region` regions as the only
+clusters. The two-level design effect of regions and partnerships together is
+`design_effect_nested` of the mixed models (models/mixed.py), not a row here.
 """
 
 from __future__ import annotations

@@ -9,6 +9,15 @@ columns) with boundary knots at the observed minimum and maximum age and two int
 the age tertiles. The linear model is the spline model without the non-linear columns, so the
 LRT has 2 degrees of freedom. The basis is computed in our own columns (no data-dependent
 centring), so the curve for new ages uses exactly the fitted basis.
+
+Amendment 1 adds three things. (1) A parametric-bootstrap p-value for the LRT: the LR statistic of
+a variance component model is not exactly chi2 in small samples (25 partnerships), so data are
+simulated from the fitted linear (null) model and both models refitted, B times (seeded). (2) Two
+contrasts on the adjusted curve, each with a Wald CI: the dip (lowest point minus the start) and the
+recovery (latest age minus the lowest point); only these say "dips and recovers", the LRT says
+"not a straight line". (3) Ages carried by fewer than `min_partnerships` partnerships are shown but
+not interpreted (stopped partnerships are not surveyed: late ages are survivors), so the contrasts
+use only the other ages.
 """
 
 from __future__ import annotations
@@ -17,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
+from threadpoolctl import threadpool_limits
 
 from borgingsmonitor.core.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
 from borgingsmonitor.models.table import MODEL_COLUMNS, extra_terms, model_rows, wald_terms
@@ -26,6 +36,12 @@ from borgingsmonitor.core.tables import write_table
 AGE = "partnership_age"
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
 CURVE_COLUMNS = ["partnership_age", "estimate", "ci_low", "ci_high"]
+CONTRAST_COLUMNS = ["contrast", "age_from", "age_to", "estimate", "std_error", "ci_low", "ci_high", "p_value",
+                    "n_partnerships_from", "n_partnerships_to", "significant"]
+# added after `suppressed`, so the earlier columns keep their places
+SURVIVOR_COLUMNS = ["n_partnerships", "few_partnerships"]
+DEFAULT_MIN_PARTNERSHIPS = 5
+DEFAULT_N_BOOT = 999
 SPLINE_TERMS = ["age_linear", "age_nonlinear_1", "age_nonlinear_2"]
 
 
@@ -148,25 +164,39 @@ def likelihood_ratio(fit_small, fit_big, df: int) -> dict:
     return {"chi2": chi2, "df": df, "p_value": float(stats.chi2.sf(chi2, df))}
 
 
-def adjusted_curve(fit, frame: pd.DataFrame, knots, level: float = 0.95) -> pd.DataFrame:
-    """Predicted DUR (on the DUR scale) per observed age: conditions at their sample means,
-    wave at the reference (earliest) wave; 95% CI from the fixed-effect covariance."""
-    params = _as_series(fit.params)
-    names = list(params.index)
-    cov = _as_frame(fit.cov_params, names)
-    ages = np.sort(frame[AGE].unique())
+def curve_rows(params: pd.Series, frame: pd.DataFrame, ages, knots) -> pd.DataFrame:
+    """Design rows of the adjusted curve at `ages`: conditions at their sample means, wave at the
+    reference (earliest) wave."""
     basis = spline_basis(ages, knots)
-    X = pd.DataFrame(0.0, index=range(len(ages)), columns=names)
+    X = pd.DataFrame(0.0, index=range(len(ages)), columns=list(params.index))
     X["Intercept"] = 1.0
     for i, name in enumerate(SPLINE_TERMS[: basis.shape[1]]):
         if name in X:
             X[name] = basis[:, i]
     for col in CONDITIONS:
         X[col] = frame[col].mean()
-    estimate = X.to_numpy() @ params.to_numpy()
-    se = np.sqrt(np.einsum("ij,jk,ik->i", X.to_numpy(), cov.to_numpy(), X.to_numpy()))
+    return X
+
+
+def partnerships_per_age(frame: pd.DataFrame) -> pd.Series:
+    """Distinct partnerships (within region) that carry each age."""
+    pairs = frame[[AGE, "region", "partnership_id"]].drop_duplicates()
+    return pairs.groupby(AGE).size()
+
+
+def adjusted_curve(fit, frame: pd.DataFrame, knots, level: float = 0.95,
+                   min_partnerships: int = DEFAULT_MIN_PARTNERSHIPS) -> pd.DataFrame:
+    """Predicted DUR (on the DUR scale) per observed age with a 95% CI from the fixed-effect
+    covariance; `few_partnerships` marks ages shown but not interpreted."""
+    params = _as_series(fit.params)
+    cov = _as_frame(fit.cov_params, list(params.index))
+    ages = np.sort(frame[AGE].unique())
+    X = curve_rows(params, frame, ages, knots).to_numpy()
+    estimate = X @ params.to_numpy()
+    se = np.sqrt(np.einsum("ij,jk,ik->i", X, cov.to_numpy(), X))
     crit = stats.norm.ppf(0.5 + level / 2)
     counts = frame.groupby(AGE).size().reindex(ages).to_numpy()
+    n_partnerships = partnerships_per_age(frame).reindex(ages).to_numpy()
     return pd.DataFrame({
         "partnership_age": ages.astype(int),
         "estimate": estimate,
@@ -174,21 +204,138 @@ def adjusted_curve(fit, frame: pd.DataFrame, knots, level: float = 0.95) -> pd.D
         "ci_high": estimate + crit * se,
         "std_error": se,
         "n": counts,
+        "n_partnerships": n_partnerships,
+        "few_partnerships": n_partnerships < min_partnerships,
     })
 
 
+def contrast_ages(curve: pd.DataFrame) -> tuple[float, float, float] | None:
+    """(start, lowest, latest) among the interpreted ages: the first, the lowest point strictly
+    between, and the last; None with fewer than three interpreted ages."""
+    kept = curve[~curve["few_partnerships"].astype(bool)].sort_values("partnership_age")
+    if len(kept) < 3:
+        return None
+    inner = kept.iloc[1:-1]
+    lowest = inner.loc[inner["estimate"].astype(float).idxmin(), "partnership_age"]
+    return kept["partnership_age"].iloc[0], lowest, kept["partnership_age"].iloc[-1]
+
+
+def dip_contrasts(fit, frame: pd.DataFrame, knots, curve: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """The dip (lowest - start) and the recovery (latest - lowest) with Wald CIs and p-values.
+
+    The conditions and the wave cancel in a difference of two ages, so each contrast is a linear
+    combination of the spline coefficients only. The lowest point is chosen from the same data,
+    so the dip's p-value is somewhat optimistic (docs/validation-models.md).
+    """
+    ages = contrast_ages(curve)
+    if ages is None:
+        return pd.DataFrame(columns=CONTRAST_COLUMNS)
+    params = _as_series(fit.params)
+    cov = _as_frame(fit.cov_params, list(params.index)).to_numpy()
+    X = curve_rows(params, frame, np.asarray(ages, float), knots).to_numpy()
+    counts = curve.set_index("partnership_age")["n_partnerships"]
+    crit = stats.norm.ppf(0.5 + level / 2)
+    rows = []
+    for name, i, j in (("dip", 0, 1), ("recovery", 1, 2)):
+        c = X[j] - X[i]
+        est, se = float(c @ params.to_numpy()), float(np.sqrt(c @ cov @ c))
+        low, high = est - crit * se, est + crit * se
+        rows.append({"contrast": name, "age_from": int(ages[i]), "age_to": int(ages[j]), "estimate": est,
+                     "std_error": se, "ci_low": low, "ci_high": high,
+                     "p_value": float(2 * stats.norm.sf(abs(est / se))),
+                     "n_partnerships_from": int(counts[ages[i]]), "n_partnerships_to": int(counts[ages[j]]),
+                     "significant": bool(low > 0 or high < 0)})
+    return pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
+
+
+def dips_and_recovers(contrasts: pd.DataFrame) -> bool:
+    """The claim "dips and recovers": the dip significantly negative AND the recovery significantly
+    positive (each 95% CI excludes 0 on the claimed side)."""
+    rows = contrasts.set_index("contrast") if len(contrasts) else None
+    if rows is None or not {"dip", "recovery"} <= set(rows.index):
+        return False
+    return bool(rows.loc["dip", "ci_high"] < 0 and rows.loc["recovery", "ci_low"] > 0)
+
+
+def max_loglik(stats, start) -> tuple[float, np.ndarray]:
+    """ML log-likelihood maximised over the two variance ratios, from a warm start; (loglik, ratios).
+
+    On the square-root scale (lme4's theta) a ratio of 0 is a plain bound that L-BFGS-B reaches in
+    a step, where on the log scale it would crawl towards it. A lighter tolerance than the reported
+    fits: the bootstrap needs LR statistics to ~1e-6, not estimates to machine precision.
+    """
+    from borgingsmonitor.models.nested_lmm import _Profile
+
+    prof = _Profile(stats, "ML")
+
+    def fun(theta):
+        val, grad = prof.criterion(*(theta**2), grad=True)
+        return val, 2 * grad * theta
+
+    theta0 = np.sqrt(np.maximum(np.asarray(start, float), 1e-4))
+    res = optimize.minimize(fun, theta0, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * 2,
+                            options={"ftol": 1e-12, "gtol": 1e-7, "maxiter": 200})
+    return -0.5 * float(res.fun), res.x**2
+
+
+def bootstrap_lr(frame: pd.DataFrame, formulas_pair: tuple[str, str], fit_linear, observed: float,
+                 n_boot: int = DEFAULT_N_BOOT, seed: int = 0) -> dict:
+    """Parametric-bootstrap p-value of the LR statistic: y simulated from the fitted linear model
+    (fixed effects plus region, partnership and residual draws), both models refitted by ML.
+
+    X does not change between draws, only y; the null refit starts at the fitted null's variance
+    ratios and the alternative at the null refit's (warm starts instead of a grid search).
+    p = (1 + #{LR* >= LR}) / (B + 1).
+    """
+    from borgingsmonitor.models.nested_lmm import design_matrices
+
+    _, X_big = design_matrices(formulas_pair[1], frame)
+    _, X_small = design_matrices(formulas_pair[0], frame)
+    params = _as_series(fit_linear.params).reindex(X_small.columns)
+    mean = X_small.to_numpy() @ params.to_numpy()
+    region, partnership = frame["region"].to_numpy(), frame["partnership_id"].to_numpy()
+    r_codes, r_n = pd.factorize(region)[0], frame["region"].nunique()
+    p_codes, p_n = pd.factorize(frame["region"] + "/" + frame["partnership_id"])
+    sd = {k: np.sqrt(max(v, 0.0)) for k, v in fit_linear.sigma2.items()}
+    ratios = [fit_linear.sigma2[k] / fit_linear.sigma2["residual"] for k in ("region", "partnership")]
+    rng = np.random.default_rng(seed)
+    values = np.empty(n_boot)
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: BLAS threads only spin
+        for b in range(n_boot):
+            values[b] = _one_draw(rng, mean, sd, r_codes, r_n, p_codes, len(p_n), (X_small, X_big),
+                                  (region, partnership), ratios)
+    return {"p_value": float((1 + np.sum(values >= observed - 1e-9)) / (n_boot + 1)), "n_boot": int(n_boot),
+            "seed": int(seed), "null_q95": float(np.quantile(values, 0.95)), "values": values}
+
+
+def _one_draw(rng, mean, sd, r_codes, r_n, p_codes, p_n, designs, groups, ratios) -> float:
+    from borgingsmonitor.models.nested_lmm import partnership_stats
+
+    y = (mean + rng.normal(0, sd["region"], r_n)[r_codes] + rng.normal(0, sd["partnership"], p_n)[p_codes]
+         + rng.normal(0, sd["residual"], len(mean)))
+    ll_small, t_small = max_loglik(partnership_stats(y, designs[0], *groups), ratios)
+    ll_big, _ = max_loglik(partnership_stats(y, designs[1], *groups), t_small)
+    return max(0.0, 2 * (ll_big - ll_small))
+
+
 def network_dip(data: pd.DataFrame, df: int = 3, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
-                level: float = 0.95) -> dict:
-    """Fit both models; return the curve table, the models.csv rows and the fits."""
+                level: float = 0.95, min_partnerships: int = DEFAULT_MIN_PARTNERSHIPS,
+                n_boot: int = DEFAULT_N_BOOT, seed: int = 0) -> dict:
+    """Fit both models; return the curve and contrasts tables, the models.csv rows and the fits.
+    `n_boot=0` skips the parametric bootstrap (its p-value is then missing)."""
     frame, knots = analysis_frame(data, df=df)
-    linear_formula, spline_formula = formulas(len(knots) - 1)
-    fit_linear = fit_lmm(linear_formula, frame)
-    fit_spline = fit_lmm(spline_formula, frame)
+    pair = formulas(len(knots) - 1)
+    fit_linear = fit_lmm(pair[0], frame)
+    fit_spline = fit_lmm(pair[1], frame)
     lrt = likelihood_ratio(fit_linear, fit_spline, df=len(knots) - 2)
-    curve = adjusted_curve(fit_spline, frame, knots, level)
+    if n_boot > 0 and hasattr(fit_linear, "sigma2"):
+        lrt["bootstrap"] = bootstrap_lr(frame, pair, fit_linear, lrt["chi2"], n_boot, seed)
+    curve = adjusted_curve(fit_spline, frame, knots, level, min_partnerships)
+    contrasts = dip_contrasts(fit_spline, frame, knots, curve, level)
     curve = suppress_small(curve, ["estimate", "ci_low", "ci_high", "std_error"], "n", min_group_size)
+    curve = curve[[c for c in curve.columns if c not in SURVIVOR_COLUMNS] + SURVIVOR_COLUMNS]
     rows = model_table(fit_linear, fit_spline, lrt, knots, level)
-    return {"curve": curve, "rows": rows, "lrt": lrt, "knots": knots,
+    return {"curve": curve, "contrasts": contrasts, "rows": rows, "lrt": lrt, "knots": knots,
             "fit_linear": fit_linear, "fit_spline": fit_spline, "n_obs": len(frame)}
 
 
@@ -202,6 +349,14 @@ def model_table(fit_linear, fit_spline, lrt: dict, knots, level: float = 0.95) -
     test["p_value"] = lrt["p_value"]
     parts = [model_rows("network_dip", test, fit_spline.n_obs, n_groups,
                         f"{method}; LR chi2 df={lrt['df']}")]
+    boot = lrt.get("bootstrap")
+    if boot is not None:
+        row = extra_terms({"lrt_spline_vs_linear_bootstrap": lrt["chi2"]})
+        row["p_value"] = boot["p_value"]
+        parts.append(model_rows("network_dip", row, fit_spline.n_obs, n_groups,
+                                f"{method}; LR df={lrt['df']}, parametric bootstrap from the linear model, "
+                                f"B={boot['n_boot']}, seed={boot['seed']}, "
+                                f"null 95th percentile {boot['null_q95']:.3f}"))
     for fit, label, terms in [(fit_spline, "spline", SPLINE_TERMS[: len(knots) - 1]),
                               (fit_linear, "linear", ["age_linear"])]:
         params, bse = _as_series(fit.params), _as_series(fit.bse, list(_as_series(fit.params).index))
@@ -219,3 +374,7 @@ def model_table(fit_linear, fit_spline, lrt: dict, knots, level: float = 0.95) -
 def write_curve(curve: pd.DataFrame, path) -> None:
     cols = CURVE_COLUMNS + [c for c in curve.columns if c not in CURVE_COLUMNS]
     write_table(curve[cols], path)
+
+
+def write_contrasts(contrasts: pd.DataFrame, path) -> None:
+    write_table(contrasts[CONTRAST_COLUMNS].astype({"significant": bool}), path)

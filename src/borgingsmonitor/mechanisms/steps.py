@@ -10,7 +10,7 @@ from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.mechanisms.mediation import write_mediation
 from borgingsmonitor.mechanisms.mediation_multilevel import h5_table
 from borgingsmonitor.mechanisms.network_dip import network_dip as fit_network_dip
-from borgingsmonitor.mechanisms.network_dip import write_curve
+from borgingsmonitor.mechanisms.network_dip import write_contrasts, write_curve
 from borgingsmonitor.mechanisms.survival import at_risk_years, excluded_partnerships, survival_table, write_survival
 from borgingsmonitor.models.table import write_model_table
 
@@ -30,14 +30,21 @@ def mediation(input, output, params) -> None:
 
 
 def network_dip(input, output, params) -> None:
-    result = fit_network_dip(read_responses(input.responses), df=int(params.spline_df), min_group_size=int(params.min_group_size))
-    log.info("%d complete responses; knots %s", result["n_obs"], result["knots"])
-    log.info("LRT spline vs linear: %s", result["lrt"])
+    start = time.perf_counter()
+    result = fit_network_dip(read_responses(input.responses), df=int(params.spline_df),
+                             min_group_size=int(params.min_group_size), min_partnerships=int(params.min_partnerships),
+                             n_boot=int(params.n_boot), seed=int(params.seed))
+    log.info("%d complete responses; knots %s; %.2f s", result["n_obs"], result["knots"], time.perf_counter() - start)
+    lrt = {k: v for k, v in result["lrt"].items() if k != "bootstrap"}
+    boot = {k: v for k, v in result["lrt"].get("bootstrap", {}).items() if k != "values"}
+    log.info("LRT spline vs linear: %s; parametric bootstrap: %s", lrt, boot)
+    log.info("contrasts:\n%s", result["contrasts"].to_string())
     for label in ("fit_linear", "fit_spline"):
         fit = result[label]
         log.info("%s: loglik %.6f, converged %s, %s", label, fit.loglik, fit.converged, getattr(fit, "message", ""))
     log.info("curve:\n%s", result["curve"].to_string())
     write_curve(result["curve"], output.curve)
+    write_contrasts(result["contrasts"], output.contrasts)
     write_model_table(result["rows"], output.model)
 
 

@@ -26,6 +26,7 @@ from borgingsmonitor.core.responses import read_responses
 
 TABLE_FILES = ("reliability", "cfa_fit", "descriptives", "models", "mediation", "network_dip", "survival",
                "hypotheses", "attrition")
+OPTIONAL_TABLE_FILES = ("network_dip_contrasts",)
 GROUP_TYPES = ("region", "wave", "role", "org_type", "partnership")
 # rows of models.csv that are not fixed effects: variance components, ICCs, cut points, MI diagnostics
 NOT_FIXED_PREFIXES = ("cut_", "df_barnard_rubin:", "lambda:")
@@ -117,7 +118,8 @@ def region_names(registry: pd.DataFrame, responses: pd.DataFrame | None = None) 
 
 
 def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings: dict) -> ReportInputs:
-    tables = {name: pd.read_csv(paths[name], keep_default_na=True) for name in TABLE_FILES}
+    names = TABLE_FILES + tuple(n for n in OPTIONAL_TABLE_FILES if paths.get(n))
+    tables = {name: pd.read_csv(paths[name], keep_default_na=True) for name in names}
     return ReportInputs(
         responses=read_responses(paths["responses"]),
         tables=tables,
@@ -448,7 +450,17 @@ def section_rq1(b: Builder, inputs: ReportInputs):
              num_cell(t, r.cfi, 3), num_cell(t, r.tli, 3), num_cell(t, r.rmsea, 3), num_cell(t, r.srmr, 3)]
             for r in cfa.itertuples(index=False)]
     b.heading("sub.cfa", level=2)
-    b.table(t("sub.cfa"), col(t, "model", "n", "chi2", "df", "p", "cfi", "tli", "rmsea", "srmr"), rows)
+    b.table(t("sub.cfa"), col(t, "model", "n", "chi2", "df", "p", "cfi", "tli", "rmsea", "srmr"), rows,
+            note=cfa_note(t, cfa, sum(len(items) for items in inputs.questionnaire.scales.values())))
+
+
+def cfa_note(t: Translator, cfa: pd.DataFrame, n_items: int) -> str:
+    """Which responses each CFA row uses (FIML: all that answered an item; listwise: complete ones)."""
+    if "missing" not in cfa or "fiml" not in set(cfa["missing"]):
+        return ""
+    full = cfa[cfa["missing"] == "fiml"].iloc[0]
+    count = {k: format_int(full[k], t.language) for k in ("n", "n_responses", "n_complete")}
+    return t("text.cfa_sample", **count, n_items=n_items)
 
 
 def group_label(t: Translator, group_type: str, group: str, names: dict, partnerships: dict) -> str:
@@ -637,12 +649,44 @@ def section_rq5(b: Builder, inputs: ReportInputs):
     t, models = b.t, inputs.tables["models"]
     b.heading("sections.rq5", anchor="rq5")
     b.para(t("text.rq5_intro"))
-    dip = models[models["model"] == "network_dip"]
-    tests = dip[pd.to_numeric(dip["p_value"], errors="coerce").notna() & dip["term"].astype(str).str.startswith("lr")]
-    for r in tests.itertuples(index=False):
-        b.para(t("text.network_dip_test", df=lr_df(r.method), chi2=t.num(r.estimate), p=t.p_eq(r.p_value),
-                 p_adjusted=t.p_eq(r.p_adjusted) or "–"))
+    dip = models[models["model"] == "network_dip"].set_index("term")
+    if "lrt_spline_vs_linear" in dip.index:
+        r, boot = dip.loc["lrt_spline_vs_linear"], dip["p_value"].get("lrt_spline_vs_linear_bootstrap")
+        text = t("text.network_dip_test", df=lr_df(r["method"]), chi2=t.num(r["estimate"]), p=t.p_eq(r["p_value"]),
+                 p_adjusted=t.p_eq(r["p_adjusted"]) or "–")
+        b.para(text + ("" if is_missing(boot) else " " + t("text.network_dip_bootstrap", p=t.p_eq(boot))))
+    contrasts = inputs.tables.get("network_dip_contrasts")
+    if contrasts is not None:
+        b.para(dip_claim(t, contrasts))
+    few = few_partnership_ages(inputs.tables["network_dip"])
+    if len(few):
+        b.para(t("text.network_dip_survivors", ages=", ".join(str(int(a)) for a in few.index),
+                 most=int(few.max())))
     b.figure(inputs.figures.get("network_dip"), titled(t, "fig.network_dip.title", inputs.hypotheses))
+
+
+def dip_claim(t: Translator, contrasts: pd.DataFrame) -> str:
+    """"Dips and recovers" only when the dip is significantly negative and the recovery
+    significantly positive; otherwise what the two contrasts show."""
+    rows = contrasts.set_index("contrast") if len(contrasts) else pd.DataFrame()
+    if not {"dip", "recovery"} <= set(rows.index):
+        return t("text.network_dip_no_contrasts")
+    d, r = rows.loc["dip"], rows.loc["recovery"]
+    fields = {"start": int(d["age_from"]), "low": int(d["age_to"]), "late": int(r["age_to"]),
+              "dip": t.num(d["estimate"]), "dip_ci": t.ci(d["ci_low"], d["ci_high"]), "dip_p": t.p_eq(d["p_value"]),
+              "rec": t.num(r["estimate"]), "rec_ci": t.ci(r["ci_low"], r["ci_high"]), "rec_p": t.p_eq(r["p_value"])}
+    dips, recovers = float(d["ci_high"]) < 0, float(r["ci_low"]) > 0
+    key = {(True, True): "dips_recovers", (True, False): "dips_only", (False, True): "recovers_only",
+           (False, False): "neither"}[(dips, recovers)]
+    return t(f"text.network_dip_{key}", **fields)
+
+
+def few_partnership_ages(curve: pd.DataFrame) -> pd.Series:
+    """n_partnerships of the ages shown but not interpreted, by age."""
+    if "few_partnerships" not in curve:
+        return pd.Series(dtype=float)
+    few = curve["few_partnerships"].astype(str).str.lower().isin(("true", "1"))
+    return curve.loc[few].set_index("partnership_age")["n_partnerships"]
 
 
 def odds_ratio(x):

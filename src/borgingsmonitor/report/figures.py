@@ -459,6 +459,14 @@ def dip_curve(dip: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
     return d[keep & d["estimate"].notna()].sort_values("partnership_age").reset_index(drop=True)
 
 
+def few_partnership_ages(dip: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
+    """The shown ages that rest on too few partnerships to interpret (`few_partnerships`)."""
+    if "few_partnerships" not in dip:
+        return shown.iloc[0:0]
+    flagged = dip.loc[dip["few_partnerships"].astype(str).str.lower().isin(("true", "1")), "partnership_age"]
+    return shown[shown["partnership_age"].isin(pd.to_numeric(flagged, errors="coerce"))]
+
+
 def network_dip_figure(dip, t: Translator, min_group_size: int = 5, hypotheses=()):
     title = titled(t, "fig.network_dip.title", hypotheses)
     if dip.empty:
@@ -470,6 +478,10 @@ def network_dip_figure(dip, t: Translator, min_group_size: int = 5, hypotheses=(
     ax.fill_between(d["partnership_age"], d["ci_low"], d["ci_high"], color="#9ecae1", alpha=0.6,
                     label=t("fig.network_dip.band"), linewidth=0)
     ax.plot(d["partnership_age"], d["estimate"], color="#08519c", linewidth=2, label=t("fig.network_dip.curve"))
+    few = few_partnership_ages(dip, d)
+    if len(few):  # shown, not interpreted (Amendment 1): open markers on the survivors' ages
+        ax.plot(few["partnership_age"], few["estimate"], linestyle="none", marker="o", markerfacecolor="white",
+                markeredgecolor="#08519c", label=t("fig.network_dip.few"))
     ax.set_xlabel(t("fig.network_dip.xlabel"))
     ax.set_ylabel(t("fig.network_dip.ylabel"))
     decimal_axis(ax, t, "y", 1)

@@ -12,7 +12,8 @@ from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.report import spreadsheets as S
-from borgingsmonitor.report.content import TABLE_FILES, build_report, load_inputs, read_registry, region_names, report_year
+from borgingsmonitor.report.content import (OPTIONAL_TABLE_FILES, TABLE_FILES, build_report, load_inputs, read_registry,
+                                             region_names, report_year)
 from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.figure_registry import FIGURE_NAMES
 from borgingsmonitor.report.figures import build_figures, setup_matplotlib, write_figures
@@ -95,6 +96,7 @@ def _figure_paths(files, ext: str) -> dict[str, str]:
 def _report_inputs(input, params):
     paths = {name: getattr(input, name) for name in (*TABLE_FILES, "responses", "registry", "questionnaire")}
     paths["unmapped_columns"] = input.get("unmapped_columns")
+    paths |= {name: getattr(input, name) for name in OPTIONAL_TABLE_FILES if hasattr(input, name)}
     return load_inputs(paths, _figure_paths(input, "png"), input.provenance, dict(params.settings))
 
 
