@@ -10,6 +10,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import yaml
+
+from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.mechanisms import survival as sv
 from borgingsmonitor.report.content import hypothesis_summary
@@ -241,11 +244,16 @@ def test_stopped_partnerships_never_surveyed_are_counted_and_analysed():
     assert cox["estimate"].isna().all() and cox["note"].str.contains("not estimable").all()
 
 
+CONFIG = yaml.safe_load((Path(__file__).parents[1] / "config" / "config.yaml").read_text(encoding="utf-8"))
+HYPOTHESES = declared(CONFIG["hypotheses"]["declared"])
+
+
 def _h7(survival: pd.DataFrame, language: str = "nl") -> str:
     """The report's H7 summary sentence for a supported main effect and this survival table."""
     h = SimpleNamespace(hypothesis="H7", estimate=-0.7, ci_low=-0.9, ci_high=-0.5, p_value=1e-6, p_adjusted=1e-5,
                         supported="yes", test="cox")
-    inputs = SimpleNamespace(tables={"survival": survival}, provenance={"config": {"hypotheses": {"alpha": 0.05}}})
+    inputs = SimpleNamespace(tables={"survival": survival}, provenance={"config": {"hypotheses": {"alpha": 0.05}}},
+                             hypotheses=[h7 for h7 in HYPOTHESES if h7.id == "H7"])
     return hypothesis_summary(Translator(language), inputs, h)
 
 

@@ -89,11 +89,11 @@ def _table(models, mediation, survival, hypotheses=HYPOTHESES, alpha=0.05):
 
 MEDIATION = pd.DataFrame(
     {
-        "effect": ["a", "b", "direct", "indirect", "total"],
-        "estimate": [0.5, 0.3, 0.1, 0.15, 0.25],
-        "ci_low": [0.4, 0.2, 0.0, 0.08, 0.1],
-        "ci_high": [0.6, 0.4, 0.2, 0.22, 0.4],
-        "p_value": [0.001, 0.001, 0.05, 0.002, 0.001],
+        "effect": ["a", "b", "direct", "indirect", "total", "indirect_within", "indirect_between"],
+        "estimate": [0.5, 0.3, 0.1, 0.12, 0.25, 0.01, 0.15],
+        "ci_low": [0.4, 0.2, 0.0, 0.05, 0.1, -0.01, 0.08],
+        "ci_high": [0.6, 0.4, 0.2, 0.2, 0.4, 0.03, 0.22],
+        "p_value": [0.001, 0.001, 0.05, 0.004, 0.001, 0.3, 0.002],
         "n_boot": 2000,
     }
 )

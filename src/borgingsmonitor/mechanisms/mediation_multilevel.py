@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.models.nested_lmm import fit_nested_lmm
 
 MIN_RANDOM_REGIONS = 10
@@ -38,12 +39,7 @@ PAIR = "partnership_wave"
 
 def decompose(frame: pd.DataFrame, names, cluster: str) -> pd.DataFrame:
     """<name>_between = the partnership mean over these rows, <name>_within = row - that mean."""
-    means = frame.groupby(cluster, sort=False)[list(names)].transform("mean")
-    extra = {}
-    for name in names:
-        extra[f"{name}_between"] = means[name].to_numpy(float)
-        extra[f"{name}_within"] = frame[name].to_numpy(float) - means[name].to_numpy(float)
-    return frame.assign(**extra)
+    return within_between(frame, names, cluster)
 
 
 def analysis_frame(data: pd.DataFrame, x="FAC", m="REL", y="DUR", covariates=("PRO", "ORG"),

@@ -30,6 +30,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.core.contracts import RANDOM_REGIONS_FROM
 from borgingsmonitor.models import imputation, mixed, ordinal
 from borgingsmonitor.models.table import extra_terms, model_rows, wald_terms
@@ -188,13 +189,7 @@ def decompose_formula(formula: str, terms: list[str]) -> str:
 
 def add_decomposition(rows: pd.DataFrame, decompose: dict, grouping: list[str]) -> pd.DataFrame:
     """<term>_between = the group's mean over the analysed rows, <term>_within = row - that mean."""
-    keys = grouping[: grouping.index(decompose["by"]) + 1]
-    means = rows.groupby(keys, sort=False)[decompose["terms"]].transform("mean")
-    extra = {}
-    for term in decompose["terms"]:
-        extra[f"{term}_between"] = means[term].to_numpy(float)
-        extra[f"{term}_within"] = rows[term].to_numpy(float) - means[term].to_numpy(float)
-    return rows.assign(**extra)
+    return within_between(rows, decompose["terms"], grouping[: grouping.index(decompose["by"]) + 1])
 
 
 def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """Data with a known multilevel mediation FAC -> REL -> DUR, on the in-project simulator's design.
 
 `simulate_clean` gives the partnerships, regions, waves and the observed FAC, PRO and ORG scores;
-REL and DUR are then redrawn from exactly the models `mechanisms.mediation_multilevel` fits
+REL and DUR are then redrawn from exactly the models `mechanisms.mediation_multilevel` fits (the split is `core.decompose`)
 (partnership means and deviations over the analysed rows, region offsets, partnership and
 partnership-within-wave random intercepts), so the path coefficients are the truth, and the
 indirect effects are their products. Rows with a missing FAC, PRO or ORG get no REL or DUR, so
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor.mechanisms.mediation_multilevel import decompose
+from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.synthetic.simulate import simulate_clean
 
 TRUE_PATHS = {"a_within": 0.05, "a_between": 0.40, "b_within": 0.30, "b_between": 0.45,
@@ -30,12 +30,12 @@ def simulate_mediation(n_responses: int = 1400, n_regions: int = 4, n_partnershi
     frame, _ = simulate_clean(n_responses, n_regions=n_regions, n_partnerships=n_partnerships, seed=seed)
     rng = np.random.default_rng([seed, 11])
     rows = frame[["FAC", "PRO", "ORG"]].notna().all(axis=1).to_numpy()
-    sub = decompose(frame.loc[rows], ["FAC", "PRO", "ORG"], "partnership_id")
+    sub = within_between(frame.loc[rows], ["FAC", "PRO", "ORG"], "partnership_id")
     noise = _intercepts(rng, sub, var)
     covs = COVARIATE_EFFECT * sum(sub[f"{c}_{lv}"] for c in ("PRO", "ORG") for lv in ("within", "between"))
     rel = 3.5 + paths["a_within"] * sub["FAC_within"] + paths["a_between"] * (sub["FAC_between"] - 3.0)
     sub["REL"] = rel + covs + noise()
-    sub = decompose(sub, ["REL"], "partnership_id")
+    sub = within_between(sub, ["REL"], "partnership_id")
     dur = (3.3 + paths["b_within"] * sub["REL_within"] + paths["b_between"] * (sub["REL_between"] - 3.5)
            + paths["direct_within"] * sub["FAC_within"] + paths["direct_between"] * (sub["FAC_between"] - 3.0))
     sub["DUR"] = dur + covs + noise()
