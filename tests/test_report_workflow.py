@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from fixtures.report import REPORT_TARGETS, build_fixture, write_workflow
 
-SNAKEMAKE = [str(Path(sys.executable).with_name("snakemake")), "-c1", "--quiet=all"]
+# Not --quiet=all: it also silences the error, and a failing run must say why.
+SNAKEMAKE = [str(Path(sys.executable).with_name("snakemake")), "-c1", "--quiet=progress"]
 
 
 def run(root: Path, *args: str) -> subprocess.CompletedProcess:
     done = subprocess.run([*SNAKEMAKE, *args], cwd=root, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-4000:]
+    assert done.returncode == 0, f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
     return done
 
 
