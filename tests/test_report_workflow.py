@@ -31,7 +31,7 @@ def test_report_rules_write_everything_identically_and_report_zip(tmp_path):
     outputs += sorted((tmp_path / "results" / "report" / "partnerships").glob("*.html"))
     first = {p: p.read_bytes() for p in outputs}
     assert len(list((tmp_path / "results" / "figures").glob("*.svg"))) == 13
-    prov = json.loads((tmp_path / "results" / "provenance.json").read_text())
+    prov = json.loads((tmp_path / "results" / "interim" / "provenance.json").read_text())
     rows = {Path(f["path"]).name: f["rows"] for f in prov["inputs"]}
     assert rows == {"lime.csv": 3, "qualtrics.csv": 2, "forms.xlsx": 4, "partnerships.csv": 16,
                     "questionnaire.yaml": None}

@@ -1,5 +1,8 @@
 # Plain-Python helpers for the rules: the fan-out over raw export files comes from the config.
+import hashlib
+import json
 import os
+from types import SimpleNamespace
 
 from borgingsmonitor.ingest import scrub_service
 from borgingsmonitor.report.figures import FIGURE_NAMES
@@ -78,6 +81,14 @@ def all_outputs():
         "results/report/partnerships",
         "results/provenance.json",
     ] + [f"results/tables/{t}.csv" for t in tables]
+
+
+PUBLISHED_LAST = ("results/provenance.json", "results/report/config.yaml")
+
+
+def published_outputs():
+    """Every output but the two the `provenance` rule writes after all of them."""
+    return [path for path in all_outputs() if path not in PUBLISHED_LAST]
 
 
 def regions_without_sources():
@@ -170,8 +181,24 @@ def provenance_sources():
     return source_entries(config)
 
 
-def provenance_export_paths(wildcards):
-    return [entry["path"] for entry in source_entries(config)]
+def provenance_inputs():
+    """What the provenance record describes; a new kind of input is one more entry here."""
+    return {
+        "exports": [entry["path"] for entry in source_entries(config)],
+        "registry": input_path(config["registry"]),
+        "questionnaire": config["questionnaire"],
+    }
+
+
+def config_sha256():
+    text = json.dumps(config, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def untracked(value):
+    """A param Snakemake neither compares for reruns nor prints as a job's reason (a builtin container
+    would be both); pair it with a param that tracks it, such as config_sha256()."""
+    return SimpleNamespace(value=value)
 
 
 SCRUB_SERVICE = {}

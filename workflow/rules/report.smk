@@ -31,11 +31,32 @@ rule figures:
         "../../scripts/figures.py"
 
 
+# Provenance in two steps: the record is made beside the analyses (the reports show it) in interim;
+# `provenance` publishes it with the settings only after every other output exists, so a failed run
+# leaves results/provenance.json describing the results beside it.
+rule provenance_record:
+    input:
+        **provenance_inputs(),
+    output:
+        record="results/interim/provenance.json",
+    log:
+        "logs/provenance_record/provenance_record.log",
+    benchmark:
+        "benchmarks/provenance_record/provenance_record.tsv"
+    params:
+        # the config is tracked by its hash, so `snakemake -n` does not print it as the job's reason
+        config_sha256=config_sha256(),
+        code_version=git_commit(workflow.basedir),
+        repo_dir=workflow.basedir,
+        run=untracked({"config": config, "sources": provenance_sources()}),
+    script:
+        "../../scripts/provenance_record.py"
+
+
 rule provenance:
     input:
-        exports=provenance_export_paths,
-        registry=input_path(config["registry"]),
-        questionnaire=config["questionnaire"],
+        record="results/interim/provenance.json",
+        outputs=published_outputs(),
     output:
         provenance=report(
             "results/provenance.json",
@@ -43,15 +64,16 @@ rule provenance:
             category="7 Report and provenance",
             labels={"output": "provenance"},
         ),
+        config=report(
+            "results/report/config.yaml",
+            caption="../report/report_config.rst",
+            category="7 Report and provenance",
+            labels={"output": "settings", "format": "YAML"},
+        ),
     log:
         "logs/provenance/provenance.log",
     benchmark:
         "benchmarks/provenance/provenance.tsv"
-    params:
-        sources=provenance_sources(),
-        config=config,
-        repo_dir=workflow.basedir,
-        code_version=git_commit(workflow.basedir),
     script:
         "../../scripts/provenance.py"
 
@@ -64,7 +86,7 @@ rule report_html:
         responses="results/clean/responses.parquet",
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
-        provenance="results/provenance.json",
+        provenance="results/interim/provenance.json",
     output:
         html=report(
             "results/report/report.html",
@@ -90,7 +112,7 @@ rule report_docx:
         responses="results/clean/responses.parquet",
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
-        provenance="results/provenance.json",
+        provenance="results/interim/provenance.json",
     output:
         docx=report(
             "results/report/report.docx",
@@ -134,22 +156,6 @@ rule partnership_sheets:
         min_group_size=config["min_group_size"],
     script:
         "../../scripts/partnership_sheets.py"
-
-
-rule report_config:
-    output:
-        config=report(
-            "results/report/config.yaml",
-            caption="../report/report_config.rst",
-            category="7 Report and provenance",
-            labels={"output": "settings", "format": "YAML"},
-        ),
-    log:
-        "logs/report_config/report_config.log",
-    params:
-        config=config,
-    script:
-        "../../scripts/report_config.py"
 
 
 rule spreadsheets:
