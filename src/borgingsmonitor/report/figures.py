@@ -26,6 +26,7 @@ from borgingsmonitor.core.contracts import EXCLUSION_REASONS, MAIN_MODEL, MAIN_M
 from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells, suppress_small  # noqa: E402
 from borgingsmonitor.core.questionnaire import SCALES  # noqa: E402
 from borgingsmonitor.report.translate import Translator, format_number  # noqa: E402
+from borgingsmonitor.report.year import choose_report_year  # noqa: E402
 
 A4_WIDTH_IN = 6.7  # printable width of an A4 page with 2 cm margins
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
@@ -608,7 +609,7 @@ def attrition_figure(attrition, t: Translator, min_group_size: int, region_names
 def build_figures(responses, descriptives, models, mediation, dip, survival, attrition, questionnaire,
                   t: Translator, min_group_size: int, year=None, region_names=None) -> dict:
     """name -> matplotlib Figure for every name in FIGURE_NAMES."""
-    year = int(year) if year else int(responses["wave"].max())
+    year = choose_report_year(responses, year).year
     figs = {f"likert_{s}": likert_figure(responses, questionnaire, s, t, min_group_size, year) for s in SCALES}
     figs["profiles_region"] = profiles_region_figure(responses, t, min_group_size, region_names)
     figs["profiles_wave"] = profiles_wave_figure(responses, t, min_group_size, region_names)
