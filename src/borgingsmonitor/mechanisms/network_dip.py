@@ -21,7 +21,7 @@ from scipy import stats
 
 from borgingsmonitor.core.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
 from borgingsmonitor.models.table import MODEL_COLUMNS, extra_terms, model_rows, wald_terms
-from borgingsmonitor.core.tables import FLOAT_FORMAT
+from borgingsmonitor.core.tables import write_table
 
 AGE = "partnership_age"
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
@@ -216,4 +216,4 @@ def model_table(fit_linear, fit_spline, lrt: dict, knots, level: float = 0.95) -
 
 def write_curve(curve: pd.DataFrame, path) -> None:
     cols = CURVE_COLUMNS + [c for c in curve.columns if c not in CURVE_COLUMNS]
-    curve[cols].to_csv(path, index=False, float_format=FLOAT_FORMAT, na_rep="")
+    write_table(curve[cols], path)
