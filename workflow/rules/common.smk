@@ -4,6 +4,8 @@ import json
 import os
 from types import SimpleNamespace
 
+from snakemake.exceptions import WorkflowError
+
 from borgingsmonitor.ingest import scrub_service
 from borgingsmonitor.report.figures import FIGURE_NAMES
 from borgingsmonitor.report.provenance import source_entries
@@ -19,6 +21,24 @@ wildcard_constraints:
 
 def input_path(relative):
     return os.path.join(config["input_dir"], relative)
+
+
+def check_inputs_exist():
+    """A file the config lists but that is gone stops the run at parse: otherwise Snakemake keeps the
+    results made from it (their outputs exist) and the run would succeed without the file.
+    """
+    listed = [input_path(u.path) for u in UNITS.values()]
+    listed += [input_path(config["registry"]), config["questionnaire"]]
+    missing = [path for path in listed if not os.path.exists(path)]
+    if missing:
+        raise WorkflowError(
+            "the config lists files that do not exist:\n  "
+            + "\n  ".join(missing)
+            + "\n  To fix: restore them, or remove them from the config (regions.<region>.sources)"
+        )
+
+
+check_inputs_exist()
 
 
 def export_of(wildcards):
