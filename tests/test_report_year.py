@@ -76,3 +76,23 @@ def test_counts_are_singular_for_one(language, one, many):
     t = Translator(language)
     assert t.count("regions", 1) == one and t.count("regions", 4) == many
     assert t.count("partnerships", 1) in ("1 leerroute", "1 learning route")
+
+
+def test_the_report_summary_names_the_region_without_the_year_and_counts_in_the_singular():
+    import numpy as np
+    from fixtures.report import QUESTIONNAIRE, build_registry, build_responses, build_tables
+
+    from borgingsmonitor.core.questionnaire import load_questionnaire
+    from borgingsmonitor.report.content import ReportInputs, build_report
+
+    rng = np.random.default_rng(5)
+    questionnaire = load_questionnaire(QUESTIONNAIRE)
+    registry = build_registry(rng)
+    data = build_responses(rng, registry, questionnaire)
+    data = data[~((data["region"] == "west-brabant") & (data["wave"] == 2025))]
+    tables = {name.split("/")[-1][:-4]: t for name, t in build_tables(rng, data).items()}
+    registry = registry.assign(partnership_id=registry["partnership_id"].str.strip(), region=registry["region"].str.strip())
+    doc = build_report(ReportInputs(data, tables, registry, questionnaire, {}, {}, language="nl"))
+    summary = next(b for b in doc.blocks if b.kind == "bullets").items
+    assert summary[0].startswith("In 2025 ") and "3 regio's" in summary[0]
+    assert "Uit West-Brabant zijn er geen antwoorden uit 2025" in summary[1]
