@@ -91,7 +91,8 @@ def test_the_report_summary_names_the_region_without_the_year_and_counts_in_the_
     data = build_responses(rng, registry, questionnaire)
     data = data[~((data["region"] == "west-brabant") & (data["wave"] == 2025))]
     tables = {name.split("/")[-1][:-4]: t for name, t in build_tables(rng, data).items()}
-    registry = registry.assign(partnership_id=registry["partnership_id"].str.strip(), region=registry["region"].str.strip())
+    registry = registry.assign(partnership_id=registry["partnership_id"].str.strip(),
+                               region=registry["region"].str.strip())
     doc = build_report(ReportInputs(data, tables, registry, questionnaire, {}, {}, language="nl"))
     summary = next(b for b in doc.blocks if b.kind == "bullets").items
     assert summary[0].startswith("In 2025 ") and "3 regio's" in summary[0]

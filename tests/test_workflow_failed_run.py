@@ -56,7 +56,7 @@ def csv_bytes(body: str) -> bytes:
     return ("\ufeff" + body).encode("utf-8")
 
 
-def with_row_repeated_short(body: str) -> str:
+def with_a_short_row(body: str) -> str:
     lines = body.split("\n")
     return "\n".join([*lines[:2], '"9999","x","y"', *lines[2:]])
 
@@ -65,13 +65,14 @@ def with_row_repeated_short(body: str) -> str:
 DAMAGES = {
     "column_missing": (EXPORT, lambda b: csv_bytes(text(b).replace('"rol",', '"functie",', 1)), "no such column"),
     "column_twice": (EXPORT, lambda b: csv_bytes(text(b).replace('"rol",', '"route",', 1)), "appears twice"),
-    "unknown_answer_label": (EXPORT, lambda b: csv_bytes(text(b).replace('"Mee eens"', '"Mee eensch"', 1)), "Mee eensch"),
-    "ambiguous_date": (EXPORT, lambda b: csv_bytes(re.sub(r'"2024-0\d-\d\d \d\d:\d\d:\d\d"', '"09/04/2024 10:00"', text(b))),
-                       "09/04/2024"),
+    "unknown_answer_label": (EXPORT, lambda b: csv_bytes(text(b).replace('"Mee eens"', '"Mee eensch"', 1)),
+                             "Mee eensch"),
+    "ambiguous_date": (EXPORT, lambda b: csv_bytes(re.sub(r'"2024-0\d-\d\d \d\d:\d\d:\d\d"', '"09/04/2024 10:00"',
+                                                          text(b))), "09/04/2024"),
     "not_a_date": (EXPORT, lambda b: csv_bytes(text(b).replace('"2024-03-08 08:02:06"', '"gisteren"', 1)), "gisteren"),
     "empty_file": (EXPORT, lambda b: b"", "header row"),
     "wrong_encoding": (EXPORT, lambda b: text(b).encode("cp1252", errors="replace"), "encoding"),
-    "short_row": (EXPORT, lambda b: csv_bytes(with_row_repeated_short(text(b))), "fields where the header has"),
+    "short_row": (EXPORT, lambda b: csv_bytes(with_a_short_row(text(b))), "fields where the header has"),
     "cut_off_mid_file": (EXPORT, lambda b: csv_bytes(text(b)[: len(text(b)) // 2]), "fields where the header has"),
     "not_a_csv": (EXPORT, lambda b: b"PK\x03\x04" + bytes(range(256)) * 4, "ERROR"),
     "registry_without_id": (REGISTRY, lambda b: b.replace(b"partnership_id", b"partnership", 1), "partnership_id"),
@@ -90,7 +91,8 @@ def test_provenance_describes_the_inputs_of_the_good_run(good_run):
     workdir, data, _, _ = good_run
     record = json.loads((workdir / "results" / "provenance.json").read_text(encoding="utf-8"))
     exports = {Path(f["path"]).name: f["sha256"] for f in record["inputs"] if f["kind"] == "export"}
-    assert exports == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((data / "helmond").rglob("*.csv"))}
+    on_disk = sorted((data / "helmond").rglob("*.csv"))
+    assert exports == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in on_disk}
     assert (workdir / "results" / "report" / "config.yaml").exists()
 
 

@@ -48,7 +48,8 @@ def unlock_if_stale(workdir: Path) -> str:
         return ""
     running = snakemake_here(workdir)
     if running:
-        return f"the lock in {workdir}/.snakemake is held by a running Snakemake (pid {', '.join(map(str, running))}); left alone"
+        pids = ", ".join(map(str, running))
+        return f"the lock in {workdir}/.snakemake is held by a running Snakemake (pid {pids}); left alone"
     shutil.rmtree(lock_folder(workdir))
     return "removed the lock an interrupted run left in .snakemake/locks (no Snakemake is running here)"
 

@@ -105,7 +105,8 @@ def start(log_path: str | None = None) -> Service | None:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             shutil.rmtree(folder, ignore_errors=True)
-            warn(f"the scrub service did not start (see {log_path or 'its log'}); every ingestion job loads deduce itself")
+            warn(f"the scrub service did not start (see {log_path or 'its log'}); "
+                 "every ingestion job loads deduce itself")
             return None
         time.sleep(0.02)
     os.environ[ADDRESS_ENV], os.environ[KEY_ENV] = address, key
