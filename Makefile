@@ -8,8 +8,12 @@ CORES ?= 2
 
 .PHONY: run test setup browser lint report clean-results
 
+# An interrupted run (Ctrl-C, a kill, a crash) needs nothing extra: the stale lock goes (only when no
+# Snakemake runs here) and the jobs it left half-done run again.
+RUN := $(BIN)/python tools/unlock_if_stale.py && $(BIN)/snakemake --cores $(CORES) --rerun-incomplete
+
 run: setup
-	$(BIN)/snakemake --cores $(CORES)
+	$(RUN)
 
 test: setup browser
 	$(BIN)/pytest
@@ -42,7 +46,7 @@ lint: setup
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
 report: run
-	$(BIN)/snakemake --cores $(CORES) --report results/report.zip
+	$(RUN) --report results/report.zip
 
 clean-results:
 	rm -rf results logs benchmarks

@@ -4,7 +4,11 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The example's config only when the user gives none: a --configfile replaces it, never merges with it
+# (a merge would add the example's regions, label sets and secret settings to the user's own).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 validate(config, schema="workflow/schemas/config.schema.yaml")

@@ -1,4 +1,4 @@
-"""Rule `provenance`: the record of every input file, the config and the code version."""
+"""Rule `provenance`: publish the provenance record and the run's settings after every other output."""
 
 from borgingsmonitor.core.rulescript import run
 from borgingsmonitor.report.steps import provenance

@@ -135,3 +135,40 @@ def test_a_workflow_run_starts_and_stops_it(tmp_path):
     assert "did not answer" not in job_logs
     comments = pd.read_parquet(tmp_path / "results" / "interim" / "harmonised.parquet")["comment"].dropna()
     assert comments.str.contains(r"\[naam\]").any()
+
+
+def test_a_long_tmpdir_falls_back_to_a_short_socket_path(tmp_path, monkeypatch):
+    long_tmp = tmp_path / ("t" * 120)
+    long_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(long_tmp))
+    monkeypatch.setattr(scrub_service.tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+    service = scrub_service.start()
+    try:
+        assert service is not None and len(service.address) <= scrub_service.MAX_SOCKET_PATH
+        assert service.address.startswith(scrub_service.FALLBACK_TMP + "/")
+    finally:
+        scrub_service.stop(service)
+    assert not Path(service.folder).exists()
+
+
+def test_no_short_socket_path_says_why_on_the_console(tmp_path, monkeypatch, capsys):
+    long_tmp = tmp_path / ("t" * 120)
+    long_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(long_tmp))
+    monkeypatch.setattr(scrub_service.tempfile, "tempdir", None)
+    monkeypatch.setattr(scrub_service, "FALLBACK_TMP", str(long_tmp))
+    assert scrub_service.start() is None
+    assert "longer than" in capsys.readouterr().err
+
+
+def test_a_service_killed_with_its_run_leaves_no_folder(tmp_path):
+    starter = (
+        "import os; from borgingsmonitor.ingest import scrub_service as s; "
+        f"v = s.start(log_path={str(tmp_path / 'log')!r}); print(v.folder, flush=True); os._exit(0)"
+    )
+    done = subprocess.run([sys.executable, "-c", starter], capture_output=True, text=True, timeout=60, check=True)
+    folder = Path(done.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and folder.exists():
+        time.sleep(0.1)
+    assert not folder.exists()

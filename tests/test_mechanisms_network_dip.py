@@ -61,6 +61,12 @@ def test_curve_columns_and_ci(dip_result):
     assert curve["partnership_age"].is_monotonic_increasing
 
 
+def test_curve_csv_writes_booleans_as_the_contract_says(dip_result, tmp_path):
+    nd.write_curve(dip_result["curve"], tmp_path / "network_dip.csv")
+    suppressed = pd.read_csv(tmp_path / "network_dip.csv", dtype=str)["suppressed"]
+    assert set(suppressed) <= {"true", "false"} and len(suppressed) == len(dip_result["curve"])
+
+
 def test_small_age_groups_are_suppressed():
     data = simulate_responses(10, 12, seed=5)
     oldest = data["partnership_age"].max()

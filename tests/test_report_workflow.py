@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from fixtures.report import REPORT_TARGETS, build_fixture, write_workflow
 
-SNAKEMAKE = [str(Path(sys.executable).with_name("snakemake")), "-c1", "--quiet=all"]
+# Not --quiet=all: it also silences the error, and a failing run must say why.
+SNAKEMAKE = [str(Path(sys.executable).with_name("snakemake")), "-c1", "--quiet=progress"]
 
 
 def run(root: Path, *args: str) -> subprocess.CompletedProcess:
     done = subprocess.run([*SNAKEMAKE, *args], cwd=root, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-4000:]
+    assert done.returncode == 0, f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
     return done
 
 
@@ -30,7 +31,7 @@ def test_report_rules_write_everything_identically_and_report_zip(tmp_path):
     outputs += sorted((tmp_path / "results" / "report" / "partnerships").glob("*.html"))
     first = {p: p.read_bytes() for p in outputs}
     assert len(list((tmp_path / "results" / "figures").glob("*.svg"))) == 13
-    prov = json.loads((tmp_path / "results" / "provenance.json").read_text())
+    prov = json.loads((tmp_path / "results" / "interim" / "provenance.json").read_text())
     rows = {Path(f["path"]).name: f["rows"] for f in prov["inputs"]}
     assert rows == {"lime.csv": 3, "qualtrics.csv": 2, "forms.xlsx": 4, "partnerships.csv": 16,
                     "questionnaire.yaml": None}

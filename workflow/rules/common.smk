@@ -1,5 +1,10 @@
 # Plain-Python helpers for the rules: the fan-out over raw export files comes from the config.
+import hashlib
+import json
 import os
+from types import SimpleNamespace
+
+from snakemake.exceptions import WorkflowError
 
 from borgingsmonitor.core.errors import console_warning
 from borgingsmonitor.core.paths import input_file
@@ -31,6 +36,24 @@ def check_input_paths():
 
 
 check_input_paths()
+
+
+def check_inputs_exist():
+    """A file the config lists but that is gone stops the run at parse: otherwise Snakemake keeps the
+    results made from it (their outputs exist) and the run would succeed without the file.
+    """
+    listed = [input_path(u.path) for u in UNITS.values()]
+    listed += [input_path(config["registry"]), config["questionnaire"]]
+    missing = [path for path in listed if not os.path.exists(path)]
+    if missing:
+        raise WorkflowError(
+            "the config lists files that do not exist:\n  "
+            + "\n  ".join(missing)
+            + "\n  To fix: restore them, or remove them from the config (regions.<region>.sources)"
+        )
+
+
+check_inputs_exist()
 
 
 def export_of(wildcards):
@@ -96,6 +119,7 @@ def all_outputs():
         "results/qc/exclusions.csv",
         "results/qc/attrition.csv",
         "results/qc/value_issues.csv",
+        "results/qc/unmapped_columns.csv",
         "results/report/report.html",
         "results/report/report.docx",
         "results/report/config.yaml",
@@ -105,6 +129,14 @@ def all_outputs():
         "results/report/regions",
         "results/provenance.json",
     ] + [f"results/tables/{t}.csv" for t in tables]
+
+
+PUBLISHED_LAST = ("results/provenance.json", "results/report/config.yaml")
+
+
+def published_outputs():
+    """Every output but the two the `provenance` rule writes after all of them."""
+    return [path for path in all_outputs() if path not in PUBLISHED_LAST]
 
 
 def regions_without_sources():
@@ -175,6 +207,26 @@ def report_texts():
     """The evaluator's own Markdown files and house-style Word template, where configured."""
     keys = ("preface", "conclusions", "reference_docx")
     return {key: config["report"][key] for key in keys if config["report"][key]}
+
+
+def provenance_inputs():
+    """What the provenance record describes; a new kind of input is one more entry here."""
+    return {
+        "manifests": ingested("manifest"),  # what ingestion recorded of each export: none is parsed again
+        "registry": input_path(config["registry"]),
+        "questionnaire": config["questionnaire"],
+    }
+
+
+def config_sha256():
+    text = json.dumps(config, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def untracked(value):
+    """A param Snakemake neither compares for reruns nor prints as a job's reason (a builtin container
+    would be both); pair it with a param that tracks it, such as config_sha256()."""
+    return SimpleNamespace(value=value)
 
 
 SCRUB_SERVICE = {}

@@ -32,11 +32,32 @@ rule figures:
         "../../scripts/figures.py"
 
 
+# Provenance in two steps: the record is made beside the analyses (the reports show it) in interim;
+# `provenance` publishes it with the settings only after every other output exists, so a failed run
+# leaves results/provenance.json describing the results beside it.
+rule provenance_record:
+    input:
+        **provenance_inputs(),
+    output:
+        record="results/interim/provenance.json",
+    log:
+        "logs/provenance_record/provenance_record.log",
+    benchmark:
+        "benchmarks/provenance_record/provenance_record.tsv"
+    params:
+        # the config is tracked by its hash, so `snakemake -n` does not print it as the job's reason
+        config_sha256=config_sha256(),
+        code_version=git_commit(workflow.basedir),
+        repo_dir=workflow.basedir,
+        run=untracked({"config": config}),
+    script:
+        "../../scripts/provenance_record.py"
+
+
 rule provenance:
     input:
-        manifests=ingested("manifest"),  # what ingestion recorded of each export: no export is parsed again
-        registry=input_path(config["registry"]),
-        questionnaire=config["questionnaire"],
+        record="results/interim/provenance.json",
+        outputs=published_outputs(),
     output:
         provenance=report(
             "results/provenance.json",
@@ -44,14 +65,16 @@ rule provenance:
             category="7 Report and provenance",
             labels={"output": "provenance"},
         ),
+        config=report(
+            "results/report/config.yaml",
+            caption="../report/report_config.rst",
+            category="7 Report and provenance",
+            labels={"output": "settings", "format": "YAML"},
+        ),
     log:
         "logs/provenance/provenance.log",
     benchmark:
         "benchmarks/provenance/provenance.tsv"
-    params:
-        config=config,
-        repo_dir=workflow.basedir,
-        code_version=git_commit(workflow.basedir),
     script:
         "../../scripts/provenance.py"
 
@@ -64,7 +87,7 @@ rule report_html:
         responses="results/clean/responses.parquet",
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
-        provenance="results/provenance.json",
+        provenance="results/interim/provenance.json",
         unmapped_columns="results/qc/unmapped_columns.csv",
     output:
         html=report(
@@ -91,7 +114,7 @@ rule report_docx:
         responses="results/clean/responses.parquet",
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
-        provenance="results/provenance.json",
+        provenance="results/interim/provenance.json",
         unmapped_columns="results/qc/unmapped_columns.csv",
     output:
         docx=report(
@@ -159,22 +182,6 @@ rule region_reports:
         min_group_size=config["min_group_size"],
     script:
         "../../scripts/region_reports.py"
-
-
-rule report_config:
-    output:
-        config=report(
-            "results/report/config.yaml",
-            caption="../report/report_config.rst",
-            category="7 Report and provenance",
-            labels={"output": "settings", "format": "YAML"},
-        ),
-    log:
-        "logs/report_config/report_config.log",
-    params:
-        config=config,
-    script:
-        "../../scripts/report_config.py"
 
 
 rule spreadsheets:

@@ -34,6 +34,10 @@ KEY_ENV = "BORGING_SCRUB_KEY"
 IDLE_SECONDS = 5.0  # after the last job disconnects: ingestion jobs follow each other within a second
 FIRST_CLIENT_SECONDS = 120.0  # a run that ingests nothing lets the service go after this
 STARTUP_SECONDS = 30.0
+# A Unix socket's path must fit in 108 bytes (Linux); keep a margin. A longer TMPDIR falls back to /tmp.
+MAX_SOCKET_PATH = 100
+FALLBACK_TMP = "/tmp"
+FOLDER_PREFIX = "borging-scrub-"
 
 
 @dataclass
@@ -44,9 +48,43 @@ class Service:
     key: str
 
 
+def socket_base() -> str | None:
+    """The folder to make the service's private folder in: the temp folder, or /tmp when the socket's
+    path would be too long there; None (with the reason on the console) when neither will do."""
+    for base in dict.fromkeys([tempfile.gettempdir(), FALLBACK_TMP]):
+        # the private folder's name adds the prefix and 8 random characters, then "/socket"
+        if len(os.path.join(base, FOLDER_PREFIX + "x" * 8, "socket")) <= MAX_SOCKET_PATH and os.access(base, os.W_OK):
+            return base
+    warn(f"the scrub service is not used: the temp folder {tempfile.gettempdir()!r} makes a socket path longer "
+         f"than {MAX_SOCKET_PATH} characters and {FALLBACK_TMP} is not writable; every ingestion job loads "
+         "deduce itself (slower, same text). Set TMPDIR to a short folder to use it.")
+    return None
+
+
+def warn(message: str) -> None:
+    """On the console (the run's onstart runs in Snakemake's own process), not only in a log."""
+    print(f"WARNING: {message}", file=sys.stderr, flush=True)
+
+
+def remove_stale_folders(base: str) -> None:
+    """Empty private folders of services that were killed with their run (older than a start-up)."""
+    cutoff = time.time() - 2 * STARTUP_SECONDS
+    for folder in Path(base).glob(FOLDER_PREFIX + "*"):
+        try:
+            info = folder.stat()
+            if folder.is_dir() and info.st_uid == os.getuid() and info.st_mtime < cutoff:
+                folder.rmdir()  # only when empty: a live service's socket keeps its folder
+        except OSError:
+            continue
+
+
 def start(log_path: str | None = None) -> Service | None:
     """Start the service for this process's jobs and point them to it (None when it cannot start)."""
-    folder = tempfile.mkdtemp(prefix="borging-scrub-")  # mode 0700
+    base = socket_base()
+    if base is None:
+        return None
+    remove_stale_folders(base)
+    folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=base)  # mode 0700
     address = os.path.join(folder, "socket")
     key = secrets.token_hex(32)
     if log_path:
@@ -67,6 +105,8 @@ def start(log_path: str | None = None) -> Service | None:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             shutil.rmtree(folder, ignore_errors=True)
+            warn(f"the scrub service did not start (see {log_path or 'its log'}); "
+                 "every ingestion job loads deduce itself")
             return None
         time.sleep(0.02)
     os.environ[ADDRESS_ENV], os.environ[KEY_ENV] = address, key
@@ -187,10 +227,11 @@ def serve(address: str, parent: int, key: bytes) -> None:
     while (reason := _should_exit(state, parent)) is None:
         time.sleep(0.2)
     log.info("stopping: %s; de-identified %d texts", reason, state.texts)
-    try:
-        os.unlink(address)
-    except OSError:
-        pass
+    for path, remove in ((address, os.unlink), (os.path.dirname(address), os.rmdir)):
+        try:  # the socket, then its private folder: a killed run leaves nothing behind
+            remove(path)
+        except OSError:
+            pass
     os._exit(0)  # daemon threads may sit in accept() or recv()
 
 

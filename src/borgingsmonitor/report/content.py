@@ -22,6 +22,7 @@ from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.core.questionnaire import SCALES, load_questionnaire
 from borgingsmonitor.report.figures import CONDITIONS, attrition_totals, region_label, titled
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
+from borgingsmonitor.report.year import choose_report_year
 from borgingsmonitor.core.responses import read_responses
 
 TABLE_FILES = ("reliability", "cfa_fit", "descriptives", "models", "mediation", "network_dip", "survival",
@@ -173,7 +174,7 @@ def markdown_blocks(path, top_level: int = 1) -> list[Block]:
 
 
 def report_year(inputs: ReportInputs) -> int:
-    return int(inputs.year) if inputs.year else int(inputs.responses["wave"].max())
+    return choose_report_year(inputs.responses, inputs.year).year
 
 
 # --- small builders --------------------------------------------------------------------------------
@@ -380,13 +381,18 @@ def hypothesis_detail(t: Translator, inputs: ReportInputs, h) -> str:
 
 
 def section_summary(b: Builder, inputs: ReportInputs):
-    t, r, year = b.t, inputs.responses, report_year(inputs)
+    t, r, chosen = b.t, inputs.responses, choose_report_year(inputs.responses, inputs.year)
+    year = chosen.year
     b.heading("sections.summary", anchor="summary")
     this_year = r[r["wave"] == year]
     waves = sorted(int(w) for w in r["wave"].dropna().unique())
     items = [t("summary.data", year=year, n_year=format_int(len(this_year), t.language),
-               k_partnerships=this_year["partnership_id"].nunique(), k_regions=this_year["region"].nunique(),
+               partnerships=t.count("partnerships", this_year["partnership_id"].nunique()),
+               regions=t.count("regions", this_year["region"].nunique()),
                waves=f"{waves[0]}–{waves[-1]}" if waves else "", n_all=format_int(len(r), t.language))]
+    if chosen.missing:
+        names = region_names(inputs.registry, r)
+        items.append(t("summary.year_lacking", year=year, regions=", ".join(names.get(m, m) for m in chosen.missing)))
     rel = inputs.tables["reliability"]
     overall = rel[rel["wave"].astype(str) == "all"]
     if not overall.empty:
@@ -842,7 +848,7 @@ def section_methods(b: Builder, inputs: ReportInputs):
     b.heading("sub.data", level=2)
     raw, _totals, analysed = attrition_totals(att)
     waves = sorted(int(w) for w in att["wave"].unique()) if not att.empty else []
-    b.para(t("text.data_sources", k_regions=att["region"].nunique(), waves=", ".join(map(str, waves)),
+    b.para(t("text.data_sources", regions=t.count("regions", att["region"].nunique()), waves=", ".join(map(str, waves)),
              raw=format_int(raw, t.language), analysed=format_int(analysed, t.language)))
     b.figure(inputs.figures.get("attrition_flow"), t("fig.attrition.title"))
     columns, rows = attrition_rows(t, att, region_names(inputs.registry, inputs.responses), inputs.min_group_size)

@@ -29,6 +29,7 @@ from borgingsmonitor.core.questionnaire import SCALES  # noqa: E402
 from borgingsmonitor.models.hypotheses import ANALYSES, MODEL_TABLE, id_suffix, ids_reading  # noqa: E402
 from borgingsmonitor.report.figure_registry import FIGURE_NAMES, FIGURES  # noqa: E402
 from borgingsmonitor.report.translate import Translator, format_number  # noqa: E402
+from borgingsmonitor.report.year import choose_report_year  # noqa: E402
 
 A4_WIDTH_IN = 6.7  # printable width of an A4 page with 2 cm margins
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
@@ -687,7 +688,7 @@ def build_attrition_flow(d: FigureData):
 def build_figures(responses, descriptives, models, mediation, dip, survival, attrition, questionnaire,
                   t: Translator, min_group_size: int, year=None, region_names=None, hypotheses=()) -> dict:
     """name -> matplotlib Figure for every figure in the registry (report/figure_registry.py)."""
-    year = int(year) if year else int(responses["wave"].max())
+    year = choose_report_year(responses, year).year
     data = FigureData(responses, models, mediation, dip, survival, attrition, questionnaire, t, min_group_size,
                       year, region_names, list(hypotheses))
     return {f.name: globals()[f.builder](data, **f.options) for f in FIGURES}

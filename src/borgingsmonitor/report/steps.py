@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 
 import pandas as pd
 import yaml
@@ -49,10 +51,23 @@ def figures(input, output, params) -> None:
     log.info("wrote %d figures", len(figs))
 
 
+def provenance_record(input, output, params) -> None:
+    """What the results are made from (inputs, settings, code), in interim until the whole run succeeded."""
+    run = params.run.value
+    record = build_provenance(list(input.manifests), input.registry, input.questionnaire, dict(run["config"]),
+                              repo_dir=params.repo_dir)
+    write_provenance(record, output.record)
+    log.info("provenance: %d input files, config sha256 %s", len(record["inputs"]), params.config_sha256)
+
+
 def provenance(input, output, params) -> None:
-    record = build_provenance(list(input.manifests), input.registry, input.questionnaire, dict(params.config), repo_dir=params.repo_dir)
-    write_provenance(record, output.provenance)
-    log.info("provenance: %d input files", len(record["inputs"]))
+    """Publish the record and the run's complete settings, last: a failed run leaves the old pair in place."""
+    record = Path(input.record).read_bytes()
+    config = json.loads(record)["config"]
+    Path(output.provenance).write_bytes(record)
+    with open(output.config, "w", encoding="utf-8", newline="\n") as handle:
+        yaml.safe_dump(config, handle, sort_keys=False, allow_unicode=True)
+    log.info("published provenance after %d outputs", len(input.outputs))
 
 
 def report_html(input, output, params) -> None:
@@ -98,12 +113,6 @@ def _report_inputs(input, params):
     paths["unmapped_columns"] = input.get("unmapped_columns")
     paths |= {name: getattr(input, name) for name in OPTIONAL_TABLE_FILES if hasattr(input, name)}
     return load_inputs(paths, _figure_paths(input, "png"), input.provenance, dict(params.settings))
-
-
-def report_config(input, output, params) -> None:
-    """The run's complete settings (defaults filled in) beside the report."""
-    with open(output.config, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(dict(params.config), handle, sort_keys=False, allow_unicode=True)
 
 
 def spreadsheets(input, output, params) -> None:

@@ -44,6 +44,10 @@ class Translator:
         text = self.strings[key]
         return text.format(**fields) if fields else text
 
+    def count(self, noun: str, n: int) -> str:
+        """'1 regio', '4 regio's': the `count.<noun>_one` or `_other` text with the number."""
+        return self(f"count.{noun}_{'one' if int(n) == 1 else 'other'}", n=format_int(n, self.language))
+
     def get(self, key: str, default: str) -> str:
         return self.strings.get(key, default)
 
