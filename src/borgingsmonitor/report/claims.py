@@ -66,6 +66,12 @@ def model_hypotheses(hypotheses: list[Hypothesis]) -> list[Hypothesis]:
     return [h for h in hypotheses if h.in_models_table and h.source not in analyses]
 
 
+def condition_hypotheses(hypotheses: list[Hypothesis]) -> list[Hypothesis]:
+    """The hypotheses on terms of the first declared model they read (H1-H4 on the hybrid's between terms)."""
+    hs = model_hypotheses(hypotheses)
+    return [h for h in hs if h.model == hs[0].model] if hs else []
+
+
 def pooled_term(term: str) -> str:
     """REL_between -> REL: the term of the same condition in a model without the split."""
     return term[: -len(BETWEEN)] if term.endswith(BETWEEN) else term
