@@ -569,8 +569,22 @@ def term_label(t: Translator, term: str, references: dict | None = None) -> str:
 
 
 def term_references(inputs: ReportInputs) -> dict:
+    """The reference level of each categorical term: the first wave, the first region (patsy's order)."""
     waves = inputs.responses["wave"].dropna()
-    return {"wave": str(int(waves.min()))} if not waves.empty else {}
+    refs = {"wave": str(int(waves.min()))} if not waves.empty else {}
+    regions = sorted(inputs.responses["region"].dropna().astype(str).unique()) if "region" in inputs.responses else []
+    if regions:
+        refs["region"] = region_label(regions[0], region_names(inputs.registry, inputs.responses))
+    return refs
+
+
+def fixed_term_label(t: Translator, term: str, inputs: ReportInputs) -> str:
+    """term_label, with a fixed region's slug shown as the region's name."""
+    match = CATEGORY_TERM.match(str(term))
+    if match and match.group(1) == "region":
+        name = region_label(match.group(2), region_names(inputs.registry, inputs.responses))
+        return t("terms.category", name=t.term("region"), level=name, reference=term_references(inputs)["region"])
+    return term_label(t, term, term_references(inputs))
 
 
 def model_rows(t: Translator, models: pd.DataFrame, references: dict | None = None) -> list[list[Cell]]:
@@ -592,10 +606,9 @@ def variance_rows(t: Translator, models: pd.DataFrame, model: str = MAIN_MODEL) 
     """A model's variance components, ICCs and design effects, in models.csv order."""
     rows = models[(models["model"] == model) & models["term"].astype(str).str.startswith(VARIANCE_PREFIXES)]
     values = dict(zip(rows["term"], pd.to_numeric(rows["estimate"], errors="coerce")))
-    order = [v for v in VARIANCE_SHOWN if v in values] + [v for v in values if v not in VARIANCE_SHOWN]
     digits = {"design_effect": 1, "design_effect_nested": 1}
     return [[Cell(t.term(term)), num_cell(t, values[term], digits.get(term, 3)), Cell(t.get(f"variance.{term}", ""))]
-            for term in order if not is_missing(values[term])]
+            for term in values if not is_missing(values[term])]
 
 
 def model_label(t: Translator, model: str, questionnaire=None) -> str:
@@ -647,10 +660,9 @@ def hybrid_rows(t: Translator, inputs: ReportInputs, model: str) -> list[list[Ce
                 shown.append(part)
                 label = f"{hid}. {t.term(condition_of(part))}" if part == term else t.term(condition_of(part))
                 rows.append([Cell(label), Cell(level_of(t, part)), *effect_cells(t, fixed.loc[part])])
-    references = term_references(inputs)
     for term in fixed.index:
         if term not in shown:
-            rows.append([Cell(term_label(t, term, references)), Cell(""), *effect_cells(t, fixed.loc[term])])
+            rows.append([Cell(fixed_term_label(t, term, inputs)), Cell(""), *effect_cells(t, fixed.loc[term])])
     return rows
 
 
@@ -713,26 +725,26 @@ def section_rq3_sensitivity(b: Builder, inputs: ReportInputs, name: str):
 
 
 def sensitivity_terms(inputs: ReportInputs, name: str) -> list[tuple[str, list[str]]]:
-    """(model, its term for each column) for the hypothesis model and each model estimating every
-    column's condition: split models first, then the registered one, then the rest."""
+    """(model, its term for each column): the hypothesis model first, then each model estimating every
+    column's condition: split models, the registered one, the rest."""
     hs = condition_hypotheses(inputs)
     terms = [h.term for h in hs] if hs else list(CONDITIONS)
     models = inputs.tables["models"]
-    out = [(name, terms)]
+    out = []
     for model in dict.fromkeys(models["model"].astype(str)):
         have = set(models.loc[models["model"] == model, "term"].astype(str))
         picked = [x if x in have else C.pooled_term(x) for x in terms]
-        if model != name and model not in C.NOT_SENSITIVITY and set(picked) <= have:
+        if model not in C.NOT_SENSITIVITY and set(picked) <= have:
             out.append((model, picked))
-    first = out[:1]
-    rest = sorted(out[1:], key=lambda mt: (mt[1] != terms, mt[0] != MAIN_MODEL, not mt[0].startswith(MAIN_MODEL), mt[0]))
-    return first + rest
+    return sorted(out, key=lambda mt: (mt[0] != name, mt[1] != terms, mt[0] != MAIN_MODEL,
+                                       not mt[0].startswith(MAIN_MODEL), mt[0]))
 
 
 def sensitivity_columns(t: Translator, inputs: ReportInputs, name: str) -> list[str]:
     ids = {h.term: h.id for h in condition_hypotheses(inputs)}
     columns = []
-    for term in sensitivity_terms(inputs, name)[0][1]:
+    hs = condition_hypotheses(inputs)
+    for term in [h.term for h in hs] if hs else CONDITIONS:
         label = f"{t.scale(condition_of(term))} ({condition_of(term)})"
         columns.append(f"{ids[term]}: {label}" if term in ids else label)
     return columns
@@ -749,15 +761,15 @@ def sensitivity_rows(t: Translator, inputs: ReportInputs, name: str) -> list[lis
     hypothesis model's (sign where p < alpha, else not significant: report/claims.py)."""
     models, alpha = inputs.tables["models"], alpha_of(inputs)
     listed = sensitivity_terms(inputs, name)
-    own = {term: C.conclusion(models[(models["model"] == name) & (models["term"] == term)].iloc[0], alpha)
-           for term in listed[0][1]}
-    rows = []
+    rows, own = [], None
     for model, terms in listed:
         frame = models[models["model"] == model].drop_duplicates("term").set_index("term")
+        found = [C.conclusion(frame.loc[term], alpha) for term in terms]
+        own = found if own is None else own
         cells = [Cell(sensitivity_label(t, model, name, inputs.questionnaire))]
-        for column, term in zip(listed[0][1], terms):
+        for term, seen, first in zip(terms, found, own):
             r = frame.loc[term]
-            mark = " †" if C.conclusion(r, alpha) != own[column] else ""
+            mark = " †" if seen != first else ""
             cells.append(Cell(f"{t.num(r['estimate'])} {t.ci(r['ci_low'], r['ci_high'])}{mark}".strip(), numeric=True))
         rows.append(cells)
     return rows
