@@ -90,6 +90,7 @@ def all_outputs():
         "survival",
         "models",
         "hypotheses",
+        "claims",
     ]
     return [
         "results/clean/responses.parquet",

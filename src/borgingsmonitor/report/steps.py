@@ -12,6 +12,7 @@ from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.report import spreadsheets as S
+from borgingsmonitor.report.claims import claims_table
 from borgingsmonitor.report.content import (OPTIONAL_TABLE_FILES, TABLE_FILES, build_report, load_inputs, read_registry,
                                              region_names, report_year)
 from borgingsmonitor.report.docx import docx_options, write_docx
@@ -47,6 +48,13 @@ def figures(input, output, params) -> None:
     )
     write_figures(figs, _figure_paths(output, "png"), _figure_paths(output, "svg"))
     log.info("wrote %d figures", len(figs))
+
+
+def claims(input, output, params) -> None:
+    tables = {name: pd.read_csv(path) for name, path in input.items()}
+    table = claims_table(declared(params.hypotheses), tables, float(params.alpha))
+    write_table(table, output.claims)
+    log.info("claims: %d, %d hold", len(table), int(table["holds"].sum()))
 
 
 def provenance(input, output, params) -> None:
