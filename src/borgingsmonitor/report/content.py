@@ -598,7 +598,7 @@ def model_rows(t: Translator, models: pd.DataFrame, references: dict | None = No
                      Cell(t.ci(r.ci_low, r.ci_high), numeric=True),
                      num_cell(t, None if s is None else s["estimate"]),
                      Cell("" if s is None else t.ci(s["ci_low"], s["ci_high"]), numeric=True),
-                     p_cell(t, r.p_value), p_cell(t, r.p_adjusted)])
+                     p_cell(t, r.p_value)])
     return rows
 
 
@@ -717,7 +717,7 @@ def section_rq3_sensitivity(b: Builder, inputs: ReportInputs, name: str):
         note = t("text.rq3_model_note", n_obs=format_int(registered["n_obs"].iloc[0], t.language),
                  n_groups=format_int(registered["n_groups"].iloc[0], t.language))
         b.table(t(f"models.{MAIN_MODEL}"), [t("col.term"), t("col.b"), t("col.ci"), t("col.beta"), t("col.ci"),
-                                             t("col.p"), t("col.p_adjusted")],
+                                             t("col.p")],
                 model_rows(t, models, term_references(inputs)), note=note)
         variance = variance_rows(t, models, MAIN_MODEL)
         if variance:
