@@ -19,6 +19,7 @@ from borgingsmonitor.models.hypotheses import (
     fill_model_p_adjusted,
     hypotheses_table,
     id_range,
+    source_tables,
 )
 from borgingsmonitor.models.table import model_rows, wald_terms
 
@@ -80,11 +81,40 @@ def _models(rel_p=1e-4, fac_est=0.2):
     return pd.concat([main, dip, std], ignore_index=True)
 
 
-def _table(models, mediation, survival, hypotheses=HYPOTHESES, alpha=0.05):
+def contrasts(dip=(-0.18, 0.008), recovery=(0.31, 0.0002)) -> pd.DataFrame:
+    """network_dip_contrasts.csv: (estimate, p) of the dip and the recovery."""
+    return pd.DataFrame({"contrast": ["dip", "recovery"], "estimate": [dip[0], recovery[0]],
+                         "p_value": [dip[1], recovery[1]]})
+
+
+def _table(models, mediation, survival, hypotheses=HYPOTHESES, alpha=0.05, dip=None):
     """The hypotheses table from the sources as the workflow lays them out (one file per model)."""
     tables = {MODEL_TABLE.format(name): rows for name, rows in models.groupby("model")}
-    tables.update({ANALYSES["mediation"].table: mediation, ANALYSES["survival"].table: survival})
+    tables.update({ANALYSES["mediation"].table: mediation, ANALYSES["survival"].table: survival,
+                   ANALYSES["network_dip_contrasts"].table: contrasts() if dip is None else dip})
     return hypotheses_table(hypotheses, tables, alpha)
+
+
+DIP_ID = next(h.id for h in HYPOTHESES if h.requires)
+
+
+@pytest.mark.parametrize("dip, supported", [
+    (contrasts(), "yes"),
+    (contrasts(dip=(-0.18, 0.2)), "no"),  # the dip is not significant
+    (contrasts(recovery=(-0.31, 0.0002)), "no"),  # significant, but a further fall: no recovery
+    (contrasts().iloc[:1], "no"),  # no recovery contrast at all
+])
+def test_the_dip_hypothesis_needs_its_contrasts_besides_the_lr_test(dip, supported):
+    table = _table(_models(), MEDIATION, SURVIVAL, dip=dip).set_index("hypothesis")
+    assert table.loc[DIP_ID, "p_adjusted"] < 0.05  # the LR test alone would say yes
+    assert table.loc[DIP_ID, "supported"] == supported
+    assert ANALYSES["network_dip_contrasts"].table in source_tables(HYPOTHESES)
+
+
+def test_a_requirement_on_an_unknown_analysis_is_refused():
+    entry = {**DECLARED[0], "requires": [{"analysis": "nope", "term": "dip", "expected_sign": "negative"}]}
+    with pytest.raises(ValueError, match="requires an unknown analysis 'nope'"):
+        declared([entry])
 
 
 MEDIATION = pd.DataFrame(

@@ -50,6 +50,10 @@ def test_forest_labels_and_titles_come_from_the_declared_hypotheses(tmp_path):
     labels = [x.get_text() for x in fig.axes[0].get_yticklabels()]
     assert [label.split()[0] for label in labels] == ["H1", "H2", "H3", "H4"]
     assert fig.axes[0].get_title(loc="left").endswith("(H1–H4)")
+    assert fig.axes[0].get_xlabel() == t("fig.forest.xlabel_between")  # the hybrid's between effects
+    shown = [float(x) for x in fig.axes[0].lines[1].get_xdata()]
+    between = models[(models["model"] == HYPOTHESES[0].model) & (models["term"] == HYPOTHESES[0].term)]
+    assert shown == [float(between["estimate"].iloc[0])]
     bare = F.forest_figure(models, t)
     assert not any(x.get_text().startswith("H") for x in bare.axes[0].get_yticklabels())
     assert not bare.axes[0].get_title(loc="left").endswith(")")

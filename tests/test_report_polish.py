@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from fixtures.report import HYPOTHESES, QUESTIONNAIRE, build_registry, build_responses, build_tables
+from fixtures.report import HYPOTHESES, QUESTIONNAIRE, build_registry, build_responses, build_tables, hybrid_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,7 +50,7 @@ def real_shaped_models() -> pd.DataFrame:
                            "ML; cumulative logit")
     rows += model_rows("network_dip", [("lrt_spline_vs_linear", 21.24, None), ("spline:loglik", -1241.0, None)],
                        "LMM ML; LR chi2 df=2")
-    models = pd.DataFrame(rows)
+    models = pd.DataFrame(hybrid_rows(300) + rows)
     lrt = models["term"] == "lrt_spline_vs_linear"
     models.loc[lrt, ["p_value", "p_adjusted"]] = [2.4e-5, 3.7e-5]
     models.loc[(models["model"] == "conditions_mixed") & models["term"].isin(["REL", "FAC", "PRO", "ORG"]),
@@ -173,21 +173,46 @@ def test_coefficient_table_holds_fixed_effects_only(pilot):
 def test_forest_plot_shows_the_four_conditions_only():
     rows, name = F.forest_rows(real_shaped_models())
     assert rows["term"].tolist() == ["REL", "FAC", "PRO", "ORG"] and name == "conditions_mixed_std"
+    rows, name = F.forest_rows(real_shaped_models(), HYPOTHESES)
+    assert rows["term"].tolist() == [h.term for h in HYPOTHESES if h.model == name] and name == HYPOTHESES[0].model
+
+
+def test_rq3_shows_the_hybrid_model_the_hypotheses_read(pilot):
+    t = Translator("en", load_questionnaire(QUESTIONNAIRE))
+    doc = pilot["en"]["doc"]
+    main = table(doc, t("models.conditions_hybrid"))
+    assert main.columns == [t("col.term"), t("col.level"), t("col.b"), t("col.ci"), t("col.df"), t("col.p"),
+                            t("col.p_adjusted")]
+    first = [c.text for c in main.rows[0]]
+    assert first[:5] == ["H1. Relational conditions (REL)", "between", "0.45", "[0.30; 0.60]", "17.5"]
+    assert [c.text for c in main.rows[1]][:2] == ["Relational conditions (REL)", "within"]
+    assert any(r[0].text.startswith("Region") and "(vs " in r[0].text for r in main.rows)
+    paragraphs = [b.text for b in doc.blocks if b.kind == "paragraph"]
+    assert t("text.rq3_region_fixed", n=4, threshold=10) in paragraphs
 
 
 def test_variance_and_sensitivity_tables_in_rq3(pilot):
     t = Translator("nl", load_questionnaire(QUESTIONNAIRE))
     doc = pilot["nl"]["doc"]
     variance = table(doc, t("sub.variance"))
-    assert [r[0].text for r in variance.rows][:3] == [t.term("var_region"), t.term("var_partnership"),
+    assert [r[0].text for r in variance.rows][:3] == [t.term("var_partnership"), t.term("var_partnership_wave"),
                                                       t.term("var_residual")]
-    assert t.term("icc_same_partnership") in [r[0].text for r in variance.rows]
     assert "loglik" not in str([r[0].text for r in variance.rows])
+    registered = table(doc, t("sub.variance_registered"))
+    assert [r[0].text for r in registered.rows][:3] == [t.term("var_region"), t.term("var_partnership"),
+                                                        t.term("var_residual")]
+    assert t.term("icc_same_partnership") in [r[0].text for r in registered.rows]
     sens = table(doc, t("sub.sensitivity"))
-    assert len(sens.columns) == 5 and len(sens.rows) == 1 + len(SENSITIVITY)
-    assert sens.rows[0][0].text == t("sensitivity.main") and sens.rows[1][0].text == t("sensitivity.mi")
-    assert t.item("dur_continue") in sens.rows[2][0].text
-    assert sens.rows[0][1].text == "0,34 [0,24; 0,44]"
+    assert len(sens.columns) == 5 and sens.columns[1].startswith("H1: ")
+    assert [r[0].text for r in sens.rows][:3] == [t("sensitivity.hypothesis_model"), t("sensitivity.main"),
+                                                  t("sensitivity.mi")]
+    assert len(sens.rows) == 3 + len(SENSITIVITY)  # the hybrid, the registered, its standardised version, ...
+    assert t.item("dur_continue") in sens.rows[4][0].text
+    assert sens.rows[1][1].text == "0,34 [0,24; 0,44]"
+    # PRO between: not significant in the hybrid, positive (p = .001) elsewhere -> marked, and said
+    assert sens.rows[1][3].text.endswith("†") and not sens.rows[1][1].text.endswith("†")
+    said = next(b.text for b in doc.blocks if b.kind == "paragraph" and b.text.startswith(t("text.rq3_sensitivity_intro")))
+    assert "H3 (PRO)" in said and "niet af van het model" not in said
     order = [b.text for b in doc.blocks if b.kind == "heading"]
     assert order.index(t("sub.variance")) > order.index(t("sections.rq3")) and \
         order.index(t("sub.sensitivity")) < order.index(t("sections.rq4"))

@@ -113,6 +113,7 @@ def all_outputs():
         "survival",
         "models",
         "hypotheses",
+        "claims",
     ]
     return [
         "results/clean/responses.parquet",

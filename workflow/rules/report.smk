@@ -54,6 +54,31 @@ rule provenance_record:
         "../../scripts/provenance_record.py"
 
 
+rule claims:
+    input:
+        hypotheses=REPORT_TABLES["hypotheses"],
+        models=REPORT_TABLES["models"],
+        network_dip_contrasts=REPORT_TABLES["network_dip_contrasts"],
+        survival=REPORT_TABLES["survival"],
+        mediation=REPORT_TABLES["mediation"],
+    output:
+        claims=report(
+            "results/tables/claims.csv",
+            caption="../report/claims.rst",
+            category="4 Models and hypotheses (RQ3-RQ6)",
+            labels={"table": "claims"},
+        ),
+    log:
+        "logs/claims/claims.log",
+    benchmark:
+        "benchmarks/claims/claims.tsv"
+    params:
+        alpha=config["hypotheses"]["alpha"],
+        hypotheses=config["hypotheses"]["declared"],
+    script:
+        "../../scripts/claims.py"
+
+
 rule provenance:
     input:
         record="results/interim/provenance.json",

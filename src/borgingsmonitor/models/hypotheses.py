@@ -34,7 +34,20 @@ ANALYSES = {
     "mediation": Analysis("results/tables/mediation.csv", "effect", None, False),
     "network_dip": Analysis(MODEL_TABLE.format("network_dip"), "term", "network_dip", True),
     "survival": Analysis("results/tables/survival.csv", "term", "cox_age", False),  # Amendment 1: age scale
+    "network_dip_contrasts": Analysis("results/tables/network_dip_contrasts.csv", "contrast", None, False),
 }
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A row that must also have its sign and p < alpha before a hypothesis is `supported` (`requires:`)."""
+
+    id: str  # the hypothesis', for messages
+    source: str
+    term_column: str
+    model: str | None
+    term: str
+    sign: int
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,7 @@ class Hypothesis:
     statement: dict | None = None  # language -> the hypothesis in words
     test_wording: dict | None = None  # language -> the test in words
     claim: dict | None = None  # language -> what the test alone supports, where the statement says more
+    requires: tuple = ()  # Requirement rows that must also hold for `supported` (e.g. H6's dip and recovery)
 
 
 def declared(entries, model_names=None) -> list[Hypothesis]:
@@ -69,7 +83,8 @@ def _one(entry: dict, model_names) -> Hypothesis:
     hid = entry["id"]
     common = dict(id=hid, term=entry["term"], sign=SIGNS[entry["expected_sign"]], family=entry["family"],
                   test=entry["test"], description=entry["description"], estimate=entry.get("estimate", "effect"),
-                  statement=entry.get("statement"), test_wording=entry.get("test_wording"), claim=entry.get("claim"))
+                  statement=entry.get("statement"), test_wording=entry.get("test_wording"), claim=entry.get("claim"),
+                  requires=tuple(_requirement(hid, r) for r in entry.get("requires", [])))
     if ("model" in entry) == ("analysis" in entry):
         raise ValueError(f"config hypotheses.declared {hid}: give either `model` or `analysis`")
     if "model" in entry:
@@ -86,9 +101,18 @@ def _one(entry: dict, model_names) -> Hypothesis:
                       in_models_table=analysis.in_models_table, **common)
 
 
+def _requirement(hid: str, entry: dict) -> Requirement:
+    analysis = ANALYSES.get(entry["analysis"])
+    if analysis is None:
+        raise ValueError(f"config hypotheses.declared {hid}: requires an unknown analysis {entry['analysis']!r} "
+                         f"(known: {', '.join(sorted(ANALYSES))})")
+    return Requirement(id=hid, source=analysis.table, term_column=analysis.term_column, model=analysis.model,
+                       term=entry["term"], sign=SIGNS[entry["expected_sign"]])
+
+
 def source_tables(hypotheses: list[Hypothesis]) -> list[str]:
-    """The files the hypotheses rule reads, each once, in declaration order."""
-    return list(dict.fromkeys(h.source for h in hypotheses))
+    """The files the hypotheses rule reads (the rows read and the rows required), each once, in declaration order."""
+    return list(dict.fromkeys(s for h in hypotheses for s in (h.source, *(r.source for r in h.requires))))
 
 
 def ids_reading(hypotheses: list[Hypothesis], *sources: str) -> list[str]:
@@ -179,10 +203,25 @@ def supported(table: pd.DataFrame, hypotheses: list[Hypothesis], alpha: float = 
     return verdict.where(table["p_value"].notna(), "not_testable")
 
 
+def requirements_met(hypotheses: list[Hypothesis], tables: dict[str, pd.DataFrame], alpha: float = 0.05) -> list[bool]:
+    """Per hypothesis: every required row exists, has the expected sign and its own p < alpha (not adjusted:
+    the requirements qualify the confirmatory test, they are not tests of the family)."""
+    return [all(_holds(pick(tables.get(r.source), r), r.sign, alpha) for r in h.requires) for h in hypotheses]
+
+
+def _holds(row, sign: int, alpha: float) -> bool:
+    if row is None:
+        return False
+    est, p = (pd.to_numeric(row.get(c), errors="coerce") for c in ("estimate", "p_value"))
+    return bool(pd.notna(est) and pd.notna(p) and p < alpha and (sign == 0 or np.sign(est) == sign))
+
+
 def hypotheses_table(hypotheses: list[Hypothesis], tables: dict[str, pd.DataFrame], alpha: float = 0.05):
     table = collect(hypotheses, tables)
     table["p_adjusted"] = adjust_per_family(table, hypotheses).to_numpy()
-    table["supported"] = supported(table, hypotheses, alpha)
+    verdict = supported(table, hypotheses, alpha)
+    met = pd.Series(requirements_met(hypotheses, tables, alpha), index=table.index)
+    table["supported"] = verdict.where(met | (verdict != "yes"), "no")
     return table[HYPOTHESIS_COLUMNS]
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from borgingsmonitor.core.contracts import MAIN_MODEL
+from borgingsmonitor.core.contracts import MAIN_MODEL, RANDOM_REGIONS_FROM
 from borgingsmonitor.core.disclosure import is_small, secondary_suppression
 from borgingsmonitor.mechanisms.survival import funding_claim, registry_counts
+from borgingsmonitor.report import claims as C
 from borgingsmonitor.models.hypotheses import ANALYSES, Hypothesis, declared, id_range, ids_reading, pick
 from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.core.questionnaire import SCALES, load_questionnaire
@@ -30,7 +31,8 @@ TABLE_FILES = ("reliability", "cfa_fit", "descriptives", "models", "mediation", 
 OPTIONAL_TABLE_FILES = ("network_dip_contrasts",)
 GROUP_TYPES = ("region", "wave", "role", "org_type", "partnership")
 # rows of models.csv that are not fixed effects: variance components, ICCs, cut points, MI diagnostics
-NOT_FIXED_PREFIXES = ("cut_", "df_barnard_rubin:", "lambda:")
+NOT_FIXED_PREFIXES = ("cut_", "df_barnard_rubin:", "lambda:", "var_", "icc_", "design_effect")
+VARIANCE_PREFIXES = ("var_", "icc_", "design_effect")
 VARIANCE_SHOWN = tuple(v for v in VARIANCE_TERMS if v != "loglik")
 CATEGORY_TERM = re.compile(r"^C\((\w+)\)\[T\.(.+)\]$")
 
@@ -236,6 +238,19 @@ def col(t: Translator, *keys: str) -> list[str]:
 # --- sections --------------------------------------------------------------------------------------
 
 
+def alpha_of(inputs: ReportInputs) -> float:
+    return float(inputs.provenance.get("config", {}).get("hypotheses", {}).get("alpha", 0.05))
+
+
+def report_claims(inputs: ReportInputs) -> pd.DataFrame:
+    """The claims table behind every conclusion sentence (report/claims.py), from the report's tables."""
+    return C.claims_table(inputs.hypotheses, inputs.tables, alpha_of(inputs))
+
+
+def is_supported(inputs: ReportInputs, h) -> bool:
+    return C.holds(report_claims(inputs), f"{h.hypothesis}:supported")
+
+
 def declaration(inputs: ReportInputs, hypothesis: str) -> Hypothesis | None:
     return next((h for h in inputs.hypotheses if h.id == hypothesis), None)
 
@@ -312,21 +327,32 @@ def hypothesis_summary(t: Translator, inputs: ReportInputs, h) -> str:
     if not is_testable(h):
         return t("summary.hypothesis_not_testable", hypothesis=h.hypothesis, text=text,
                  reason=not_estimable_reason(t, inputs, h.hypothesis)) + extra
-    key = "summary.hypothesis_supported" if truthy(h.supported) else "summary.hypothesis_not_supported"
+    key = "summary.hypothesis_supported" if is_supported(inputs, h) else "summary.hypothesis_not_supported"
     levels = mediation_levels_text(t, inputs.tables["mediation"]) if reads_analysis(inputs, h, "mediation") else ""
-    return " ".join(filter(None, [t(key, hypothesis=h.hypothesis, text=text), hypothesis_detail(t, inputs, h), levels])) + extra
+    return " ".join(filter(None, [t(key, hypothesis=h.hypothesis, text=text), hypothesis_detail(t, inputs, h), levels,
+                                  model_dependence(t, inputs, h)])) + extra
+
+
+def model_dependence(t: Translator, inputs: ReportInputs, h) -> str:
+    """' The conclusion depends on the model' where its claim of robustness does not hold."""
+    claims = report_claims(inputs)
+    claim = f"{h.hypothesis}:same_across_models"
+    if claim not in set(claims["claim"]) or C.holds(claims, claim):
+        return ""
+    return t("summary.depends_on_model")
 
 
 def mediation_levels_text(t: Translator, med: pd.DataFrame) -> str:
     """What the multilevel indirect effects license: at each level 'shown' only when the interval
     lies above 0; empty when the table has no multilevel rows."""
+    claims = C.claims_table([], {"mediation": med})
     rows = med.set_index("effect") if "effect" in med else pd.DataFrame()
     parts = []
     for level in ("between", "within"):
-        if f"indirect_{level}" not in rows.index:
+        if f"mediation:indirect_{level}" not in set(claims["claim"]):
             return ""
         r = rows.loc[f"indirect_{level}"]
-        shown = "shown" if float(r["ci_low"]) > 0 else "not_shown"
+        shown = "shown" if C.holds(claims, f"mediation:indirect_{level}") else "not_shown"
         parts.append(t(f"text.rq4_{level}_{shown}", estimate=t.num(r["estimate"]), ci=t.ci(r["ci_low"], r["ci_high"])))
     return " ".join(parts)
 
@@ -351,9 +377,9 @@ def funding_sentence(t: Translator, inputs: ReportInputs) -> str:
     surv = inputs.tables.get("survival")
     if surv is None or surv.empty:
         return ""
-    alpha = float(inputs.provenance.get("config", {}).get("hypotheses", {}).get("alpha", 0.05))
-    claim = funding_claim(surv, alpha)
-    return t(f"survival_claims.after_funding_{claim['status']}", hr=t.num(odds_ratio(claim["estimate"])),
+    claim = funding_claim(surv, alpha_of(inputs))  # the numbers; whether the sentence may claim: the claims table
+    status = C.funding_status(report_claims(inputs))
+    return t(f"survival_claims.after_funding_{status}", hr=t.num(odds_ratio(claim["estimate"])),
              p=t.p_eq(claim["p_value"]), ci=t.ci(odds_ratio(claim["ci_low"]), odds_ratio(claim["ci_high"])))
 
 
@@ -419,7 +445,7 @@ def section_hypotheses(b: Builder, inputs: ReportInputs):
     rows, reasons = [], []
     for h in hypothesis_rows(inputs):
         if is_testable(h):
-            verdict = t("table.yes") if truthy(h.supported) else t("table.no")
+            verdict = t("table.yes") if is_supported(inputs, h) else t("table.no")
         else:
             verdict = t("table.not_testable")
             reasons.append(f"{h.hypothesis}: {not_estimable_reason(t, inputs, h.hypothesis)}")
@@ -549,11 +575,26 @@ def term_label(t: Translator, term: str, references: dict | None = None) -> str:
 
 
 def term_references(inputs: ReportInputs) -> dict:
+    """The reference level of each categorical term: the first wave, the first region (patsy's order)."""
     waves = inputs.responses["wave"].dropna()
-    return {"wave": str(int(waves.min()))} if not waves.empty else {}
+    refs = {"wave": str(int(waves.min()))} if not waves.empty else {}
+    regions = sorted(inputs.responses["region"].dropna().astype(str).unique()) if "region" in inputs.responses else []
+    if regions:
+        refs["region"] = region_label(regions[0], region_names(inputs.registry, inputs.responses))
+    return refs
+
+
+def fixed_term_label(t: Translator, term: str, inputs: ReportInputs) -> str:
+    """term_label, with a fixed region's slug shown as the region's name."""
+    match = CATEGORY_TERM.match(str(term))
+    if match and match.group(1) == "region":
+        name = region_label(match.group(2), region_names(inputs.registry, inputs.responses))
+        return t("terms.category", name=t.term("region"), level=name, reference=term_references(inputs)["region"])
+    return term_label(t, term, term_references(inputs))
 
 
 def model_rows(t: Translator, models: pd.DataFrame, references: dict | None = None) -> list[list[Cell]]:
+    """The registered pooled model's fixed effects, unstandardised and standardised."""
     main = fixed_effects(models, MAIN_MODEL)
     std = fixed_effects(models, "conditions_mixed_std").set_index("term")
     rows = []
@@ -563,16 +604,17 @@ def model_rows(t: Translator, models: pd.DataFrame, references: dict | None = No
                      Cell(t.ci(r.ci_low, r.ci_high), numeric=True),
                      num_cell(t, None if s is None else s["estimate"]),
                      Cell("" if s is None else t.ci(s["ci_low"], s["ci_high"]), numeric=True),
-                     p_cell(t, r.p_value), p_cell(t, r.p_adjusted)])
+                     p_cell(t, r.p_value)])
     return rows
 
 
-def variance_rows(t: Translator, models: pd.DataFrame) -> list[list[Cell]]:
-    rows = models[(models["model"] == MAIN_MODEL) & models["term"].isin(VARIANCE_SHOWN)]
+def variance_rows(t: Translator, models: pd.DataFrame, model: str = MAIN_MODEL) -> list[list[Cell]]:
+    """A model's variance components, ICCs and design effects, in models.csv order."""
+    rows = models[(models["model"] == model) & models["term"].astype(str).str.startswith(VARIANCE_PREFIXES)]
     values = dict(zip(rows["term"], pd.to_numeric(rows["estimate"], errors="coerce")))
     digits = {"design_effect": 1, "design_effect_nested": 1}
-    return [[Cell(t.term(term)), num_cell(t, values[term], digits.get(term, 3)), Cell(t(f"variance.{term}"))]
-            for term in VARIANCE_SHOWN if term in values and not is_missing(values[term])]
+    return [[Cell(t.term(term)), num_cell(t, values[term], digits.get(term, 3)), Cell(t.get(f"variance.{term}", ""))]
+            for term in values if not is_missing(values[term])]
 
 
 def model_label(t: Translator, model: str, questionnaire=None) -> str:
@@ -584,51 +626,172 @@ def model_label(t: Translator, model: str, questionnaire=None) -> str:
     return t.get(f"models.{model}", model)
 
 
-def sensitivity_models(models: pd.DataFrame) -> list[str]:
-    """Every model with all four condition terms, main model first, the standardised one left out."""
-    have = models[models["term"].isin(CONDITIONS)].groupby("model")["term"].nunique()
-    names = sorted(m for m, k in have.items() if k == len(CONDITIONS) and m not in ("conditions_mixed_std",))
-    return sorted(names, key=lambda m: (m != MAIN_MODEL, not m.startswith(MAIN_MODEL), m))
+# --- RQ3: the model the declared hypotheses read, and its sensitivity analyses -------------------------
 
 
-def sensitivity_rows(t: Translator, models: pd.DataFrame, questionnaire=None) -> list[list[Cell]]:
-    labels = {MAIN_MODEL: t("sensitivity.main"), "conditions_mixed_mi": t("sensitivity.mi")}
-    rows = []
-    for model in sensitivity_models(models):
-        terms = models[models["model"] == model].set_index("term")
-        cells = [Cell(labels.get(model) or model_label(t, model, questionnaire))]
-        for c in CONDITIONS:
-            r = terms.loc[c]
-            cells.append(Cell(f"{t.num(r['estimate'])} {t.ci(r['ci_low'], r['ci_high'])}".strip(), numeric=True))
-        rows.append(cells)
+def condition_hypotheses(inputs: ReportInputs) -> list[Hypothesis]:
+    return C.condition_hypotheses(inputs.hypotheses)
+
+
+def hypothesis_model(inputs: ReportInputs) -> str:
+    """The model the hypotheses read (Amendment 1: the hybrid); the registered model where none is declared."""
+    hs = condition_hypotheses(inputs)
+    return hs[0].model if hs else MAIN_MODEL
+
+
+def condition_of(term: str) -> str:
+    return C.pooled_term(term)[: -len(C.WITHIN)] if term.endswith(C.WITHIN) else C.pooled_term(term)
+
+
+def level_of(t: Translator, term: str) -> str:
+    for suffix, key in ((C.BETWEEN, "level.between"), (C.WITHIN, "level.within")):
+        if term.endswith(suffix):
+            return t(key)
+    return ""
+
+
+def effect_cells(t: Translator, r) -> list[Cell]:
+    return [num_cell(t, r["estimate"]), Cell(t.ci(r["ci_low"], r["ci_high"]), numeric=True),
+            num_cell(t, r.get("df"), 1), p_cell(t, r["p_value"]), p_cell(t, r["p_adjusted"])]
+
+
+def hybrid_rows(t: Translator, inputs: ReportInputs, model: str) -> list[list[Cell]]:
+    """Per hypothesis its between and within effect, then the model's other fixed effects."""
+    fixed = fixed_effects(inputs.tables["models"], model).drop_duplicates("term").set_index("term")
+    ids = {h.term: h.id for h in condition_hypotheses(inputs)}
+    shown, rows = [], []
+    for term, hid in ids.items():
+        for part in (term, condition_of(term) + C.WITHIN):
+            if part in fixed.index and part not in shown:
+                shown.append(part)
+                label = f"{hid}. {t.term(condition_of(part))}" if part == term else t.term(condition_of(part))
+                rows.append([Cell(label), Cell(level_of(t, part)), *effect_cells(t, fixed.loc[part])])
+    for term in fixed.index:
+        if term not in shown:
+            rows.append([Cell(fixed_term_label(t, term, inputs)), Cell(""), *effect_cells(t, fixed.loc[term])])
     return rows
+
+
+def region_sentence(t: Translator, method) -> str:
+    """How the model took region in, read from its `method` (models/declared.py writes it)."""
+    text = str(method)
+    match = re.search(r"region (fixed|random)\D*?\((\d+) regions", text)
+    if not match:
+        return ""
+    how, n = match.groups()
+    if how == "random":
+        return t("text.rq3_region_random", n=n, threshold=RANDOM_REGIONS_FROM)
+    key = "text.rq3_region_fixed_declared" if "declared fixed" in text else "text.rq3_region_fixed"
+    return t(key, n=n, threshold=RANDOM_REGIONS_FROM)
 
 
 def section_rq3(b: Builder, inputs: ReportInputs):
     t, models = b.t, inputs.tables["models"]
     b.heading("sections.rq3", anchor="rq3")
-    b.para(t("text.rq3_intro"))
+    name = hypothesis_model(inputs)
+    main = models[models["model"] == name]
+    b.para(t("text.rq3_intro_hybrid") if name != MAIN_MODEL else t("text.rq3_intro"))
     b.figure(inputs.figures.get("forest_conditions"), titled(t, "fig.forest.title", inputs.hypotheses))
     b.heading("sub.main_model", level=2)
-    main = models[models["model"] == MAIN_MODEL]
-    note = ""
     if not main.empty:
-        note = t("text.rq3_model_note", n_obs=format_int(main["n_obs"].iloc[0], t.language),
+        region = region_sentence(t, main["method"].iloc[0])
+        if region:
+            b.para(region)
+        note = t("text.rq3_hybrid_note", n_obs=format_int(main["n_obs"].iloc[0], t.language),
                  n_groups=format_int(main["n_groups"].iloc[0], t.language))
-    b.table(t(f"models.{MAIN_MODEL}"), [t("col.term"), t("col.b"), t("col.ci"), t("col.beta"), t("col.ci"),
-                                         t("col.p"), t("col.p_adjusted")],
-            model_rows(t, models, term_references(inputs)), note=note)
-    variance = variance_rows(t, models)
+        b.table(model_label(t, name), [t("col.term"), t("col.level"), t("col.b"), t("col.ci"), t("col.df"),
+                                        t("col.p"), t("col.p_adjusted")], hybrid_rows(t, inputs, name), note=note)
+    variance = variance_rows(t, models, name)
     if variance:
         b.heading("sub.variance", level=2)
         b.para(t("variance.intro"))
         b.table(t("sub.variance"), col(t, "quantity", "value", "meaning"), variance)
-    rows = sensitivity_rows(t, models, inputs.questionnaire)
-    if len(rows) > 1:
-        b.heading("sub.sensitivity", level=2)
-        b.para(t("text.rq3_sensitivity_intro"))
-        b.table(t("sub.sensitivity"), [t("col.model"), *(f"{t.scale(c)} ({c})" for c in CONDITIONS)], rows,
-                note=t("sensitivity.note"))
+    section_rq3_sensitivity(b, inputs, name)
+
+
+def section_rq3_sensitivity(b: Builder, inputs: ReportInputs, name: str):
+    t, models = b.t, inputs.tables["models"]
+    rows = sensitivity_rows(t, inputs, name)
+    if len(rows) <= 1:
+        return
+    b.heading("sub.sensitivity", level=2)
+    b.para(" ".join([t("text.rq3_sensitivity_intro"), sensitivity_sentence(t, inputs)]))
+    b.table(t("sub.sensitivity"), [t("col.model"), *sensitivity_columns(t, inputs, name)], rows,
+            note=t("sensitivity.note"))
+    if name != MAIN_MODEL and not models[models["model"] == MAIN_MODEL].empty:
+        registered = models[models["model"] == MAIN_MODEL]
+        note = t("text.rq3_model_note", n_obs=format_int(registered["n_obs"].iloc[0], t.language),
+                 n_groups=format_int(registered["n_groups"].iloc[0], t.language))
+        b.table(t(f"models.{MAIN_MODEL}"), [t("col.term"), t("col.b"), t("col.ci"), t("col.beta"), t("col.ci"),
+                                             t("col.p")],
+                model_rows(t, models, term_references(inputs)), note=note)
+        variance = variance_rows(t, models, MAIN_MODEL)
+        if variance:
+            b.table(t("sub.variance_registered"), col(t, "quantity", "value", "meaning"), variance)
+
+
+def sensitivity_terms(inputs: ReportInputs, name: str) -> list[tuple[str, list[str]]]:
+    """(model, its term for each column): the hypothesis model first, then each model estimating every
+    column's condition: split models, the registered one, the rest."""
+    hs = condition_hypotheses(inputs)
+    terms = [h.term for h in hs] if hs else list(CONDITIONS)
+    models = inputs.tables["models"]
+    out = []
+    for model in dict.fromkeys(models["model"].astype(str)):
+        have = set(models.loc[models["model"] == model, "term"].astype(str))
+        picked = [x if x in have else C.pooled_term(x) for x in terms]
+        if model not in C.NOT_SENSITIVITY and set(picked) <= have:
+            out.append((model, picked))
+    return sorted(out, key=lambda mt: (mt[0] != name, mt[1] != terms, mt[0] != MAIN_MODEL,
+                                       not mt[0].startswith(MAIN_MODEL), mt[0]))
+
+
+def sensitivity_columns(t: Translator, inputs: ReportInputs, name: str) -> list[str]:
+    ids = {h.term: h.id for h in condition_hypotheses(inputs)}
+    columns = []
+    hs = condition_hypotheses(inputs)
+    for term in [h.term for h in hs] if hs else CONDITIONS:
+        label = f"{t.scale(condition_of(term))} ({condition_of(term)})"
+        columns.append(f"{ids[term]}: {label}" if term in ids else label)
+    return columns
+
+
+def sensitivity_label(t: Translator, model: str, name: str, questionnaire=None) -> str:
+    labels = {name: t("sensitivity.hypothesis_model"), MAIN_MODEL: t("sensitivity.main"),
+              "conditions_mixed_mi": t("sensitivity.mi")}
+    return labels.get(model) or model_label(t, model, questionnaire)
+
+
+def sensitivity_rows(t: Translator, inputs: ReportInputs, name: str) -> list[list[Cell]]:
+    """Each model's estimate [CI] of every column's condition; † where its conclusion differs from the
+    hypothesis model's (sign where p < alpha, else not significant: report/claims.py)."""
+    models, alpha = inputs.tables["models"], alpha_of(inputs)
+    listed = sensitivity_terms(inputs, name)
+    rows, own = [], None
+    for model, terms in listed:
+        frame = models[models["model"] == model].drop_duplicates("term").set_index("term")
+        found = [C.conclusion(frame.loc[term], alpha) for term in terms]
+        own = found if own is None else own
+        cells = [Cell(sensitivity_label(t, model, name, inputs.questionnaire))]
+        for term, seen, first in zip(terms, found, own):
+            r = frame.loc[term]
+            mark = " †" if seen != first else ""
+            cells.append(Cell(f"{t.num(r['estimate'])} {t.ci(r['ci_low'], r['ci_high'])}{mark}".strip(), numeric=True))
+        rows.append(cells)
+    return rows
+
+
+def sensitivity_sentence(t: Translator, inputs: ReportInputs) -> str:
+    """Whether each hypothesis' conclusion is the same in every model, from the claims table."""
+    claims = report_claims(inputs)
+    if C.ALL_MODELS + ":same_across_models" not in set(claims["claim"]):
+        return ""
+    if C.holds(claims, C.ALL_MODELS + ":same_across_models"):
+        return t("text.rq3_sensitivity_same", alpha=t.num(alpha_of(inputs)))
+    differing = C.differing(claims)
+    by_id = {h.id: h for h in condition_hypotheses(inputs)}
+    names = ", ".join(f"{hid} ({condition_of(by_id[hid].term)})" if hid in by_id else hid for hid in differing)
+    return t("text.rq3_sensitivity_differs", hypotheses=names, alpha=t.num(alpha_of(inputs)))
 
 
 def section_rq4(b: Builder, inputs: ReportInputs):
@@ -681,7 +844,8 @@ def dip_claim(t: Translator, contrasts: pd.DataFrame) -> str:
     fields = {"start": int(d["age_from"]), "low": int(d["age_to"]), "late": int(r["age_to"]),
               "dip": t.num(d["estimate"]), "dip_ci": t.ci(d["ci_low"], d["ci_high"]), "dip_p": t.p_eq(d["p_value"]),
               "rec": t.num(r["estimate"]), "rec_ci": t.ci(r["ci_low"], r["ci_high"]), "rec_p": t.p_eq(r["p_value"])}
-    dips, recovers = float(d["ci_high"]) < 0, float(r["ci_low"]) > 0
+    claims = C.claims_table([], {"network_dip_contrasts": contrasts})
+    dips, recovers = C.holds(claims, "network_dip:dip"), C.holds(claims, "network_dip:recovery")
     key = {(True, True): "dips_recovers", (True, False): "dips_only", (False, True): "recovers_only",
            (False, False): "neither"}[(dips, recovers)]
     return t(f"text.network_dip_{key}", **fields)
@@ -755,6 +919,8 @@ def method_text(t: Translator, name: str, spec: dict | None) -> str:
     if spec.get("imputation") or name.endswith("_mi"):
         m = (spec.get("imputation") or {}).get("m")
         return t("method_kind.mixed_mi", m=m) if m else t("method_kind.mixed_mi_plain")
+    if spec.get("decompose"):
+        return t("method_kind.hybrid")
     if spec.get("standardise") or name.endswith("_std"):
         return t("method_kind.mixed_std")
     if spec.get("family") == "gaussian" or name == MAIN_MODEL:

@@ -26,7 +26,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noq
 from borgingsmonitor.core.contracts import EXCLUSION_REASONS, MAIN_MODEL, MAIN_MODEL_STD  # noqa: E402
 from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells, suppress_small  # noqa: E402
 from borgingsmonitor.core.questionnaire import SCALES  # noqa: E402
-from borgingsmonitor.models.hypotheses import ANALYSES, MODEL_TABLE, id_suffix, ids_reading  # noqa: E402
+from borgingsmonitor.models.hypotheses import ANALYSES, id_suffix  # noqa: E402
+from borgingsmonitor.report.claims import BETWEEN, condition_hypotheses, pooled_term  # noqa: E402
 from borgingsmonitor.report.figure_registry import FIGURE_NAMES, FIGURES  # noqa: E402
 from borgingsmonitor.report.translate import Translator, format_number  # noqa: E402
 from borgingsmonitor.report.year import choose_report_year  # noqa: E402
@@ -35,9 +36,9 @@ A4_WIDTH_IN = 6.7  # printable width of an A4 page with 2 cm margins
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
 # the titles that name the hypotheses a figure shows: title key -> the tables those hypotheses read
 TITLE_SOURCES = {
-    "fig.forest.title": (MODEL_TABLE.format(MAIN_MODEL), MODEL_TABLE.format(MAIN_MODEL_STD)),
-    "fig.mediation.title": (ANALYSES["mediation"].table,),
-    "fig.network_dip.title": (ANALYSES["network_dip"].table,),
+    "fig.forest.title": condition_hypotheses,
+    "fig.mediation.title": lambda hs: [h for h in hs if h.source == ANALYSES["mediation"].table],
+    "fig.network_dip.title": lambda hs: [h for h in hs if h.source == ANALYSES["network_dip"].table],
 }
 LIKERT_COLORS = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")
 SVG_HASHSALT = "borgingsmonitor"
@@ -63,7 +64,7 @@ def setup_matplotlib() -> None:
 
 def titled(t: Translator, key: str, hypotheses=()) -> str:
     """A figure title with the declared hypotheses it shows, e.g. '... (H1–H4)'."""
-    return t(key, hypotheses=id_suffix(ids_reading(list(hypotheses), *TITLE_SOURCES[key])))
+    return t(key, hypotheses=id_suffix(h.id for h in TITLE_SOURCES[key](list(hypotheses))))
 
 
 def save_figure(fig, png_path, svg_path=None, dpi: int = 200) -> None:
@@ -364,7 +365,13 @@ def correlation_figure(responses, t: Translator, min_group_size: int, year=None)
 # --- Models --------------------------------------------------------------------------------------
 
 
-def forest_rows(models: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def forest_rows(models: pd.DataFrame, hypotheses=()) -> tuple[pd.DataFrame, str]:
+    """The rows the forest plot shows and their model: the declared hypotheses' terms (the hybrid's
+    between effects), else the registered model's conditions."""
+    tested = condition_hypotheses(list(hypotheses))
+    picked = [models[(models["model"] == h.model) & (models["term"] == h.term)].head(1) for h in tested]
+    if tested and all(len(p) for p in picked):
+        return pd.concat(picked, ignore_index=True), tested[0].model
     for name in (MAIN_MODEL_STD, MAIN_MODEL):
         rows = models[(models["model"] == name) & models["term"].isin(CONDITIONS)]
         if not rows.empty:
@@ -375,7 +382,7 @@ def forest_rows(models: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 
 def forest_figure(models, t: Translator, hypotheses=()):
-    rows, name = forest_rows(models)
+    rows, name = forest_rows(models, hypotheses)
     title = titled(t, "fig.forest.title", hypotheses)
     if rows.empty:
         return empty_figure(t, title)
@@ -388,12 +395,13 @@ def forest_figure(models, t: Translator, hypotheses=()):
                 va="center", fontsize=8)
     ax.axvline(0, color="#555555", linewidth=0.8, linestyle="--")
     ax.set_yticks(range(len(rows)))
-    tested = {h.term: h.id for h in hypotheses if h.source in TITLE_SOURCES["fig.forest.title"]}
-    ax.set_yticklabels([f"{tested[c]}  {wrap(t.scale(c), 40)}" if c in tested else wrap(t.scale(c), 40)
-                        for c in rows["term"]])
+    tested = {h.term: h.id for h in TITLE_SOURCES["fig.forest.title"](list(hypotheses))}
+    names = [wrap(t.scale(pooled_term(c)), 40) for c in rows["term"]]
+    ax.set_yticklabels([f"{tested[c]}  {n}" if c in tested else n for c, n in zip(rows["term"], names)])
     ax.invert_yaxis()
     decimal_axis(ax, t, "x", 2)
-    key = "fig.forest.xlabel_std" if name.endswith("_std") else "fig.forest.xlabel"
+    between = rows["term"].astype(str).str.endswith(BETWEEN).all()
+    key = "fig.forest.xlabel_std" if name.endswith("_std") else "fig.forest.xlabel_between" if between else "fig.forest.xlabel"
     ax.set_xlabel(t(key))
     ax.set_title(title, loc="left")
     ax.grid(axis="x", color="#eeeeee")

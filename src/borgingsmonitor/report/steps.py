@@ -14,6 +14,7 @@ from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.report import spreadsheets as S
+from borgingsmonitor.report.claims import claims_table
 from borgingsmonitor.report.content import (OPTIONAL_TABLE_FILES, TABLE_FILES, build_report, load_inputs, read_registry,
                                              region_names, report_year)
 from borgingsmonitor.report.docx import docx_options, write_docx
@@ -58,6 +59,13 @@ def provenance_record(input, output, params) -> None:
                               repo_dir=params.repo_dir)
     write_provenance(record, output.record)
     log.info("provenance: %d input files, config sha256 %s", len(record["inputs"]), params.config_sha256)
+
+
+def claims(input, output, params) -> None:
+    tables = {name: pd.read_csv(path) for name, path in input.items()}
+    table = claims_table(declared(params.hypotheses), tables, float(params.alpha))
+    write_table(table, output.claims)
+    log.info("claims: %d, %d hold", len(table), int(table["holds"].sum()))
 
 
 def provenance(input, output, params) -> None:
