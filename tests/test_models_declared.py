@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from fixtures.report import DIP_CONTRASTS
 
 from borgingsmonitor.models.declared import check_spec, fit_declared, reverse_key
 from borgingsmonitor.models.table import MODEL_COLUMNS, read_model_table
@@ -24,6 +25,9 @@ MAIN = {
     "method": "REML",
     "standardise": False,
 }
+# the model the declared hypotheses H1-H4 read (Amendment 1), as the example config declares it
+HYBRID = next(m for m in yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))["models"]
+              if m["name"] == "conditions_hybrid")
 # declared only in this test: a model the default config does not have
 TEST_ONLY = {
     **MAIN,
@@ -117,7 +121,7 @@ def _write_inputs(workdir: Path, data: pd.DataFrame, models: list[dict]):
     ).to_csv(workdir / "results/interim/models/network_dip.csv", index=False)
     pd.DataFrame(
         {
-            "effect": ["indirect"],
+            "effect": ["indirect_between"],
             "estimate": [0.1],
             "ci_low": [0.05],
             "ci_high": [0.15],
@@ -127,7 +131,7 @@ def _write_inputs(workdir: Path, data: pd.DataFrame, models: list[dict]):
     ).to_csv(workdir / "results/tables/mediation.csv", index=False)
     pd.DataFrame(
         {
-            "model": ["discrete_hazard"],
+            "model": ["cox_age"],
             "term": ["conditions"],
             "estimate": [-0.5],
             "ci_low": [-0.9],
@@ -137,6 +141,7 @@ def _write_inputs(workdir: Path, data: pd.DataFrame, models: list[dict]):
             "n_events": [5],
         }
     ).to_csv(workdir / "results/tables/survival.csv", index=False)
+    DIP_CONTRASTS.to_csv(workdir / "results/tables/network_dip_contrasts.csv", index=False)
     declared = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))["hypotheses"]["declared"]
     config = {"models": models, "hypotheses": {"alpha": 0.05, "declared": declared},
               "questionnaire": "config/questionnaire.yaml"}
@@ -158,15 +163,17 @@ def _snakemake(workdir: Path, *targets):
 
 @pytest.mark.slow
 def test_workflow_fans_out_over_declared_models(tmp_path, data):
-    _write_inputs(tmp_path, data, [MAIN, TEST_ONLY])
+    _write_inputs(tmp_path, data, [MAIN, TEST_ONLY, HYBRID])
     run = _snakemake(tmp_path, "results/tables/models.csv", "results/tables/hypotheses.csv")
     assert run.returncode == 0, run.stderr[-3000:]
     models = read_model_table(tmp_path / "results/tables/models.csv")
-    assert models["model"].unique().tolist() == ["conditions_mixed", "network_dip", "relations_only_ml"]
+    assert sorted(models["model"].unique()) == ["conditions_hybrid", "conditions_mixed", "network_dip",
+                                                "relations_only_ml"]
     assert (tmp_path / "logs/declared_model/relations_only_ml.log").exists()
     assert (tmp_path / "benchmarks/declared_model/relations_only_ml.tsv").exists()
     adjusted = models.dropna(subset=["p_adjusted"])
-    assert sorted(adjusted["term"]) == ["FAC", "ORG", "PRO", "REL", "lrt_spline_vs_linear"]
+    assert sorted(adjusted["term"]) == ["FAC_between", "ORG_between", "PRO_between", "REL_between",
+                                        "lrt_spline_vs_linear"]
     hyp = pd.read_csv(tmp_path / "results/tables/hypotheses.csv")
     assert hyp["hypothesis"].tolist() == [f"H{i}" for i in range(1, 8)]
     assert hyp["p_adjusted"].notna().all()

@@ -255,10 +255,10 @@ def test_h8_is_a_config_entry_through_the_workflow_and_the_report(tmp_path):
     from borgingsmonitor.report.content import ReportInputs, build_report
 
     _write_inputs(tmp_path, simulate_clean(seed=41, n_regions=4, partnerships_per_region=6, respondents=8),
-                  [MAIN, TEST_ONLY])
+                  [MAIN, TEST_ONLY, *[m for m in CONFIG["models"] if m["name"] == HYPOTHESES[0].model]])
     config = yaml.safe_load((tmp_path / "config/config.yaml").read_text(encoding="utf-8"))
     statement = {"nl": "Relaties alleen voorspellen duurzaamheid.", "en": "Relations alone predict durability."}
-    h8 = dict(DECLARED[0], id="H8", model="relations_only_ml", family="exploratory", statement=statement,
+    h8 = dict(DECLARED[0], id="H8", model="relations_only_ml", term="REL", family="exploratory", statement=statement,
               description="relations_only_ml: REL, Wald z")
     config["hypotheses"]["declared"].append(h8)
     (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
