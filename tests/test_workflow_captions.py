@@ -80,3 +80,10 @@ def test_dutch_caption_has_no_english_sentence_words(path, configs):
 def test_english_caption_is_english(path, configs):
     prose = CODE_LITERAL.sub(" ", render(path, configs["en"]))
     assert re.search(r"\b(de|het|een|van)\b", prose) is None, prose
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_hypotheses_caption_lists_each_declared_hypothesis(language, configs):
+    config = configs[language]
+    html = publish_parts(render(REPO / "workflow" / "report" / "hypotheses.rst", config), writer="html")["body"]
+    assert html.count("<li>") == len(config["hypotheses"]["declared"])
