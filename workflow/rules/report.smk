@@ -194,6 +194,7 @@ rule region_reports:
     output:
         regions=report(
             directory("results/report/regions"),
+            patterns=["{region}.html"],
             caption="../report/report_region_reports.rst",
             category="7 Report and provenance",
             labels={"output": "region reports", "format": "HTML"},
