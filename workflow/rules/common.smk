@@ -213,7 +213,9 @@ def report_texts():
 def provenance_inputs():
     """What the provenance record describes; a new kind of input is one more entry here."""
     return {
-        "manifests": ingested("manifest"),  # what ingestion recorded of each export: none is parsed again
+        "manifests": ingested(
+            "manifest"
+        ),  # what ingestion recorded of each export: none is parsed again
         "registry": input_path(config["registry"]),
         "questionnaire": config["questionnaire"],
     }
