@@ -1,6 +1,6 @@
 """Rule `clean`: the cleaning rules, the clean data set and the ledger of every raw row."""
 
-from borgingsmonitor.core.rulescript import run
 from borgingsmonitor.clean.steps import clean
+from borgingsmonitor.core.rulescript import run
 
 run(snakemake, clean)  # noqa: F821

@@ -17,9 +17,9 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 
-from borgingsmonitor.ingest.steps import read_export
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.ingest.sources import FileUnit
+from borgingsmonitor.ingest.steps import read_export
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONNAIRE = ROOT / "config" / "questionnaire.yaml"
@@ -33,14 +33,28 @@ SECRET = "test-secret-for-respondent-keys-32-bytes-long"
 
 REGION = "testregio"
 REGISTRY_REGION = "Testregio"
-ROUTES = {"TST-01": "Route Techniek Teststad", "TST-02": "Route Zorg & Welzijn Proefdorp", "TST-03": "Route ICT Coördinatie"}
+ROUTES = {
+    "TST-01": "Route Techniek Teststad",
+    "TST-02": "Route Zorg & Welzijn Proefdorp",
+    "TST-03": "Route ICT Coördinatie",
+}
 FIRST = ["Renée", "Jan", "Fatima", "Pieter", "Anouk", "Mohamed", "Sanne", "Kees"]
 LAST = ["van Beek", "de Vries", "El Amrani", "Jansen", "Bakker", "Çelik", "Visser", "de Graaf"]
 
 # LimeSurvey array codes of the pilot: REL[SQ001] .. DUR[SQ003].
-LIME_CODES = {code: f"{code[:3].upper()}[SQ{n:03d}]" for s, codes in Q.scales.items() for n, code in enumerate(codes, 1)}
-LIME_QUESTIONS = {"consent": "toestemming", "partnership": "route", "role": "rol", "org_type": "organisatie",
-                  "years_involved": "jaren", "fac_hours": "uren", "phase": "fase", "comment": "toelichting"}
+LIME_CODES = {
+    code: f"{code[:3].upper()}[SQ{n:03d}]" for s, codes in Q.scales.items() for n, code in enumerate(codes, 1)
+}
+LIME_QUESTIONS = {
+    "consent": "toestemming",
+    "partnership": "route",
+    "role": "rol",
+    "org_type": "organisatie",
+    "years_involved": "jaren",
+    "fac_hours": "uren",
+    "phase": "fase",
+    "comment": "toelichting",
+}
 
 
 def responses(n: int = 6, seed: int = 1, wave: int = 2024) -> list[dict]:
@@ -57,26 +71,30 @@ def responses(n: int = 6, seed: int = 1, wave: int = 2024) -> list[dict]:
         items = {code: rng.randint(1, 5) for code in ITEMS}
         if i == 3:
             items[ITEMS[0]] = None
-        out.append({
-            "email": f"{first.split()[0].lower()}.{last.replace(' ', '').lower()}{i}@school{seed}.nl",
-            "name": f"{first} {last}",
-            "token": f"tok{seed}x{i:04d}QZ",
-            "ip": f"10.{seed}.{i}.77",
-            "response_id": f"R_{seed}Ab{i:05d}xyz",
-            "started": started,
-            "submitted": started + dt.timedelta(seconds=duration),
-            "duration": duration,
-            "consent": i != 2,
-            "route": list(ROUTES.values())[i % len(ROUTES)],
-            "route_id": list(ROUTES)[i % len(ROUTES)],
-            "role": i % 4,
-            "org_type": i % 3,
-            "phase": i % 5,
-            "years": i % 7,
-            "hours": round(1.5 + i * 0.7, 1),
-            "items": items,
-            "comment": f"Prima samenwerking, bel me op 06-1234567{i % 10}. Groet, {first} {last}" if i % 2 == 0 else "",
-        })
+        out.append(
+            {
+                "email": f"{first.split()[0].lower()}.{last.replace(' ', '').lower()}{i}@school{seed}.nl",
+                "name": f"{first} {last}",
+                "token": f"tok{seed}x{i:04d}QZ",
+                "ip": f"10.{seed}.{i}.77",
+                "response_id": f"R_{seed}Ab{i:05d}xyz",
+                "started": started,
+                "submitted": started + dt.timedelta(seconds=duration),
+                "duration": duration,
+                "consent": i != 2,
+                "route": list(ROUTES.values())[i % len(ROUTES)],
+                "route_id": list(ROUTES)[i % len(ROUTES)],
+                "role": i % 4,
+                "org_type": i % 3,
+                "phase": i % 5,
+                "years": i % 7,
+                "hours": round(1.5 + i * 0.7, 1),
+                "items": items,
+                "comment": f"Prima samenwerking, bel me op 06-1234567{i % 10}. Groet, {first} {last}"
+                if i % 2 == 0
+                else "",
+            }
+        )
     return out
 
 
@@ -113,20 +131,39 @@ def write_text(path: Path, text: str, encoding: str = "utf-8", bom: bool = False
 
 def csv_text(rows: list[list], delimiter: str = ",", quote_all: bool = False) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        buffer, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    )
     writer.writerows(rows)
     return buffer.getvalue()
 
 
 # --- LimeSurvey -------------------------------------------------------------------------------------------
 
-def write_limesurvey(path: Path, rows: list[dict], headings: str = "brackets", answers: str = "text", bom: bool = True) -> Path:
+
+def write_limesurvey(
+    path: Path, rows: list[dict], headings: str = "brackets", answers: str = "text", bom: bool = True
+) -> Path:
     """LimeSurvey 'Export responses': headings `brackets` (REL[SQ001]), `underscore` (REL_SQ001) or `fulltext`;
     answers `text` (full answer texts) or `codes` (A1..A5, A6 = don't know, Y/N consent, A1.. for choices)."""
     meta = ["id", "submitdate", "lastpage", "startlanguage", "seed", "token", "startdate", "datestamp"]
     if headings == "fulltext":
-        meta = ["Response ID", "Date submitted", "Last page", "Start language", "Seed", "Token", "Date started", "Date last action"]
-    header = meta + [_lime_heading(c, headings) for c in LIME_QUESTIONS] + [_lime_heading(c, headings) for c in ITEMS] + ["interviewtime"]
+        meta = [
+            "Response ID",
+            "Date submitted",
+            "Last page",
+            "Start language",
+            "Seed",
+            "Token",
+            "Date started",
+            "Date last action",
+        ]
+    header = (
+        meta
+        + [_lime_heading(c, headings) for c in LIME_QUESTIONS]
+        + [_lime_heading(c, headings) for c in ITEMS]
+        + ["interviewtime"]
+    )
     body = []
     for i, r in enumerate(rows, 1):
         stamp = r["submitted"].strftime("%Y-%m-%d %H:%M:%S")
@@ -158,19 +195,37 @@ def _lime_answer(r: dict, code: str, answers: str) -> str:
         return ("Y" if r["consent"] else "N") if answers == "codes" else consent_text(r)
     if code in ("role", "org_type", "phase"):
         return f"A{r[code] + 1}" if answers == "codes" else option(code, r[code])
-    return {"partnership": r["route"], "years_involved": str(r["years"]), "fac_hours": str(r["hours"]), "comment": r["comment"]}[code]
+    return {
+        "partnership": r["route"],
+        "years_involved": str(r["years"]),
+        "fac_hours": str(r["hours"]),
+        "comment": r["comment"],
+    }[code]
 
 
 LIME_CODE_LABEL_SETS = {
     "ls_likert": {"values": {k: [f"A{k}"] for k in range(1, 6)}, "missing": ["A6"]},
     "ls_consent": {"values": {"yes": ["Y"], "no": ["N"]}},
-    **{f"ls_{code}": {"values": {o: [f"A{i}"] for i, o in enumerate(Q.questions[code].options_nl, 1)}} for code in ("role", "org_type", "phase")},
+    **{
+        f"ls_{code}": {"values": {o: [f"A{i}"] for i, o in enumerate(Q.questions[code].options_nl, 1)}}
+        for code in ("role", "org_type", "phase")
+    },
 }
-LIME_CODE_LABELS = {"likert": "ls_likert", "consent": "ls_consent", "role": "ls_role", "org_type": "ls_org_type", "phase": "ls_phase"}
+LIME_CODE_LABELS = {
+    "likert": "ls_likert",
+    "consent": "ls_consent",
+    "role": "ls_role",
+    "org_type": "ls_org_type",
+    "phase": "ls_phase",
+}
 
 
 def limesurvey_settings(headings: str = "brackets", answers: str = "text", wave: int = 2024) -> dict:
-    s = {"tool": "limesurvey", "wave": wave, "fields": {"respondent_id": "Token" if headings == "fulltext" else "token"}}
+    s = {
+        "tool": "limesurvey",
+        "wave": wave,
+        "fields": {"respondent_id": "Token" if headings == "fulltext" else "token"},
+    }
     if headings == "fulltext":
         s |= {"items_by_wording": True, "questions_by_wording": True}
     else:
@@ -183,25 +238,45 @@ def limesurvey_settings(headings: str = "brackets", answers: str = "text", wave:
 # --- Qualtrics --------------------------------------------------------------------------------------------
 
 QUALTRICS_META = [
-    ("StartDate", "Start Date", "startDate"), ("EndDate", "End Date", "endDate"), ("Status", "Response Type", "status"),
-    ("IPAddress", "IP Address", "ipAddress"), ("Progress", "Progress", "progress"),
-    ("Duration (in seconds)", "Duration (in seconds)", "duration"), ("Finished", "Finished", "finished"),
-    ("RecordedDate", "Recorded Date", "recordedDate"), ("ResponseId", "Response ID", "_recordId"),
-    ("RecipientLastName", "Recipient Last Name", "recipientLastName"), ("RecipientFirstName", "Recipient First Name", "recipientFirstName"),
-    ("RecipientEmail", "Recipient Email", "recipientEmail"), ("ExternalReference", "External Data Reference", "externalDataReference"),
-    ("LocationLatitude", "Location Latitude", "locationLatitude"), ("LocationLongitude", "Location Longitude", "locationLongitude"),
-    ("DistributionChannel", "Distribution Channel", "distributionChannel"), ("UserLanguage", "User Language", "userLanguage"),
+    ("StartDate", "Start Date", "startDate"),
+    ("EndDate", "End Date", "endDate"),
+    ("Status", "Response Type", "status"),
+    ("IPAddress", "IP Address", "ipAddress"),
+    ("Progress", "Progress", "progress"),
+    ("Duration (in seconds)", "Duration (in seconds)", "duration"),
+    ("Finished", "Finished", "finished"),
+    ("RecordedDate", "Recorded Date", "recordedDate"),
+    ("ResponseId", "Response ID", "_recordId"),
+    ("RecipientLastName", "Recipient Last Name", "recipientLastName"),
+    ("RecipientFirstName", "Recipient First Name", "recipientFirstName"),
+    ("RecipientEmail", "Recipient Email", "recipientEmail"),
+    ("ExternalReference", "External Data Reference", "externalDataReference"),
+    ("LocationLatitude", "Location Latitude", "locationLatitude"),
+    ("LocationLongitude", "Location Longitude", "locationLongitude"),
+    ("DistributionChannel", "Distribution Channel", "distributionChannel"),
+    ("UserLanguage", "User Language", "userLanguage"),
 ]
 QUALTRICS_QUESTIONS = ["consent", "role", "org_type", "years_involved", "fac_hours", "phase", "comment"]
 
 
-def write_qualtrics(path: Path, rows: list[dict], header_rows: int = 3, numeric: bool = False, bom: bool = True,
-                    newline: str = "\r\n", status: list | None = None) -> Path:
+def write_qualtrics(
+    path: Path,
+    rows: list[dict],
+    header_rows: int = 3,
+    numeric: bool = False,
+    bom: bool = True,
+    newline: str = "\r\n",
+    status: list | None = None,
+) -> Path:
     """Qualtrics CSV download: codes, question texts and (unless header_rows=2) the ImportId row.
     numeric=True is 'Use numeric values' (Likert 1..5, 6 = don't know, consent 1/2, choices 1..n, Finished 1)."""
     codes, texts, imports = [], [], []
     for code, text, import_id in QUALTRICS_META:
-        codes.append(code), texts.append(text), imports.append(json.dumps({"ImportId": import_id}, separators=(",", ":")))
+        (
+            codes.append(code),
+            texts.append(text),
+            imports.append(json.dumps({"ImportId": import_id}, separators=(",", ":"))),
+        )
     for n, code in enumerate(QUALTRICS_QUESTIONS + ITEMS, 1):
         text = wording(code)
         if code in ITEMS:
@@ -211,9 +286,25 @@ def write_qualtrics(path: Path, rows: list[dict], header_rows: int = 3, numeric:
     body = []
     for i, r in enumerate(rows):
         stamp = r["submitted"].strftime("%Y-%m-%d %H:%M:%S")
-        line = [r["started"].strftime("%Y-%m-%d %H:%M:%S"), stamp, (status or ["0" if numeric else "IP Address"] * len(rows))[i],
-                r["ip"], "100", str(r["duration"]), "1" if numeric else "True", stamp, r["response_id"],
-                r["name"].split(" ", 1)[1], r["name"].split(" ", 1)[0], r["email"], "", "51.6978", "5.3037", "email", "NL"]
+        line = [
+            r["started"].strftime("%Y-%m-%d %H:%M:%S"),
+            stamp,
+            (status or ["0" if numeric else "IP Address"] * len(rows))[i],
+            r["ip"],
+            "100",
+            str(r["duration"]),
+            "1" if numeric else "True",
+            stamp,
+            r["response_id"],
+            r["name"].split(" ", 1)[1],
+            r["name"].split(" ", 1)[0],
+            r["email"],
+            "",
+            "51.6978",
+            "5.3037",
+            "email",
+            "NL",
+        ]
         line += [_qualtrics_answer(r, c, numeric) for c in QUALTRICS_QUESTIONS]
         line += [("6" if v is None else str(v)) if numeric else likert_text(v) for v in (r["items"][c] for c in ITEMS)]
         line.append(r["route_id"])
@@ -233,14 +324,23 @@ def _qualtrics_answer(r: dict, code: str, numeric: bool) -> str:
 QUALTRICS_NUMERIC_LABEL_SETS = {
     "likert": {"missing": [6]},
     "q_consent": {"values": {"yes": [1], "no": [2]}},
-    **{f"q_{code}": {"values": {o: [i] for i, o in enumerate(Q.questions[code].options_nl, 1)}} for code in ("role", "org_type", "phase")},
+    **{
+        f"q_{code}": {"values": {o: [i] for i, o in enumerate(Q.questions[code].options_nl, 1)}}
+        for code in ("role", "org_type", "phase")
+    },
 }
 QUALTRICS_NUMERIC_LABELS = {"consent": "q_consent", "role": "q_role", "org_type": "q_org_type", "phase": "q_phase"}
 
 
 def qualtrics_settings(numeric: bool = False, wave: int = 2024) -> dict:
-    s = {"tool": "qualtrics", "wave": wave, "fields": {"respondent_id": "RecipientEmail"}, "items_by_wording": True,
-         "questions_by_wording": True, "questions": {"partnership": "route"}}
+    s = {
+        "tool": "qualtrics",
+        "wave": wave,
+        "fields": {"respondent_id": "RecipientEmail"},
+        "items_by_wording": True,
+        "questions_by_wording": True,
+        "questions": {"partnership": "route"},
+    }
     if numeric:
         s["labels"] = dict(QUALTRICS_NUMERIC_LABELS)
     return s
@@ -283,21 +383,41 @@ def _forms_answer(r: dict, code: str, lang: str):
         return consent_text(r, lang)
     if code in ("role", "org_type", "phase"):
         return option(code, r[code], lang)
-    return {"partnership": r["route"], "years_involved": str(r["years"]), "fac_hours": str(r["hours"]), "comment": r["comment"] or None}[code]
+    return {
+        "partnership": r["route"],
+        "years_involved": str(r["years"]),
+        "fac_hours": str(r["hours"]),
+        "comment": r["comment"] or None,
+    }[code]
 
 
 def msforms_settings(lang: str = "nl", wave: int = 2024) -> dict:
-    return {"tool": "msforms", "wave": wave, "fields": {"respondent_id": FORMS_META[lang][3]}, "items_by_wording": True, "questions_by_wording": True}
+    return {
+        "tool": "msforms",
+        "wave": wave,
+        "fields": {"respondent_id": FORMS_META[lang][3]},
+        "items_by_wording": True,
+        "questions_by_wording": True,
+    }
 
 
 # --- SPSS -------------------------------------------------------------------------------------------------
 
-SPSS_NAMES = {"consent": "toestemming", "partnership": "route", "role": "rol", "org_type": "organisatie",
-              "years_involved": "jaren", "fac_hours": "uren", "phase": "fase", "comment": "opmerking"}
+SPSS_NAMES = {
+    "consent": "toestemming",
+    "partnership": "route",
+    "role": "rol",
+    "org_type": "organisatie",
+    "years_involved": "jaren",
+    "fac_hours": "uren",
+    "phase": "fase",
+    "comment": "opmerking",
+}
 
 
-def write_sav(path: Path, waves: dict[int, list[dict]], dont_know: float = 9, missing: str = "discrete",
-              label_all: bool = True) -> Path:
+def write_sav(
+    path: Path, waves: dict[int, list[dict]], dont_know: float = 9, missing: str = "discrete", label_all: bool = True
+) -> Path:
     """An evaluation office's .sav: all waves in one file (`jaar`), codes with value labels, e-mail as text.
 
     missing: `discrete` declares `dont_know` as user-missing, `range` declares 7 thru 9, `none` declares nothing.
@@ -306,12 +426,23 @@ def write_sav(path: Path, waves: dict[int, list[dict]], dont_know: float = 9, mi
     records = []
     for wave, rows in waves.items():
         for i, r in enumerate(rows):
-            rec = {"respnr": float(wave * 10000 + i), "jaar": float(wave), "email": r["email"],
-                   "startdatum": r["started"], "einddatum": r["submitted"], "duur": float(r["duration"]),
-                   "status": 1.0, "toestemming": 1.0 if r["consent"] else 2.0,
-                   "route": float(list(ROUTES).index(r["route_id"]) + 1), "rol": float(r["role"] + 1),
-                   "organisatie": float(r["org_type"] + 1), "jaren": float(r["years"]), "uren": float(r["hours"]),
-                   "fase": float(r["phase"] + 1), "opmerking": r["comment"]}
+            rec = {
+                "respnr": float(wave * 10000 + i),
+                "jaar": float(wave),
+                "email": r["email"],
+                "startdatum": r["started"],
+                "einddatum": r["submitted"],
+                "duur": float(r["duration"]),
+                "status": 1.0,
+                "toestemming": 1.0 if r["consent"] else 2.0,
+                "route": float(list(ROUTES).index(r["route_id"]) + 1),
+                "rol": float(r["role"] + 1),
+                "organisatie": float(r["org_type"] + 1),
+                "jaren": float(r["years"]),
+                "uren": float(r["hours"]),
+                "fase": float(r["phase"] + 1),
+                "opmerking": r["comment"],
+            }
             for n, code in enumerate(ITEMS):
                 rec[f"item{n + 1}"] = float(dont_know) if r["items"][code] is None else float(r["items"][code])
             records.append(rec)
@@ -323,36 +454,66 @@ def write_sav(path: Path, waves: dict[int, list[dict]], dont_know: float = 9, mi
         "status": {1.0: "Volledig", 2.0: "Onvolledig"},
         "toestemming": {1.0: "Ja", 2.0: "Nee"},
         "route": {float(i): name for i, name in enumerate(ROUTES.values(), 1)},
-        **{SPSS_NAMES[c]: {float(i): o for i, o in enumerate(Q.questions[c].options_nl, 1)} for c in ("role", "org_type", "phase")},
+        **{
+            SPSS_NAMES[c]: {float(i): o for i, o in enumerate(Q.questions[c].options_nl, 1)}
+            for c in ("role", "org_type", "phase")
+        },
         **{c: likert for c in item_cols},
     }
-    labels = {"respnr": "Respondentnummer", "jaar": "Meetjaar", "email": "E-mailadres", "startdatum": "Starttijd",
-              "einddatum": "Eindtijd", "duur": "Invulduur (seconden)", "status": "Status vragenlijst",
-              **{SPSS_NAMES[c]: wording(c) for c in SPSS_NAMES}, **{f"item{n + 1}": wording(c) for n, c in enumerate(ITEMS)}}
+    labels = {
+        "respnr": "Respondentnummer",
+        "jaar": "Meetjaar",
+        "email": "E-mailadres",
+        "startdatum": "Starttijd",
+        "einddatum": "Eindtijd",
+        "duur": "Invulduur (seconden)",
+        "status": "Status vragenlijst",
+        **{SPSS_NAMES[c]: wording(c) for c in SPSS_NAMES},
+        **{f"item{n + 1}": wording(c) for n, c in enumerate(ITEMS)},
+    }
     ranges = {}
     if missing == "discrete":
         ranges = {c: [float(dont_know)] for c in item_cols}
     elif missing == "range":
         ranges = {c: [{"lo": 7.0, "hi": 9.0}] for c in item_cols}
     path.parent.mkdir(parents=True, exist_ok=True)
-    pyreadstat.write_sav(frame, str(path), column_labels=[labels[c] for c in frame.columns],
-                         variable_value_labels=value_labels, missing_ranges=ranges or None)
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        column_labels=[labels[c] for c in frame.columns],
+        variable_value_labels=value_labels,
+        missing_ranges=ranges or None,
+    )
     return path
 
 
 def spss_settings() -> dict:
-    return {"tool": "spss", "wave_column": "jaar", "items_by_wording": True, "questions_by_wording": True,
-            "fields": {"respondent_id": "email", "submitted": "einddatum", "started": "startdatum", "duration": "duur",
-                       "completed": {"column": "status", "values": ["Volledig"]}}}
+    return {
+        "tool": "spss",
+        "wave_column": "jaar",
+        "items_by_wording": True,
+        "questions_by_wording": True,
+        "fields": {
+            "respondent_id": "email",
+            "submitted": "einddatum",
+            "started": "startdatum",
+            "duration": "duur",
+            "completed": {"column": "status", "values": ["Volledig"]},
+        },
+    }
 
 
 # --- Delimited (Google Forms, CSV saved from Dutch Excel) -------------------------------------------------
+
 
 def write_google_forms(path: Path, rows: list[dict], timestamp: str = "Tijdstempel") -> Path:
     """Google Forms CSV: a timestamp column, the e-mail, one column per question text; UTF-8, ','."""
     codes = ["consent", "partnership", "role", "org_type", "years_involved"] + ITEMS + ["fac_hours", "phase", "comment"]
     header = [timestamp, "E-mailadres"] + [wording(c) for c in codes]
-    body = [[r["submitted"].strftime("%Y/%m/%d %H:%M:%S"), r["email"]] + [_plain_answer(r, c, ".") for c in codes] for r in rows]
+    body = [
+        [r["submitted"].strftime("%Y/%m/%d %H:%M:%S"), r["email"]] + [_plain_answer(r, c, ".") for c in codes]
+        for r in rows
+    ]
     return write_text(path, csv_text([header] + body))
 
 
@@ -374,38 +535,84 @@ def _plain_answer(r: dict, code: str, decimal: str) -> str:
         return consent_text(r)
     if code in ("role", "org_type", "phase"):
         return option(code, r[code])
-    return {"partnership": r["route"], "years_involved": str(r["years"]), "fac_hours": str(r["hours"]).replace(".", decimal),
-            "comment": r["comment"]}[code]
+    return {
+        "partnership": r["route"],
+        "years_involved": str(r["years"]),
+        "fac_hours": str(r["hours"]).replace(".", decimal),
+        "comment": r["comment"],
+    }[code]
 
 
 def google_settings(wave: int = 2024) -> dict:
-    return {"tool": "delimited", "wave": wave, "fields": {"respondent_id": "E-mailadres", "completed": "always"},
-            "items_by_wording": True, "questions_by_wording": True}
+    return {
+        "tool": "delimited",
+        "wave": wave,
+        "fields": {"respondent_id": "E-mailadres", "completed": "always"},
+        "items_by_wording": True,
+        "questions_by_wording": True,
+    }
 
 
 def dutch_excel_settings(wave: int = 2024) -> dict:
-    return {"tool": "delimited", "wave": wave, "encoding": "cp1252", "delimiter": ";", "decimal": ",",
-            "date_format": "%d-%m-%Y %H:%M", "fields": {"respondent_id": "E-mailadres", "submitted": "Ingevuld op", "completed": "always"},
-            "items_by_wording": True, "questions_by_wording": True}
+    return {
+        "tool": "delimited",
+        "wave": wave,
+        "encoding": "cp1252",
+        "delimiter": ";",
+        "decimal": ",",
+        "date_format": "%d-%m-%Y %H:%M",
+        "fields": {"respondent_id": "E-mailadres", "submitted": "Ingevuld op", "completed": "always"},
+        "items_by_wording": True,
+        "questions_by_wording": True,
+    }
 
 
 # --- Registry and running ingestion -----------------------------------------------------------------------
 
-REGISTRY_HEADER = ["partnership_id", "region", "name", "sector", "vmbo_school", "mbo_institution", "start_year", "funding_end_year", "stopped_year"]
+REGISTRY_HEADER = [
+    "partnership_id",
+    "region",
+    "name",
+    "sector",
+    "vmbo_school",
+    "mbo_institution",
+    "start_year",
+    "funding_end_year",
+    "stopped_year",
+]
 
 
 def registry_rows(region: str = REGISTRY_REGION, routes: dict = ROUTES) -> list[list[str]]:
     """Registry rows with the stray spaces real registries have."""
-    return [[f" {pid}" if n == 1 else pid, f"{region} " if n == 2 else region, name, "Techniek", "Vmbo Test", "ROC Test", "2021", "2025", "2023" if n == 2 else ""]
-            for n, (pid, name) in enumerate(routes.items())]
+    return [
+        [
+            f" {pid}" if n == 1 else pid,
+            f"{region} " if n == 2 else region,
+            name,
+            "Techniek",
+            "Vmbo Test",
+            "ROC Test",
+            "2021",
+            "2025",
+            "2023" if n == 2 else "",
+        ]
+        for n, (pid, name) in enumerate(routes.items())
+    ]
 
 
 def write_registry(path: Path, rows: list[list[str]] | None = None, header: list[str] = REGISTRY_HEADER) -> Path:
     return write_text(path, csv_text([header] + (rows if rows is not None else registry_rows())))
 
 
-def run_ingest(tmp_path: Path, export: Path, settings: dict, label_sets: dict | None = None, privacy: dict | None = None,
-               registry: Path | None = None, region: str = REGION):
+def run_ingest(
+    tmp_path: Path,
+    export: Path,
+    settings: dict,
+    label_sets: dict | None = None,
+    privacy: dict | None = None,
+    registry: Path | None = None,
+    region: str = REGION,
+):
     """Ingest one file through the same function the workflow's ingest_file rule runs: (table, issues)."""
     registry = registry or write_registry(tmp_path / "registry.csv")
     unit = FileUnit.from_params(region, "test-file", export.name, settings)

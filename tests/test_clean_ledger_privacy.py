@@ -5,8 +5,18 @@ from __future__ import annotations
 
 import pandas as pd
 from fixtures.clean import (
-    CONFIG, PRIVACY, Q, QUESTIONNAIRE, SECRET, fieldwork, lime_response, region_spec, registry_frame,
-    source_settings, write_limesurvey, write_registry,
+    CONFIG,
+    PRIVACY,
+    QUESTIONNAIRE,
+    SECRET,
+    Q,
+    fieldwork,
+    lime_response,
+    region_spec,
+    registry_frame,
+    source_settings,
+    write_limesurvey,
+    write_registry,
 )
 
 from borgingsmonitor.clean.rules import CleaningSettings, clean
@@ -22,14 +32,23 @@ def ledger(tmp_path, monkeypatch, answers, privacy):
     write_limesurvey(tmp_path / LIME, [lime_response(f"tok{i}", a, OK, seed=i) for i, a in enumerate(answers)])
     monkeypatch.setenv("BORGING_SECRET", SECRET)
     unit = FileUnit.from_params("helmond", "lime", LIME, source_settings("helmond") | {"wave": 2024})
-    table, issues = read_export(str(tmp_path / LIME), unit, region_spec("helmond"), str(QUESTIONNAIRE), str(registry),
-                                CONFIG.get("label_sets", {}), PRIVACY | privacy)
+    table, issues = read_export(
+        str(tmp_path / LIME),
+        unit,
+        region_spec("helmond"),
+        str(QUESTIONNAIRE),
+        str(registry),
+        CONFIG.get("label_sets", {}),
+        PRIVACY | privacy,
+    )
     exclusions = clean(table, registry_frame(), Q, CleaningSettings(fieldwork()), issues)[1]
     return exclusions[exclusions["reason"] == "unknown_partnership"]["detail"].tolist(), table
 
 
 def test_a_persons_name_in_a_partnership_answer_is_scrubbed_by_deduce(tmp_path, monkeypatch):
-    details, _ = ledger(tmp_path, monkeypatch, ["De route van Jan de Vries in Helmond", "Route ICT Helmond"], {"use_deduce": True})
+    details, _ = ledger(
+        tmp_path, monkeypatch, ["De route van Jan de Vries in Helmond", "Route ICT Helmond"], {"use_deduce": True}
+    )
     assert len(details) == 1 and details[0].startswith("not in the registry")
     assert "Jan" not in details[0] and "Vries" not in details[0]
 
@@ -50,11 +69,23 @@ def test_a_resolved_answer_is_not_kept_at_all(tmp_path, monkeypatch):
 
 def test_a_name_typed_where_a_number_belongs_is_scrubbed_from_the_value_issues(tmp_path, monkeypatch):
     registry = write_registry(tmp_path)
-    write_limesurvey(tmp_path / LIME, [lime_response("tok1", "Route ICT Helmond", OK, seed=1, hours="vraag Wouterina, 06-12345678"),
-                                       lime_response("tok2", "Route ICT Helmond", OK, seed=2, hours="400")])
+    write_limesurvey(
+        tmp_path / LIME,
+        [
+            lime_response("tok1", "Route ICT Helmond", OK, seed=1, hours="vraag Wouterina, 06-12345678"),
+            lime_response("tok2", "Route ICT Helmond", OK, seed=2, hours="400"),
+        ],
+    )
     monkeypatch.setenv("BORGING_SECRET", SECRET)
     unit = FileUnit.from_params("helmond", "lime", LIME, source_settings("helmond") | {"wave": 2024})
-    _, issues = read_export(str(tmp_path / LIME), unit, region_spec("helmond"), str(QUESTIONNAIRE), str(registry),
-                            CONFIG.get("label_sets", {}), PRIVACY | {"use_deduce": False, "scrub_names": ["Wouterina"]})
+    _, issues = read_export(
+        str(tmp_path / LIME),
+        unit,
+        region_spec("helmond"),
+        str(QUESTIONNAIRE),
+        str(registry),
+        CONFIG.get("label_sets", {}),
+        PRIVACY | {"use_deduce": False, "scrub_names": ["Wouterina"]},
+    )
     values = issues[issues["column"] == "fac_hours"]["value"].tolist()
     assert values == ["vraag [naam], [telefoon]"]  # 400 is a number: cleaning lists it as out of range

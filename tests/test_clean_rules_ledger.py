@@ -9,27 +9,35 @@ from hypothesis import strategies as st
 from borgingsmonitor.clean.rules import REASONS, CleaningSettings, attrition, check_ledger, clean
 from borgingsmonitor.ingest.schema import harmonised_columns, harmonised_schema
 
-FIELDWORK = {"helmond": {"2023": ["2023-03-09", "2023-04-20"], "2024": ["2024-03-08", "2024-04-12"]},
-             "den-bosch": {"2023": ["2023-02-16", "2023-03-30"], "2024": ["2024-02-15", "2024-03-21"]}}
+FIELDWORK = {
+    "helmond": {"2023": ["2023-03-09", "2023-04-20"], "2024": ["2024-03-08", "2024-04-12"]},
+    "den-bosch": {"2023": ["2023-02-16", "2023-03-30"], "2024": ["2024-02-15", "2024-03-21"]},
+}
 SETTINGS = CleaningSettings(FIELDWORK)
-FILES = {("helmond", 2023): ["helmond/2023/a.csv"], ("helmond", 2024): ["helmond/2024/a.csv", "helmond/2024/b.csv"],
-         ("den-bosch", 2023): ["den-bosch/2023.csv"], ("den-bosch", 2024): ["den-bosch/2024.csv"]}
+FILES = {
+    ("helmond", 2023): ["helmond/2023/a.csv"],
+    ("helmond", 2024): ["helmond/2024/a.csv", "helmond/2024/b.csv"],
+    ("den-bosch", 2023): ["den-bosch/2023.csv"],
+    ("den-bosch", 2024): ["den-bosch/2024.csv"],
+}
 KEYS = [f"{i:020x}" for i in range(1, 6)]
 
-row_strategy = st.fixed_dictionaries({
-    "place": st.sampled_from(sorted(FILES)),
-    "file": st.integers(0, 1),
-    "consent": st.sampled_from(["yes", "yes", "yes", "no", None]),
-    "completed": st.sampled_from([True, True, True, False]),
-    "respondent_key": st.sampled_from(KEYS + [None]),
-    "day": st.one_of(st.none(), st.integers(-20, 60)),
-    "minute": st.integers(0, 1439),
-    "test_marker": st.sampled_from([False, False, True, None]),
-    "duration_s": st.one_of(st.none(), st.sampled_from([5.0, 59.9, 60.0, 600.0])),
-    "partnership_id": st.sampled_from(["HEL-07", "HEL-01", "DBO-02", None]),
-    "fac_hours": st.one_of(st.none(), st.sampled_from([0.0, 3.0, 40.0, 41.0, 400.0])),
-    "item": st.one_of(st.none(), st.integers(1, 5)),
-})
+row_strategy = st.fixed_dictionaries(
+    {
+        "place": st.sampled_from(sorted(FILES)),
+        "file": st.integers(0, 1),
+        "consent": st.sampled_from(["yes", "yes", "yes", "no", None]),
+        "completed": st.sampled_from([True, True, True, False]),
+        "respondent_key": st.sampled_from(KEYS + [None]),
+        "day": st.one_of(st.none(), st.integers(-20, 60)),
+        "minute": st.integers(0, 1439),
+        "test_marker": st.sampled_from([False, False, True, None]),
+        "duration_s": st.one_of(st.none(), st.sampled_from([5.0, 59.9, 60.0, 600.0])),
+        "partnership_id": st.sampled_from(["HEL-07", "HEL-01", "DBO-02", None]),
+        "fac_hours": st.one_of(st.none(), st.sampled_from([0.0, 3.0, 40.0, 41.0, 400.0])),
+        "item": st.one_of(st.none(), st.integers(1, 5)),
+    }
+)
 
 
 def build(specs) -> pd.DataFrame:
@@ -40,12 +48,23 @@ def build(specs) -> pd.DataFrame:
         source_file = FILES[spec["place"]][spec["file"] % len(FILES[spec["place"]])]
         counters[source_file] = counters.get(source_file, -1) + 1
         start = pd.Timestamp(FIELDWORK[region][str(wave)][0])
-        row = {"region": region, "wave": wave, "source_file": source_file, "source_row": counters[source_file],
-               "completed": spec["completed"], "test_marker": spec["test_marker"], "duration_s": spec["duration_s"],
-               "consent": spec["consent"], "respondent_key": spec["respondent_key"],
-               "partnership_id": spec["partnership_id"], "fac_hours": spec["fac_hours"],
-               "submitted": None if spec["day"] is None else start + pd.Timedelta(days=spec["day"], minutes=spec["minute"]),
-               "rel_know": spec["item"]}
+        row = {
+            "region": region,
+            "wave": wave,
+            "source_file": source_file,
+            "source_row": counters[source_file],
+            "completed": spec["completed"],
+            "test_marker": spec["test_marker"],
+            "duration_s": spec["duration_s"],
+            "consent": spec["consent"],
+            "respondent_key": spec["respondent_key"],
+            "partnership_id": spec["partnership_id"],
+            "fac_hours": spec["fac_hours"],
+            "submitted": None
+            if spec["day"] is None
+            else start + pd.Timedelta(days=spec["day"], minutes=spec["minute"]),
+            "rel_know": spec["item"],
+        }
         if spec["consent"] != "yes":
             row |= {"respondent_key": None, "partnership_id": None, "partnership_value": None, "duration_s": None}
         rows.append(row)
@@ -130,9 +149,25 @@ def test_the_order_of_the_raw_rows_does_not_change_the_outputs(specs, seed):
 
 
 def ledger_parts():
-    table = build([{"place": ("helmond", 2024), "file": 0, "consent": c, "completed": True, "respondent_key": None,
-                    "day": 3, "minute": 0, "test_marker": False, "duration_s": 600.0, "partnership_id": "HEL-07",
-                    "fac_hours": 3.0, "item": 3} for c in ["yes", "yes", "no", "yes"]])
+    table = build(
+        [
+            {
+                "place": ("helmond", 2024),
+                "file": 0,
+                "consent": c,
+                "completed": True,
+                "respondent_key": None,
+                "day": 3,
+                "minute": 0,
+                "test_marker": False,
+                "duration_s": 600.0,
+                "partnership_id": "HEL-07",
+                "fac_hours": 3.0,
+                "item": 3,
+            }
+            for c in ["yes", "yes", "no", "yes"]
+        ]
+    )
     responses, exclusions, attrition_table, _ = clean(table, registry_frame(), Q, SETTINGS)
     return table, responses, exclusions, attrition_table
 
@@ -149,7 +184,12 @@ def test_a_row_that_vanished_breaks_the_ledger():
 
 def test_a_row_both_analysed_and_excluded_breaks_the_ledger():
     table, responses, exclusions, attrition_table = ledger_parts()
-    both = pd.concat([exclusions, responses.iloc[:1][["region", "wave", "source_file", "source_row"]].assign(reason="test", detail="")])
+    both = pd.concat(
+        [
+            exclusions,
+            responses.iloc[:1][["region", "wave", "source_file", "source_row"]].assign(reason="test", detail=""),
+        ]
+    )
     with pytest.raises(AssertionError, match="both analysed and excluded"):
         check_ledger(table, both, responses, attrition_table)
 

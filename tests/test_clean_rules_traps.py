@@ -7,8 +7,17 @@ Helmond (LimeSurvey, fieldwork 2024-03-08 .. 2024-04-12) and Den Bosch (Qualtric
 import pandas as pd
 import pytest
 from fixtures.clean import (
-    Q, SECRET, START_YEAR, fieldwork, ingest, lime_response, qualtrics_response, registry_frame, write_limesurvey,
-    write_qualtrics, write_registry,
+    SECRET,
+    START_YEAR,
+    Q,
+    fieldwork,
+    ingest,
+    lime_response,
+    qualtrics_response,
+    registry_frame,
+    write_limesurvey,
+    write_qualtrics,
+    write_registry,
 )
 
 from borgingsmonitor.clean.rules import CleaningSettings, clean
@@ -21,30 +30,30 @@ NO_CONSENT_COMMENT = "Liever niet meedoen, mail me op piet.puk@example.nl"
 # row -> (fate, partnership): the Helmond 2024 export
 LIME_FATES = {
     0: ("analysed", "HEL-07"),
-    1: ("duplicate", None),           # tokB's first submission
-    2: ("analysed", "HEL-07"),        # tokB again, later (token typed with other case and spaces)
-    3: ("incomplete", None),          # never submitted
-    4: ("no_consent", None),          # "Nee"
-    5: ("test", None),                # dated before fieldwork
-    6: ("speeder", None),             # 40 seconds
-    7: ("analysed", "HEL-07"),        # partnership name with odd spacing and case
+    1: ("duplicate", None),  # tokB's first submission
+    2: ("analysed", "HEL-07"),  # tokB again, later (token typed with other case and spaces)
+    3: ("incomplete", None),  # never submitted
+    4: ("no_consent", None),  # "Nee"
+    5: ("test", None),  # dated before fieldwork
+    6: ("speeder", None),  # 40 seconds
+    7: ("analysed", "HEL-07"),  # partnership name with odd spacing and case
     8: ("unknown_partnership", None),  # a route that does not exist
-    9: ("analysed", "HEL-01"),        # 400 hours a week: the value goes, the response stays
-    10: ("analysed", "HEL-01"),       # no token (anonymous) ...
-    11: ("analysed", "HEL-01"),       # ... twice, identical: never merged
-    12: ("analysed", "HEL-09"),       # submitted on the last day of fieldwork
-    13: ("analysed", "HEL-09"),       # submitted on the first day of fieldwork
+    9: ("analysed", "HEL-01"),  # 400 hours a week: the value goes, the response stays
+    10: ("analysed", "HEL-01"),  # no token (anonymous) ...
+    11: ("analysed", "HEL-01"),  # ... twice, identical: never merged
+    12: ("analysed", "HEL-09"),  # submitted on the last day of fieldwork
+    13: ("analysed", "HEL-09"),  # submitted on the first day of fieldwork
 }
 QUALTRICS_FATES = {
-    0: ("duplicate", None),           # Fleur's first response
-    1: ("test", None),                # Survey Preview
-    2: ("incomplete", None),          # Finished = False
-    3: ("analysed", "DBO-02"),        # Fleur again, later, e-mail typed differently
+    0: ("duplicate", None),  # Fleur's first response
+    1: ("test", None),  # Survey Preview
+    2: ("incomplete", None),  # Finished = False
+    3: ("analysed", "DBO-02"),  # Fleur again, later, e-mail typed differently
     4: ("unknown_partnership", None),  # DBO-99 is not in the registry
     5: ("no_consent", None),
-    6: ("analysed", "DBO-04"),        # last day of fieldwork, late evening
-    7: ("speeder", None),             # 59 seconds
-    8: ("test", None),                # the day after fieldwork closed
+    6: ("analysed", "DBO-04"),  # last day of fieldwork, late evening
+    7: ("speeder", None),  # 59 seconds
+    8: ("test", None),  # the day after fieldwork closed
 }
 
 
@@ -55,7 +64,9 @@ def lime_rows_2024():
         lime_response("tokB", "Route ICT Helmond", "2024-03-21 09:00:00", seed=2),
         lime_response("  TOKb ", "Route ICT Helmond", "2024-03-22 09:00:00", seed=3),
         lime_response("tokC", "Route ICT Helmond", None, seed=4),
-        lime_response("tokD", "Route ICT Helmond", ok, seed=5, consent="Nee", comment=NO_CONSENT_COMMENT, hours="ongeveer 4"),
+        lime_response(
+            "tokD", "Route ICT Helmond", ok, seed=5, consent="Nee", comment=NO_CONSENT_COMMENT, hours="ongeveer 4"
+        ),
         lime_response("tokE", "Route ICT Helmond", "2024-03-01 10:00:00", seed=6),
         lime_response("tokF", "Route ICT Helmond", ok, seed=7, seconds=40),
         lime_response("tokG", "  route   ICT  helmond ", ok, seed=8),
@@ -88,11 +99,19 @@ def run(tmp_path_factory, monkeypatch_module):
     folder = tmp_path_factory.mktemp("exports")
     registry = write_registry(folder)
     write_limesurvey(folder / LIME_2024, lime_rows_2024())
-    write_limesurvey(folder / LIME_2025, [lime_response("TOKA", "Route ICT Helmond", "2025-03-10 10:00:00", seed=31),
-                                          lime_response("tokL", "Route ICT Helmond", "2025-03-10 11:00:00", seed=32)])
+    write_limesurvey(
+        folder / LIME_2025,
+        [
+            lime_response("TOKA", "Route ICT Helmond", "2025-03-10 10:00:00", seed=31),
+            lime_response("tokL", "Route ICT Helmond", "2025-03-10 11:00:00", seed=32),
+        ],
+    )
     write_qualtrics(folder / QUALTRICS_2024, qualtrics_rows_2024())
-    parts = [ingest(folder, "helmond", LIME_2024, 2024, registry), ingest(folder, "helmond", LIME_2025, 2025, registry),
-             ingest(folder, "den-bosch", QUALTRICS_2024, 2024, registry)]
+    parts = [
+        ingest(folder, "helmond", LIME_2024, 2024, registry),
+        ingest(folder, "helmond", LIME_2025, 2025, registry),
+        ingest(folder, "den-bosch", QUALTRICS_2024, 2024, registry),
+    ]
     table = pd.concat([p[0] for p in parts], ignore_index=True)
     issues = pd.concat([p[1] for p in parts], ignore_index=True)
     outputs = clean(table, registry_frame(), Q, CleaningSettings(fieldwork()), issues)
@@ -109,9 +128,13 @@ def monkeypatch_module():
 def observed_fates(outputs, source_file):
     responses, exclusions, _, _ = outputs
     fates = {}
-    for row, pid in responses.loc[responses["source_file"] == source_file, ["source_row", "partnership_id"]].itertuples(index=False):
+    for row, pid in responses.loc[responses["source_file"] == source_file, ["source_row", "partnership_id"]].itertuples(
+        index=False
+    ):
         fates[int(row)] = ("analysed", pid)
-    for row, reason in exclusions.loc[exclusions["source_file"] == source_file, ["source_row", "reason"]].itertuples(index=False):
+    for row, reason in exclusions.loc[exclusions["source_file"] == source_file, ["source_row", "reason"]].itertuples(
+        index=False
+    ):
         assert int(row) not in fates, f"row {row} both analysed and excluded"
         fates[int(row)] = (reason, None)
     return fates
@@ -140,11 +163,25 @@ def test_the_exclusion_details_say_why(run):
 def test_the_attrition_table_balances_per_region_and_wave(run):
     attrition = run["outputs"][2].set_index(["region", "wave"])
     assert attrition.loc[("helmond", 2024)].to_dict() == {
-        "raw_rows": 14, "no_consent": 1, "incomplete": 1, "duplicate": 1, "test": 1, "speeder": 1,
-        "unknown_partnership": 1, "analysed": 8}
+        "raw_rows": 14,
+        "no_consent": 1,
+        "incomplete": 1,
+        "duplicate": 1,
+        "test": 1,
+        "speeder": 1,
+        "unknown_partnership": 1,
+        "analysed": 8,
+    }
     assert attrition.loc[("den-bosch", 2024)].to_dict() == {
-        "raw_rows": 9, "no_consent": 1, "incomplete": 1, "duplicate": 1, "test": 2, "speeder": 1,
-        "unknown_partnership": 1, "analysed": 2}
+        "raw_rows": 9,
+        "no_consent": 1,
+        "incomplete": 1,
+        "duplicate": 1,
+        "test": 2,
+        "speeder": 1,
+        "unknown_partnership": 1,
+        "analysed": 2,
+    }
     assert attrition.loc[("helmond", 2025), "analysed"] == 2
     assert attrition["raw_rows"].sum() == len(run["table"]) == 25
 
@@ -177,7 +214,7 @@ def test_partnership_age_comes_from_the_registry(run):
 def test_panel_keys_are_stable_across_waves_and_spellings(run):
     responses = run["outputs"][0]
     key = responses.set_index(["source_file", "source_row"])["respondent_key"]
-    assert key[(LIME_2024, 0)] == key[(LIME_2025, 0)]          # tokA in 2024, TOKA in 2025
+    assert key[(LIME_2024, 0)] == key[(LIME_2025, 0)]  # tokA in 2024, TOKA in 2025
     assert key[(LIME_2024, 0)] != key[(LIME_2025, 1)]
     assert pd.isna(key[(LIME_2024, 10)]) and pd.isna(key[(LIME_2024, 11)])
     keys = responses["respondent_key"].dropna()

@@ -11,8 +11,17 @@ import pandas as pd
 import pytest
 import yaml
 from fixtures.clean import (
-    CONFIG, PRIVACY, QUESTIONNAIRE, ROOT, SECRET, lime_response, qualtrics_response, source_settings, write_limesurvey,
-    write_qualtrics, write_registry,
+    CONFIG,
+    PRIVACY,
+    QUESTIONNAIRE,
+    ROOT,
+    SECRET,
+    lime_response,
+    qualtrics_response,
+    source_settings,
+    write_limesurvey,
+    write_qualtrics,
+    write_registry,
 )
 
 OUTPUTS = ["clean/responses.parquet", "qc/exclusions.csv", "qc/attrition.csv", "qc/value_issues.csv"]
@@ -23,32 +32,44 @@ QUALTRICS = "den-bosch/Monitor DLR Den Bosch 2024_March 23, 2024_14.35.csv"
 def write_inputs(folder: Path) -> None:
     write_registry(folder)
     ok = "2024-03-20 10:00:00"
-    write_limesurvey(folder / LIME[2024], [
-        lime_response("tokA", "Route ICT Helmond", ok, seed=1),
-        lime_response("tokB", "Route ICT Helmond", "2024-03-21 09:00:00", seed=2),
-        lime_response("tokB", "Route ICT Helmond", "2024-03-22 09:00:00", seed=3, hours="400"),
-        lime_response("tokC", "Route ICT Helmond", None, seed=4),
-        lime_response("tokD", "Route ICT Helmond", ok, seed=5, consent="Nee"),
-        lime_response("tokE", "Route ICT Helmond", "2024-03-01 10:00:00", seed=6),
-        lime_response("tokF", "Route ICT Helmond", ok, seed=7, seconds=40),
-        lime_response("tokG", " Route  Mobiliteit &  Transport helmond", ok, seed=8, hours="ongeveer 4"),
-        lime_response("tokH", "Route Bestaat Niet", ok, seed=9),
-    ])
+    write_limesurvey(
+        folder / LIME[2024],
+        [
+            lime_response("tokA", "Route ICT Helmond", ok, seed=1),
+            lime_response("tokB", "Route ICT Helmond", "2024-03-21 09:00:00", seed=2),
+            lime_response("tokB", "Route ICT Helmond", "2024-03-22 09:00:00", seed=3, hours="400"),
+            lime_response("tokC", "Route ICT Helmond", None, seed=4),
+            lime_response("tokD", "Route ICT Helmond", ok, seed=5, consent="Nee"),
+            lime_response("tokE", "Route ICT Helmond", "2024-03-01 10:00:00", seed=6),
+            lime_response("tokF", "Route ICT Helmond", ok, seed=7, seconds=40),
+            lime_response("tokG", " Route  Mobiliteit &  Transport helmond", ok, seed=8, hours="ongeveer 4"),
+            lime_response("tokH", "Route Bestaat Niet", ok, seed=9),
+        ],
+    )
     write_limesurvey(folder / LIME[2025], [lime_response("tokA", "Route ICT Helmond", "2025-03-10 10:00:00", seed=10)])
-    write_qualtrics(folder / QUALTRICS, [
-        qualtrics_response("a@school.nl", "DBO-02", "2024-03-01 10:00:00", seed=11),
-        qualtrics_response("b@school.nl", "DBO-04", "2024-03-01 10:00:00", seed=12, status="Survey Preview", channel="preview"),
-    ])
+    write_qualtrics(
+        folder / QUALTRICS,
+        [
+            qualtrics_response("a@school.nl", "DBO-02", "2024-03-01 10:00:00", seed=11),
+            qualtrics_response(
+                "b@school.nl", "DBO-04", "2024-03-01 10:00:00", seed=12, status="Survey Preview", channel="preview"
+            ),
+        ],
+    )
 
 
 def write_config(folder: Path, helmond_waves=(2024, 2025)) -> Path:
     config = copy.deepcopy(CONFIG)
-    config |= {"input_dir": str(folder / "input"), "questionnaire": str(QUESTIONNAIRE),
-               "privacy": PRIVACY | {"secret_file": str(folder / "no-such-secret.key")}}
+    config |= {
+        "input_dir": str(folder / "input"),
+        "questionnaire": str(QUESTIONNAIRE),
+        "privacy": PRIVACY | {"secret_file": str(folder / "no-such-secret.key")},
+    }
     helmond_files = [{"path": LIME[year], "wave": wave} for year, wave in zip((2024, 2025), helmond_waves)]
     config["regions"] = {
         "helmond": CONFIG["regions"]["helmond"] | {"sources": [source_settings("helmond") | {"files": helmond_files}]},
-        "den-bosch": CONFIG["regions"]["den-bosch"] | {"sources": [source_settings("den-bosch") | {"files": [{"path": QUALTRICS, "wave": 2024}]}]},
+        "den-bosch": CONFIG["regions"]["den-bosch"]
+        | {"sources": [source_settings("den-bosch") | {"files": [{"path": QUALTRICS, "wave": 2024}]}]},
     }
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -58,9 +79,24 @@ def write_config(folder: Path, helmond_waves=(2024, 2025)) -> Path:
 def run_workflow(workdir: Path) -> subprocess.CompletedProcess:
     snakemake = Path(sys.executable).parent / "snakemake"
     env = os.environ | {"BORGING_SECRET": SECRET}
-    return subprocess.run([str(snakemake), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--configfile",
-                           str(workdir / "config.yaml"), "--cores", "2", "results/qc/attrition.csv"],
-                          capture_output=True, text=True, cwd=workdir, env=env)
+    return subprocess.run(
+        [
+            str(snakemake),
+            "-s",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(workdir / "config.yaml"),
+            "--cores",
+            "2",
+            "results/qc/attrition.csv",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+    )
 
 
 def clean_log(workdir: Path) -> Path:
@@ -93,7 +129,9 @@ def test_a_rerun_gives_byte_identical_clean_and_qc_files_and_a_missing_window_is
     ]
     issues = pd.read_csv(results / "qc" / "value_issues.csv")
     assert issues[["source_row", "column", "problem", "value"]].values.tolist() == [
-        [2, "fac_hours", "out_of_range", "400"], [7, "fac_hours", "not_a_number", "ongeveer 4"]]
+        [2, "fac_hours", "out_of_range", "400"],
+        [7, "fac_hours", "not_a_number", "ongeveer 4"],
+    ]
 
     remove_results(tmp_path)
     second = run_workflow(tmp_path)

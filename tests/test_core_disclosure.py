@@ -96,14 +96,14 @@ def test_missing_role_remainder_is_protected():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 14), min_size=2, max_size=18), st.integers(2, 7), st.integers(1, 3),
-       st.integers(0, 6))
+@given(st.lists(st.integers(0, 14), min_size=2, max_size=18), st.integers(2, 7), st.integers(1, 3), st.integers(0, 6))
 def test_no_small_group_is_ever_recoverable(sizes, k, waves, missing_role_every):
     table = {}
     for i, size in enumerate(sizes):
         if size:
-            table[(f"r{i % 3}", f"P{i % 6}", str(2020 + i % waves))] = table.get(
-                (f"r{i % 3}", f"P{i % 6}", str(2020 + i % waves)), 0) + size
+            table[(f"r{i % 3}", f"P{i % 6}", str(2020 + i % waves))] = (
+                table.get((f"r{i % 3}", f"P{i % 6}", str(2020 + i % waves)), 0) + size
+            )
     if not table:
         return
     audit(responses(table, missing_role_every=missing_role_every), k)
@@ -112,6 +112,7 @@ def test_no_small_group_is_ever_recoverable(sizes, k, waves, missing_role_every)
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_simulated_regions_pass_the_audit(seed):
     from fixtures.measure import simulate_responses
+
     df = simulate_responses(n_per_region_wave=30, seed=seed)
     df.loc[df.index[:2], "partnership_id"] = "NEW-01"
     audit(df[["region", "partnership_id", "wave", "role", "REL"]].assign(wave=lambda d: d["wave"].astype(str)))

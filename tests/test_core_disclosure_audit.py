@@ -5,7 +5,6 @@ by subtraction (solved as one linear system over every published sum)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from fixtures.report import QUESTIONNAIRE
@@ -69,8 +68,12 @@ def test_no_small_group_follows_from_all_outputs_together(seed):
     assert not any(k[2] == "TRAP-01" for k in shown)
     for scale in SCALES:
         part = protected_cells(responses, [scale], MIN).reset_index(drop=True)
-        true_n = dict(zip(zip(part["geo_type"], part["geo"], part["wave"]),
-                          truth.loc[scale].loc[list(zip(part["geo_type"], part["geo"], part["wave"])), "n"].astype(int)))
+        true_n = dict(
+            zip(
+                zip(part["geo_type"], part["geo"], part["wave"]),
+                truth.loc[scale].loc[list(zip(part["geo_type"], part["geo"], part["wave"])), "n"].astype(int),
+            )
+        )
         unseen = {c for c in true_n if (scale, *c) not in shown}
         # the reader knows every published n; solving all sums together must not give a small group
         assert recoverable(true_n, linked_relations(part), unseen, MIN) == set()

@@ -32,7 +32,11 @@ def test_equals_a_plain_map_on_any_column(values):
     assert per_distinct(column, typed).tolist() == [typed(v) for v in values]
 
 
-@given(st.lists(st.one_of(st.sampled_from(["Eens", " eens", "Oneens", ""]), st.sampled_from([None, float("nan")])), max_size=60))
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(["Eens", " eens", "Oneens", ""]), st.sampled_from([None, float("nan")])), max_size=60
+    )
+)
 def test_text_columns_call_the_function_once_per_distinct_value(values):
     calls = []
     out = per_distinct(pd.Series(values, dtype=object), lambda v: calls.append(typed(v)) or typed(v))

@@ -8,13 +8,20 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from ingest_files import Q
 
-from borgingsmonitor.ingest.harmonise import build_label_sets
 from borgingsmonitor.core.labels import MISSING, LabelSet, apply_label_set, normalise_label
+from borgingsmonitor.ingest.harmonise import build_label_sets
 
-PILOT_SETS = {"likert": {"values": {3: ["Niet eens/niet oneens", "Neutral"]}, "missing": ["Weet niet", "N.v.t.", "Weet niet/nvt", "Geen mening"]}}
+PILOT_SETS = {
+    "likert": {
+        "values": {3: ["Niet eens/niet oneens", "Neutral"]},
+        "missing": ["Weet niet", "N.v.t.", "Weet niet/nvt", "Geen mening"],
+    }
+}
 SETS = build_label_sets(Q, PILOT_SETS)
 LIKERT = SETS["likert"]
-KNOWN = [(label, i + 1) for i, label in enumerate(Q.likert_labels_nl)] + [(label, i + 1) for i, label in enumerate(Q.likert_labels_en)]
+KNOWN = [(label, i + 1) for i, label in enumerate(Q.likert_labels_nl)] + [
+    (label, i + 1) for i, label in enumerate(Q.likert_labels_en)
+]
 KNOWN += [("Niet eens/niet oneens", 3), ("Neutral", 3)]
 DONT_KNOW = ["Weet niet / n.v.t.", "Don't know / not applicable", "Weet niet", "N.v.t.", "Weet niet/nvt", "Geen mening"]
 SPACE = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\xa0", "\u2003"])
@@ -48,7 +55,9 @@ def test_case_and_white_space_never_matter(case):
 def test_choice_labels_in_either_language_match_the_dutch_option(spelling):
     hit = SETS["role"].match(spelling)
     assert hit in Q.questions["role"].options_nl
-    assert normalise_label(spelling) in {normalise_label(o) for o in (hit, Q.questions["role"].options_en[Q.questions["role"].options_nl.index(hit)])}
+    assert normalise_label(spelling) in {
+        normalise_label(o) for o in (hit, Q.questions["role"].options_en[Q.questions["role"].options_nl.index(hit)])
+    }
 
 
 @given(st.text(alphabet=st.characters(codec="latin-1", categories=["L", "N", "P", "Zs"]), min_size=1, max_size=40))
@@ -62,7 +71,23 @@ def test_a_label_not_in_the_set_is_never_matched(text):
     assert unknown == {text.strip(): 1}
 
 
-@given(st.sampled_from(["Mee", "eens", "Helemaal", "Helemaal mee", "Mee eens!", "Mee eens.", "Mee-eens", "4 Mee eens", "Niet eens", "Weet", "n.v.t"]))
+@given(
+    st.sampled_from(
+        [
+            "Mee",
+            "eens",
+            "Helemaal",
+            "Helemaal mee",
+            "Mee eens!",
+            "Mee eens.",
+            "Mee-eens",
+            "4 Mee eens",
+            "Niet eens",
+            "Weet",
+            "n.v.t",
+        ]
+    )
+)
 def test_near_misses_are_not_matched(text):
     assert LIKERT.match(text) is None
 
@@ -105,7 +130,9 @@ def test_unknown_counts_per_label():
     assert mask.tolist() == [True, True, True, True, False]
 
 
-@given(st.sampled_from(KNOWN + [(o, o) for o in Q.questions["role"].options_nl]), st.sampled_from(["NFC", "NFD", "NFKD"]))
+@given(
+    st.sampled_from(KNOWN + [(o, o) for o in Q.questions["role"].options_nl]), st.sampled_from(["NFC", "NFD", "NFKD"])
+)
 def test_unicode_normal_form_never_matters(pair, form):
     import unicodedata
 

@@ -15,7 +15,19 @@ from borgingsmonitor.core.paths import check_name, input_file, is_safe_name, out
 from borgingsmonitor.core.registry import load_registry
 
 REGISTRY = (REPO / "data" / "example" / "registry" / "partnerships.csv").read_text(encoding="utf-8")
-ESCAPES = ["../../../../evil-HEL05", "../HEL-01", "HEL/01", "/etc/passwd", "..", "a..b", "=1+2", ".hidden", "", "x" * 65, "HEL 01"]
+ESCAPES = [
+    "../../../../evil-HEL05",
+    "../HEL-01",
+    "HEL/01",
+    "/etc/passwd",
+    "..",
+    "a..b",
+    "=1+2",
+    ".hidden",
+    "",
+    "x" * 65,
+    "HEL 01",
+]
 
 
 @pytest.mark.parametrize("pid", ESCAPES)
@@ -61,8 +73,18 @@ def test_an_input_path_outside_input_dir_is_refused(tmp_path, relative):
 
 
 def _dry_run(workdir):
-    command = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), "--configfile",
-               str(workdir / "config.yaml"), "-n", "--cores", "1"]
+    command = [
+        SNAKEMAKE,
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        "-n",
+        "--cores",
+        "1",
+    ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300)
     return run.returncode, run.stdout + run.stderr
 

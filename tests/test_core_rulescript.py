@@ -13,8 +13,12 @@ from borgingsmonitor.core.rulescript import run
 
 
 def snakemake_like(tmp_path, **params):
-    return SimpleNamespace(input=SimpleNamespace(table="in.csv"), output=SimpleNamespace(table=str(tmp_path / "out.csv")),
-                           params=SimpleNamespace(**params), log=[str(tmp_path / "step.log")])
+    return SimpleNamespace(
+        input=SimpleNamespace(table="in.csv"),
+        output=SimpleNamespace(table=str(tmp_path / "out.csv")),
+        params=SimpleNamespace(**params),
+        log=[str(tmp_path / "step.log")],
+    )
 
 
 def test_the_step_gets_the_named_lists_and_logs_to_the_rule_log(tmp_path):
@@ -34,7 +38,9 @@ def test_the_step_gets_the_named_lists_and_logs_to_the_rule_log(tmp_path):
 
 def test_a_bad_input_is_one_message_in_the_log_and_on_the_terminal(tmp_path, capsys):
     def step(input, output, params):
-        raise InputError("regio/export.csv", "no such answer 'Misschien'", row=4, column="rel_trust", fix="add it to label_sets")
+        raise InputError(
+            "regio/export.csv", "no such answer 'Misschien'", row=4, column="rel_trust", fix="add it to label_sets"
+        )
 
     with pytest.raises(SystemExit) as stop:
         run(snakemake_like(tmp_path), step)

@@ -64,10 +64,13 @@ def test_min_answered_two_thirds(k, needed):
 
 def test_two_thirds_rule_per_scale():
     # REL has 6 items: 4 answered -> scored, 3 -> missing; FAC has 4: 3 -> scored, 2 -> missing
-    df = pd.concat([
-        one_row(rel_know=4, rel_trust=4, rel_goodwill=2, rel_levels=2, fac_time=1, fac_resources=2, fac_devroom=3),
-        one_row(rel_know=4, rel_trust=4, rel_goodwill=2, fac_time=1, fac_resources=2),
-    ], ignore_index=True)
+    df = pd.concat(
+        [
+            one_row(rel_know=4, rel_trust=4, rel_goodwill=2, rel_levels=2, fac_time=1, fac_resources=2, fac_devroom=3),
+            one_row(rel_know=4, rel_trust=4, rel_goodwill=2, fac_time=1, fac_resources=2),
+        ],
+        ignore_index=True,
+    )
     scored = score_scales(df, Q)
     assert scored.loc[0, "REL"] == 3.0 and scored.loc[0, "FAC"] == 2.0
     assert np.isnan(scored.loc[1, "REL"]) and np.isnan(scored.loc[1, "FAC"])

@@ -10,7 +10,13 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 from fixtures.clean import (
-    QUESTIONNAIRE, REGISTRY_CSV, SECRET, fieldwork, ingest, lime_response, write_limesurvey,
+    QUESTIONNAIRE,
+    REGISTRY_CSV,
+    SECRET,
+    fieldwork,
+    ingest,
+    lime_response,
+    write_limesurvey,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -72,15 +78,21 @@ def test_a_formula_start_followed_by_anything_but_a_number_is_neutralised(start,
 
 
 def test_write_table_neutralises_text_and_keeps_numbers(tmp_path):
-    frame = pd.DataFrame({
-        "group": pd.array(["=1+2", "HEL-01", "@x"], dtype="string"),
-        "value": ["-2+3", "-1.5", "\tx"],
-        "mean": [-1.5, 2.0, float("nan")],
-        "suppressed": [False, True, False],
-    })
+    frame = pd.DataFrame(
+        {
+            "group": pd.array(["=1+2", "HEL-01", "@x"], dtype="string"),
+            "value": ["-2+3", "-1.5", "\tx"],
+            "mean": [-1.5, 2.0, float("nan")],
+            "suppressed": [False, True, False],
+        }
+    )
     write_table(frame, tmp_path / "t.csv")
     rows = list(csv.reader(io.StringIO((tmp_path / "t.csv").read_text(encoding="utf-8"))))
-    assert rows[1:] == [["'=1+2", "'-2+3", "-1.5", "false"], ["HEL-01", "-1.5", "2", "true"], ["'@x", "'\tx", "", "false"]]
+    assert rows[1:] == [
+        ["'=1+2", "'-2+3", "-1.5", "false"],
+        ["HEL-01", "-1.5", "2", "true"],
+        ["'@x", "'\tx", "", "false"],
+    ]
 
 
 def test_neutralise_frame_leaves_the_original_alone():
@@ -102,7 +114,10 @@ def test_hostile_answers_and_registry_names_reach_no_output_as_formulas(tmp_path
     registry.write_text(REGISTRY_CSV.replace("Route Zorg Deurne", '"=HYPERLINK(""http://evil"")"'), encoding="utf-8")
     relative = "helmond/2024/results-survey444444.csv"
     ok = "2024-03-20 10:00:00"
-    rows = [lime_response(f"tok{i}", "Route ICT Helmond", ok, seed=i, comment=text, hours=text) for i, text in enumerate(HOSTILE)]
+    rows = [
+        lime_response(f"tok{i}", "Route ICT Helmond", ok, seed=i, comment=text, hours=text)
+        for i, text in enumerate(HOSTILE)
+    ]
     rows.append(lime_response("tokZ", '=HYPERLINK("http://evil")', ok, seed=99))
     rows.append(lime_response("tokY", "@SUM(1+1)*cmd|' /C calc'!A0", ok, seed=98))
     write_limesurvey(folder / relative, rows)
@@ -112,8 +127,13 @@ def test_hostile_answers_and_registry_names_reach_no_output_as_formulas(tmp_path
     issues.to_csv(tmp_path / "issues.csv", index=False)
     tables = ("exclusions", "attrition", "value_issues", "unmapped_columns")
     output = SimpleNamespace(**{k: tmp_path / f"{k}.csv" for k in tables}, responses=tmp_path / "responses.parquet")
-    inputs = SimpleNamespace(harmonised=tmp_path / "harmonised.parquet", issues=tmp_path / "issues.csv",
-                             registry=registry, questionnaire=QUESTIONNAIRE, manifests=[])
+    inputs = SimpleNamespace(
+        harmonised=tmp_path / "harmonised.parquet",
+        issues=tmp_path / "issues.csv",
+        registry=registry,
+        questionnaire=QUESTIONNAIRE,
+        manifests=[],
+    )
     params = SimpleNamespace(regions={"helmond": {"fieldwork": fieldwork()["helmond"]}}, cleaning={})
     clean(inputs, output, params)
     values = pd.read_csv(output.value_issues, dtype=str, keep_default_na=False)["value"]
@@ -127,4 +147,8 @@ def test_hostile_answers_and_registry_names_reach_no_output_as_formulas(tmp_path
     book = load_workbook(tmp_path / "r.xlsx")
     cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
-    assert not [c.value for c in cells if isinstance(c.value, str) and c.value.startswith(FORMULA_START) and not _is_number(c.value)]
+    assert not [
+        c.value
+        for c in cells
+        if isinstance(c.value, str) and c.value.startswith(FORMULA_START) and not _is_number(c.value)
+    ]

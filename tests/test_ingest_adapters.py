@@ -8,9 +8,27 @@ import openpyxl
 import pandas as pd
 import pytest
 from ingest_files import (
-    ITEMS, LIME_CODE_LABEL_SETS, LIME_CODES, QUALTRICS_NUMERIC_LABEL_SETS, Q, dutch_excel_settings, expected_items,
-    google_settings, limesurvey_settings, msforms_settings, option, qualtrics_settings, responses, run_ingest,
-    spss_settings, write_dutch_excel_csv, write_google_forms, write_limesurvey, write_msforms, write_qualtrics, write_sav,
+    ITEMS,
+    LIME_CODE_LABEL_SETS,
+    LIME_CODES,
+    QUALTRICS_NUMERIC_LABEL_SETS,
+    Q,
+    dutch_excel_settings,
+    expected_items,
+    google_settings,
+    limesurvey_settings,
+    msforms_settings,
+    option,
+    qualtrics_settings,
+    responses,
+    run_ingest,
+    spss_settings,
+    write_dutch_excel_csv,
+    write_google_forms,
+    write_limesurvey,
+    write_msforms,
+    write_qualtrics,
+    write_sav,
 )
 
 from borgingsmonitor.ingest.limesurvey import LimeSurvey
@@ -45,6 +63,7 @@ def check(table: pd.DataFrame, rows: list[dict], submitted_to_minute: bool = Fal
 
 
 # --- LimeSurvey -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("bom", [True, False], ids=["bom", "no-bom"])
 @pytest.mark.parametrize("headings", ["brackets", "underscore"])
@@ -90,13 +109,16 @@ def test_limesurvey_answer_codes_without_label_sets_stop(tmp_path):
 
 # --- Qualtrics --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "header_rows,newline,bom",
     [(3, "\r\n", True), (3, "\n", False), (2, "\r\n", False), (2, "\n", True)],
     ids=["3rows-crlf-bom", "3rows-lf", "2rows-crlf", "2rows-lf-bom"],
 )
 def test_qualtrics_layouts(tmp_path, header_rows, newline, bom):
-    path = write_qualtrics(tmp_path / "Monitor_April 5, 2023_12.16.csv", ROWS, header_rows=header_rows, newline=newline, bom=bom)
+    path = write_qualtrics(
+        tmp_path / "Monitor_April 5, 2023_12.16.csv", ROWS, header_rows=header_rows, newline=newline, bom=bom
+    )
     table, issues = run_ingest(tmp_path, path, qualtrics_settings())
     check(table, ROWS)
     assert table["duration_s"].tolist()[:2] == [r["duration"] for r in ROWS[:2]]
@@ -114,7 +136,9 @@ def test_qualtrics_comment_with_newlines_and_commas_stays_one_row(tmp_path):
 
 def test_qualtrics_numeric_values(tmp_path):
     path = write_qualtrics(tmp_path / "q.csv", ROWS, numeric=True)
-    table, issues = run_ingest(tmp_path, path, qualtrics_settings(numeric=True), label_sets=QUALTRICS_NUMERIC_LABEL_SETS)
+    table, issues = run_ingest(
+        tmp_path, path, qualtrics_settings(numeric=True), label_sets=QUALTRICS_NUMERIC_LABEL_SETS
+    )
     check(table, ROWS)
     assert issues.empty
 
@@ -128,6 +152,7 @@ def test_qualtrics_preview_responses_are_marked(tmp_path):
 
 
 # --- Microsoft Forms --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_forms_header_sets_and_date_cells(tmp_path, lang):
@@ -147,6 +172,7 @@ def test_forms_builder_writes_real_date_cells(tmp_path):
 
 # --- SPSS -------------------------------------------------------------------------------------------------
 
+
 def test_spss_value_labels_and_discrete_user_missing(tmp_path):
     second = responses(4, seed=2, wave=2024)
     path = write_sav(tmp_path / "monitor.sav", {2023: ROWS, 2024: second})
@@ -154,7 +180,9 @@ def test_spss_value_labels_and_discrete_user_missing(tmp_path):
     check(table.iloc[:6].reset_index(drop=True), ROWS)
     assert table["wave"].tolist() == [2023] * 6 + [2024] * 4
     assert table["source_row"].tolist() == list(range(10))
-    assert table[ITEMS].iloc[6:].astype(object).where(table[ITEMS].iloc[6:].notna(), None).to_dict("records") == [expected_items(r) for r in second]
+    assert table[ITEMS].iloc[6:].astype(object).where(table[ITEMS].iloc[6:].notna(), None).to_dict("records") == [
+        expected_items(r) for r in second
+    ]
     assert issues.empty
 
 
@@ -182,6 +210,7 @@ def test_spss_completion_marker_from_value_labels(tmp_path):
 
 
 # --- Delimited --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("timestamp", ["Tijdstempel", "Timestamp"])
 def test_google_forms_csv(tmp_path, timestamp):
@@ -218,7 +247,9 @@ def zoned(when: dt.datetime, style: str) -> str:
         return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     if style == "google":
         return when.strftime("%Y/%m/%d %I:%M:%S %p ") + ("GMT+2" if summer else "GMT+1")
-    return when.strftime("%Y/%m/%d %I:%M:%S ") + ("a.m." if when.hour < 12 else "p.m.") + (" CEST" if summer else " CET")
+    return (
+        when.strftime("%Y/%m/%d %I:%M:%S ") + ("a.m." if when.hour < 12 else "p.m.") + (" CEST" if summer else " CET")
+    )
 
 
 @pytest.mark.parametrize("style", ["google", "google_nl", "iso"])

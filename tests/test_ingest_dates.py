@@ -32,7 +32,9 @@ def read(texts: list[str], declared: str | None = None) -> pd.Series:
     return read_dates(pd.Series(texts, dtype=object), declared, "export.csv", "Ingevuld op")
 
 
-moments = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2026, 12, 31)).map(lambda d: d.replace(second=0, microsecond=0))
+moments = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2026, 12, 31)).map(
+    lambda d: d.replace(second=0, microsecond=0)
+)
 
 
 @settings(deadline=None)
@@ -45,10 +47,14 @@ def test_a_column_is_read_with_one_format_or_not_at_all(written):
     except InputError as err:
         assert err.column == "Ingevuld op" and err.fix
         return
-    readers = [f for f in FORMATS if f.parse(texts).notna().all() and f.parse(texts).astype("datetime64[us]").equals(parsed)]
+    readers = [
+        f for f in FORMATS if f.parse(texts).notna().all() and f.parse(texts).astype("datetime64[us]").equals(parsed)
+    ]
     assert readers, "no single format reads the column as it was read"
     if len({fmt for _, fmt in written}) == 1:  # one spelling: every value read as it was meant
-        assert parsed.tolist() == [pd.Timestamp(dt.datetime.strptime(text, fmt)) for text, (_, fmt) in zip(texts, written)]
+        assert parsed.tolist() == [
+            pd.Timestamp(dt.datetime.strptime(text, fmt)) for text, (_, fmt) in zip(texts, written)
+        ]
 
 
 @settings(deadline=None)
@@ -59,7 +65,8 @@ def test_a_column_with_a_day_above_12_is_read_day_first_throughout(moments_):
 
 
 ambiguous = st.lists(moments.map(lambda d: d.replace(day=min(d.day, 12))), min_size=1, max_size=12).filter(
-    lambda ds: any(d.day != d.month for d in ds))
+    lambda ds: any(d.day != d.month for d in ds)
+)
 
 
 @settings(deadline=None)
@@ -101,7 +108,10 @@ def test_a_google_forms_time_gets_the_built_in_name_as_hint():
         read([value], "%d-%m-%Y %H:%M")
     assert 'date_format: "google_forms"' in info.value.fix
     assert read([value], "google_forms").tolist() == [pd.Timestamp("2024-03-24 10:10:45")]
-    assert read([value, "2024/03/24 01:10:45 p.m. CET"]).tolist() == [pd.Timestamp("2024-03-24 10:10:45"), pd.Timestamp("2024-03-24 13:10:45")]
+    assert read([value, "2024/03/24 01:10:45 p.m. CET"]).tolist() == [
+        pd.Timestamp("2024-03-24 10:10:45"),
+        pd.Timestamp("2024-03-24 13:10:45"),
+    ]
 
 
 def test_a_zone_on_some_values_only_stops():
@@ -125,7 +135,11 @@ def test_date_cells_mixed_with_text_stop():
 def test_date_cells_need_no_format():
     values = pd.Series([dt.datetime(2023, 3, 1, 10), None, pd.Timestamp("2023-03-02 11:00")], dtype=object)
     parsed = read_dates(values, None, "export.xlsx", "Tijd van voltooien")
-    assert parsed[0] == pd.Timestamp("2023-03-01 10:00") and pd.isna(parsed[1]) and parsed[2] == pd.Timestamp("2023-03-02 11:00")
+    assert (
+        parsed[0] == pd.Timestamp("2023-03-01 10:00")
+        and pd.isna(parsed[1])
+        and parsed[2] == pd.Timestamp("2023-03-02 11:00")
+    )
 
 
 @pytest.mark.parametrize("declared", ["%Y-%m-%dT%H:%M:%S%z", "dd-mm-yyyy HH:MM", "google forms"])
@@ -143,7 +157,9 @@ def test_the_error_names_file_and_column_through_ingestion(tmp_path):
     with pytest.raises(InputError) as info:
         run_ingest(tmp_path, path, dutch_excel_settings() | {"date_format": None})
     assert (info.value.file, info.value.column) == ("aanvulling.csv", "Ingevuld op")
-    table, _ = run_ingest(tmp_path, path, dutch_excel_settings() | {"date_format": DAY_FIRST})  # declared: read as written
+    table, _ = run_ingest(
+        tmp_path, path, dutch_excel_settings() | {"date_format": DAY_FIRST}
+    )  # declared: read as written
     consenting = [i for i, r in enumerate(rows) if r["consent"]]
     assert table["submitted"][consenting].tolist() == [pd.Timestamp(rows[i]["submitted"]) for i in consenting]
 
@@ -156,8 +172,13 @@ def test_the_workflow_stops_on_an_ambiguous_column_and_says_where(tmp_path):
     write_registry(inputs / "registry" / "partnerships.csv")
     source = {k: v for k, v in dutch_excel_settings().items() if k not in ("wave", "date_format")}
     config = example_config(inputs)
-    config["regions"] = {"zeeland": {"registry_region": REGISTRY_REGION, "fieldwork": {"2024": ["2024-01-01", "2024-06-30"]},
-                                     "sources": [source | {"files": [{"path": "zeeland/aanvulling.csv", "wave": 2024}]}]}}
+    config["regions"] = {
+        "zeeland": {
+            "registry_region": REGISTRY_REGION,
+            "fieldwork": {"2024": ["2024-01-01", "2024-06-30"]},
+            "sources": [source | {"files": [{"path": "zeeland/aanvulling.csv", "wave": 2024}]}],
+        }
+    }
     write_config(tmp_path, config)
     result = run_workflow(tmp_path, "results/interim/ingested/zeeland/aanvulling.parquet", check=False)
     assert result.returncode != 0
@@ -197,7 +218,10 @@ def test_the_hint_for_a_value_that_fits_both_readings_names_both():
     with pytest.raises(InputError) as info:
         read(["1/3/2024 9:05"], "google_forms")
     fix = info.value.fix
-    assert f'date_format: "{DAY_FIRST}"` if it is 1 March 2024' in fix and f'date_format: "{MONTH_FIRST}"` if it is 3 January 2024' in fix
+    assert (
+        f'date_format: "{DAY_FIRST}"` if it is 1 March 2024' in fix
+        and f'date_format: "{MONTH_FIRST}"` if it is 3 January 2024' in fix
+    )
 
 
 @settings(deadline=None)
@@ -207,7 +231,7 @@ def test_times_with_a_zone_become_dutch_local_time(instants, style):
     amsterdam = ZoneInfo("Europe/Amsterdam")
     texts, expected = [], []
     for utc in instants:
-        local = utc.replace(tzinfo=dt.timezone.utc).astimezone(amsterdam)
+        local = utc.replace(tzinfo=dt.UTC).astimezone(amsterdam)
         hours = int(local.utcoffset().total_seconds() // 3600)
         zone = {"google": f"GMT+{hours}", "google_nl": "CEST" if hours == 2 else "CET"}.get(style)
         if style == "iso":

@@ -5,16 +5,37 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from ingest_files import (
-    REGISTRY_HEADER, ROUTES, dutch_excel_settings, google_settings, likert_text, limesurvey_settings,
-    msforms_settings, registry_rows, responses, run_ingest, write_dutch_excel_csv, write_google_forms,
-    write_limesurvey, write_registry,
+    REGISTRY_HEADER,
+    ROUTES,
+    dutch_excel_settings,
+    google_settings,
+    likert_text,
+    limesurvey_settings,
+    msforms_settings,
+    registry_rows,
+    responses,
+    run_ingest,
+    write_dutch_excel_csv,
+    write_google_forms,
+    write_limesurvey,
+    write_registry,
 )
 
 from borgingsmonitor.core.errors import InputError
 from borgingsmonitor.core.registry import load_registry
 
-ASCII_ROWS = [r | {"name": "Jan Jansen", "email": f"jan{i}@school.nl", "route": "Route Techniek Teststad", "route_id": "TST-01", "comment": "", "role": i % 3}
-              for i, r in enumerate(responses(6, seed=3))]
+ASCII_ROWS = [
+    r
+    | {
+        "name": "Jan Jansen",
+        "email": f"jan{i}@school.nl",
+        "route": "Route Techniek Teststad",
+        "route_id": "TST-01",
+        "comment": "",
+        "role": i % 3,
+    }
+    for i, r in enumerate(responses(6, seed=3))
+]
 
 
 def says_what_to_fix(err: InputError):
@@ -90,7 +111,9 @@ def test_a_row_with_too_many_fields(tmp_path):
 @pytest.mark.parametrize("column", ["start_year", "partnership_id", "stopped_year"])
 def test_registry_without_a_needed_column(tmp_path, column):
     keep = [i for i, h in enumerate(REGISTRY_HEADER) if h != column]
-    registry = write_registry(tmp_path / "reg.csv", [[r[i] for i in keep] for r in registry_rows()], [REGISTRY_HEADER[i] for i in keep])
+    registry = write_registry(
+        tmp_path / "reg.csv", [[r[i] for i in keep] for r in registry_rows()], [REGISTRY_HEADER[i] for i in keep]
+    )
     path = write_google_forms(tmp_path / "g.csv", ASCII_ROWS)
     with pytest.raises(InputError) as info:
         run_ingest(tmp_path, path, google_settings(), registry=registry)
@@ -125,7 +148,9 @@ def _with_unknown_labels():
 def unknown_label_file(tmp_path, monkeypatch):
     import ingest_files
 
-    monkeypatch.setattr(ingest_files, "likert_text", lambda v, lang="nl": v if isinstance(v, str) else likert_text(v, lang))
+    monkeypatch.setattr(
+        ingest_files, "likert_text", lambda v, lang="nl": v if isinstance(v, str) else likert_text(v, lang)
+    )
     return write_google_forms(tmp_path / "g.csv", _with_unknown_labels())
 
 
@@ -141,13 +166,19 @@ def test_unknown_labels_stop_and_list_every_label_with_its_count(tmp_path, unkno
 
 def test_unknown_labels_missing_become_missing_and_are_listed(tmp_path, unknown_label_file):
     table, issues = run_ingest(tmp_path, unknown_label_file, google_settings() | {"unknown_labels": "missing"})
-    assert pd.isna(table["rel_know"].iloc[0]) and pd.isna(table["fac_time"].iloc[4]) and pd.isna(table["fac_time"].iloc[5])
+    assert (
+        pd.isna(table["rel_know"].iloc[0]) and pd.isna(table["fac_time"].iloc[4]) and pd.isna(table["fac_time"].iloc[5])
+    )
     assert table["rel_know"].iloc[1] == ASCII_ROWS[1]["items"]["rel_know"]  # other answers stay
     listed = issues[["source_row", "column", "problem", "value"]].values.tolist()
-    assert sorted(listed) == sorted([
-        [0, "rel_know", "unknown_label", "Eens"], [1, "rel_trust", "unknown_label", "Eens"],
-        [4, "fac_time", "unknown_label", "Weet ik niet"], [5, "fac_time", "unknown_label", "Weet ik niet"],
-    ])
+    assert sorted(listed) == sorted(
+        [
+            [0, "rel_know", "unknown_label", "Eens"],
+            [1, "rel_trust", "unknown_label", "Eens"],
+            [4, "fac_time", "unknown_label", "Weet ik niet"],
+            [5, "fac_time", "unknown_label", "Weet ik niet"],
+        ]
+    )
     assert (issues["source_file"] == "g.csv").all() and (issues["wave"] == 2024).all()
 
 

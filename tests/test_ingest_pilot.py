@@ -14,8 +14,8 @@ import yaml
 from conftest import TEST_SECRET
 from ingest_files import QUESTIONNAIRE, count_csv_records, count_sav_rows, count_xlsx_rows
 
-from borgingsmonitor.ingest.steps import read_export
 from borgingsmonitor.ingest.sources import file_units
+from borgingsmonitor.ingest.steps import read_export
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
@@ -48,8 +48,13 @@ def harmonised():
 def _ingest(unit):
     spec = {k: v for k, v in CONFIG["regions"][unit.region].items() if k != "sources"}
     return read_export(
-        export=str(INPUT / unit.path), unit=unit, region_spec=spec, questionnaire=str(QUESTIONNAIRE),
-        registry=str(INPUT / CONFIG["registry"]), label_sets=CONFIG["label_sets"], privacy={"use_deduce": False},
+        export=str(INPUT / unit.path),
+        unit=unit,
+        region_spec=spec,
+        questionnaire=str(QUESTIONNAIRE),
+        registry=str(INPUT / CONFIG["registry"]),
+        label_sets=CONFIG["label_sets"],
+        privacy={"use_deduce": False},
     )[0]
 
 
@@ -77,7 +82,11 @@ def _compare_items(table: pd.DataFrame, raw: list[dict], columns: dict[str, str]
         for i, record in enumerate(raw):
             got = table[code].iloc[i]
             label = record[column]
-            want = LIKERT_CF.get(" ".join(label.split()).casefold() if isinstance(label, str) else label) if consented[i] else None
+            want = (
+                LIKERT_CF.get(" ".join(label.split()).casefold() if isinstance(label, str) else label)
+                if consented[i]
+                else None
+            )
             assert (pd.isna(got) and want is None) or got == want, (code, i, label, got)
             checked += want is not None
     assert checked > 50
@@ -87,7 +96,9 @@ def test_limesurvey_answers_match_the_raw_file(harmonised):
     unit = next(u for u in UNITS if u.settings.tool == "limesurvey")
     with open(INPUT / unit.path, encoding="utf-8-sig", newline="") as handle:
         raw = list(csv.DictReader(handle))
-    _compare_items(harmonised[unit.path], raw, {"rel_know": "REL[SQ001]", "fac_time": "FAC[SQ001]", "dur_commitment": "DUR[SQ003]"})
+    _compare_items(
+        harmonised[unit.path], raw, {"rel_know": "REL[SQ001]", "fac_time": "FAC[SQ001]", "dur_commitment": "DUR[SQ003]"}
+    )
 
 
 def test_qualtrics_answers_match_the_raw_file(harmonised):
@@ -104,7 +115,14 @@ def test_forms_answers_match_the_raw_file(harmonised):
     unit = next(u for u in UNITS if u.settings.tool == "msforms")
     rows = list(openpyxl.load_workbook(INPUT / unit.path, read_only=True).active.iter_rows(values_only=True))
     raw = [dict(zip(rows[0], r)) for r in rows[1:]]
-    _compare_items(harmonised[unit.path], raw, {"rel_know": "Ik ken de collega's van de partnerschool goed.", "pro_shared": "We hebben een gedeeld beeld van de gewenste impact."})
+    _compare_items(
+        harmonised[unit.path],
+        raw,
+        {
+            "rel_know": "Ik ken de collega's van de partnerschool goed.",
+            "pro_shared": "We hebben een gedeeld beeld van de gewenste impact.",
+        },
+    )
     assert harmonised[unit.path]["submitted"].notna().sum() > 100
 
 

@@ -10,13 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ingest_files import (
-    google_settings, msforms_settings, responses, run_ingest, write_google_forms, write_msforms,
+    google_settings,
+    msforms_settings,
+    responses,
+    run_ingest,
+    write_google_forms,
+    write_msforms,
 )
 
-from borgingsmonitor.ingest.harmonise import KEEP_WITHOUT_CONSENT
 from borgingsmonitor.core.errors import InputError
-from borgingsmonitor.ingest.secret import load_secret
+from borgingsmonitor.ingest.harmonise import KEEP_WITHOUT_CONSENT
 from borgingsmonitor.ingest.privacy import normalise_identity, respondent_key, scrub_text
+from borgingsmonitor.ingest.secret import load_secret
 
 ROWS = responses(6, seed=4)
 
@@ -59,7 +64,9 @@ def test_a_different_secret_gives_different_keys(tmp_path, monkeypatch):
 @settings(max_examples=200, deadline=None)
 def test_key_ignores_case_and_surrounding_space(email, pad, case):
     secret = b"k"
-    assert respondent_key(normalise_identity(pad + case(email) + pad), secret) == respondent_key(normalise_identity(email), secret)
+    assert respondent_key(normalise_identity(pad + case(email) + pad), secret) == respondent_key(
+        normalise_identity(email), secret
+    )
 
 
 def test_secret_from_the_environment_never_writes_a_file(tmp_path, monkeypatch):
@@ -99,7 +106,11 @@ def test_unanswered_consent_is_no_consent_too(tmp_path):
     text[1] = text[1].replace(",Ja,", ",,", 1)
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     table, _ = run_ingest(tmp_path, path, google_settings())
-    assert pd.isna(table["consent"].iloc[0]) and pd.isna(table["respondent_key"].iloc[0]) and pd.isna(table["rel_know"].iloc[0])
+    assert (
+        pd.isna(table["consent"].iloc[0])
+        and pd.isna(table["respondent_key"].iloc[0])
+        and pd.isna(table["rel_know"].iloc[0])
+    )
 
 
 def test_anonymous_identities_get_no_key(tmp_path):
@@ -132,37 +143,47 @@ def test_no_raw_identity_survives_harmonisation(tmp_path):
 
 # --- free text --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text,gone", [
-    ("Mail me: renee.vanbeek@school.nl", "renee.vanbeek@school.nl"),
-    ("Bel 06-12345678 of +31 6 1234 5678", "1234"),
-    ("Bel gerust (06-06 10 48 18) als iets onduidelijk is.", "48 18"),
-    ("Vast nummer 040-2345678", "2345678"),
-    ("Via 0031 40 234 5678 bereikbaar", "234 5678"),
-    ("Ingevuld vanaf 192.168.10.27", "192.168"),
-    ("Zie https://school.nl/jan?id=3", "school.nl"),
-    ("Prima. Groet, Renée van Beek", "Renée"),
-    ("De leerlingen zijn enthousiast.\nMet vriendelijke groet,\nEsmée Brouwer", "Esmée"),
-    ("Dank! mvg Kees", "Kees"),
-    ("Top. Gr. Jan-Willem", "Jan-Willem"),
-])
+
+@pytest.mark.parametrize(
+    "text,gone",
+    [
+        ("Mail me: renee.vanbeek@school.nl", "renee.vanbeek@school.nl"),
+        ("Bel 06-12345678 of +31 6 1234 5678", "1234"),
+        ("Bel gerust (06-06 10 48 18) als iets onduidelijk is.", "48 18"),
+        ("Vast nummer 040-2345678", "2345678"),
+        ("Via 0031 40 234 5678 bereikbaar", "234 5678"),
+        ("Ingevuld vanaf 192.168.10.27", "192.168"),
+        ("Zie https://school.nl/jan?id=3", "school.nl"),
+        ("Prima. Groet, Renée van Beek", "Renée"),
+        ("De leerlingen zijn enthousiast.\nMet vriendelijke groet,\nEsmée Brouwer", "Esmée"),
+        ("Dank! mvg Kees", "Kees"),
+        ("Top. Gr. Jan-Willem", "Jan-Willem"),
+    ],
+)
 def test_scrub_removes_personal_data(text, gone):
     out = scrub_text(text, use_deduce=False)
     assert gone not in out
     assert out.strip()
 
 
-@pytest.mark.parametrize("text", [
-    "Graag meer uren voor de verbinders.",
-    "Het zou helpen als de roosters beter aansluiten. Graag meer overleg.",
-    "De groep is groot en de groei is goed.",
-    "Wij werken met 3 scholen en 12 docenten sinds 2021.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Graag meer uren voor de verbinders.",
+        "Het zou helpen als de roosters beter aansluiten. Graag meer overleg.",
+        "De groep is groot en de groei is goed.",
+        "Wij werken met 3 scholen en 12 docenten sinds 2021.",
+    ],
+)
 def test_scrub_keeps_ordinary_text(text):
     assert scrub_text(text, use_deduce=False) == text
 
 
 def test_scrub_extra_names_case_insensitively():
-    assert scrub_text("Overleg met jansen en JANSEN ging goed", ("Jansen",), use_deduce=False) == "Overleg met [naam] en [naam] ging goed"
+    assert (
+        scrub_text("Overleg met jansen en JANSEN ging goed", ("Jansen",), use_deduce=False)
+        == "Overleg met [naam] en [naam] ging goed"
+    )
 
 
 @pytest.mark.parametrize("value", [None, float("nan"), "", "   "])

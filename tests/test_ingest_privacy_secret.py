@@ -123,16 +123,30 @@ def test_the_fingerprint_tells_secrets_apart_and_does_not_contain_them():
 def test_the_fingerprint_tool_prints_the_same_fingerprint_for_the_same_key_file(tmp_path, no_env):
     path = _key_file(tmp_path)
     env = {**os.environ, "BORGING_SECRET_FILE": str(path), "PYTHONPATH": str(REPO / "src")}
-    run = subprocess.run([sys.executable, str(REPO / "tools" / "secret_fingerprint.py")], env=env,
-                         capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "secret_fingerprint.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert fingerprint(GOOD.encode()) in run.stdout and GOOD not in run.stdout
 
 
 @pytest.mark.parametrize("env", [{"BORGING_SECRET": "too-short"}, {"BORGING_SECRET": ""}])
 def test_a_bad_secret_stops_the_workflow_before_any_job(tmp_path, env):
     write_config(tmp_path, example_config())
-    command = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-               "--configfile", str(tmp_path / "config.yaml"), "--cores", "1"]
+    command = [
+        SNAKEMAKE,
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "--configfile",
+        str(tmp_path / "config.yaml"),
+        "--cores",
+        "1",
+    ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, **env})
     assert run.returncode != 0
     assert "To fix" in run.stderr
@@ -142,9 +156,22 @@ def test_a_bad_secret_stops_the_workflow_before_any_job(tmp_path, env):
 
 def test_with_a_cluster_executor_the_secret_in_the_environment_stops_the_run_before_any_job(tmp_path):
     write_config(tmp_path, example_config())
-    command = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-               "--configfile", str(tmp_path / "config.yaml"), "--executor", "slurm", "--jobs", "1"]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "BORGING_SECRET": TEST_SECRET})
+    command = [
+        SNAKEMAKE,
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "--configfile",
+        str(tmp_path / "config.yaml"),
+        "--executor",
+        "slurm",
+        "--jobs",
+        "1",
+    ]
+    run = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, env={**os.environ, "BORGING_SECRET": TEST_SECRET}
+    )
     assert run.returncode != 0
     assert "BORGING_SECRET_FILE" in run.stderr and "cluster scheduler" in run.stderr
     assert "submitted" not in run.stderr and not (tmp_path / "results").exists()

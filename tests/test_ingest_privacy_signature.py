@@ -5,7 +5,15 @@ import pytest
 from borgingsmonitor.ingest.privacy import scrub_text
 
 
-@pytest.mark.parametrize("text", ["Het is een groot succes, de groep groeit.", "Graag meer tijd.", "Route Groen werkt goed.", "Grote stappen gezet."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Het is een groot succes, de groep groeit.",
+        "Graag meer tijd.",
+        "Route Groen werkt goed.",
+        "Grote stappen gezet.",
+    ],
+)
 def test_words_starting_with_gr_survive(text):
     assert scrub_text(text, use_deduce=False) == text
 

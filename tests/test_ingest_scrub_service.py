@@ -36,7 +36,14 @@ print(json.dumps(scrub_texts(json.loads(sys.argv[1]))))
 def ask_in_a_job(texts: list, env: dict) -> list:
     import json
 
-    done = subprocess.run([sys.executable, "-c", CLIENT, json.dumps(texts)], env=env, capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", CLIENT, json.dumps(texts)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return json.loads(done.stdout), done.stderr
 
 
@@ -98,7 +105,11 @@ def test_goes_with_the_run_that_started_it(tmp_path):
     done = subprocess.run([sys.executable, "-c", starter], capture_output=True, text=True, timeout=60, check=True)
     pid = int(done.stdout.split()[0])
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists() and "stopping" not in (tmp_path / "log").read_text():
+    while (
+        time.monotonic() < deadline
+        and Path(f"/proc/{pid}").exists()
+        and "stopping" not in (tmp_path / "log").read_text()
+    ):
         time.sleep(0.1)
     assert "the workflow run has ended" in (tmp_path / "log").read_text()
 

@@ -28,7 +28,11 @@ def test_the_settings_have_the_schemas_keys():
 
 
 def test_the_settings_defaults_are_the_schemas():
-    defaults = {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory() for f in dataclasses.fields(SourceSettings) if f.name != "tool"}
+    defaults = {
+        f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        for f in dataclasses.fields(SourceSettings)
+        if f.name != "tool"
+    }
     for key, spec in SOURCE.items():
         if "default" in spec:
             expected = tuple(spec["default"]) if isinstance(spec["default"], list) else spec["default"]
@@ -73,11 +77,14 @@ def test_a_wave_override_is_merged_and_checked():
     assert "regions.helmond (helmond/2024/results-survey861633.csv)" in str(info.value) and "'item'" in str(info.value)
 
 
-@pytest.mark.parametrize("spec, words", [
-    ({"tool": "delimited", "unknown_labels": "ignore"}, ["unknown_labels", "missing"]),
-    ({"tool": "delimited", "fields": {"submited": "Datum"}}, ["submited", "fields"]),
-    ({"tool": "delimited", "fields": {"completed": "sometimes"}}, ["sometimes", "always"]),
-])
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ({"tool": "delimited", "unknown_labels": "ignore"}, ["unknown_labels", "missing"]),
+        ({"tool": "delimited", "fields": {"submited": "Datum"}}, ["submited", "fields"]),
+        ({"tool": "delimited", "fields": {"completed": "sometimes"}}, ["sometimes", "always"]),
+    ],
+)
 def test_a_setting_the_code_cannot_use_is_refused_with_its_place(spec, words):
     with pytest.raises(InputError) as info:
         SourceSettings.from_config(spec, "regions.zeeland (a.csv)")

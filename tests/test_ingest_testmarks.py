@@ -13,13 +13,36 @@ from borgingsmonitor.core.errors import InputError
 from borgingsmonitor.ingest.sources import SourceSettings
 from borgingsmonitor.ingest.testmarks import NOTE_WORDS, is_test_email, is_test_name, is_test_note
 
-TEST_NOTES = ["test", "Test", "Test test", "dit is een test", "TEST - graag verwijderen", "Test, niet meenemen",
-              "testje coördinator", "testje coo\u0308rdinator", "Test DLR", "test 2", "this is a test, please ignore",
-              "Testing", "  test.  ", "test123"]
-NOT_TEST_NOTES = ["we testen een nieuwe stageopdracht", "De test met de nieuwe route ging goed, we gaan door",
-                  "Testen is belangrijk voor de kwaliteit", "Prima samenwerking", "", "protestant", "attestatie",
-                  "contest", "2", "niet meenemen", "Zie de toetsweek: test en evaluatie volgen later in het jaar",
-                  "tests zijn goed verlopen"]
+TEST_NOTES = [
+    "test",
+    "Test",
+    "Test test",
+    "dit is een test",
+    "TEST - graag verwijderen",
+    "Test, niet meenemen",
+    "testje coördinator",
+    "testje coo\u0308rdinator",
+    "Test DLR",
+    "test 2",
+    "this is a test, please ignore",
+    "Testing",
+    "  test.  ",
+    "test123",
+]
+NOT_TEST_NOTES = [
+    "we testen een nieuwe stageopdracht",
+    "De test met de nieuwe route ging goed, we gaan door",
+    "Testen is belangrijk voor de kwaliteit",
+    "Prima samenwerking",
+    "",
+    "protestant",
+    "attestatie",
+    "contest",
+    "2",
+    "niet meenemen",
+    "Zie de toetsweek: test en evaluatie volgen later in het jaar",
+    "tests zijn goed verlopen",
+]
 
 
 @pytest.mark.parametrize("text", TEST_NOTES)
@@ -32,22 +55,63 @@ def test_a_comment_about_testing_or_without_a_test_word_is_not_a_mark(text):
     assert not is_test_note(text)
 
 
-@pytest.mark.parametrize("name, marked", [("Test DLR", True), ("Test 2", True), ("test", True), ("Testpersoon", True),
-                                          ("TEST Coördinator", True), ("Jan de Vries", False), ("Tess Testa", False),
-                                          ("Testa", False), ("Jan Test", False), ("", False)])
+@pytest.mark.parametrize(
+    "name, marked",
+    [
+        ("Test DLR", True),
+        ("Test 2", True),
+        ("test", True),
+        ("Testpersoon", True),
+        ("TEST Coördinator", True),
+        ("Jan de Vries", False),
+        ("Tess Testa", False),
+        ("Testa", False),
+        ("Jan Test", False),
+        ("", False),
+    ],
+)
 def test_a_name_that_starts_with_a_test_word_is_a_mark(name, marked):
     assert is_test_name(name) is marked
 
 
-@pytest.mark.parametrize("address, marked", [("test@school.nl", True), ("test.dlr.nwv2024@roc.nl", True), ("Test1@x.nl", True),
-                                             ("testaccount@x.nl", True), ("test_x@x.nl", True), ("testerink@x.nl", False),
-                                             ("j.test@x.nl", False), ("contest@x.nl", False), ("test", False), ("tok1x0001QZ", False)])
+@pytest.mark.parametrize(
+    "address, marked",
+    [
+        ("test@school.nl", True),
+        ("test.dlr.nwv2024@roc.nl", True),
+        ("Test1@x.nl", True),
+        ("testaccount@x.nl", True),
+        ("test_x@x.nl", True),
+        ("testerink@x.nl", False),
+        ("j.test@x.nl", False),
+        ("contest@x.nl", False),
+        ("test", False),
+        ("tok1x0001QZ", False),
+    ],
+)
 def test_an_email_whose_local_part_starts_with_test_is_a_mark(address, marked):
     assert is_test_email(address) is marked
 
 
-sentence_words = st.lists(st.sampled_from(["we", "hebben", "route", "nieuwe", "stageopdracht", "goed", "samenwerking",
-                                           "leerlingen", "docenten", "bedrijven", "school"]), min_size=2, max_size=8)
+sentence_words = st.lists(
+    st.sampled_from(
+        [
+            "we",
+            "hebben",
+            "route",
+            "nieuwe",
+            "stageopdracht",
+            "goed",
+            "samenwerking",
+            "leerlingen",
+            "docenten",
+            "bedrijven",
+            "school",
+        ]
+    ),
+    min_size=2,
+    max_size=8,
+)
 
 
 @given(before=sentence_words, after=sentence_words, word=st.sampled_from(["testen", "getest", "test", "testje"]))
@@ -96,7 +160,9 @@ def test_test_marks_are_configurable_per_source(tmp_path):
 
 
 def test_wave_overrides_and_params_keep_the_test_mark_settings():
-    settings = SourceSettings.from_config(limesurvey_settings() | {"test_marks": {"name_columns": ["deelnemer"], "builtin": False}})
+    settings = SourceSettings.from_config(
+        limesurvey_settings() | {"test_marks": {"name_columns": ["deelnemer"], "builtin": False}}
+    )
     again = SourceSettings.from_config(settings.as_dict())
     assert again.test_marks == settings.test_marks and again.test_marks.name_columns == ("deelnemer",)
 
@@ -106,11 +172,18 @@ def test_each_mark_gives_its_own_exclusion_detail():
 
     from borgingsmonitor.clean.rules import CleaningSettings, apply_rules
 
-    table = harmonised_rows(list({"region": "helmond", "wave": 2024, "source_file": "a.csv", "source_row": i, "test_marker": m}
-                   for i, m in enumerate(["tool", "comment", "name", "e-mail", None])))
+    table = harmonised_rows(
+        list(
+            {"region": "helmond", "wave": 2024, "source_file": "a.csv", "source_row": i, "test_marker": m}
+            for i, m in enumerate(["tool", "comment", "name", "e-mail", None])
+        )
+    )
     table["submitted"] = table["submitted"].mask(table.index == 3, pd.Timestamp("2024-01-01"))
     _, exclusions = apply_rules(table, CleaningSettings({"helmond": {"2024": ["2024-03-08", "2024-04-12"]}}))
     assert exclusions.set_index("source_row")["detail"].to_dict() == {
-        0: "marked as test or preview by the tool", 1: "test mark in comment", 2: "test mark in name",
-        3: "submitted outside the fieldwork window; test mark in e-mail"}
+        0: "marked as test or preview by the tool",
+        1: "test mark in comment",
+        2: "test mark in name",
+        3: "submitted outside the fieldwork window; test mark in e-mail",
+    }
     assert set(exclusions["reason"]) == {"test"}

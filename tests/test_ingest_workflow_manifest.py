@@ -26,10 +26,12 @@ TARGETS = ["results/provenance.json", "results/qc/unmapped_columns.csv", "result
 
 def write_export(path):
     ok = "2024-03-20 10:00:00"
-    rows = [lime_response("tokA", "Route ICT Helmond", ok, seed=1, comment=HUGE),
-            lime_response("tokB", "Route ICT Helmond", ok, seed=2, comment="test"),
-            lime_response("tokC", "Route ICT Helmond", ok, seed=3, comment="We testen een nieuwe stageopdracht."),
-            lime_response("tokD", "Route ICT Helmond", ok, seed=4)]
+    rows = [
+        lime_response("tokA", "Route ICT Helmond", ok, seed=1, comment=HUGE),
+        lime_response("tokB", "Route ICT Helmond", ok, seed=2, comment="test"),
+        lime_response("tokC", "Route ICT Helmond", ok, seed=3, comment="We testen een nieuwe stageopdracht."),
+        lime_response("tokD", "Route ICT Helmond", ok, seed=4),
+    ]
     extra = [{"stage[SQ001]": "Ja, een geheim antwoord", "stageTime": "12.5", "groupTime9001": "40"}] * 3 + [{}]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:

@@ -22,8 +22,13 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 def runtime_nodes(tree):
     """Every node except those under `if TYPE_CHECKING:` (imports for type hints only, never run)."""
-    skip = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
-            for stmt in block.body for n in ast.walk(stmt)}
+    skip = {
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for stmt in block.body
+        for n in ast.walk(stmt)
+    }
     return [n for n in ast.walk(tree) if id(n) not in skip]
 
 
@@ -53,8 +58,12 @@ def test_every_module_belongs_to_a_known_stage():
 
 
 def test_no_module_imports_a_later_stage():
-    wrong = [f"{m} imports {i}" for m, deps in GRAPH.items() for i in sorted(deps)
-             if stage_of(m) and stage_of(i) and stage_of(i) not in ALLOWED[stage_of(m)]]
+    wrong = [
+        f"{m} imports {i}"
+        for m, deps in GRAPH.items()
+        for i in sorted(deps)
+        if stage_of(m) and stage_of(i) and stage_of(i) not in ALLOWED[stage_of(m)]
+    ]
     assert not wrong, "\n".join(wrong)
 
 
@@ -63,7 +72,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
     def visit(node):
         if node in path:
-            return path[path.index(node):] + [node]
+            return path[path.index(node) :] + [node]
         if node in done:
             return None
         path.append(node)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from fixtures.measure import QUESTIONNAIRE, simulate_responses
 
+from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.measure.cfa import (
     FIT_COLUMNS,
     fit_cfa,
@@ -17,7 +18,6 @@ from borgingsmonitor.measure.cfa import (
     rmsea_ci,
     srmr_bentler,
 )
-from borgingsmonitor.core.questionnaire import load_questionnaire
 
 Q = load_questionnaire(QUESTIONNAIRE)
 HS = Path(__file__).parent / "data" / "measurement_holzinger_swineford1939.csv"
@@ -50,10 +50,14 @@ def test_holzinger_swineford_loadings(hs_fit):
     fit, _ = hs_fit
     lo = fit.loadings.set_index("item")
     # lavaan coef() and standardizedSolution() est.std
-    np.testing.assert_allclose(lo.loc[["x2", "x3", "x5", "x6", "x8", "x9"], "estimate"],
-                               [0.55350029, 0.72937021, 1.11307658, 0.92614624, 1.17995084, 1.08153016], atol=2e-5)
-    np.testing.assert_allclose(lo["std_loading"], [0.772, 0.424, 0.581, 0.852, 0.855, 0.838, 0.570, 0.723, 0.665],
-                               atol=6e-4)
+    np.testing.assert_allclose(
+        lo.loc[["x2", "x3", "x5", "x6", "x8", "x9"], "estimate"],
+        [0.55350029, 0.72937021, 1.11307658, 0.92614624, 1.17995084, 1.08153016],
+        atol=2e-5,
+    )
+    np.testing.assert_allclose(
+        lo["std_loading"], [0.772, 0.424, 0.581, 0.852, 0.855, 0.838, 0.570, 0.723, 0.665], atol=6e-4
+    )
     assert lo.loc["x1", "estimate"] == 1.0
     assert list(fit.loadings["factor"].unique()) == list(HS_MODEL)
 

@@ -17,8 +17,16 @@ from borgingsmonitor.measure.cfa import fit_cfa, fit_cfa_fiml, fit_indices, five
 DATA = Path(__file__).parent / "data"
 Q = load_questionnaire(QUESTIONNAIRE)
 HS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
-PAIRS = {"chi2": "chisq", "p_value": "pvalue", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
-         "rmsea_ci_low": "rmsea.ci.lower", "rmsea_ci_high": "rmsea.ci.upper", "srmr": "srmr"}
+PAIRS = {
+    "chi2": "chisq",
+    "p_value": "pvalue",
+    "cfi": "cfi",
+    "tli": "tli",
+    "rmsea": "rmsea",
+    "rmsea_ci_low": "rmsea.ci.lower",
+    "rmsea_ci_high": "rmsea.ci.upper",
+    "srmr": "srmr",
+}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +78,7 @@ def test_fiml_on_complete_data_is_ml():
 
 def test_gradient_and_saturated_model():
     rng = np.random.default_rng(4)
-    x = rng.multivariate_normal([1, 2, 3], [[1, .5, .3], [.5, 1, .4], [.3, .4, 1]], size=200)
+    x = rng.multivariate_normal([1, 2, 3], [[1, 0.5, 0.3], [0.5, 1, 0.4], [0.3, 0.4, 1]], size=200)
     x[rng.random(x.shape) < 0.15] = np.nan
     patterns = fiml.missing_patterns(x)
     assert sum(p.n for p in patterns) == int(np.isfinite(x).any(axis=1).sum())

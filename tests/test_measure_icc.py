@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from fixtures.measure import QUESTIONNAIRE
 
-from borgingsmonitor.measure.icc import ICC_COLUMNS, icc_table, null_model_variances
 from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.measure.icc import ICC_COLUMNS, icc_table, null_model_variances
 
 Q = load_questionnaire(QUESTIONNAIRE)
 
@@ -19,7 +19,13 @@ def nested_data(seed=8, regions=6, partnerships=8, per=25, var_r=0.3, var_p=0.2,
         for p in range(partnerships):
             u_p = rng.normal(0, np.sqrt(var_p))
             for _ in range(per):
-                rows.append({"region": f"r{r}", "partnership_id": f"P-{p:02d}", "y": 3 + u_r + u_p + rng.normal(0, np.sqrt(var_e))})
+                rows.append(
+                    {
+                        "region": f"r{r}",
+                        "partnership_id": f"P-{p:02d}",
+                        "y": 3 + u_r + u_p + rng.normal(0, np.sqrt(var_e)),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -46,6 +52,7 @@ def test_matches_lme4_on_validation_sample():
     from pathlib import Path
 
     from borgingsmonitor.core.scales import score_scales
+
     root = Path(__file__).resolve().parents[1]
     data = pd.read_csv(root / "tests" / "data" / "measurement_sample.csv")
     data = score_scales(data.astype({c: "Int64" for c in Q.item_codes}), Q)
@@ -63,13 +70,14 @@ def test_icc_table_definitions():
     frame.loc[:9, "DUR"] = np.nan
     table, _ = icc_table(frame, Q)
     assert list(table.columns) == ICC_COLUMNS
-    for scale, rows in table.groupby("scale"):
+    for _scale, rows in table.groupby("scale"):
         rows = rows.set_index("level")
         total = rows["variance"].sum()
         assert rows.loc["partnership", "icc"] == pytest.approx(rows.loc["partnership", "variance"] / total)
         assert rows.loc["region", "icc"] == pytest.approx(rows.loc["region", "variance"] / total)
         assert rows.loc["partnership", "icc_cluster"] == pytest.approx(
-            rows.loc["partnership", "icc"] + rows.loc["region", "icc"])
+            rows.loc["partnership", "icc"] + rows.loc["region", "icc"]
+        )
         for level in ("partnership", "region"):
             m = rows.loc[level, "mean_cluster_size"]
             assert m == pytest.approx(rows.loc[level, "n"] / rows.loc[level, "n_groups"])

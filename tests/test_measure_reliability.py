@@ -28,7 +28,8 @@ Q = load_questionnaire(QUESTIONNAIRE)
 # alpha.ci, ICC3k bounds, alpha.drop, r.drop) are from psych 2.2.9 (docs/validation-measurement.md).
 SHROUT_FLEISS = pd.DataFrame(
     [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]],
-    columns=["J1", "J2", "J3", "J4"], dtype=float,
+    columns=["J1", "J2", "J3", "J4"],
+    dtype=float,
 )
 
 
@@ -47,10 +48,12 @@ def test_feldt_ci_matches_psych_alpha_ci_and_icc3k():
 
 def test_item_statistics_shrout_fleiss_match_psych():
     stats = item_statistics(SHROUT_FLEISS).set_index("item")
-    np.testing.assert_allclose(stats["alpha_if_dropped"], [0.8833922261, 0.8665048544, 0.8715486194, 0.9178743961],
-                               atol=1e-9)
-    np.testing.assert_allclose(stats["item_rest_r"], [0.8057873704, 0.8593040510, 0.8444792822, 0.7902036647],
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        stats["alpha_if_dropped"], [0.8833922261, 0.8665048544, 0.8715486194, 0.9178743961], atol=1e-9
+    )
+    np.testing.assert_allclose(
+        stats["item_rest_r"], [0.8057873704, 0.8593040510, 0.8444792822, 0.7902036647], atol=1e-9
+    )
     np.testing.assert_allclose(stats["mean"], [7.666666667, 2.5, 4.333333333, 6.666666667], atol=1e-8)
     np.testing.assert_allclose(stats["sd"], [1.632993162, 1.643167673, 1.632993162, 2.503331114], atol=1e-8)
     assert (stats["n"] == 6).all()

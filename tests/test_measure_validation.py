@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from fixtures.measure import QUESTIONNAIRE
 
-from borgingsmonitor.measure.cfa import five_factor_cfa
 from borgingsmonitor.core.questionnaire import load_questionnaire
-from borgingsmonitor.measure.reliability import reliability_table
 from borgingsmonitor.core.scales import score_scales
+from borgingsmonitor.measure.cfa import five_factor_cfa
+from borgingsmonitor.measure.reliability import reliability_table
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "docs" / "validation"
@@ -40,8 +40,16 @@ def test_cfa_matches_lavaan_fitmeasures(sample):
     ref = pd.read_csv(REF / "measurement_r_cfa_fit.csv").iloc[0]
     row = fit.set_index("model").loc["five_factor_listwise"]  # the registered listwise fit
     assert row["n"] == ref["n"] and row["df"] == ref["df"]
-    pairs = {"chi2": "chisq", "p_value": "pvalue", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
-             "rmsea_ci_low": "rmsea.ci.lower", "rmsea_ci_high": "rmsea.ci.upper", "srmr": "srmr"}
+    pairs = {
+        "chi2": "chisq",
+        "p_value": "pvalue",
+        "cfi": "cfi",
+        "tli": "tli",
+        "rmsea": "rmsea",
+        "rmsea_ci_low": "rmsea.ci.lower",
+        "rmsea_ci_high": "rmsea.ci.upper",
+        "srmr": "srmr",
+    }
     for ours, theirs in pairs.items():
         assert row[ours] == pytest.approx(ref[theirs], abs=1e-4), ours
     ref_load = pd.read_csv(REF / "measurement_r_cfa_loadings.csv")

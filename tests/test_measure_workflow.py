@@ -12,7 +12,7 @@ from fixtures.measure import simulate_responses
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ["reliability.csv", "item_statistics.csv", "cfa_fit.csv", "cfa_loadings.csv", "icc.csv", "descriptives.csv"]
 SNAKEFILE = f"""configfile: "config/config.yaml"
-include: "{ROOT / 'workflow' / 'rules' / 'measure.smk'}"
+include: "{ROOT / "workflow" / "rules" / "measure.smk"}"
 rule all:
     input: {", ".join(repr(f"results/tables/{name}") for name in OUTPUTS)}
 """
@@ -20,8 +20,12 @@ rule all:
 
 def run_workflow(workdir: Path, *extra: str) -> subprocess.CompletedProcess:
     snakemake = Path(sys.executable).parent / "snakemake"
-    return subprocess.run([str(snakemake), "-c1", "--directory", str(workdir), "-s", str(workdir / "Snakefile"), *extra],
-                          capture_output=True, text=True, cwd=workdir)
+    return subprocess.run(
+        [str(snakemake), "-c1", "--directory", str(workdir), "-s", str(workdir / "Snakefile"), *extra],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+    )
 
 
 @pytest.mark.slow
@@ -30,7 +34,8 @@ def test_measure_rules_run_and_rerun_identically(tmp_path):
     (tmp_path / "results" / "clean").mkdir(parents=True)
     shutil.copy(ROOT / "config" / "questionnaire.yaml", tmp_path / "config")
     (tmp_path / "config" / "config.yaml").write_text(
-        "questionnaire: config/questionnaire.yaml\nmin_group_size: 5\nmeasurement:\n  ci_level: 0.95\n")
+        "questionnaire: config/questionnaire.yaml\nmin_group_size: 5\nmeasurement:\n  ci_level: 0.95\n"
+    )
     (tmp_path / "Snakefile").write_text(SNAKEFILE)
     simulate_responses(n_per_region_wave=40, seed=2).to_parquet(tmp_path / "results" / "clean" / "responses.parquet")
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.mechanisms import TRUE, linear_curve, simulate_responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.mechanisms import mediation as med
-from fixtures.mechanisms import TRUE, linear_curve, simulate_responses
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +84,9 @@ def test_large_sample_cis_cover_truth_and_signs(large):
         assert row["ci_low"] <= value <= row["ci_high"], (effect, value, row.to_dict())
         assert row["ci_low"] > 0 and row["estimate"] > 0
     assert table.loc["indirect", "p_value"] == pytest.approx(1 / 2000)
-    np.testing.assert_allclose(table.loc["total", "estimate"],
-                               table.loc["direct", "estimate"] + table.loc["indirect", "estimate"])
+    np.testing.assert_allclose(
+        table.loc["total", "estimate"], table.loc["direct", "estimate"] + table.loc["indirect", "estimate"]
+    )
 
 
 def test_negative_b_gives_negative_indirect(large):

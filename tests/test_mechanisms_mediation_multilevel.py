@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.report import QUESTIONNAIRE
 
 from borgingsmonitor.mechanisms import mediation_multilevel as mm
 from borgingsmonitor.mechanisms.mediation import MEDIATION_COLUMNS
 from borgingsmonitor.synthetic.mediation import simulate_mediation
-from fixtures.report import QUESTIONNAIRE
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "mediation_multilevel_lme4.json").read_text())
 LARGE = dict(n_responses=3000, n_regions=4, n_partnerships=120)
@@ -82,8 +82,9 @@ def test_monte_carlo_sd_matches_the_exact_sd_of_a_product():
     rows, _ = rows_for({}, seed=8, n_draws=200_000)
     for lv in mm.LEVELS:
         a, b = rows.loc[f"a_{lv}"], rows.loc[f"b_{lv}"]
-        exact = np.sqrt(a.estimate**2 * b.std_error**2 + b.estimate**2 * a.std_error**2
-                        + a.std_error**2 * b.std_error**2)
+        exact = np.sqrt(
+            a.estimate**2 * b.std_error**2 + b.estimate**2 * a.std_error**2 + a.std_error**2 * b.std_error**2
+        )
         assert rows.loc[f"indirect_{lv}", "std_error"] == pytest.approx(exact, rel=0.01)
 
 
@@ -111,12 +112,18 @@ def test_report_sentence_follows_the_between_interval(language):
     from borgingsmonitor.report.translate import Translator
 
     t = Translator(language, load_questionnaire(QUESTIONNAIRE))
-    med = pd.DataFrame({"effect": ["indirect", "indirect_within", "indirect_between"],
-                        "estimate": [0.08, 0.007, 0.12], "ci_low": [0.03, -0.01, -0.04],
-                        "ci_high": [0.14, 0.02, 0.31]})
+    med = pd.DataFrame(
+        {
+            "effect": ["indirect", "indirect_within", "indirect_between"],
+            "estimate": [0.08, 0.007, 0.12],
+            "ci_low": [0.03, -0.01, -0.04],
+            "ci_high": [0.14, 0.02, 0.31],
+        }
+    )
     not_shown = mediation_levels_text(t, med)
     shown = mediation_levels_text(t, med.assign(ci_low=[0.03, 0.001, 0.02]))
-    assert not_shown == t("text.rq4_between_not_shown", estimate=t.num(0.12), ci=t.ci(-0.04, 0.31)) + " " + \
-        t("text.rq4_within_not_shown", estimate=t.num(0.007), ci=t.ci(-0.01, 0.02))
+    assert not_shown == t("text.rq4_between_not_shown", estimate=t.num(0.12), ci=t.ci(-0.04, 0.31)) + " " + t(
+        "text.rq4_within_not_shown", estimate=t.num(0.007), ci=t.ci(-0.01, 0.02)
+    )
     assert shown.startswith(t("text.rq4_between_shown", estimate=t.num(0.12), ci=t.ci(0.02, 0.31)))
     assert mediation_levels_text(t, med.iloc[:1]) == ""

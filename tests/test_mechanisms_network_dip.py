@@ -3,12 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.mechanisms import dip_curve, linear_curve, simulate_responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.mechanisms import network_dip as nd
 from borgingsmonitor.models.table import MODEL_COLUMNS
-from fixtures.mechanisms import dip_curve, linear_curve, simulate_responses
 
 
 @pytest.fixture(scope="module")
@@ -122,12 +122,14 @@ def test_no_dip_and_recovery_claim_on_a_linear_trend(linear_result):
 
 
 def _contrasts(dip_high, rec_low):
-    return pd.DataFrame({"contrast": ["dip", "recovery"], "ci_low": [dip_high - 0.2, rec_low],
-                         "ci_high": [dip_high, rec_low + 0.2]})
+    return pd.DataFrame(
+        {"contrast": ["dip", "recovery"], "ci_low": [dip_high - 0.2, rec_low], "ci_high": [dip_high, rec_low + 0.2]}
+    )
 
 
-@pytest.mark.parametrize("dip_high, rec_low, claim", [(-0.01, 0.01, True), (0.01, 0.01, False),
-                                                      (-0.01, -0.01, False), (0.01, -0.01, False)])
+@pytest.mark.parametrize(
+    "dip_high, rec_low, claim", [(-0.01, 0.01, True), (0.01, 0.01, False), (-0.01, -0.01, False), (0.01, -0.01, False)]
+)
 def test_dips_and_recovers_needs_both_contrasts(dip_high, rec_low, claim):
     assert nd.dips_and_recovers(_contrasts(dip_high, rec_low)) is claim
     assert nd.dips_and_recovers(pd.DataFrame(columns=nd.CONTRAST_COLUMNS)) is False

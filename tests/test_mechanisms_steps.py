@@ -5,18 +5,22 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.mechanisms import simulate_registry, simulate_responses
 
 from borgingsmonitor.core.rulescript import run
 from borgingsmonitor.mechanisms import steps
 from borgingsmonitor.models.table import MODEL_COLUMNS, read_model_table
-from fixtures.mechanisms import simulate_registry, simulate_responses
 
 
 def run_script(name, tmp, inputs, params, outputs):
     """What scripts/<name>.py does, with plain namespaces in place of Snakemake's named lists."""
     log = tmp / f"{name}.log"
-    mock = SimpleNamespace(input=SimpleNamespace(**inputs), params=SimpleNamespace(**params),
-                           output=SimpleNamespace(**outputs), log=[str(log)])
+    mock = SimpleNamespace(
+        input=SimpleNamespace(**inputs),
+        params=SimpleNamespace(**params),
+        output=SimpleNamespace(**outputs),
+        log=[str(log)],
+    )
     run(mock, getattr(steps, name))
     return log
 
@@ -36,14 +40,31 @@ def inputs(tmp_path_factory):
 def _run_all(tmp, out):
     out.mkdir()
     resp = str(tmp / "responses.parquet")
-    run_script("mediation", out, {"responses": resp}, {"n_boot": 200, "mc_draws": 2000, "seed": 5},
-               {"table": str(out / "mediation.csv")})
-    run_script("network_dip", out, {"responses": resp},
-               {"spline_df": 3, "min_group_size": 5, "min_partnerships": 5, "n_boot": 19, "seed": 5},
-               {"curve": str(out / "network_dip.csv"), "contrasts": str(out / "network_dip_contrasts.csv"),
-                "model": str(out / "network_dip_model.csv")})
-    run_script("survival", out, {"responses": resp, "registry": str(tmp / "partnerships.csv")},
-               {"censor_year": None, "min_events_interaction": 3}, {"table": str(out / "survival.csv")})
+    run_script(
+        "mediation",
+        out,
+        {"responses": resp},
+        {"n_boot": 200, "mc_draws": 2000, "seed": 5},
+        {"table": str(out / "mediation.csv")},
+    )
+    run_script(
+        "network_dip",
+        out,
+        {"responses": resp},
+        {"spline_df": 3, "min_group_size": 5, "min_partnerships": 5, "n_boot": 19, "seed": 5},
+        {
+            "curve": str(out / "network_dip.csv"),
+            "contrasts": str(out / "network_dip_contrasts.csv"),
+            "model": str(out / "network_dip_model.csv"),
+        },
+    )
+    run_script(
+        "survival",
+        out,
+        {"responses": resp, "registry": str(tmp / "partnerships.csv")},
+        {"censor_year": None, "min_events_interaction": 3},
+        {"table": str(out / "survival.csv")},
+    )
     return out
 
 
@@ -61,8 +82,16 @@ def test_scripts_write_contract_files_identically_twice(inputs):
     model = read_model_table(first / "network_dip_model.csv")
     assert list(model.columns) == MODEL_COLUMNS
     surv = pd.read_csv(first / "survival.csv")
-    assert list(surv.columns[:8]) == ["model", "term", "estimate", "ci_low", "ci_high", "p_value",
-                                      "n_partnerships", "n_events"]
+    assert list(surv.columns[:8]) == [
+        "model",
+        "term",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "n_partnerships",
+        "n_events",
+    ]
     h7 = surv[(surv["model"] == "discrete_hazard") & (surv["term"] == "conditions")]
     assert len(h7) == 1 and h7["n_events"].iloc[0] > 0
     assert "partnership-years" in (first / "survival.log").read_text()

@@ -7,18 +7,17 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
+from fixtures.mechanisms import simulate_registry, simulate_responses
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import yaml
-
-from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.mechanisms import survival as sv
+from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.report.content import hypothesis_summary
 from borgingsmonitor.report.translate import Translator
 from borgingsmonitor.synthetic.survival import SCALE, simulate_survival
-from fixtures.mechanisms import simulate_registry, simulate_responses
 
 
 def _registry(rows):
@@ -39,16 +38,28 @@ def _responses(cells, seed=0):
 
 
 def test_partnership_years_follow_the_rules():
-    reg = _registry([
-        ("A", "r", 2020, 2024, 2024),   # surveyed 2023, stops 2024: one year, event
-        ("B", "r", 2021, 2023, None),   # running: 2024 and 2025 at risk (censor 2026)
-        ("C", "r", 2019, 2023, 2023),   # stopped in its first surveyed year: not at risk
-        ("D", "r", 2024, 2028, None),   # first surveyed in the last wave: nothing yet
-        ("E", "r", 2018, 2022, None),   # never surveyed
-        ("F", "r", 2020, 2024, 2027),   # stop after the censor year: censored
-    ])
-    resp = _responses([("A", 2023, 3.0), ("B", 2023, 2.0), ("B", 2024, 4.0), ("B", 2025, 4.5),
-                       ("C", 2023, 3.0), ("D", 2025, 3.0), ("F", 2024, 3.5), ("F", 2025, 3.5)])
+    reg = _registry(
+        [
+            ("A", "r", 2020, 2024, 2024),  # surveyed 2023, stops 2024: one year, event
+            ("B", "r", 2021, 2023, None),  # running: 2024 and 2025 at risk (censor 2026)
+            ("C", "r", 2019, 2023, 2023),  # stopped in its first surveyed year: not at risk
+            ("D", "r", 2024, 2028, None),  # first surveyed in the last wave: nothing yet
+            ("E", "r", 2018, 2022, None),  # never surveyed
+            ("F", "r", 2020, 2024, 2027),  # stop after the censor year: censored
+        ]
+    )
+    resp = _responses(
+        [
+            ("A", 2023, 3.0),
+            ("B", 2023, 2.0),
+            ("B", 2024, 4.0),
+            ("B", 2025, 4.5),
+            ("C", 2023, 3.0),
+            ("D", 2025, 3.0),
+            ("F", 2024, 3.5),
+            ("F", 2025, 3.5),
+        ]
+    )
     py = sv.partnership_years(reg, resp).set_index(["partnership_id", "year"])
     assert sorted(py.index) == [("A", 2024), ("B", 2024), ("B", 2025), ("F", 2025)]
     assert py["event"].to_dict() == {("A", 2024): 1, ("B", 2024): 0, ("B", 2025): 0, ("F", 2025): 0}
@@ -116,8 +127,16 @@ def _hazard_data(n_part=1500, years=4, beta=(-2.5, -0.6, 0.9), seed=6):
             funding = int(year > end)
             eta = beta[0] + beta[1] * cond + beta[2] * funding
             event = int(rng.random() < 1 / (1 + np.exp(-eta)))
-            rows.append({"partnership_id": f"P{p}", "year": year, "t": year - 2023, "event": event,
-                         "funding_ended": funding, "conditions": cond})
+            rows.append(
+                {
+                    "partnership_id": f"P{p}",
+                    "year": year,
+                    "t": year - 2023,
+                    "event": event,
+                    "funding_ended": funding,
+                    "conditions": cond,
+                }
+            )
             if event:
                 break
     return pd.DataFrame(rows)
@@ -161,17 +180,23 @@ def test_firth_is_finite_for_any_small_data(seed, n_events):
     assert np.isfinite(terms["estimate"]).all()
     assert ((terms["p_value"] >= 0) & (terms["p_value"] <= 1)).all()
     found = terms["ci_low"].notna() & terms["ci_high"].notna()  # a bound may be beyond what floats resolve
-    assert ((terms["ci_low"] < terms["estimate"]) | ~found).all() and ((terms["estimate"] < terms["ci_high"]) | ~found).all()
+    assert ((terms["ci_low"] < terms["estimate"]) | ~found).all() and (
+        (terms["estimate"] < terms["ci_high"]) | ~found
+    ).all()
 
 
 def test_kaplan_meier_by_hand_follows_the_funding_state():
     # a: stops at age 1; b: funding ends after age 1, stops at age 2; c: censored at 2, funding ended
     # at age 2; d: enters the funding-ended state at age 1 and runs on.
-    years = pd.DataFrame({
-        "partnership_id": ["a", "b", "b", "c", "c", "d"],
-        "start": [0, 0, 1, 0, 1, 0], "stop": [1, 1, 2, 1, 2, 1],
-        "event": [1, 0, 1, 0, 0, 0], "funding_ended": [0, 0, 1, 0, 1, 1],
-    })
+    years = pd.DataFrame(
+        {
+            "partnership_id": ["a", "b", "b", "c", "c", "d"],
+            "start": [0, 0, 1, 0, 1, 0],
+            "stop": [1, 1, 2, 1, 2, 1],
+            "event": [1, 0, 1, 0, 0, 0],
+            "funding_ended": [0, 0, 1, 0, 1, 1],
+        }
+    )
     km = sv.kaplan_meier(years).set_index("term")
     assert km.loc["all;t=1", "estimate"] == pytest.approx(3 / 4)
     assert km.loc["all;t=2", "estimate"] == pytest.approx(3 / 4 * 1 / 2)
@@ -191,8 +216,13 @@ def test_product_limit_equals_lifelines_without_late_entry():
     rng = np.random.default_rng(5)
     durations = rng.integers(1, 8, 60)
     events = rng.random(60) < 0.4
-    years = pd.DataFrame([{"start": a - 1, "stop": a, "event": int(e and a == d)}
-                          for d, e in zip(durations, events) for a in range(1, d + 1)])
+    years = pd.DataFrame(
+        [
+            {"start": a - 1, "stop": a, "event": int(e and a == d)}
+            for d, e in zip(durations, events)
+            for a in range(1, d + 1)
+        ]
+    )
     ours = sv.product_limit(years).set_index("t")
     km = KaplanMeierFitter().fit(durations, events)
     ci = km.confidence_interval_survival_function_
@@ -209,10 +239,12 @@ EXAMPLE_REGISTRY = Path(__file__).resolve().parents[1] / "data/example/registry/
 
 
 def test_at_risk_years_start_at_the_start_year_and_mark_the_surveyed_years():
-    reg = _registry([
-        ("A", "r", 2019, 2022, None),   # surveyed from 2023: ages 1-6 at risk, surveyed from age 5 (2024)
-        ("E", "r", 2018, 2022, 2021),   # stopped before any survey: registry-only, event at age 3
-    ])
+    reg = _registry(
+        [
+            ("A", "r", 2019, 2022, None),  # surveyed from 2023: ages 1-6 at risk, surveyed from age 5 (2024)
+            ("E", "r", 2018, 2022, 2021),  # stopped before any survey: registry-only, event at age 3
+        ]
+    )
     years = sv.at_risk_years(reg, _responses([("A", 2023, 3.0), ("A", 2025, 3.4)]))
     a, e = years[years["partnership_id"] == "A"], years[years["partnership_id"] == "E"]
     assert a["stop"].tolist() == [1, 2, 3, 4, 5, 6] and (a["start"] == a["stop"] - 1).all()
@@ -250,10 +282,21 @@ HYPOTHESES = declared(CONFIG["hypotheses"]["declared"])
 
 def _h7(survival: pd.DataFrame, language: str = "nl") -> str:
     """The report's H7 summary sentence for a supported main effect and this survival table."""
-    h = SimpleNamespace(hypothesis="H7", estimate=-0.7, ci_low=-0.9, ci_high=-0.5, p_value=1e-6, p_adjusted=1e-5,
-                        supported="yes", test="cox")
-    inputs = SimpleNamespace(tables={"survival": survival}, provenance={"config": {"hypotheses": {"alpha": 0.05}}},
-                             hypotheses=[h7 for h7 in HYPOTHESES if h7.id == "H7"])
+    h = SimpleNamespace(
+        hypothesis="H7",
+        estimate=-0.7,
+        ci_low=-0.9,
+        ci_high=-0.5,
+        p_value=1e-6,
+        p_adjusted=1e-5,
+        supported="yes",
+        test="cox",
+    )
+    inputs = SimpleNamespace(
+        tables={"survival": survival},
+        provenance={"config": {"hypotheses": {"alpha": 0.05}}},
+        hypotheses=[h7 for h7 in HYPOTHESES if h7.id == "H7"],
+    )
     return hypothesis_summary(Translator(language), inputs, h)
 
 
@@ -261,9 +304,11 @@ def _h7(survival: pd.DataFrame, language: str = "nl") -> str:
 def simulated():
     """Cox tables on simulated data: interaction truly negative, truly positive, and too few stops."""
     out = {}
-    for name, n, effects in (("negative", 500, {"conditions:funding_ended": -0.8}),
-                             ("positive", 500, {"conditions:funding_ended": 0.8}),
-                             ("sparse", 40, {"baseline": -4.5})):
+    for name, n, effects in (
+        ("negative", 500, {"conditions:funding_ended": -0.8}),
+        ("positive", 500, {"conditions:funding_ended": 0.8}),
+        ("sparse", 40, {"baseline": -4.5}),
+    ):
         registry, responses, truth = simulate_survival(n, seed=21, effects=effects)
         years = sv.at_risk_years(registry, responses)
         out[name] = (years, sv.cox_models(years), truth)
@@ -274,25 +319,38 @@ def test_after_funding_is_claimed_only_when_the_interaction_says_so(simulated):
     negative, positive, sparse = (sv.funding_claim(simulated[k][1]) for k in ("negative", "positive", "sparse"))
     assert negative["status"] == "supported" and negative["estimate"] < 0 and negative["p_value"] < 0.05
     assert positive["status"] == "not_supported" and positive["estimate"] > 0
-    assert sparse["status"] == "not_fitted" and ("interaction not fitted" in sparse["note"] or "not estimable" in sparse["note"])
+    assert sparse["status"] == "not_fitted" and (
+        "interaction not fitted" in sparse["note"] or "not estimable" in sparse["note"]
+    )
     assert "Sterkere condities beschermen vooral na het einde" in _h7(simulated["negative"][1])
     assert "niet getoetst" not in _h7(simulated["negative"][1]) and "wordt niet" not in _h7(simulated["negative"][1])
     for name in ("positive", "sparse"):
         text = _h7(simulated[name][1])
         assert "Sterkere condities beschermen vooral" not in text
-        assert ("niet getoetst" in text) == (name == "sparse") and ("wordt niet ondersteund" in text) == (name == "positive")
-    assert "Stronger conditions protect above all after the temporary funding has ended (interaction" in _h7(simulated["negative"][1], "en")
-    assert "That stronger conditions protect above all after the temporary funding has ended is not supported" in _h7(simulated["positive"][1], "en")
+        assert ("niet getoetst" in text) == (name == "sparse") and ("wordt niet ondersteund" in text) == (
+            name == "positive"
+        )
+    assert "Stronger conditions protect above all after the temporary funding has ended (interaction" in _h7(
+        simulated["negative"][1], "en"
+    )
+    assert "That stronger conditions protect above all after the temporary funding has ended is not supported" in _h7(
+        simulated["positive"][1], "en"
+    )
     # the hypothesis statement's "vooral na ..." never rides along with "ondersteund"
-    assert _h7(simulated["sparse"][1]).startswith("H7 ondersteund: Partnerschappen met sterkere condities stoppen minder vaak.")
+    assert _h7(simulated["sparse"][1]).startswith(
+        "H7 ondersteund: Partnerschappen met sterkere condities stoppen minder vaak."
+    )
 
 
 def test_cox_recovers_the_known_effects(simulated):
     years, table, truth = simulated["negative"]
     sd = years.loc[years["surveyed"], "conditions_raw"].std() / SCALE  # the model's unit is one SD over the rows
     est = table.set_index(["model", "term"])
-    for term, true in (("conditions", truth["conditions"] * sd), ("conditions:funding_ended", truth["conditions:funding_ended"] * sd),
-                       ("funding_ended", truth["funding_ended"])):
+    for term, true in (
+        ("conditions", truth["conditions"] * sd),
+        ("conditions:funding_ended", truth["conditions:funding_ended"] * sd),
+        ("funding_ended", truth["funding_ended"]),
+    ):
         row = est.loc[("cox_age_interaction", term)]
         assert abs(row["estimate"] - true) < 3 * row["std_error"], (term, row["estimate"], true)
 
@@ -307,8 +365,13 @@ def test_cox_equals_statsmodels_phreg_with_entry_times(simulated):
     ours = table[table["model"] == "cox_age"]
 
     def phreg(shift):
-        return PHReg(rows["stop"].to_numpy(float), X, status=rows["event"].to_numpy(),
-                     entry=rows["start"].to_numpy(float) + shift, ties="efron").fit()
+        return PHReg(
+            rows["stop"].to_numpy(float),
+            X,
+            status=rows["event"].to_numpy(),
+            entry=rows["start"].to_numpy(float) + shift,
+            ties="efron",
+        ).fit()
 
     # PHReg counts a row entering at t as at risk at t; in (start, stop] data it is not, and with
     # whole-year ages every entry coincides with stop times: shift the entries a hair
@@ -338,9 +401,12 @@ def test_monotone_likelihood_is_not_estimable():
 def test_sheet_index_names_registry_partnerships_without_a_sheet():
     from borgingsmonitor.report.sheets import without_sheet
 
-    registry = pd.DataFrame({"partnership_id": ["A", "B", "C"], "name": ["Route A", "Route B", "Route C"],
-                             "stopped_year": ["", "2022", ""]})
+    registry = pd.DataFrame(
+        {"partnership_id": ["A", "B", "C"], "name": ["Route A", "Route B", "Route C"], "stopped_year": ["", "2022", ""]}
+    )
     responses = pd.DataFrame({"partnership_id": ["A", "C"]})
     lines = without_sheet(registry, responses, pd.DataFrame({"partnership_id": ["A"]}), Translator("nl"))
-    assert lines == ["B (Route B): nooit bevraagd. Gestopt in 2022.",
-                     "C (Route C): te weinig respondenten in de laatste meting."]
+    assert lines == [
+        "B (Route B): nooit bevraagd. Gestopt in 2022.",
+        "C (Route C): te weinig respondenten in de laatste meting.",
+    ]

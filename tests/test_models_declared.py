@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from fixtures.models import TRUE_BETA, simulate_clean
 from fixtures.report import DIP_CONTRASTS
 
 from borgingsmonitor.models.declared import check_spec, fit_declared, reverse_key
 from borgingsmonitor.models.table import MODEL_COLUMNS, read_model_table
-from fixtures.models import TRUE_BETA, simulate_clean
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = {
@@ -26,8 +26,11 @@ MAIN = {
     "standardise": False,
 }
 # the model the declared hypotheses H1-H4 read (Amendment 1), as the example config declares it
-HYBRID = next(m for m in yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))["models"]
-              if m["name"] == "conditions_hybrid")
+HYBRID = next(
+    m
+    for m in yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))["models"]
+    if m["name"] == "conditions_hybrid"
+)
 # declared only in this test: a model the default config does not have
 TEST_ONLY = {
     **MAIN,
@@ -143,11 +146,14 @@ def _write_inputs(workdir: Path, data: pd.DataFrame, models: list[dict]):
     ).to_csv(workdir / "results/tables/survival.csv", index=False)
     DIP_CONTRASTS.to_csv(workdir / "results/tables/network_dip_contrasts.csv", index=False)
     declared = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))["hypotheses"]["declared"]
-    config = {"models": models, "hypotheses": {"alpha": 0.05, "declared": declared},
-              "questionnaire": "config/questionnaire.yaml"}
+    config = {
+        "models": models,
+        "hypotheses": {"alpha": 0.05, "declared": declared},
+        "questionnaire": "config/questionnaire.yaml",
+    }
     (workdir / "config/config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     (workdir / "Snakefile").write_text(
-        'configfile: "config/config.yaml"\n' f'include: "{ROOT / "workflow/rules/models.smk"}"\n'
+        f'configfile: "config/config.yaml"\ninclude: "{ROOT / "workflow/rules/models.smk"}"\n'
     )
 
 
@@ -167,13 +173,22 @@ def test_workflow_fans_out_over_declared_models(tmp_path, data):
     run = _snakemake(tmp_path, "results/tables/models.csv", "results/tables/hypotheses.csv")
     assert run.returncode == 0, run.stderr[-3000:]
     models = read_model_table(tmp_path / "results/tables/models.csv")
-    assert sorted(models["model"].unique()) == ["conditions_hybrid", "conditions_mixed", "network_dip",
-                                                "relations_only_ml"]
+    assert sorted(models["model"].unique()) == [
+        "conditions_hybrid",
+        "conditions_mixed",
+        "network_dip",
+        "relations_only_ml",
+    ]
     assert (tmp_path / "logs/declared_model/relations_only_ml.log").exists()
     assert (tmp_path / "benchmarks/declared_model/relations_only_ml.tsv").exists()
     adjusted = models.dropna(subset=["p_adjusted"])
-    assert sorted(adjusted["term"]) == ["FAC_between", "ORG_between", "PRO_between", "REL_between",
-                                        "lrt_spline_vs_linear"]
+    assert sorted(adjusted["term"]) == [
+        "FAC_between",
+        "ORG_between",
+        "PRO_between",
+        "REL_between",
+        "lrt_spline_vs_linear",
+    ]
     hyp = pd.read_csv(tmp_path / "results/tables/hypotheses.csv")
     assert hyp["hypothesis"].tolist() == [f"H{i}" for i in range(1, 8)]
     assert hyp["p_adjusted"].notna().all()

@@ -83,27 +83,36 @@ def _models(rel_p=1e-4, fac_est=0.2):
 
 def contrasts(dip=(-0.18, 0.008), recovery=(0.31, 0.0002)) -> pd.DataFrame:
     """network_dip_contrasts.csv: (estimate, p) of the dip and the recovery."""
-    return pd.DataFrame({"contrast": ["dip", "recovery"], "estimate": [dip[0], recovery[0]],
-                         "p_value": [dip[1], recovery[1]]})
+    return pd.DataFrame(
+        {"contrast": ["dip", "recovery"], "estimate": [dip[0], recovery[0]], "p_value": [dip[1], recovery[1]]}
+    )
 
 
 def _table(models, mediation, survival, hypotheses=HYPOTHESES, alpha=0.05, dip=None):
     """The hypotheses table from the sources as the workflow lays them out (one file per model)."""
     tables = {MODEL_TABLE.format(name): rows for name, rows in models.groupby("model")}
-    tables.update({ANALYSES["mediation"].table: mediation, ANALYSES["survival"].table: survival,
-                   ANALYSES["network_dip_contrasts"].table: contrasts() if dip is None else dip})
+    tables.update(
+        {
+            ANALYSES["mediation"].table: mediation,
+            ANALYSES["survival"].table: survival,
+            ANALYSES["network_dip_contrasts"].table: contrasts() if dip is None else dip,
+        }
+    )
     return hypotheses_table(hypotheses, tables, alpha)
 
 
 DIP_ID = next(h.id for h in HYPOTHESES if h.requires)
 
 
-@pytest.mark.parametrize("dip, supported", [
-    (contrasts(), "yes"),
-    (contrasts(dip=(-0.18, 0.2)), "no"),  # the dip is not significant
-    (contrasts(recovery=(-0.31, 0.0002)), "no"),  # significant, but a further fall: no recovery
-    (contrasts().iloc[:1], "no"),  # no recovery contrast at all
-])
+@pytest.mark.parametrize(
+    "dip, supported",
+    [
+        (contrasts(), "yes"),
+        (contrasts(dip=(-0.18, 0.2)), "no"),  # the dip is not significant
+        (contrasts(recovery=(-0.31, 0.0002)), "no"),  # significant, but a further fall: no recovery
+        (contrasts().iloc[:1], "no"),  # no recovery contrast at all
+    ],
+)
 def test_the_dip_hypothesis_needs_its_contrasts_besides_the_lr_test(dip, supported):
     table = _table(_models(), MEDIATION, SURVIVAL, dip=dip).set_index("hypothesis")
     assert table.loc[DIP_ID, "p_adjusted"] < 0.05  # the LR test alone would say yes
@@ -254,12 +263,22 @@ def test_h8_is_a_config_entry_through_the_workflow_and_the_report(tmp_path):
     from borgingsmonitor.models.table import read_model_table
     from borgingsmonitor.report.content import ReportInputs, build_report
 
-    _write_inputs(tmp_path, simulate_clean(seed=41, n_regions=4, partnerships_per_region=6, respondents=8),
-                  [MAIN, TEST_ONLY, *[m for m in CONFIG["models"] if m["name"] == HYPOTHESES[0].model]])
+    _write_inputs(
+        tmp_path,
+        simulate_clean(seed=41, n_regions=4, partnerships_per_region=6, respondents=8),
+        [MAIN, TEST_ONLY, *[m for m in CONFIG["models"] if m["name"] == HYPOTHESES[0].model]],
+    )
     config = yaml.safe_load((tmp_path / "config/config.yaml").read_text(encoding="utf-8"))
     statement = {"nl": "Relaties alleen voorspellen duurzaamheid.", "en": "Relations alone predict durability."}
-    h8 = dict(DECLARED[0], id="H8", model="relations_only_ml", term="REL", family="exploratory", statement=statement,
-              description="relations_only_ml: REL, Wald z")
+    h8 = dict(
+        DECLARED[0],
+        id="H8",
+        model="relations_only_ml",
+        term="REL",
+        family="exploratory",
+        statement=statement,
+        description="relations_only_ml: REL, Wald z",
+    )
     config["hypotheses"]["declared"].append(h8)
     (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
@@ -280,8 +299,16 @@ def test_h8_is_a_config_entry_through_the_workflow_and_the_report(tmp_path):
     tables = {k.split("/")[-1].removesuffix(".csv"): v for k, v in build_tables(rng, responses).items()}
     tables.update(hypotheses=hyp.reset_index(), models=models)
     for lang in ("nl", "en"):
-        inputs = ReportInputs(responses, tables, registry, questionnaire, {}, {}, language=lang,
-                              hypotheses=declared(config["hypotheses"]["declared"]))
+        inputs = ReportInputs(
+            responses,
+            tables,
+            registry,
+            questionnaire,
+            {},
+            {},
+            language=lang,
+            hypotheses=declared(config["hypotheses"]["declared"]),
+        )
         doc = build_report(inputs)
         summary = [item for b in doc.blocks if b.kind == "bullets" for item in b.items]
         assert any(item.startswith("H8") and statement[lang] in item for item in summary)

@@ -3,12 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.models import TRUE_BETA, simulate_clean
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.models import imputation
 from borgingsmonitor.models.declared import fit_declared
-from fixtures.models import TRUE_BETA, simulate_clean
 
 SCALES = ["REL", "FAC", "PRO", "ORG", "DUR"]
 

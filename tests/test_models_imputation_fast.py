@@ -101,8 +101,9 @@ def test_impute_arrays_is_a_seeded_generator(large):
     small = base.iloc[:3000]
     gen = imputation.impute_arrays(small, impute, ["wave"], "partnership_id", m=2, seed=1, iterations=2)
     assert not isinstance(gen, list)
-    a, b = list(gen), list(
-        imputation.impute_arrays(small, impute, ["wave"], "partnership_id", m=2, seed=1, iterations=2)
+    a, b = (
+        list(gen),
+        list(imputation.impute_arrays(small, impute, ["wave"], "partnership_id", m=2, seed=1, iterations=2)),
     )
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)

@@ -3,11 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.models import TRUE_BETA, TRUE_SIGMA2, TRUE_WAVE, simulate_clean
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.models import mixed
-from fixtures.models import TRUE_BETA, TRUE_SIGMA2, TRUE_WAVE, simulate_clean
 
 FORMULA = "DUR ~ REL + FAC + PRO + ORG + C(wave)"
 GROUPING = ["region", "partnership_id"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import patsy
 import pytest
 import statsmodels.api as sm
@@ -81,9 +80,7 @@ def test_zero_partnership_variance_is_exact():
     reml=st.booleans(),
 )
 def test_fit_is_global_optimum(seed, s2_region, s2_partnership, reml):
-    df = make_nested(
-        seed, n_regions=5, n_partnerships=20, n=200, s2_region=s2_region, s2_partnership=s2_partnership
-    )
+    df = make_nested(seed, n_regions=5, n_partnerships=20, n=200, s2_region=s2_region, s2_partnership=s2_partnership)
     stats, _, _ = stats_of(df)
     method = "REML" if reml else "ML"
     res = nl.fit_from_stats(stats, method)

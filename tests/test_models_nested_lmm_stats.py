@@ -124,9 +124,7 @@ def test_pooling_copies_into_one_cluster_is_not_the_same():
     df = make_nested(8)
     stats = stats_of(df)
     weights = nl.resample_weights(stats, np.random.default_rng(2025))
-    wrong = expand(df, weights, stats).assign(
-        partnership_id=lambda d: d["partnership_id"].str.split("#").str[0]
-    )
+    wrong = expand(df, weights, stats).assign(partnership_id=lambda d: d["partnership_id"].str.split("#").str[0])
     right = nl.fit_from_stats(stats.weighted(weights))
     pooled = nl.fit_from_stats(stats_of(wrong))
     assert pooled.n_obs == right.n_obs
@@ -168,9 +166,7 @@ def test_fit_nested_lmm_drops_incomplete_rows_listwise():
     complete = df.dropna(subset=["x1", "x2", "y", "wave", "region", "partnership_id"])
     assert res.n_dropped == len(df) - len(complete) > 0
     assert res.n_obs == len(complete)
-    ref = nl.fit_nested_lmm(
-        FORMULA, complete.assign(wave=complete["wave"].astype(int)).drop(columns="unused")
-    )
+    ref = nl.fit_nested_lmm(FORMULA, complete.assign(wave=complete["wave"].astype(int)).drop(columns="unused"))
     assert_same_result(res, ref, rtol=1e-10)
     assert list(res.params.index) == ["Intercept", "C(wave)[T.2024]", "C(wave)[T.2025]", "x1", "x2"]
 

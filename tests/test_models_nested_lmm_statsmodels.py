@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import patsy
 import pytest
-from scipy import stats
 from fixtures.nested_lmm import FORMULA, make_nested, statsmodels_fit
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from borgingsmonitor.models import nested_lmm as nl
 
@@ -68,9 +67,7 @@ def test_criterion_and_gradient_equal_dense_likelihood(seed, tr, tp, reml):
     stats = nl.partnership_stats(y, X, df["region"], df["partnership_id"])
     prof = nl._Profile(stats, "REML" if reml else "ML")
     val, grad = prof.criterion(tr, tp, grad=True)
-    dense, b, _ = dense_criterion(
-        y, X, df["region"].to_numpy(), df["partnership_id"].to_numpy(), tr, tp, reml
-    )
+    dense, b, _ = dense_criterion(y, X, df["region"].to_numpy(), df["partnership_id"].to_numpy(), tr, tp, reml)
     assert val == pytest.approx(dense, rel=1e-10)
     np.testing.assert_allclose(prof.solve(tr, tp)["b"], b, rtol=1e-8, atol=1e-10)
     num = [

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from fixtures.models import TRUE_CUTS, TRUE_ORDINAL_BETA, simulate_clean
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.models import mixed, ordinal
-from fixtures.models import TRUE_CUTS, TRUE_ORDINAL_BETA, simulate_clean
 
 FORMULA = "dur_continue ~ REL + FAC + PRO + ORG + C(wave)"
 

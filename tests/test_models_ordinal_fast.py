@@ -3,13 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.example import ingest_and_clean
+from fixtures.models import simulate_clean
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.sandwich_covariance import cov_cluster
 
 from borgingsmonitor.models import mixed, ordinal
-from fixtures.example import ingest_and_clean
-from fixtures.models import simulate_clean
 
 FORMULA = "dur_continue ~ REL + FAC + PRO + ORG + C(wave)"
 COLUMNS = ["estimate", "std_error", "ci_low", "ci_high", "p_value"]
@@ -47,13 +47,19 @@ def test_analytic_gradient_and_hessian_match_finite_differences(seed, distr, bet
     _, grad, hess = ordinal.derivatives(codes, x, *split(params), distr)
     eps = 1e-5
     num_grad = [
-        (ordinal.loglik(codes, x, *split(params + eps * e), distr) - ordinal.loglik(codes, x, *split(params - eps * e), distr))
+        (
+            ordinal.loglik(codes, x, *split(params + eps * e), distr)
+            - ordinal.loglik(codes, x, *split(params - eps * e), distr)
+        )
         / (2 * eps)
         for e in np.eye(len(params))
     ]
     num_hess = np.column_stack(
         [
-            (ordinal.derivatives(codes, x, *split(params + eps * e), distr)[1] - ordinal.derivatives(codes, x, *split(params - eps * e), distr)[1])
+            (
+                ordinal.derivatives(codes, x, *split(params + eps * e), distr)[1]
+                - ordinal.derivatives(codes, x, *split(params - eps * e), distr)[1]
+            )
             / (2 * eps)
             for e in np.eye(len(params))
         ]
@@ -67,7 +73,9 @@ def test_analytic_gradient_and_hessian_match_finite_differences(seed, distr, bet
 @pytest.mark.parametrize("cluster", ["partnership_id", None])
 def test_newton_agrees_with_statsmodels(rows, distr, cluster):
     fast = ordinal.fit_ordinal(FORMULA, rows, cluster=cluster, distr=distr).terms.set_index("term")
-    slow = ordinal.fit_ordinal(FORMULA, rows, cluster=cluster, distr=distr, estimator="statsmodels").terms.set_index("term")
+    slow = ordinal.fit_ordinal(FORMULA, rows, cluster=cluster, distr=distr, estimator="statsmodels").terms.set_index(
+        "term"
+    )
     assert fast.index.tolist() == slow.index.tolist()
     assert np.allclose(fast["estimate"], slow["estimate"], rtol=0, atol=1e-6)
     # statsmodels differentiates numerically: its SEs carry ~1e-5 relative noise

@@ -19,29 +19,81 @@ MODEL = CONDITION_HS[0].model
 
 
 def hypotheses_csv(verdicts: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame([{"hypothesis": h.id, "test": h.description, "estimate": 0.2, "ci_low": 0.1, "ci_high": 0.3,
-                          "p_value": 0.01, "p_adjusted": 0.02, "supported": verdicts.get(h.id, "no")}
-                         for h in HYPOTHESES])
+    return pd.DataFrame(
+        [
+            {
+                "hypothesis": h.id,
+                "test": h.description,
+                "estimate": 0.2,
+                "ci_low": 0.1,
+                "ci_high": 0.3,
+                "p_value": 0.01,
+                "p_adjusted": 0.02,
+                "supported": verdicts.get(h.id, "no"),
+            }
+            for h in HYPOTHESES
+        ]
+    )
 
 
-def models_csv(hybrid: dict[str, tuple[float, float]], pooled: dict[str, tuple[float, float]],
-               ordinal: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+def models_csv(
+    hybrid: dict[str, tuple[float, float]],
+    pooled: dict[str, tuple[float, float]],
+    ordinal: dict[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
     """(estimate, p) per condition: the hybrid's between terms, the registered pooled model, an ordinal one."""
     rows = []
-    for model, values, suffix in ((MODEL, hybrid, C.BETWEEN), ("conditions_mixed", pooled, ""),
-                                  ("ordinal_dur_continue", ordinal or pooled, "")):
+    for model, values, suffix in (
+        (MODEL, hybrid, C.BETWEEN),
+        ("conditions_mixed", pooled, ""),
+        ("ordinal_dur_continue", ordinal or pooled, ""),
+    ):
         for cond, (est, p) in values.items():
-            rows.append({"model": model, "term": cond + suffix, "estimate": est, "std_error": 0.05,
-                         "ci_low": est - 0.1, "ci_high": est + 0.1, "p_value": p, "p_adjusted": np.nan,
-                         "n_obs": 500, "n_groups": 20, "method": "REML; region fixed, C(region) (4 regions < 10)",
-                         "df": 17.0})
+            rows.append(
+                {
+                    "model": model,
+                    "term": cond + suffix,
+                    "estimate": est,
+                    "std_error": 0.05,
+                    "ci_low": est - 0.1,
+                    "ci_high": est + 0.1,
+                    "p_value": p,
+                    "p_adjusted": np.nan,
+                    "n_obs": 500,
+                    "n_groups": 20,
+                    "method": "REML; region fixed, C(region) (4 regions < 10)",
+                    "df": 17.0,
+                }
+            )
         if model == MODEL:
-            rows += [{"model": model, "term": cond + C.WITHIN, "estimate": est, "std_error": 0.02,
-                      "ci_low": est - 0.04, "ci_high": est + 0.04, "p_value": 0.001, "n_obs": 500, "n_groups": 20,
-                      "method": rows[0]["method"], "df": 480.0} for cond, (est, _) in values.items()]
+            rows += [
+                {
+                    "model": model,
+                    "term": cond + C.WITHIN,
+                    "estimate": est,
+                    "std_error": 0.02,
+                    "ci_low": est - 0.04,
+                    "ci_high": est + 0.04,
+                    "p_value": 0.001,
+                    "n_obs": 500,
+                    "n_groups": 20,
+                    "method": rows[0]["method"],
+                    "df": 480.0,
+                }
+                for cond, (est, _) in values.items()
+            ]
     # the network-dip model carries none of the conditions' terms as a sensitivity analysis
-    rows.append({"model": "network_dip", "term": "REL", "estimate": -1.0, "p_value": 0.9, "n_obs": 500,
-                 "n_groups": 20, "method": "LMM ML"})
+    rows.append(
+        {
+            "model": "network_dip",
+            "term": "REL",
+            "estimate": -1.0,
+            "p_value": 0.9,
+            "n_obs": 500,
+            "n_groups": 20,
+            "method": "LMM ML",
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -61,8 +113,9 @@ def test_hypotheses_table_says_supported_only_where_the_claim_holds(lang):
     t = Translator(lang)
     tables = {"hypotheses": hypotheses_csv({"H1": "yes"})}
     b = Builder(t)
-    section_hypotheses(b, ReportInputs(pd.DataFrame(), tables, pd.DataFrame(), None, {}, {}, language=lang,
-                                       hypotheses=HYPOTHESES))
+    section_hypotheses(
+        b, ReportInputs(pd.DataFrame(), tables, pd.DataFrame(), None, {}, {}, language=lang, hypotheses=HYPOTHESES)
+    )
     verdicts = [row[-1].text for row in b.blocks[-1].rows]
     assert verdicts[0] == t("table.yes") and set(verdicts[1:]) == {t("table.no")}
 
@@ -96,8 +149,9 @@ def test_same_across_models_needs_another_model():
 def rq3_paragraphs(models: pd.DataFrame, lang: str = "en") -> list[str]:
     responses = pd.DataFrame({"wave": [2023, 2024], "region": ["a", "b"]})
     b = Builder(Translator(lang))
-    inputs = ReportInputs(responses, {"models": models}, pd.DataFrame(), None, {}, {}, language=lang,
-                          hypotheses=HYPOTHESES)
+    inputs = ReportInputs(
+        responses, {"models": models}, pd.DataFrame(), None, {}, {}, language=lang, hypotheses=HYPOTHESES
+    )
     section_rq3(b, inputs)
     return [x.text for x in b.blocks if x.kind == "paragraph"]
 
@@ -114,15 +168,36 @@ def test_rq3_says_does_not_depend_on_the_model_only_when_it_is_true(lang):
 
 
 def contrasts(dip_high: float, rec_low: float) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"contrast": "dip", "age_from": 0, "age_to": 2, "estimate": dip_high - 0.1, "ci_low": dip_high - 0.2,
-         "ci_high": dip_high, "p_value": 0.01, "significant": dip_high < 0},
-        {"contrast": "recovery", "age_from": 2, "age_to": 6, "estimate": rec_low + 0.1, "ci_low": rec_low,
-         "ci_high": rec_low + 0.2, "p_value": 0.01, "significant": rec_low > 0}])
+    return pd.DataFrame(
+        [
+            {
+                "contrast": "dip",
+                "age_from": 0,
+                "age_to": 2,
+                "estimate": dip_high - 0.1,
+                "ci_low": dip_high - 0.2,
+                "ci_high": dip_high,
+                "p_value": 0.01,
+                "significant": dip_high < 0,
+            },
+            {
+                "contrast": "recovery",
+                "age_from": 2,
+                "age_to": 6,
+                "estimate": rec_low + 0.1,
+                "ci_low": rec_low,
+                "ci_high": rec_low + 0.2,
+                "p_value": 0.01,
+                "significant": rec_low > 0,
+            },
+        ]
+    )
 
 
-@pytest.mark.parametrize("dip_high, rec_low, dips, recovers", [(-0.02, 0.05, True, True), (-0.02, -0.05, True, False),
-                                                              (0.03, 0.05, False, True), (0.03, -0.05, False, False)])
+@pytest.mark.parametrize(
+    "dip_high, rec_low, dips, recovers",
+    [(-0.02, 0.05, True, True), (-0.02, -0.05, True, False), (0.03, 0.05, False, True), (0.03, -0.05, False, False)],
+)
 def test_dips_and_recovers_needs_both_contrasts(dip_high, rec_low, dips, recovers):
     claims = C.claims_table(HYPOTHESES, {"network_dip_contrasts": contrasts(dip_high, rec_low)})
     assert C.holds(claims, "network_dip:dip") is dips and C.holds(claims, "network_dip:recovery") is recovers
@@ -137,12 +212,30 @@ def test_no_contrasts_no_dip_claim():
 def survival(estimate, p) -> pd.DataFrame:
     from borgingsmonitor.mechanisms.survival import INTERACTION_MODEL, INTERACTION_TERM
 
-    return pd.DataFrame([{"model": INTERACTION_MODEL, "term": INTERACTION_TERM, "estimate": estimate,
-                          "ci_low": np.nan, "ci_high": np.nan, "p_value": p, "note": ""}])
+    return pd.DataFrame(
+        [
+            {
+                "model": INTERACTION_MODEL,
+                "term": INTERACTION_TERM,
+                "estimate": estimate,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "p_value": p,
+                "note": "",
+            }
+        ]
+    )
 
 
-@pytest.mark.parametrize("estimate, p, status", [(-0.8, 0.01, "supported"), (-0.8, 0.3, "not_supported"),
-                                                 (0.8, 0.01, "not_supported"), (np.nan, np.nan, "not_fitted")])
+@pytest.mark.parametrize(
+    "estimate, p, status",
+    [
+        (-0.8, 0.01, "supported"),
+        (-0.8, 0.3, "not_supported"),
+        (0.8, 0.01, "not_supported"),
+        (np.nan, np.nan, "not_fitted"),
+    ],
+)
 def test_above_all_after_funding_only_from_a_fitted_negative_significant_interaction(estimate, p, status):
     claims = C.claims_table(HYPOTHESES, {"survival": survival(estimate, p)})
     assert C.holds(claims, "survival:after_funding") is (status == "supported")
@@ -153,8 +246,14 @@ def test_above_all_after_funding_only_from_a_fitted_negative_significant_interac
 
 @pytest.mark.parametrize("low, shown", [(0.01, True), (-0.01, False)])
 def test_indirect_effect_shown_only_when_its_interval_is_above_zero(low, shown):
-    med = pd.DataFrame({"effect": ["indirect_between", "indirect_within"], "estimate": [0.1, 0.01],
-                        "ci_low": [low, -0.02], "ci_high": [0.3, 0.03]})
+    med = pd.DataFrame(
+        {
+            "effect": ["indirect_between", "indirect_within"],
+            "estimate": [0.1, 0.01],
+            "ci_low": [low, -0.02],
+            "ci_high": [0.3, 0.03],
+        }
+    )
     claims = C.claims_table(HYPOTHESES, {"mediation": med})
     assert C.holds(claims, "mediation:indirect_between") is shown
     assert not C.holds(claims, "mediation:indirect_within")

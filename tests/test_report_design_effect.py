@@ -12,8 +12,9 @@ LEVELS = {"nl": ("regio's", "leerroutes"), "en": ("regions", "learning routes")}
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_design_effect_rows_name_their_levels(lang):
     t = Translator(lang)
-    models = pd.DataFrame({"model": "conditions_mixed", "term": ["design_effect", "design_effect_nested"],
-                           "estimate": [4.2, 36.4]})
+    models = pd.DataFrame(
+        {"model": "conditions_mixed", "term": ["design_effect", "design_effect_nested"], "estimate": [4.2, 36.4]}
+    )
     rows = {r[0].text: r for r in variance_rows(t, models)}
     region, route = LEVELS[lang]
     nested = t.term("design_effect_nested")

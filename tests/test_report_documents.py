@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fixtures.report import HYPOTHESES, build_fixture
 from docx import Document
+from fixtures.report import HYPOTHESES, build_fixture
 
+from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.report import figures as F
 from borgingsmonitor.report.content import ReportInputs, build_report, read_registry, region_names
 from borgingsmonitor.report.docx import docx_options, write_docx
@@ -22,7 +23,6 @@ from borgingsmonitor.report.provenance import build_provenance
 from borgingsmonitor.report.regions import write_region_reports
 from borgingsmonitor.report.sheets import write_sheets
 from borgingsmonitor.report.translate import Translator, load_strings
-from borgingsmonitor.core.questionnaire import load_questionnaire
 
 MIN = 5
 OPTIONS = docx_options({"author": "Evaluatiebureau Voorbeeld", "fieldwork_ends": {"2025": "2025-04-05"}}, 2025)
@@ -35,40 +35,101 @@ def built(tmp_path_factory):
     questionnaire = load_questionnaire(paths["questionnaire"])
     registry = read_registry(paths["registry"])
     responses = pd.read_parquet(paths["responses"])
-    tables = {k: pd.read_csv(paths[k]) for k in ("reliability", "cfa_fit", "descriptives", "models", "mediation",
-                                                 "network_dip", "survival", "hypotheses", "attrition")}
-    small = pd.DataFrame([{"scale": s, "group_type": "org_type", "group": "bedrijfsleven-klein", "n": 3,
-                           "mean": float("nan"), "sd": float("nan"), "suppressed": True} for s in ("REL", "FAC", "PRO", "ORG", "DUR")])
+    tables = {
+        k: pd.read_csv(paths[k])
+        for k in (
+            "reliability",
+            "cfa_fit",
+            "descriptives",
+            "models",
+            "mediation",
+            "network_dip",
+            "survival",
+            "hypotheses",
+            "attrition",
+        )
+    }
+    small = pd.DataFrame(
+        [
+            {
+                "scale": s,
+                "group_type": "org_type",
+                "group": "bedrijfsleven-klein",
+                "n": 3,
+                "mean": float("nan"),
+                "sd": float("nan"),
+                "suppressed": True,
+            }
+            for s in ("REL", "FAC", "PRO", "ORG", "DUR")
+        ]
+    )
     tables["descriptives"] = pd.concat([tables["descriptives"], small], ignore_index=True)
-    config = {"min_group_size": MIN, "report": {"language": "nl"}, "analysis": {"seed": 42},
-              "models": [{"name": "conditions_mixed", "formula": "DUR ~ REL + FAC + PRO + ORG + wave",
-                          "family": "gaussian", "estimator": "reml"}]}
-    prov = build_provenance(paths["manifests"], paths["registry"],
-                            paths["questionnaire"], config, repo_dir=root)
-    out = {"root": root, "paths": paths, "responses": responses, "questionnaire": questionnaire,
-           "registry": registry}
+    config = {
+        "min_group_size": MIN,
+        "report": {"language": "nl"},
+        "analysis": {"seed": 42},
+        "models": [
+            {
+                "name": "conditions_mixed",
+                "formula": "DUR ~ REL + FAC + PRO + ORG + wave",
+                "family": "gaussian",
+                "estimator": "reml",
+            }
+        ],
+    }
+    prov = build_provenance(paths["manifests"], paths["registry"], paths["questionnaire"], config, repo_dir=root)
+    out = {"root": root, "paths": paths, "responses": responses, "questionnaire": questionnaire, "registry": registry}
     F.setup_matplotlib()
     for lang in ("nl", "en"):
         t = Translator(lang, questionnaire)
-        figs = F.build_figures(responses, tables["descriptives"], tables["models"], tables["mediation"],
-                               tables["network_dip"], tables["survival"], tables["attrition"], questionnaire, t, MIN,
-                               region_names=region_names(registry), hypotheses=HYPOTHESES)
+        figs = F.build_figures(
+            responses,
+            tables["descriptives"],
+            tables["models"],
+            tables["mediation"],
+            tables["network_dip"],
+            tables["survival"],
+            tables["attrition"],
+            questionnaire,
+            t,
+            MIN,
+            region_names=region_names(registry),
+            hypotheses=HYPOTHESES,
+        )
         fig_dir = root / lang / "figures"
         pngs = {n: fig_dir / f"{n}.png" for n in F.FIGURE_NAMES}
         F.write_figures(figs, pngs, {})
-        inputs = ReportInputs(responses, tables, registry, questionnaire, prov, {k: str(v) for k, v in pngs.items()},
-                              language=lang, min_group_size=MIN,
-                              unmapped=pd.read_csv(paths["unmapped_columns"], dtype=str, keep_default_na=False),
-                              hypotheses=HYPOTHESES)
+        inputs = ReportInputs(
+            responses,
+            tables,
+            registry,
+            questionnaire,
+            prov,
+            {k: str(v) for k, v in pngs.items()},
+            language=lang,
+            min_group_size=MIN,
+            unmapped=pd.read_csv(paths["unmapped_columns"], dtype=str, keep_default_na=False),
+            hypotheses=HYPOTHESES,
+        )
         doc = build_report(inputs)
         html = render_report_html(doc, t)
         (root / lang / "report.html").write_text(html, encoding="utf-8")
         write_docx(doc, t, root / lang / "report.docx", OPTIONS)
-        sheets = write_sheets(responses, registry, questionnaire, root / lang / "partnerships", t, MIN,
-                              region_names(registry))
-        write_region_reports(responses, registry, questionnaire, root / lang / "regions", t, MIN, region_names(registry))
-        out[lang] = {"doc": doc, "html": html, "docx": root / lang / "report.docx", "sheets": sheets,
-                     "sheet_dir": root / lang / "partnerships", "t": t, "inputs": inputs}
+        sheets = write_sheets(
+            responses, registry, questionnaire, root / lang / "partnerships", t, MIN, region_names(registry)
+        )
+        write_region_reports(
+            responses, registry, questionnaire, root / lang / "regions", t, MIN, region_names(registry)
+        )
+        out[lang] = {
+            "doc": doc,
+            "html": html,
+            "docx": root / lang / "report.docx",
+            "sheets": sheets,
+            "sheet_dir": root / lang / "partnerships",
+            "t": t,
+            "inputs": inputs,
+        }
     return out
 
 
@@ -88,12 +149,12 @@ def test_html_is_self_contained(built):
 
 
 def test_every_section_and_every_figure_is_in_the_report(built):
-    doc, t = built["nl"]["doc"], built["nl"]["t"]
+    doc = built["nl"]["doc"]
     anchors = [h.anchor for h in doc.headings(1)]
     assert anchors == ["summary", "hypotheses", "rq1", "rq2", "rq3", "rq4", "rq5", "rq6", "methods", "appendix"]
     shown = {Path(b.image).stem for b in doc.blocks if b.kind == "figure"}
     assert shown == set(F.FIGURE_NAMES)
-    assert f'lang="nl"' in built["nl"]["html"] and f'lang="en"' in built["en"]["html"]
+    assert 'lang="nl"' in built["nl"]["html"] and 'lang="en"' in built["en"]["html"]
 
 
 def test_english_report_has_no_dutch_template_words(built):
@@ -195,20 +256,32 @@ def test_report_renders_in_headless_chromium(built, tmp_path):
     for lang in ("nl", "en"):
         page = built["root"] / lang / "report.html"
         shot = tmp_path / f"{lang}.png"
-        args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={tmp_path / ('profile_' + lang)}", "--window-size=1000,3000",
-                "--enable-logging=stderr", "--v=1"]
+        args = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / ('profile_' + lang)}",
+            "--window-size=1000,3000",
+            "--enable-logging=stderr",
+            "--v=1",
+        ]
         dom = subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
         assert dom.returncode == 0, dom.stderr[-2000:]
-        assert f"<h2 id=\"rq6\">" in dom.stdout
+        assert '<h2 id="rq6">' in dom.stdout
         # Chromium's own housekeeping (clock sync, component updates) talks to google hosts even
         # with the flags above; any other URL in the log would have come from the page.
         requests = re.findall(r"https?://([^/\s\"')]+)", dom.stderr)
         assert not [h for h in requests if "google" not in h and "gstatic" not in h], requests[:5]
         assert "Failed to load resource" not in dom.stderr
-        run = subprocess.run([*args, f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True,
-                             timeout=120)
+        run = subprocess.run(
+            [*args, f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True, timeout=120
+        )
         assert run.returncode == 0, run.stderr[-2000:]
         assert shot.exists() and shot.stat().st_size > 20_000
 
@@ -252,10 +325,21 @@ def test_report_region_reports_and_a_sheet_load_cleanly_in_chromium(built, tmp_p
         probe = tmp_path / f"{page.parent.name}-{page.name}"
         html = page.read_text(encoding="utf-8")
         probe.write_text(html.replace("<head>", "<head>" + PAGE_AUDIT, 1), encoding="utf-8")
-        args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
-                "--disable-background-networking", "--disable-component-update",
-                f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={width},2000",
-                "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()]
+        args = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-background-networking",
+            "--disable-component-update",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--window-size={width},2000",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            probe.as_uri(),
+        ]
         dom = subprocess.run(args, capture_output=True, text=True, timeout=120)
         assert dom.returncode == 0, dom.stderr[-2000:]
         found = re.search(r'<pre id="page-audit">(.*?)</pre>', dom.stdout, re.S)
@@ -266,8 +350,11 @@ def test_report_region_reports_and_a_sheet_load_cleanly_in_chromium(built, tmp_p
 def test_evaluator_texts_open_the_report_and_follow_the_summary(built):
     from borgingsmonitor.report.content import Block
 
-    inputs = replace(built["nl"]["inputs"], preface=[Block(kind="heading", text="Voorwoord van de evaluator")],
-                     conclusions=[Block(kind="paragraph", text="Onze eigen conclusie.")])
+    inputs = replace(
+        built["nl"]["inputs"],
+        preface=[Block(kind="heading", text="Voorwoord van de evaluator")],
+        conclusions=[Block(kind="paragraph", text="Onze eigen conclusie.")],
+    )
     doc = build_report(inputs)
     texts = [b.text for b in doc.blocks]
     assert texts[0] == "Voorwoord van de evaluator"
@@ -281,11 +368,13 @@ def test_appendix_lists_the_columns_the_config_does_not_map_and_the_inputs_as_in
     for lang, heading in (("nl", "Niet gebruikte kolommen"), ("en", "Columns not used")):
         text = visible_text(built[lang]["html"])
         assert heading in text
-        section = text[text.index(heading):]
+        section = text[text.index(heading) :]
         assert "helmond" in section.casefold() and "lime.csv" in section and "comment" in section
     inputs = {Path(f["path"]).name: f for f in built["nl"]["inputs"].provenance["inputs"]}
     assert inputs["lime.csv"]["rows"] == 3 and inputs["lime.csv"]["tool"] == "limesurvey"
-    empty = replace(built["en"]["inputs"], unmapped=pd.DataFrame(columns=["region", "source_file", "column", "non_empty"]))
+    empty = replace(
+        built["en"]["inputs"], unmapped=pd.DataFrame(columns=["region", "source_file", "column", "non_empty"])
+    )
     assert "no region added a question" in render_report_html(build_report(empty), built["en"]["t"])
 
 

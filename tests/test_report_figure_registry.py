@@ -34,8 +34,10 @@ def test_every_figure_caption_belongs_to_a_declared_figure():
 
 def test_the_registry_imports_no_plotting_library():
     """The workflow reads the registry when it parses the rules: no matplotlib or seaborn then."""
-    code = ("import sys, borgingsmonitor.report.figure_registry; "
-            "print(sorted(m for m in ('matplotlib', 'seaborn') if m in sys.modules))")
+    code = (
+        "import sys, borgingsmonitor.report.figure_registry; "
+        "print(sorted(m for m in ('matplotlib', 'seaborn') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     common = (REPO / "workflow" / "rules" / "common.smk").read_text(encoding="utf-8")

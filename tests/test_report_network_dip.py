@@ -12,9 +12,21 @@ from borgingsmonitor.report.translate import Translator
 def contrasts(dip=(-0.18, -0.32, -0.05, 0.008), rec=(0.31, 0.15, 0.47, 0.0002)) -> pd.DataFrame:
     rows = []
     for name, (est, low, high, p), ages in (("dip", dip, (0, 2)), ("recovery", rec, (2, 6))):
-        rows.append({"contrast": name, "age_from": ages[0], "age_to": ages[1], "estimate": est, "std_error": 0.07,
-                     "ci_low": low, "ci_high": high, "p_value": p, "n_partnerships_from": 11,
-                     "n_partnerships_to": 6, "significant": low > 0 or high < 0})
+        rows.append(
+            {
+                "contrast": name,
+                "age_from": ages[0],
+                "age_to": ages[1],
+                "estimate": est,
+                "std_error": 0.07,
+                "ci_low": low,
+                "ci_high": high,
+                "p_value": p,
+                "n_partnerships_from": 11,
+                "n_partnerships_to": 6,
+                "significant": low > 0 or high < 0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -44,9 +56,16 @@ def test_dip_claim_without_contrasts():
 
 def rq5_paragraphs(lang, curve, table):
     terms = ["lrt_spline_vs_linear", "lrt_spline_vs_linear_bootstrap"]
-    models = pd.DataFrame({"model": ["network_dip"] * 2, "term": terms,
-                           "estimate": [21.24, 21.24], "p_value": [2.4e-5, 0.001], "p_adjusted": [3.7e-5, None],
-                           "method": ["LMM ML; LR chi2 df=2", "LMM ML; LR df=2, parametric bootstrap"]})
+    models = pd.DataFrame(
+        {
+            "model": ["network_dip"] * 2,
+            "term": terms,
+            "estimate": [21.24, 21.24],
+            "p_value": [2.4e-5, 0.001],
+            "p_adjusted": [3.7e-5, None],
+            "method": ["LMM ML; LR chi2 df=2", "LMM ML; LR df=2, parametric bootstrap"],
+        }
+    )
     tables = {"models": models, "network_dip": curve}
     if table is not None:
         tables["network_dip_contrasts"] = table
@@ -56,8 +75,14 @@ def rq5_paragraphs(lang, curve, table):
 
 
 def test_rq5_states_the_bootstrap_and_the_survivor_caveat():
-    curve = pd.DataFrame({"partnership_age": [0, 1, 6, 7], "estimate": [4.0, 3.8, 4.1, 4.2],
-                          "n_partnerships": [11, 16, 6, 4], "few_partnerships": ["false", "false", "false", "true"]})
+    curve = pd.DataFrame(
+        {
+            "partnership_age": [0, 1, 6, 7],
+            "estimate": [4.0, 3.8, 4.1, 4.2],
+            "n_partnerships": [11, 16, 6, 4],
+            "few_partnerships": ["false", "false", "false", "true"],
+        }
+    )
     paras = rq5_paragraphs("nl", curve, contrasts())
     lr = [p for p in paras if "χ²(2) = 21,24" in p]
     assert len(lr) == 1 and "parametrische bootstrap" in lr[0] and "p = 0,001" in lr[0]
@@ -75,9 +100,18 @@ def test_rq5_without_flags_or_contrasts_makes_no_claim():
 def test_figure_marks_the_ages_of_few_partnerships():
     from borgingsmonitor.report import figures as F
 
-    dip = pd.DataFrame({"partnership_age": [0, 1, 2, 3], "estimate": [4.0, 3.8, 3.9, 4.1], "ci_low": 3.5,
-                        "ci_high": 4.5, "n": 50, "suppressed": "false", "n_partnerships": [9, 9, 6, 3],
-                        "few_partnerships": ["false", "false", "false", "true"]})
+    dip = pd.DataFrame(
+        {
+            "partnership_age": [0, 1, 2, 3],
+            "estimate": [4.0, 3.8, 3.9, 4.1],
+            "ci_low": 3.5,
+            "ci_high": 4.5,
+            "n": 50,
+            "suppressed": "false",
+            "n_partnerships": [9, 9, 6, 3],
+            "few_partnerships": ["false", "false", "false", "true"],
+        }
+    )
     shown = F.dip_curve(dip, 5)
     assert F.few_partnership_ages(dip, shown)["partnership_age"].tolist() == [3]
     assert F.few_partnership_ages(dip.drop(columns=["few_partnerships"]), shown).empty

@@ -12,11 +12,18 @@ from fixtures.report import HYPOTHESES, QUESTIONNAIRE, build_registry, build_res
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.report import figures as F
-from borgingsmonitor.report.content import (ReportInputs, build_report, find_seeds, fixed_effects, read_registry,
-                                            region_names, term_label)
+from borgingsmonitor.report.content import (
+    ReportInputs,
+    build_report,
+    find_seeds,
+    fixed_effects,
+    read_registry,
+    region_names,
+    term_label,
+)
 from borgingsmonitor.report.figures import group_means
 from borgingsmonitor.report.html import render_report_html
 from borgingsmonitor.report.sheets import sheet_context
@@ -32,44 +39,110 @@ def questionnaire():
 
 
 def model_rows(model, terms, method="REML"):
-    return [{"model": model, "term": term, "estimate": est, "std_error": se, "ci_low": None if se is None else est - 0.1,
-             "ci_high": None if se is None else est + 0.1, "p_value": None if se is None else 0.001, "p_adjusted": None,
-             "n_obs": 300, "n_groups": 16, "method": method} for term, est, se in terms]
+    return [
+        {
+            "model": model,
+            "term": term,
+            "estimate": est,
+            "std_error": se,
+            "ci_low": None if se is None else est - 0.1,
+            "ci_high": None if se is None else est + 0.1,
+            "p_value": None if se is None else 0.001,
+            "p_adjusted": None,
+            "n_obs": 300,
+            "n_groups": 16,
+            "method": method,
+        }
+        for term, est, se in terms
+    ]
 
 
 def real_shaped_models() -> pd.DataFrame:
     """models.csv as the pilot writes it: wave dummies, variance rows, MI diagnostics, ordinal cut points."""
-    fixed = [("Intercept", 1.1, 0.2), ("C(wave)[T.2024]", -0.01, 0.04), ("C(wave)[T.2025]", -0.07, 0.04),
-             ("REL", 0.34, 0.03), ("FAC", 0.14, 0.03), ("PRO", 0.09, 0.02), ("ORG", 0.17, 0.03)]
+    fixed = [
+        ("Intercept", 1.1, 0.2),
+        ("C(wave)[T.2024]", -0.01, 0.04),
+        ("C(wave)[T.2025]", -0.07, 0.04),
+        ("REL", 0.34, 0.03),
+        ("FAC", 0.14, 0.03),
+        ("PRO", 0.09, 0.02),
+        ("ORG", 0.17, 0.03),
+    ]
     variance = [(term, 0.1 + i, None) for i, term in enumerate(VARIANCE_TERMS)]
     rows = model_rows("conditions_mixed", fixed + variance) + model_rows("conditions_mixed_std", fixed + variance)
-    rows += model_rows("conditions_mixed_mi", fixed + variance + [("df_barnard_rubin:REL", 1400.0, None),
-                                                                   ("lambda:REL", 0.004, None)])
+    rows += model_rows(
+        "conditions_mixed_mi", fixed + variance + [("df_barnard_rubin:REL", 1400.0, None), ("lambda:REL", 0.004, None)]
+    )
     for name in SENSITIVITY[1:]:
-        rows += model_rows(name, fixed[1:] + [(f"cut_{k}|{k + 1}", 2.0 * k, 0.5) for k in range(1, 5)],
-                           "ML; cumulative logit")
-    rows += model_rows("network_dip", [("lrt_spline_vs_linear", 21.24, None), ("spline:loglik", -1241.0, None)],
-                       "LMM ML; LR chi2 df=2")
+        rows += model_rows(
+            name, fixed[1:] + [(f"cut_{k}|{k + 1}", 2.0 * k, 0.5) for k in range(1, 5)], "ML; cumulative logit"
+        )
+    rows += model_rows(
+        "network_dip", [("lrt_spline_vs_linear", 21.24, None), ("spline:loglik", -1241.0, None)], "LMM ML; LR chi2 df=2"
+    )
     models = pd.DataFrame(hybrid_rows(300) + rows)
     lrt = models["term"] == "lrt_spline_vs_linear"
     models.loc[lrt, ["p_value", "p_adjusted"]] = [2.4e-5, 3.7e-5]
-    models.loc[(models["model"] == "conditions_mixed") & models["term"].isin(["REL", "FAC", "PRO", "ORG"]),
-               "p_adjusted"] = 0.001
+    models.loc[
+        (models["model"] == "conditions_mixed") & models["term"].isin(["REL", "FAC", "PRO", "ORG"]), "p_adjusted"
+    ] = 0.001
     return models
 
 
 def no_stop_survival(with_counts: bool = True) -> pd.DataFrame:
     note = "not estimable: no stops in 47 partnership-years"
-    rows = [{"model": model, "term": term, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
-             "n_partnerships": 26, "n_events": 0, "std_error": np.nan, "n_at_risk": 47, "method": "Firth", "note": note}
-            for model in ("cox_age", "discrete_hazard", "discrete_hazard_ml") for term in ("intercept", "conditions", "funding_ended")]
+    rows = [
+        {
+            "model": model,
+            "term": term,
+            "estimate": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_value": np.nan,
+            "n_partnerships": 26,
+            "n_events": 0,
+            "std_error": np.nan,
+            "n_at_risk": 47,
+            "method": "Firth",
+            "note": note,
+        }
+        for model in ("cox_age", "discrete_hazard", "discrete_hazard_ml")
+        for term in ("intercept", "conditions", "funding_ended")
+    ]
     for group, n in (("no", 20), ("yes", 6)):
-        rows += [{"model": "kaplan_meier", "term": f"funding_ended={group};t={t}", "estimate": 1.0, "ci_low": 1.0,
-                  "ci_high": 1.0, "p_value": np.nan, "n_partnerships": n, "n_events": 0, "std_error": np.nan,
-                  "n_at_risk": n, "method": "KM", "note": ""} for t in (1, 2)]
-    rows.append({"model": "kaplan_meier", "term": "logrank:funding_ended", "estimate": np.nan, "ci_low": np.nan,
-                 "ci_high": np.nan, "p_value": np.nan, "n_partnerships": 26, "n_events": 0, "std_error": np.nan,
-                 "n_at_risk": 26, "method": "log-rank", "note": "no stops: no test"})
+        rows += [
+            {
+                "model": "kaplan_meier",
+                "term": f"funding_ended={group};t={t}",
+                "estimate": 1.0,
+                "ci_low": 1.0,
+                "ci_high": 1.0,
+                "p_value": np.nan,
+                "n_partnerships": n,
+                "n_events": 0,
+                "std_error": np.nan,
+                "n_at_risk": n,
+                "method": "KM",
+                "note": "",
+            }
+            for t in (1, 2)
+        ]
+    rows.append(
+        {
+            "model": "kaplan_meier",
+            "term": "logrank:funding_ended",
+            "estimate": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_value": np.nan,
+            "n_partnerships": 26,
+            "n_events": 0,
+            "std_error": np.nan,
+            "n_at_risk": 26,
+            "method": "log-rank",
+            "note": "no stops: no test",
+        }
+    )
     surv = pd.DataFrame(rows)
     return surv if with_counts else surv.drop(columns=["n_at_risk"])
 
@@ -79,14 +152,33 @@ TESTS = {h.id: h.description for h in HYPOTHESES}
 
 def real_shaped_hypotheses() -> pd.DataFrame:
     rows = []
-    for k, (est, p) in enumerate([(0.34, 1e-30), (0.14, 1e-8), (0.09, 1e-4), (0.17, 1e-10), (0.08, 0.074),
-                                  (21.24, 2.4e-5)], start=1):
-        rows.append({"hypothesis": f"H{k}", "test": TESTS[f"H{k}"], "estimate": est, "ci_low": np.nan if k == 6 else est - 0.05,
-                     "ci_high": np.nan if k == 6 else est + 0.05, "p_value": p, "p_adjusted": p * 1.2,
-                     "supported": "no" if k == 5 else "yes"})
-    rows.append({"hypothesis": "H7", "test": TESTS["H7"] + " (no p-value: not estimable: no stops in 47 partnership-years)",
-                 "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan, "p_adjusted": np.nan,
-                 "supported": "not_testable"})
+    for k, (est, p) in enumerate(
+        [(0.34, 1e-30), (0.14, 1e-8), (0.09, 1e-4), (0.17, 1e-10), (0.08, 0.074), (21.24, 2.4e-5)], start=1
+    ):
+        rows.append(
+            {
+                "hypothesis": f"H{k}",
+                "test": TESTS[f"H{k}"],
+                "estimate": est,
+                "ci_low": np.nan if k == 6 else est - 0.05,
+                "ci_high": np.nan if k == 6 else est + 0.05,
+                "p_value": p,
+                "p_adjusted": p * 1.2,
+                "supported": "no" if k == 5 else "yes",
+            }
+        )
+    rows.append(
+        {
+            "hypothesis": "H7",
+            "test": TESTS["H7"] + " (no p-value: not estimable: no stops in 47 partnership-years)",
+            "estimate": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_value": np.nan,
+            "p_adjusted": np.nan,
+            "supported": "not_testable",
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -99,14 +191,33 @@ def pilot(questionnaire):
     tables = {k.split("/")[-1].removesuffix(".csv"): v for k, v in build_tables(rng, responses, MIN).items()}
     tables.update(models=real_shaped_models(), survival=no_stop_survival(), hypotheses=real_shaped_hypotheses())
     registry = registry.apply(lambda c: c.astype(str).str.strip() if c.dtype == object else c)
-    prov = {"config": {"bootstrap": {"seed": 1}, "models": [
-        {"name": "conditions_mixed", "formula": "DUR ~ REL + FAC + PRO + ORG + C(wave)", "family": "gaussian"},
-        {"name": "conditions_mixed_mi", "formula": "DUR ~ REL + FAC + PRO + ORG + C(wave)", "family": "gaussian",
-         "imputation": {"m": 20, "seed": 20250}}]}}
+    prov = {
+        "config": {
+            "bootstrap": {"seed": 1},
+            "models": [
+                {"name": "conditions_mixed", "formula": "DUR ~ REL + FAC + PRO + ORG + C(wave)", "family": "gaussian"},
+                {
+                    "name": "conditions_mixed_mi",
+                    "formula": "DUR ~ REL + FAC + PRO + ORG + C(wave)",
+                    "family": "gaussian",
+                    "imputation": {"m": 20, "seed": 20250},
+                },
+            ],
+        }
+    }
     out = {"responses": responses, "registry": registry, "tables": tables}
     for lang in ("nl", "en"):
-        inputs = ReportInputs(responses, tables, registry, questionnaire, prov, {}, language=lang, min_group_size=MIN,
-                              hypotheses=HYPOTHESES)
+        inputs = ReportInputs(
+            responses,
+            tables,
+            registry,
+            questionnaire,
+            prov,
+            {},
+            language=lang,
+            min_group_size=MIN,
+            hypotheses=HYPOTHESES,
+        )
         doc = build_report(inputs)
         out[lang] = {"doc": doc, "html": render_report_html(doc, Translator(lang, questionnaire)), "inputs": inputs}
     return out
@@ -121,9 +232,15 @@ def table(doc, caption: str):
 
 
 def test_h7_without_stops_says_why_in_both_languages(pilot):
-    expect = {"nl": ("H7 niet te toetsen", "nog geen leerroute gestopt", "47 jaren van 26 leerroutes", "niet te toetsen"),
-              "en": ("H7 not testable", "no learning route has stopped yet", "47 years of 26 learning routes",
-                     "not testable")}
+    expect = {
+        "nl": ("H7 niet te toetsen", "nog geen leerroute gestopt", "47 jaren van 26 leerroutes", "niet te toetsen"),
+        "en": (
+            "H7 not testable",
+            "no learning route has stopped yet",
+            "47 years of 26 learning routes",
+            "not testable",
+        ),
+    }
     for lang, (lead, why, counts, verdict) in expect.items():
         doc = pilot[lang]["doc"]
         h7 = [b for b in bullets(doc) if b.startswith("H7")]
@@ -138,8 +255,19 @@ def test_h7_without_stops_says_why_in_both_languages(pilot):
 def test_h7_sentence_without_risk_counts(pilot, questionnaire):
     inputs = pilot["nl"]["inputs"]
     tables = {**inputs.tables, "survival": no_stop_survival(with_counts=False)}
-    doc = build_report(ReportInputs(inputs.responses, tables, inputs.registry, questionnaire, inputs.provenance, {},
-                                    language="nl", min_group_size=MIN, hypotheses=HYPOTHESES))
+    doc = build_report(
+        ReportInputs(
+            inputs.responses,
+            tables,
+            inputs.registry,
+            questionnaire,
+            inputs.provenance,
+            {},
+            language="nl",
+            min_group_size=MIN,
+            hypotheses=HYPOTHESES,
+        )
+    )
     h7 = next(b for b in bullets(doc) if b.startswith("H7"))
     assert "is nog geen leerroute gestopt. " in h7 and "jaren van" not in h7
 
@@ -148,8 +276,19 @@ def test_dutch_report_has_no_english_test_descriptions(pilot):
     html = pilot["nl"]["html"]
     for text in TESTS.values():
         assert text not in html
-    for fragment in ("linear mixed model", "random intercepts", "partnership-clustered", "Wald z", "log odds ratio",
-                     "not estimable", "var_region", "icc_same_partnership", "C(wave)[T.", "cut_1|2", "lambda:"):
+    for fragment in (
+        "linear mixed model",
+        "random intercepts",
+        "partnership-clustered",
+        "Wald z",
+        "log odds ratio",
+        "not estimable",
+        "var_region",
+        "icc_same_partnership",
+        "C(wave)[T.",
+        "cut_1|2",
+        "lambda:",
+    ):
         assert fragment not in html, fragment
     t = Translator("nl")
     tests = [r[1].text for r in table(pilot["nl"]["doc"], t("sections.hypotheses")).rows]
@@ -181,8 +320,15 @@ def test_rq3_shows_the_hybrid_model_the_hypotheses_read(pilot):
     t = Translator("en", load_questionnaire(QUESTIONNAIRE))
     doc = pilot["en"]["doc"]
     main = table(doc, t("models.conditions_hybrid"))
-    assert main.columns == [t("col.term"), t("col.level"), t("col.b"), t("col.ci"), t("col.df"), t("col.p"),
-                            t("col.p_adjusted")]
+    assert main.columns == [
+        t("col.term"),
+        t("col.level"),
+        t("col.b"),
+        t("col.ci"),
+        t("col.df"),
+        t("col.p"),
+        t("col.p_adjusted"),
+    ]
     first = [c.text for c in main.rows[0]]
     assert first[:5] == ["H1. Relational conditions (REL)", "between", "0.45", "[0.30; 0.60]", "17.5"]
     assert [c.text for c in main.rows[1]][:2] == ["Relational conditions (REL)", "within"]
@@ -195,27 +341,39 @@ def test_variance_and_sensitivity_tables_in_rq3(pilot):
     t = Translator("nl", load_questionnaire(QUESTIONNAIRE))
     doc = pilot["nl"]["doc"]
     variance = table(doc, t("sub.variance"))
-    assert [r[0].text for r in variance.rows][:3] == [t.term("var_partnership"), t.term("var_partnership_wave"),
-                                                      t.term("var_residual")]
+    assert [r[0].text for r in variance.rows][:3] == [
+        t.term("var_partnership"),
+        t.term("var_partnership_wave"),
+        t.term("var_residual"),
+    ]
     assert "loglik" not in str([r[0].text for r in variance.rows])
     registered = table(doc, t("sub.variance_registered"))
-    assert [r[0].text for r in registered.rows][:3] == [t.term("var_region"), t.term("var_partnership"),
-                                                        t.term("var_residual")]
+    assert [r[0].text for r in registered.rows][:3] == [
+        t.term("var_region"),
+        t.term("var_partnership"),
+        t.term("var_residual"),
+    ]
     assert t.term("icc_same_partnership") in [r[0].text for r in registered.rows]
     sens = table(doc, t("sub.sensitivity"))
     assert len(sens.columns) == 5 and sens.columns[1].startswith("H1: ")
-    assert [r[0].text for r in sens.rows][:3] == [t("sensitivity.hypothesis_model"), t("sensitivity.main"),
-                                                  t("sensitivity.mi")]
+    assert [r[0].text for r in sens.rows][:3] == [
+        t("sensitivity.hypothesis_model"),
+        t("sensitivity.main"),
+        t("sensitivity.mi"),
+    ]
     assert len(sens.rows) == 3 + len(SENSITIVITY)  # the hybrid, the registered, its standardised version, ...
     assert t.item("dur_continue") in sens.rows[4][0].text
     assert sens.rows[1][1].text == "0,34 [0,24; 0,44]"
     # PRO between: not significant in the hybrid, positive (p = .001) elsewhere -> marked, and said
     assert sens.rows[1][3].text.endswith("†") and not sens.rows[1][1].text.endswith("†")
-    said = next(b.text for b in doc.blocks if b.kind == "paragraph" and b.text.startswith(t("text.rq3_sensitivity_intro")))
+    said = next(
+        b.text for b in doc.blocks if b.kind == "paragraph" and b.text.startswith(t("text.rq3_sensitivity_intro"))
+    )
     assert "H3 (PRO)" in said and "niet af van het model" not in said
     order = [b.text for b in doc.blocks if b.kind == "heading"]
-    assert order.index(t("sub.variance")) > order.index(t("sections.rq3")) and \
-        order.index(t("sub.sensitivity")) < order.index(t("sections.rq4"))
+    assert order.index(t("sub.variance")) > order.index(t("sections.rq3")) and order.index(
+        t("sub.sensitivity")
+    ) < order.index(t("sections.rq4"))
 
 
 def test_network_dip_names_the_likelihood_ratio_test_only(pilot):
@@ -293,23 +451,44 @@ def test_survival_axis_has_whole_years_and_says_no_stops(questionnaire):
 
 
 def test_network_dip_figure_leaves_out_small_ages():
-    dip = pd.DataFrame({"partnership_age": [0, 1, 2, 3], "estimate": [4.0, 3.8, 3.9, 4.1], "ci_low": 3.5,
-                        "ci_high": 4.5, "n": [40, 30, 3, 20], "suppressed": [False, False, True, False]})
+    dip = pd.DataFrame(
+        {
+            "partnership_age": [0, 1, 2, 3],
+            "estimate": [4.0, 3.8, 3.9, 4.1],
+            "ci_low": 3.5,
+            "ci_high": 4.5,
+            "n": [40, 30, 3, 20],
+            "suppressed": [False, False, True, False],
+        }
+    )
     assert F.dip_curve(dip, MIN)["partnership_age"].tolist() == [0, 1, 3]
     assert F.dip_curve(dip.drop(columns=["n", "suppressed"]), MIN)["partnership_age"].tolist() == [0, 1, 2, 3]
 
 
 @settings(max_examples=40, deadline=None)
-@given(estimate=st.one_of(st.none(), st.floats(-5, 50)), p=st.one_of(st.none(), st.floats(0, 1)),
-       ci=st.booleans(), lang=st.sampled_from(["nl", "en"]), hyp=st.sampled_from(["H1", "H5", "H6", "H7"]))
+@given(
+    estimate=st.one_of(st.none(), st.floats(-5, 50)),
+    p=st.one_of(st.none(), st.floats(0, 1)),
+    ci=st.booleans(),
+    lang=st.sampled_from(["nl", "en"]),
+    hyp=st.sampled_from(["H1", "H5", "H6", "H7"]),
+)
 def test_summary_sentence_never_has_holes(pilot, questionnaire, estimate, p, ci, lang, hyp):
     from borgingsmonitor.report.content import hypothesis_summary
 
     nan = float("nan")
-    row = pd.Series({"hypothesis": hyp, "test": "x", "estimate": nan if estimate is None else estimate,
-                     "ci_low": (estimate or 0) - 1 if ci else nan, "ci_high": (estimate or 0) + 1 if ci else nan,
-                     "p_value": nan if p is None else p, "p_adjusted": nan if p is None else p,
-                     "supported": "yes"})
+    row = pd.Series(
+        {
+            "hypothesis": hyp,
+            "test": "x",
+            "estimate": nan if estimate is None else estimate,
+            "ci_low": (estimate or 0) - 1 if ci else nan,
+            "ci_high": (estimate or 0) + 1 if ci else nan,
+            "p_value": nan if p is None else p,
+            "p_adjusted": nan if p is None else p,
+            "supported": "yes",
+        }
+    )
     inputs = pilot[lang]["inputs"]
     text = hypothesis_summary(Translator(lang, questionnaire), inputs, row)
     assert text.startswith(hyp)

@@ -67,7 +67,8 @@ def test_the_margin_is_the_t_interval_of_the_partnership_mean(data, questionnair
     pid = "DEN-01"
     ctx = context(responses, questionnaire, pid, "en")
     wave = ctx["wave"]
-    values = responses.query("partnership_id == @pid and wave == @wave")["DUR"].dropna().astype(float)
+    values = responses.loc[(responses["partnership_id"] == pid) & (responses["wave"] == wave), "DUR"]
+    values = values.dropna().astype(float)
     half = stats.t.ppf(0.975, len(values) - 1) * values.std() / np.sqrt(len(values))
     row = next(r for r in ctx["rows"] if r["scale"].endswith("(DUR)"))
     assert row["margin"] == f"{half:.2f}" and row["own"] == f"{values.mean():.2f}"
@@ -112,7 +113,7 @@ def test_sheet_pages_show_the_marker_the_band_and_the_counts(data, questionnaire
     html = written[0].read_text(encoding="utf-8")
     assert "95% confidence interval of this learning route" in html and "Respondents per wave" in html
     assert "<img" not in html  # the chart is inline SVG: nothing to load, nothing to break
-    ET.fromstring(html[html.index("<svg"):html.index("</svg>") + 6])
+    ET.fromstring(html[html.index("<svg") : html.index("</svg>") + 6])
 
 
 def test_region_reports_show_the_region_its_partnerships_and_nothing_hidden(data, questionnaire, tmp_path):
@@ -129,7 +130,7 @@ def test_region_reports_show_the_region_its_partnerships_and_nothing_hidden(data
     here = responses[(responses["region"] == region) & (responses["wave"] == wave)]
     mean, low, high = clustered_mean_ci(here["DUR"], here["partnership_id"])
     assert f"{mean:.2f}" in html and f"{low:.2f}" in html and f"{high:.2f}" in html
-    row = html[html.index(f">{SMALL_PARTNERSHIP}<"):].split("</tr>")[0]
+    row = html[html.index(f">{SMALL_PARTNERSHIP}<") :].split("</tr>")[0]
     assert row.count('class="num suppressed"') == 6  # its n and five means: 3 respondents
     assert f'href="../partnerships/{SMALL_PARTNERSHIP}.html"' not in html
     assert 'href="../partnerships/DEN-01.html"' in (tmp_path / "den-bosch.html").read_text(encoding="utf-8")

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 import pandas as pd
 import pyreadstat
+from conftest import REPO
 from openpyxl import load_workbook
 
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.report import spreadsheets as S
 from borgingsmonitor.report.translate import Translator
-from conftest import REPO
 
 Q = load_questionnaire(REPO / "config" / "questionnaire.yaml")
 
 
 def responses() -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "respondent_key": ["a" * 20, "b" * 20, None],
-        "region": ["helmond", "helmond", "den-bosch"],
-        "partnership_id": pd.array(["HEL-01", "=1+2", "DBO-01"], dtype="string"),
-        "wave": [2024, 2024, 2025],
-        "role": pd.array(["Docent", None, "Teamleider"], dtype="string"),
-        "rel_know": pd.array([4, None, 2], dtype="Int64"),
-        "REL": [3.5, float("nan"), 2.25],
-        "comment": pd.array(["@SUM(1+1)*cmd|' /C calc'!A0", None, "prima"], dtype="string"),
-    })
+    frame = pd.DataFrame(
+        {
+            "respondent_key": ["a" * 20, "b" * 20, None],
+            "region": ["helmond", "helmond", "den-bosch"],
+            "partnership_id": pd.array(["HEL-01", "=1+2", "DBO-01"], dtype="string"),
+            "wave": [2024, 2024, 2025],
+            "role": pd.array(["Docent", None, "Teamleider"], dtype="string"),
+            "rel_know": pd.array([4, None, 2], dtype="Int64"),
+            "REL": [3.5, float("nan"), 2.25],
+            "comment": pd.array(["@SUM(1+1)*cmd|' /C calc'!A0", None, "prima"], dtype="string"),
+        }
+    )
     return frame
 
 

@@ -43,8 +43,15 @@ def test_unknown_language_is_refused():
         load_strings("de")
 
 
-@pytest.mark.parametrize("value,digits,nl,en", [(3.14159, 2, "3,14", "3.14"), (-0.001, 2, "0,00", "0.00"),
-                                                 (1234.5, 1, "1\u202f234,5", "1,234.5"), (-1.5, 1, "\u22121,5", "\u22121.5")])
+@pytest.mark.parametrize(
+    "value,digits,nl,en",
+    [
+        (3.14159, 2, "3,14", "3.14"),
+        (-0.001, 2, "0,00", "0.00"),
+        (1234.5, 1, "1\u202f234,5", "1,234.5"),
+        (-1.5, 1, "\u22121,5", "\u22121.5"),
+    ],
+)
 def test_numbers_follow_the_language(value, digits, nl, en):
     assert format_number(value, digits, "nl") == nl
     assert format_number(value, digits, "en") == en
@@ -62,11 +69,14 @@ def test_format_number_round_trips(x, digits):
         text = format_number(x, digits, lang)
         back = text.replace("\u202f", "").replace("\u2212", "-")
         back = back.replace(",", ".") if lang == "nl" else back.replace(",", "")
-        assert float(back) == pytest.approx(round(x, digits), abs=10 ** -digits)
+        assert float(back) == pytest.approx(round(x, digits), abs=10**-digits)
 
 
-@given(st.sampled_from(["funding_ended=no", "funding_ended=yes", "", "group=a"]),
-       st.integers(0, 30), st.sampled_from([";", ",", " ; "]))
+@given(
+    st.sampled_from(["funding_ended=no", "funding_ended=yes", "", "group=a"]),
+    st.integers(0, 30),
+    st.sampled_from([";", ",", " ; "]),
+)
 def test_km_terms_parse_in_any_order(stratum, time, sep):
     parts = [p for p in (stratum, f"t={time}") if p]
     for order in (parts, parts[::-1]):
@@ -100,7 +110,9 @@ def test_likert_distribution_suppresses_small_items(questionnaire):
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(1, 12), min_size=1, max_size=6), st.integers(2, 8))
 def test_group_means_never_show_a_small_group(sizes, minimum):
-    rows = [{"region": f"r{g}", "wave": 2024, "REL": 3.0 + (i % 3) * 0.5} for g, n in enumerate(sizes) for i in range(n)]
+    rows = [
+        {"region": f"r{g}", "wave": 2024, "REL": 3.0 + (i % 3) * 0.5} for g, n in enumerate(sizes) for i in range(n)
+    ]
     table = F.group_means(pd.DataFrame(rows), ["region", "wave"], minimum)
     for r in table.itertuples(index=False):
         assert r.suppressed == (r.n < minimum)
@@ -108,8 +120,15 @@ def test_group_means_never_show_a_small_group(sizes, minimum):
 
 
 def test_correlations_blank_small_pairs():
-    frame = pd.DataFrame({"REL": [1.0, 2, 3, 4, 5, 2], "FAC": [2.0, 2, 4, 4, 5, 1], "PRO": [1.0, np.nan, np.nan, np.nan, 3, 2],
-                          "ORG": [1.0, 2, 3, 4, 4, 3], "DUR": [5.0, 4, 3, 2, 1, 2]})
+    frame = pd.DataFrame(
+        {
+            "REL": [1.0, 2, 3, 4, 5, 2],
+            "FAC": [2.0, 2, 4, 4, 5, 1],
+            "PRO": [1.0, np.nan, np.nan, np.nan, 3, 2],
+            "ORG": [1.0, 2, 3, 4, 4, 3],
+            "DUR": [5.0, 4, 3, 2, 1, 2],
+        }
+    )
     corr, n = F.correlation_table(frame, 5)
     assert pd.isna(corr.loc["PRO", "REL"]) and n.loc["PRO", "REL"] == 3
     assert corr.loc["REL", "DUR"] < 0
@@ -159,8 +178,13 @@ def test_unknown_file_type_is_an_error(tmp_path):
         count_data_rows(path)
 
 
-@given(st.lists(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8),
-                         min_size=2, max_size=2), min_size=0, max_size=6))
+@given(
+    st.lists(
+        st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8), min_size=2, max_size=2),
+        min_size=0,
+        max_size=6,
+    )
+)
 @settings(max_examples=40, deadline=None)
 def test_csv_count_matches_writer(tmp_path_factory, records):
     path = tmp_path_factory.mktemp("csv") / "f.csv"
@@ -186,16 +210,28 @@ def test_sha256(tmp_path):
 def test_every_figure_renders_in_english(fixture_paths, questionnaire, tmp_path):
     F.setup_matplotlib()
     responses = pd.read_parquet(fixture_paths["responses"])
-    read = {k: pd.read_csv(fixture_paths[k]) for k in ("descriptives", "models", "mediation", "network_dip",
-                                                         "survival", "attrition")}
+    read = {
+        k: pd.read_csv(fixture_paths[k])
+        for k in ("descriptives", "models", "mediation", "network_dip", "survival", "attrition")
+    }
     for lang in ("en",):  # Dutch figures are drawn by test_report_documents
-        figs = F.build_figures(responses, read["descriptives"], read["models"], read["mediation"],
-                               read["network_dip"], read["survival"], read["attrition"], questionnaire,
-                               Translator(lang, questionnaire), 5)
+        figs = F.build_figures(
+            responses,
+            read["descriptives"],
+            read["models"],
+            read["mediation"],
+            read["network_dip"],
+            read["survival"],
+            read["attrition"],
+            questionnaire,
+            Translator(lang, questionnaire),
+            5,
+        )
         assert set(figs) == set(F.FIGURE_NAMES)
         for name, fig in figs.items():
-            texts = " ".join(t.get_text() for ax in fig.axes for t in [*ax.texts, ax.title, ax.xaxis.label,
-                                                                         ax.yaxis.label])
+            texts = " ".join(
+                t.get_text() for ax in fig.axes for t in [*ax.texts, ax.title, ax.xaxis.label, ax.yaxis.label]
+            )
             if lang == "en":
                 assert "Percentage respondenten" not in texts and "Gemiddelde" not in texts, name
             F.save_figure(fig, tmp_path / f"{lang}_{name}.png", tmp_path / f"{lang}_{name}.svg")
@@ -207,8 +243,9 @@ def test_empty_inputs_give_a_placeholder_not_an_error(questionnaire):
     empty_models = pd.DataFrame(columns=["model", "term", "estimate", "ci_low", "ci_high"])
     fig = F.forest_figure(empty_models, t)
     assert any(t("fig.no_data") in x.get_text() for x in fig.axes[0].texts)
-    fig = F.survival_figure(pd.DataFrame(columns=["model", "term", "estimate", "ci_low", "ci_high",
-                                                  "n_partnerships"]), t, 5)
+    fig = F.survival_figure(
+        pd.DataFrame(columns=["model", "term", "estimate", "ci_low", "ci_high", "n_partnerships"]), t, 5
+    )
     assert any(t("fig.no_data") in x.get_text() for x in fig.axes[0].texts)
 
 
@@ -239,4 +276,3 @@ def test_region_intervals_allow_for_partnership_clustering():
     naive = 1.96 * y.std(ddof=1) / np.sqrt(len(y))
     assert (high - low) / 2 > 2 * naive  # the clustering the old intervals ignored
     assert np.isnan(clustered_mean_ci(pd.Series(y[:40]), pd.Series(clusters[:40]))[1])  # one cluster: no interval
-

@@ -21,9 +21,16 @@ SETTINGS = {"author": "Evaluatiebureau Voorbeeld", "fieldwork_ends": {"2025": "2
 
 
 def table_block(number: int, n_rows: int) -> Block:
-    rows = [[Cell(f"{LONG_NAME} {i}"), Cell(str(100 + i), numeric=True), Cell("3,45", numeric=True)] for i in range(n_rows)]
-    return Block(kind="table", text=f"Scores per route ({number})", columns=["Route", "n", "Gemiddelde"], rows=rows,
-                 number=number)
+    rows = [
+        [Cell(f"{LONG_NAME} {i}"), Cell(str(100 + i), numeric=True), Cell("3,45", numeric=True)] for i in range(n_rows)
+    ]
+    return Block(
+        kind="table",
+        text=f"Scores per route ({number})",
+        columns=["Route", "n", "Gemiddelde"],
+        rows=rows,
+        number=number,
+    )
 
 
 def sample_report(language: str = "nl") -> ReportDocument:
@@ -32,8 +39,13 @@ def sample_report(language: str = "nl") -> ReportDocument:
         blocks.append(Block(kind="heading", text=f"Hoofdstuk {chapter}", level=1))
         blocks += [Block(kind="paragraph", text="Tekst over de condities van duurzame samenwerking. " * 12)] * 3
         blocks.append(table_block(chapter, 40 if chapter == 2 else 6))
-    return ReportDocument(language=language, title="Borgingsmonitor", subtitle="Jaarrapportage 2025", blocks=blocks,
-                          footer="Gemaakt met de workflow.")
+    return ReportDocument(
+        language=language,
+        title="Borgingsmonitor",
+        subtitle="Jaarrapportage 2025",
+        blocks=blocks,
+        footer="Gemaakt met de workflow.",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +90,9 @@ def test_language_toc_page_numbers_and_metadata(word_file):
 
 
 def test_columns_are_at_least_as_wide_as_their_longest_word_or_number():
-    rows = [[Cell("Route Installatietechniek Gemert"), Cell("1193", numeric=True), Cell("0,34 [0,29; 0,39]", numeric=True)]]
+    rows = [
+        [Cell("Route Installatietechniek Gemert"), Cell("1193", numeric=True), Cell("0,34 [0,29; 0,39]", numeric=True)]
+    ]
     widths = column_widths(["Route", "n", "Schatting"], rows, total_cm=16.6)
     assert abs(sum(widths) - 16.6) < 1e-9
     assert widths[0] >= len("Installatietechniek") * 0.19 + 0.4
@@ -109,7 +123,11 @@ def test_markdown_preface_becomes_headings_paragraphs_and_bullets(tmp_path):
     (tmp_path / "voorwoord.md").write_text(text, encoding="utf-8")
     blocks = markdown_blocks(tmp_path / "voorwoord.md")
     assert [(b.kind, b.level if b.kind == "heading" else None) for b in blocks] == [
-        ("heading", 1), ("paragraph", None), ("heading", 2), ("bullets", None)]
+        ("heading", 1),
+        ("paragraph", None),
+        ("heading", 2),
+        ("bullets", None),
+    ]
     assert blocks[1].text == "Dit jaar vooral nieuwe routes. Tweede regel."
     assert blocks[3].items == ["Helmond", "Den Bosch"]
     assert markdown_blocks(None) == []
@@ -129,10 +147,16 @@ def test_libreoffice_pages_read_as_sent(word_file, tmp_path):
             pytest.skip("LibreOffice/pdftotext not installed and BORGING_ALLOW_NO_BROWSER=1")
         pytest.fail("install libreoffice-writer-nogui and poppler-utils, or set BORGING_ALLOW_NO_BROWSER=1")
     env = dict(os.environ, HOME=str(tmp_path))
-    subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(word_file)],
-                   check=True, capture_output=True, timeout=240, env=env)
-    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    subprocess.run(
+        [exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(word_file)],
+        check=True,
+        capture_output=True,
+        timeout=240,
+        env=env,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
     pages = [p for p in text.split("\f") if p.strip()]
     assert len(pages) >= 3
     for number, page in enumerate(pages, start=1):

@@ -33,8 +33,13 @@ def test_report_rules_write_everything_identically_and_report_zip(tmp_path):
     assert len(list((tmp_path / "results" / "figures").glob("*.svg"))) == 13
     prov = json.loads((tmp_path / "results" / "interim" / "provenance.json").read_text())
     rows = {Path(f["path"]).name: f["rows"] for f in prov["inputs"]}
-    assert rows == {"lime.csv": 3, "qualtrics.csv": 2, "forms.xlsx": 4, "partnerships.csv": 16,
-                    "questionnaire.yaml": None}
+    assert rows == {
+        "lime.csv": 3,
+        "qualtrics.csv": 2,
+        "forms.xlsx": 4,
+        "partnerships.csv": 16,
+        "questionnaire.yaml": None,
+    }
     assert prov["config"]["report"]["language"] == "en" and "pandas" in prov["packages"]
     assert list(prov) == sorted(prov)
     shutil.rmtree(tmp_path / "results" / "figures")

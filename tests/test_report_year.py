@@ -17,8 +17,12 @@ def responses(waves_of: dict[str, list[int]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-FOUR = {"helmond": [2023, 2024, 2025], "den-bosch": [2023, 2024, 2025], "west-brabant": [2023, 2024, 2025],
-        "noord-west-veluwe": [2023, 2024, 2025]}
+FOUR = {
+    "helmond": [2023, 2024, 2025],
+    "den-bosch": [2023, 2024, 2025],
+    "west-brabant": [2023, 2024, 2025],
+    "noord-west-veluwe": [2023, 2024, 2025],
+}
 
 
 def test_one_region_ahead_does_not_make_the_year():
@@ -64,7 +68,8 @@ def test_the_chosen_year_is_had_by_more_than_half_and_no_later_year_by_half_or_m
         chosen = choose_report_year(data)
     except InputError:
         assert not any(2 * k > n for k in have.values()) or any(
-            2 * k == n and w > max(x for x, c in have.items() if 2 * c > n) for w, k in have.items())
+            2 * k == n and w > max(x for x, c in have.items() if 2 * c > n) for w, k in have.items()
+        )
         return
     assert 2 * have[chosen.year] > n
     assert all(2 * k < n for w, k in have.items() if w > chosen.year)
@@ -91,8 +96,9 @@ def test_the_report_summary_names_the_region_without_the_year_and_counts_in_the_
     data = build_responses(rng, registry, questionnaire)
     data = data[~((data["region"] == "west-brabant") & (data["wave"] == 2025))]
     tables = {name.split("/")[-1][:-4]: t for name, t in build_tables(rng, data).items()}
-    registry = registry.assign(partnership_id=registry["partnership_id"].str.strip(),
-                               region=registry["region"].str.strip())
+    registry = registry.assign(
+        partnership_id=registry["partnership_id"].str.strip(), region=registry["region"].str.strip()
+    )
     doc = build_report(ReportInputs(data, tables, registry, questionnaire, {}, {}, language="nl"))
     summary = next(b for b in doc.blocks if b.kind == "bullets").items
     assert summary[0].startswith("In 2025 ") and "3 regio's" in summary[0]

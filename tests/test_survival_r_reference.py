@@ -19,8 +19,10 @@ REFERENCE = json.loads((ROOT / "tests/data/survival_age_r_reference.json").read_
 def _years(name: str) -> pd.DataFrame:
     if name == "example":  # the Kaplan-Meier curves need only the registry and the last wave
         registry = load_registry(ROOT / "data/example/registry/partnerships.csv")
-        return sv.at_risk_years(registry, pd.DataFrame({"partnership_id": ["HEL-01"], "wave": [2025],
-                                                        **dict.fromkeys(sv.CONDITIONS, [3.0])}))
+        return sv.at_risk_years(
+            registry,
+            pd.DataFrame({"partnership_id": ["HEL-01"], "wave": [2025], **dict.fromkeys(sv.CONDITIONS, [3.0])}),
+        )
     registry, responses, _ = simulate_survival(**REFERENCE["simulation"])
     if name == "sim_equal_funding":
         registry = registry.assign(funding_end_year=registry["start_year"] + 4)

@@ -13,10 +13,10 @@ from conftest import TEST_SECRET
 from snakemake.utils import validate
 
 from borgingsmonitor.clean.steps import clean_tables
-from borgingsmonitor.ingest.steps import gather_harmonised, read_export
-from borgingsmonitor.synthetic.simulate import simulate_clean
 from borgingsmonitor.ingest.sources import file_units
+from borgingsmonitor.ingest.steps import gather_harmonised, read_export
 from borgingsmonitor.synthetic.exports import EXCLUSIONS, TOOLS, make_exports, region_tools
+from borgingsmonitor.synthetic.simulate import simulate_clean
 
 REPO = Path(__file__).resolve().parents[1]
 N, REGIONS, WAVES, SEED = 2000, 5, 3, 7
@@ -30,8 +30,15 @@ def run_cleaning(root: Path):
     tables, issues = [], []
     for unit in file_units(config):
         spec = {k: v for k, v in config["regions"][unit.region].items() if k != "sources"}
-        table, found = read_export(str(root / config["input_dir"] / unit.path), unit, spec, questionnaire, registry,
-                                   config.get("label_sets", {}), config["privacy"])
+        table, found = read_export(
+            str(root / config["input_dir"] / unit.path),
+            unit,
+            spec,
+            questionnaire,
+            registry,
+            config.get("label_sets", {}),
+            config["privacy"],
+        )
         tables.append(root / f"{unit.region}-{unit.file_id}.parquet")
         issues.append(root / f"{unit.region}-{unit.file_id}.issues.csv")
         table.to_parquet(tables[-1], index=False)
@@ -39,8 +46,14 @@ def run_cleaning(root: Path):
     harmonised, ingest_issues = gather_harmonised([str(p) for p in tables], [str(p) for p in issues], questionnaire)
     harmonised.to_parquet(root / "harmonised.parquet", index=False)
     ingest_issues.to_csv(root / "ingest_issues.csv", index=False)
-    return config, clean_tables(str(root / "harmonised.parquet"), str(root / "ingest_issues.csv"), registry, questionnaire,
-                              config["regions"], config["cleaning"])
+    return config, clean_tables(
+        str(root / "harmonised.parquet"),
+        str(root / "ingest_issues.csv"),
+        registry,
+        questionnaire,
+        config["regions"],
+        config["cleaning"],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +89,12 @@ def test_file_layouts_are_the_tools_own(made):
 
 def test_every_raw_row_meets_its_expected_fate(made):
     exports, _, responses, exclusions, attrition, _ = made
-    got = pd.concat([
-        exclusions[["source_file", "source_row", "reason"]].rename(columns={"reason": "fate"}),
-        responses[["source_file", "source_row"]].assign(fate="analysed"),
-    ])
+    got = pd.concat(
+        [
+            exclusions[["source_file", "source_row", "reason"]].rename(columns={"reason": "fate"}),
+            responses[["source_file", "source_row"]].assign(fate="analysed"),
+        ]
+    )
     both = exports.fates.merge(got, on=["source_file", "source_row"], how="outer", suffixes=("_expected", "_got"))
     assert len(both) == len(exports.fates) == attrition["raw_rows"].sum()
     wrong = both[both["fate_expected"] != both["fate_got"]]
@@ -93,13 +108,25 @@ def test_analysed_answers_are_the_simulated_ones(made):
     clean, _ = simulate_clean(N, REGIONS, 8 * REGIONS, tuple(range(2023, 2026)), SEED)
     rows = responses.merge(exports.fates[["source_file", "source_row", "sim_row"]], on=["source_file", "source_row"])
     expected = clean.iloc[rows["sim_row"].to_numpy()].reset_index(drop=True)
-    for column in ["partnership_id", "region", "wave", "role", "org_type", "phase", "rel_know", "rel_distant", "dur_commitment"]:
+    for column in [
+        "partnership_id",
+        "region",
+        "wave",
+        "role",
+        "org_type",
+        "phase",
+        "rel_know",
+        "rel_distant",
+        "dur_commitment",
+    ]:
         assert rows[column].astype(object).tolist() == expected[column].astype(object).tolist(), column
     for scale in ["REL", "FAC", "PRO", "ORG", "DUR"]:
         np.testing.assert_allclose(rows[scale].to_numpy(dtype=float), expected[scale].to_numpy(dtype=float), rtol=1e-12)
     trapped = rows["sim_row"].isin(exports.fates.loc[exports.fates["value_trap"] != "", "sim_row"])
-    np.testing.assert_allclose(rows.loc[~trapped, "fac_hours"].to_numpy(dtype=float),
-                               expected.loc[~trapped.to_numpy(), "fac_hours"].to_numpy(dtype=float))
+    np.testing.assert_allclose(
+        rows.loc[~trapped, "fac_hours"].to_numpy(dtype=float),
+        expected.loc[~trapped.to_numpy(), "fac_hours"].to_numpy(dtype=float),
+    )
     assert rows.loc[trapped, "fac_hours"].isna().all()
 
 
@@ -116,8 +143,11 @@ def test_value_traps_are_listed_and_comments_scrubbed(made):
 
 def test_same_seed_same_bytes(tmp_path):
     def digest(root):
-        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(root.rglob("*")) if p.is_file()}
+        return {
+            p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
 
     a = make_exports(tmp_path / "a", 300, n_regions=5, n_waves=2, seed=3)
     b = make_exports(tmp_path / "b", 300, n_regions=5, n_waves=2, seed=3)

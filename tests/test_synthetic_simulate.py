@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.models import nested_lmm as nl
 from borgingsmonitor.clean.rules import clean_columns
 from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.models import nested_lmm as nl
 from borgingsmonitor.synthetic.simulate import simulate_clean, simulate_registry
 
 QUESTIONNAIRE = load_questionnaire(Path(__file__).parents[1] / "config" / "questionnaire.yaml")
@@ -131,9 +131,7 @@ def test_truth_is_recovered_with_latent_durability():
     assert abs(res.params["Intercept"] - truth["intercept"]) < 4 * res.bse["Intercept"]
     assert res.sigma2["residual"] == pytest.approx(truth["sigma2"]["residual"], rel=0.03)
     # the variance components against the realised random effects (40 regions, 320 partnerships)
-    realised = {
-        level: np.var(list(truth[f"u_{level}"].values()), ddof=1) for level in ("region", "partnership")
-    }
+    realised = {level: np.var(list(truth[f"u_{level}"].values()), ddof=1) for level in ("region", "partnership")}
     assert res.sigma2["partnership"] == pytest.approx(realised["partnership"], rel=0.15)
     assert res.sigma2["region"] == pytest.approx(realised["region"], rel=0.15)
 

@@ -20,8 +20,26 @@ REPO = Path(__file__).resolve().parents[1]
 CAPTIONS = sorted((REPO / "workflow" / "report").glob("*.rst"))
 SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
 # Words of an English sentence that are not Dutch words too ("of" is: Dutch for "or").
-ENGLISH = ("the", "and", "with", "are", "from", "each", "that", "which", "when", "not", "by", "to", "at",
-           "for", "or", "than", "only", "this")
+ENGLISH = (
+    "the",
+    "and",
+    "with",
+    "are",
+    "from",
+    "each",
+    "that",
+    "which",
+    "when",
+    "not",
+    "by",
+    "to",
+    "at",
+    "for",
+    "or",
+    "than",
+    "only",
+    "this",
+)
 ENGLISH_WORD = re.compile(r"\b(" + "|".join(ENGLISH) + r")\b", re.IGNORECASE)
 CODE_LITERAL = re.compile(r"``.*?``", re.DOTALL)
 

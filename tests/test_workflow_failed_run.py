@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SNAKEMAKE, example_config, run_workflow, write_config
 
 pytestmark = pytest.mark.slow
@@ -39,8 +38,11 @@ def one_region_input(workdir: Path) -> Path:
 def every_file(workdir: Path) -> dict[str, str]:
     """sha256 of every file under results/."""
     results = workdir / "results"
-    return {p.relative_to(results).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(results.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(results).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(results.rglob("*"))
+        if p.is_file()
+    }
 
 
 def published(workdir: Path) -> dict[str, str]:
@@ -65,10 +67,16 @@ def with_a_short_row(body: str) -> str:
 DAMAGES = {
     "column_missing": (EXPORT, lambda b: csv_bytes(text(b).replace('"rol",', '"functie",', 1)), "no such column"),
     "column_twice": (EXPORT, lambda b: csv_bytes(text(b).replace('"rol",', '"route",', 1)), "appears twice"),
-    "unknown_answer_label": (EXPORT, lambda b: csv_bytes(text(b).replace('"Mee eens"', '"Mee eensch"', 1)),
-                             "Mee eensch"),
-    "ambiguous_date": (EXPORT, lambda b: csv_bytes(re.sub(r'"2024-0\d-\d\d \d\d:\d\d:\d\d"', '"09/04/2024 10:00"',
-                                                          text(b))), "09/04/2024"),
+    "unknown_answer_label": (
+        EXPORT,
+        lambda b: csv_bytes(text(b).replace('"Mee eens"', '"Mee eensch"', 1)),
+        "Mee eensch",
+    ),
+    "ambiguous_date": (
+        EXPORT,
+        lambda b: csv_bytes(re.sub(r'"2024-0\d-\d\d \d\d:\d\d:\d\d"', '"09/04/2024 10:00"', text(b))),
+        "09/04/2024",
+    ),
     "not_a_date": (EXPORT, lambda b: csv_bytes(text(b).replace('"2024-03-08 08:02:06"', '"gisteren"', 1)), "gisteren"),
     "empty_file": (EXPORT, lambda b: b"", "header row"),
     "wrong_encoding": (EXPORT, lambda b: text(b).encode("cp1252", errors="replace"), "encoding"),
@@ -130,8 +138,17 @@ def test_a_missing_export_stops_before_any_job(good_run):
 
 def kill_mid_run(workdir: Path, when_exists: str, timeout: float = 900) -> None:
     """Start the whole workflow and SIGKILL it (and its jobs) once `when_exists` appears under workdir."""
-    command = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
-               "--configfile", str(workdir / "config.yaml"), "--cores", "2"]
+    command = [
+        SNAKEMAKE,
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        "--cores",
+        "2",
+    ]
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout
     while not (workdir / when_exists).exists() and process.poll() is None and time.monotonic() < deadline:

@@ -10,12 +10,24 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import REPO, example_config, run_workflow, write_config
-from ingest_files import ITEMS, csv_text, expected_items, registry_rows, responses, write_dutch_excel_csv, write_google_forms
+from ingest_files import (
+    ITEMS,
+    csv_text,
+    expected_items,
+    registry_rows,
+    responses,
+    write_dutch_excel_csv,
+    write_google_forms,
+)
 
 pytestmark = pytest.mark.slow
 
 REGION = "zuid-limburg"
-ROUTES = {"ZLB-01": "Route Techniek Heerlen", "ZLB-02": "Route Zorg & Welzijn Sittard", "ZLB-03": "Route ICT Coördinatie Maastricht"}
+ROUTES = {
+    "ZLB-01": "Route Techniek Heerlen",
+    "ZLB-02": "Route Zorg & Welzijn Sittard",
+    "ZLB-03": "Route ICT Coördinatie Maastricht",
+}
 GOOGLE = "zuid-limburg/Monitor DLR 2024 (Antwoorden) - Formulierreacties 1.csv"
 EXCEL = "zuid-limburg/monitor_2025_definitief.csv"
 TARGET = "results/clean/responses.parquet"
@@ -27,9 +39,22 @@ def fifth_region() -> dict:
         "registry_region": "Zuid-Limburg",
         "fieldwork": {"2024": ["2024-03-01", "2024-04-30"], "2025": ["2025-03-01", "2025-04-30"]},
         "sources": [
-            {"tool": "delimited", "files": [{"path": GOOGLE, "wave": 2024}], "fields": {"respondent_id": "E-mailadres"}, **forms},
-            {"tool": "delimited", "files": [{"path": EXCEL, "wave": 2025}], "encoding": "cp1252", "delimiter": ";", "decimal": ",",
-             "date_format": "%d-%m-%Y %H:%M", "fields": {"respondent_id": "E-mailadres", "submitted": "Ingevuld op"}, **forms},
+            {
+                "tool": "delimited",
+                "files": [{"path": GOOGLE, "wave": 2024}],
+                "fields": {"respondent_id": "E-mailadres"},
+                **forms,
+            },
+            {
+                "tool": "delimited",
+                "files": [{"path": EXCEL, "wave": 2025}],
+                "encoding": "cp1252",
+                "delimiter": ";",
+                "decimal": ",",
+                "date_format": "%d-%m-%Y %H:%M",
+                "fields": {"respondent_id": "E-mailadres", "submitted": "Ingevuld op"},
+                **forms,
+            },
         ],
     }
 
@@ -100,7 +125,10 @@ def test_the_new_region_flows_through_cleaning(run):
 def test_the_same_people_keep_their_keys_across_waves_and_tools(run):
     _, _, snap = run
     h = snap["harmonised"]
-    keys = {wave: h[(h["region"] == REGION) & (h["wave"] == wave)].sort_values("source_row")["respondent_key"].tolist() for wave in (2024, 2025)}
+    keys = {
+        wave: h[(h["region"] == REGION) & (h["wave"] == wave)].sort_values("source_row")["respondent_key"].tolist()
+        for wave in (2024, 2025)
+    }
     both = [(a, b) for a, b in zip(keys[2024], keys[2025]) if not pd.isna(a) and not pd.isna(b)]
     assert len(both) >= 5 and all(a == b for a, b in both)
 
@@ -110,7 +138,11 @@ def test_no_personal_data_of_the_new_region_in_results(run):
     secrets = {r["email"] for r in ROWS_2024 + ROWS_2025} | {r["name"] for r in ROWS_2024 + ROWS_2025}
     for path in (work / "results").rglob("*"):
         if path.is_file():
-            text = pd.read_parquet(path).to_csv() if path.suffix == ".parquet" else path.read_text(encoding="utf-8", errors="replace")
+            text = (
+                pd.read_parquet(path).to_csv()
+                if path.suffix == ".parquet"
+                else path.read_text(encoding="utf-8", errors="replace")
+            )
             assert not [s for s in secrets if s in text], path
 
 
@@ -124,7 +156,9 @@ def test_a_broken_export_stops_the_run_and_keeps_the_earlier_clean_data(run):
     result = run_workflow(work, TARGET, check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "answer labels that no label set knows" in output and "Formulierreacties 1.csv" in output and "To fix" in output
+    assert (
+        "answer labels that no label set knows" in output and "Formulierreacties 1.csv" in output and "To fix" in output
+    )
     assert (hashlib.sha256(target.read_bytes()).hexdigest(), target.stat().st_mtime_ns) == before
     log = next((work / "logs" / "ingest_file" / REGION).glob("monitor-dlr-2024*.log")).read_text(encoding="utf-8")
     assert "'Eens' x" in log

@@ -15,16 +15,25 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
-
-from borgingsmonitor.ingest.sources import file_units
 from conftest import TEST_SECRET
 from fixtures.example import CONFIG, INPUT, ingest_and_clean
+
+from borgingsmonitor.ingest.sources import file_units
 
 pytestmark = pytest.mark.slow
 
 PERSONAL_COLUMNS = {
     "limesurvey": ["token", "ipaddr"],
-    "qualtrics": ["IPAddress", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference", "LocationLatitude", "LocationLongitude"],
+    "qualtrics": [
+        "IPAddress",
+        "ResponseId",
+        "RecipientLastName",
+        "RecipientFirstName",
+        "RecipientEmail",
+        "ExternalReference",
+        "LocationLatitude",
+        "LocationLongitude",
+    ],
     "msforms": ["E-mail", "Naam", "Email", "Name"],
     "spss": ["email"],
 }
@@ -91,7 +100,13 @@ def test_the_raw_exports_do_hold_personal_data():
 
 def test_every_output_was_written(outputs):
     assert len([p for p in outputs if p.startswith("interim/ingested/")]) == 20
-    assert {"clean/responses.parquet", "qc/exclusions.csv", "qc/attrition.csv", "qc/value_issues.csv", "interim/harmonised.parquet"} <= set(outputs)
+    assert {
+        "clean/responses.parquet",
+        "qc/exclusions.csv",
+        "qc/attrition.csv",
+        "qc/value_issues.csv",
+        "interim/harmonised.parquet",
+    } <= set(outputs)
     assert "[naam]" in outputs["clean/responses.parquet"][0]  # comments were scrubbed, not dropped
 
 

@@ -6,7 +6,6 @@ import re
 import shutil
 
 import pytest
-
 from conftest import REPO, example_config, run_workflow, write_config
 
 pytestmark = pytest.mark.slow
@@ -14,7 +13,11 @@ pytestmark = pytest.mark.slow
 
 def planned_jobs(workdir) -> dict[str, int]:
     out = run_workflow(workdir, "results/qc/attrition.csv", "-n", "--quiet", "rules").stdout
-    return {parts[0]: int(parts[1]) for parts in (line.split() for line in out.splitlines()) if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total"}
+    return {
+        parts[0]: int(parts[1])
+        for parts in (line.split() for line in out.splitlines())
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,13 @@ def test_per_region_ingestion_gives_the_same_clean_data_and_reruns_only_that_reg
     shutil.copytree(ran_once / "input", tmp_path / "input")
     write_config(tmp_path, example_config(input_dir=tmp_path / "input", ingestion={"jobs": "per_region"}))
     run_workflow(tmp_path, "results/qc/attrition.csv")
-    for name in ("clean/responses.parquet", "qc/exclusions.csv", "qc/attrition.csv", "qc/value_issues.csv", "qc/unmapped_columns.csv"):
+    for name in (
+        "clean/responses.parquet",
+        "qc/exclusions.csv",
+        "qc/attrition.csv",
+        "qc/value_issues.csv",
+        "qc/unmapped_columns.csv",
+    ):
         assert (tmp_path / "results" / name).read_bytes() == (ran_once / "results" / name).read_bytes(), name
     export = tmp_path / "input" / "den-bosch" / "Monitor DLR Den Bosch 2024_March 23, 2024_14.35.csv"
     export.write_bytes(export.read_bytes() + b"\r\n")

@@ -8,7 +8,6 @@ import inspect
 import re
 
 import pytest
-
 from conftest import REPO
 
 RULES = REPO / "workflow" / "rules"
@@ -19,7 +18,9 @@ def rule_scripts() -> list[tuple[str, str, str]]:
     """(stage, rule, script path as written) for every rule with a `script:`; the stage is its .smk file."""
     found = []
     for smk in sorted(RULES.glob("*.smk")):
-        for rule, body in re.findall(r"^rule (\w+):\n((?:[ \t]+.*\n|\n)*)", smk.read_text(encoding="utf-8"), flags=re.MULTILINE):
+        for rule, body in re.findall(
+            r"^rule (\w+):\n((?:[ \t]+.*\n|\n)*)", smk.read_text(encoding="utf-8"), flags=re.MULTILINE
+        ):
             script = re.search(r"^\s+script:\n\s+\"([^\"]+)\"", body, flags=re.MULTILINE)
             if script:
                 found.append((smk.stem, rule, script.group(1)))
@@ -30,7 +31,9 @@ RULE_SCRIPTS = rule_scripts()
 
 
 def test_the_rule_files_were_read():
-    assert {"ingest_file", "clean", "reliability", "declared_model", "survival", "partnership_sheets"} <= {r for _, r, _ in RULE_SCRIPTS}
+    assert {"ingest_file", "clean", "reliability", "declared_model", "survival", "partnership_sheets"} <= {
+        r for _, r, _ in RULE_SCRIPTS
+    }
 
 
 @pytest.mark.parametrize("stage, rule, script", RULE_SCRIPTS, ids=[r for _, r, _ in RULE_SCRIPTS])
@@ -41,7 +44,9 @@ def test_script_is_named_after_its_rule_and_runs_its_step(stage, rule, script):
     assert path.stem == SHARED_SCRIPTS.get(rule, rule), f"rule {rule} runs {path.name}; name the script {rule}.py"
     tree = ast.parse(path.read_text(encoding="utf-8"))
     assert ast.get_docstring(tree), f"{path.name} has no docstring"
-    imports = {(node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
+    imports = {
+        (node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names
+    }
     assert ("borgingsmonitor.core.rulescript", "run") in imports
     assert (f"borgingsmonitor.{stage}.steps", rule) in imports, f"{path.name} should import {rule} from {stage}.steps"
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "run"]

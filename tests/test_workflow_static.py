@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, SNAKEMAKE, example_config, run_workflow, write_config
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
-
-from conftest import REPO, SNAKEMAKE, example_config, run_workflow, write_config
 
 SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
 
@@ -37,7 +36,9 @@ def test_schema_defaults_match_the_bundled_config():
             if (key, sub) in example_only:
                 continue
             if "default" in subspec and key in config and sub in config[key]:
-                assert config[key][sub] == subspec["default"], f"{key}.{sub}: config {config[key][sub]!r} != schema default {subspec['default']!r}"
+                assert config[key][sub] == subspec["default"], (
+                    f"{key}.{sub}: config {config[key][sub]!r} != schema default {subspec['default']!r}"
+                )
 
 
 @pytest.mark.parametrize(
@@ -74,8 +75,18 @@ def test_lint_finds_nothing_but_the_environment_lint():
 
 def test_rule_files_are_snakefmt_formatted():
     files = [str(REPO / "Snakefile"), *map(str, sorted((REPO / "workflow" / "rules").glob("*.smk")))]
-    result = subprocess.run([str(Path(sys.executable).with_name("snakefmt")), "--check", *files], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("snakefmt")), "--check", *files], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
+def test_python_is_ruff_clean(command):
+    """The settings are in pyproject.toml; `ruff format .` and `ruff check --fix .` repair most findings."""
+    ruff = str(Path(sys.executable).with_name("ruff"))
+    result = subprocess.run([ruff, *command, str(REPO)], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
 
 
 def test_one_ingestion_job_per_export_file(tmp_path):

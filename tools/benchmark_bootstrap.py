@@ -61,10 +61,14 @@ def main(argv=None):
             print(f"{step:40s} {sec:9.3f} s")
         naive_full = r["naive"] / args.naive_draws * args.n_boot
         fast = r["times"]["stats pass"] + r["times"]["bootstrap"]
-        print(f"naive loop: {args.naive_draws} resamples took {r['naive']:.3f} s; extrapolated linearly "
-              f"to {args.n_boot} resamples: {naive_full:.1f} s")
-        print(f"fast bootstrap ({args.n_boot} resamples incl. stats pass): {fast:.3f} s; "
-              f"speed-up vs naive: {naive_full / fast:,.0f}x")
+        print(
+            f"naive loop: {args.naive_draws} resamples took {r['naive']:.3f} s; extrapolated linearly "
+            f"to {args.n_boot} resamples: {naive_full:.1f} s"
+        )
+        print(
+            f"fast bootstrap ({args.n_boot} resamples incl. stats pass): {fast:.3f} s; "
+            f"speed-up vs naive: {naive_full / fast:,.0f}x"
+        )
         print(f"max |fast - naive| over the {args.naive_draws} shared draws: {r['max_diff']:.2e}")
 
 

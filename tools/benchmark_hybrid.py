@@ -42,9 +42,14 @@ def main(argv=None):
             start, cpu = time.perf_counter(), time.process_time()
             table = declared.fit_declared(spec, frame)
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-            row = {"n": n, "regions": regions, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
-                   "n_obs": int(table["n_obs"].iloc[0]),
-                   "method": table["method"].iloc[0]}
+            row = {
+                "n": n,
+                "regions": regions,
+                "seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu, 2),
+                "n_obs": int(table["n_obs"].iloc[0]),
+                "method": table["method"].iloc[0],
+            }
             print(row, flush=True)
             out.append(row)
     if args.json:

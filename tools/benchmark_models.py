@@ -46,9 +46,7 @@ def time_ours(df, method):
     complete = df.dropna(subset=["DUR", "REL", "FAC", "PRO", "ORG", "wave", "region", "partnership_id"])
     import patsy
 
-    y, X = patsy.dmatrices(
-        FORMULA, complete.assign(wave=complete["wave"].astype("category")), return_type="dataframe"
-    )
+    y, X = patsy.dmatrices(FORMULA, complete.assign(wave=complete["wave"].astype("category")), return_type="dataframe")
     t1 = time.perf_counter()
     stats = nl.partnership_stats(
         y.iloc[:, 0].to_numpy(), X, complete["region"].to_numpy(), complete["partnership_id"].to_numpy()
@@ -102,9 +100,7 @@ def compare(ours, sm):
     }
     out = {
         "max_abs_diff_fixed": float(np.max(np.abs(ours.params - fe))),
-        "max_rel_diff_sigma2": float(
-            max(abs(ours.sigma2[k] - s2[k]) / max(abs(ours.sigma2[k]), 1e-12) for k in s2)
-        ),
+        "max_rel_diff_sigma2": float(max(abs(ours.sigma2[k] - s2[k]) / max(abs(ours.sigma2[k]), 1e-12) for k in s2)),
         "loglik_ours_minus_statsmodels": float(ours.loglik - sm.llf),
         "statsmodels_sigma2": s2,
     }
@@ -138,9 +134,7 @@ def main(argv=None):
         )
         if n <= args.max_statsmodels:
             sm, model, sm_s, warns = time_statsmodels(df, args.method)
-            row["statsmodels_loglik_at_ours_minus_at_its_own"] = statsmodels_loglik_at(model, ours) - float(
-                sm.llf
-            )
+            row["statsmodels_loglik_at_ours_minus_at_its_own"] = statsmodels_loglik_at(model, ours) - float(sm.llf)
             # by statsmodels' own likelihood, our estimate is at least as good as its optimum
             row["ours_at_least_as_good"] = row["statsmodels_loglik_at_ours_minus_at_its_own"] > -1e-6
             row.update(

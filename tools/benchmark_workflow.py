@@ -48,8 +48,12 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--no-deduce", action="store_true", help="privacy.use_deduce: false in the generated config")
-    p.add_argument("--ingestion", choices=["per_file", "per_region"], default="per_region",
-                   help="ingestion.jobs in the generated config (per_region: one job per region)")
+    p.add_argument(
+        "--ingestion",
+        choices=["per_file", "per_region"],
+        default="per_region",
+        help="ingestion.jobs in the generated config (per_region: one job per region)",
+    )
     p.add_argument("--skip-models", action="store_true", help="no statsmodels / naive bootstrap comparison")
     p.add_argument("--timeout", type=int, default=3 * 3600, help="seconds allowed for one workflow run")
     p.add_argument("--json", help="write all figures to this JSON file")
@@ -65,12 +69,20 @@ def generate(size: int, args) -> tuple[Path, float]:
 
     folder = Path(args.root) / str(size)
     stamp = folder / ".generated.json"
-    wanted = {"size": size, "regions": args.regions, "waves": args.waves, "seed": args.seed, "deduce": not args.no_deduce}
+    wanted = {
+        "size": size,
+        "regions": args.regions,
+        "waves": args.waves,
+        "seed": args.seed,
+        "deduce": not args.no_deduce,
+    }
     if stamp.exists() and json.loads(stamp.read_text()) == wanted:
         return folder, float("nan")
     shutil.rmtree(folder, ignore_errors=True)
     start = time.perf_counter()
-    make_exports(folder, size, n_regions=args.regions, n_waves=args.waves, seed=args.seed, use_deduce=not args.no_deduce)
+    make_exports(
+        folder, size, n_regions=args.regions, n_waves=args.waves, seed=args.seed, use_deduce=not args.no_deduce
+    )
     seconds = time.perf_counter() - start
     stamp.write_text(json.dumps(wanted))
     return folder, seconds
@@ -90,8 +102,19 @@ def run_workflow(folder: Path, args, fresh: bool) -> dict:
     if fresh:
         for sub in ("results", "logs", "benchmarks", ".snakemake"):
             shutil.rmtree(folder / sub, ignore_errors=True)
-    command = ["/usr/bin/time", "-v", SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(folder),
-               "--configfile", str(folder / "config.yaml"), "--cores", str(args.cores)]
+    command = [
+        "/usr/bin/time",
+        "-v",
+        SNAKEMAKE,
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(folder),
+        "--configfile",
+        str(folder / "config.yaml"),
+        "--cores",
+        str(args.cores),
+    ]
     env = {**os.environ, "BORGING_SECRET": os.environ.get("BORGING_SECRET", "benchmark-secret-for-synthetic-data-only")}
     start = time.perf_counter()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as proc:
@@ -103,8 +126,13 @@ def run_workflow(folder: Path, args, fresh: bool) -> dict:
     wall = time.perf_counter() - start
     (folder / ("run_fresh.log" if fresh else "run_noop.log")).write_text(stdout + stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
-    return {"ok": proc.returncode == 0, "wall_s": wall, "max_rss_mb": int(rss.group(1)) / 1024 if rss else None,
-            "tree_peak_mb": sampler.peak_kb / 1024, "jobs": len(re.findall(r"^\s*Finished jobid", stderr, flags=re.M))}
+    return {
+        "ok": proc.returncode == 0,
+        "wall_s": wall,
+        "max_rss_mb": int(rss.group(1)) / 1024 if rss else None,
+        "tree_peak_mb": sampler.peak_kb / 1024,
+        "jobs": len(re.findall(r"^\s*Finished jobid", stderr, flags=re.M)),
+    }
 
 
 class TreeMemory(threading.Thread):
@@ -155,13 +183,33 @@ def ingestion_phase(folder: Path, args) -> dict:
     Wall time, and CPU seconds as the kernel counts them (Snakemake's own process apart from its jobs
     and the scrub service), not sampled like the `benchmark:` files (every 0.5 s, missing each job's end)."""
     rule = "ingest_region" if args.ingestion == "per_region" else "ingest_file"
-    command = [sys.executable, "-c", PHASE, "-s", str(REPO / "Snakefile"), "--directory", str(folder),
-               "--configfile", str(folder / "config.yaml"), "--cores", str(args.cores), "--forcerun", rule,
-               "--until", "harmonised", "--quiet"]
+    command = [
+        sys.executable,
+        "-c",
+        PHASE,
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(folder),
+        "--configfile",
+        str(folder / "config.yaml"),
+        "--cores",
+        str(args.cores),
+        "--forcerun",
+        rule,
+        "--until",
+        "harmonised",
+        "--quiet",
+    ]
     env = {**os.environ, "BORGING_SECRET": os.environ.get("BORGING_SECRET", "benchmark-secret-for-synthetic-data-only")}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=args.timeout)
     code, wall, own, jobs = done.stdout.split("PHASE")[-1].split()
-    return {"ok": code in ("0", "None"), "wall_s": float(wall), "snakemake_cpu_s": float(own), "jobs_cpu_s": float(jobs)}
+    return {
+        "ok": code in ("0", "None"),
+        "wall_s": float(wall),
+        "snakemake_cpu_s": float(own),
+        "jobs_cpu_s": float(jobs),
+    }
 
 
 def step_table(folder: Path) -> pd.DataFrame:
@@ -169,13 +217,30 @@ def step_table(folder: Path) -> pd.DataFrame:
     for path in sorted((folder / "benchmarks").rglob("*.tsv")):
         rule = path.relative_to(folder / "benchmarks").parts[0]
         b = pd.read_csv(path, sep="\t").iloc[-1]
-        rows.append({"rule": rule, "s": b["s"], "cpu_s": b["cpu_time"], "max_rss_mb": b["max_rss"], "job": path.stem,
-                     "region": path.parent.name})
+        rows.append(
+            {
+                "rule": rule,
+                "s": b["s"],
+                "cpu_s": b["cpu_time"],
+                "max_rss_mb": b["max_rss"],
+                "job": path.stem,
+                "region": path.parent.name,
+            }
+        )
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    return table.groupby("rule").agg(jobs=("s", "size"), wall_s_sum=("s", "sum"), wall_s_max=("s", "max"),
-                                     cpu_s_sum=("cpu_s", "sum"), max_rss_mb=("max_rss_mb", "max")).reset_index()
+    return (
+        table.groupby("rule")
+        .agg(
+            jobs=("s", "size"),
+            wall_s_sum=("s", "sum"),
+            wall_s_max=("s", "max"),
+            cpu_s_sum=("cpu_s", "sum"),
+            max_rss_mb=("max_rss_mb", "max"),
+        )
+        .reset_index()
+    )
 
 
 def bare_read(folder: Path) -> pd.DataFrame:
@@ -205,12 +270,22 @@ def bare_read(folder: Path) -> pd.DataFrame:
                     table = pacsv.read_csv(
                         path,
                         read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=skip),
-                        parse_options=pacsv.ParseOptions(delimiter=source.get("delimiter", ","), newlines_in_values=True),
+                        parse_options=pacsv.ParseOptions(
+                            delimiter=source.get("delimiter", ","), newlines_in_values=True
+                        ),
                         convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names}),
                     )
                     n = table.num_rows
-                rows.append({"tool": tool, "region": region, "file": entry["path"], "rows": n,
-                             "bare_s": time.perf_counter() - start, "bare_cpu_s": time.process_time() - cpu})
+                rows.append(
+                    {
+                        "tool": tool,
+                        "region": region,
+                        "file": entry["path"],
+                        "rows": n,
+                        "bare_s": time.perf_counter() - start,
+                        "bare_cpu_s": time.process_time() - cpu,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -222,25 +297,42 @@ def ingestion_vs_bare(folder: Path, bare: pd.DataFrame) -> pd.DataFrame:
     config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
     tools = {(u.region, u.file_id): (u.settings.tool, u.path) for u in file_units(config)}
     rows = []
-    for (region, fid), (tool, path) in tools.items():
+    for (region, fid), (_tool, path) in tools.items():
         tsv = folder / "benchmarks" / "ingest_file" / region / f"{fid}.tsv"
         if tsv.exists():
             b = pd.read_csv(tsv, sep="\t").iloc[-1]
             rows.append({"file": path, "ingest_s": b["s"], "ingest_cpu_s": b["cpu_time"]})
     if not rows:  # per-region jobs: one benchmark file per region, compared in total
-        per_region = [pd.read_csv(t, sep="\t").iloc[-1] for t in sorted((folder / "benchmarks" / "ingest_region").glob("*.tsv"))]
+        per_region = [
+            pd.read_csv(t, sep="\t").iloc[-1] for t in sorted((folder / "benchmarks" / "ingest_region").glob("*.tsv"))
+        ]
         gather = pd.read_csv(folder / "benchmarks" / "harmonised" / "harmonised.tsv", sep="\t").iloc[-1]
-        total = {"tool": "all (per-region jobs)", "files": len(bare), "rows": bare["rows"].sum(),
-                 "bare_wall_s": bare["bare_s"].sum(), "bare_cpu_s": bare["bare_cpu_s"].sum(),
-                 "ingest_wall_s": sum(b["s"] for b in per_region), "ingest_cpu_s": sum(b["cpu_time"] for b in per_region),
-                 "gather_cpu_s": gather["cpu_time"]}
+        total = {
+            "tool": "all (per-region jobs)",
+            "files": len(bare),
+            "rows": bare["rows"].sum(),
+            "bare_wall_s": bare["bare_s"].sum(),
+            "bare_cpu_s": bare["bare_cpu_s"].sum(),
+            "ingest_wall_s": sum(b["s"] for b in per_region),
+            "ingest_cpu_s": sum(b["cpu_time"] for b in per_region),
+            "gather_cpu_s": gather["cpu_time"],
+        }
         out = pd.DataFrame([total])
         out["cpu_ratio"] = out["ingest_cpu_s"] / out["bare_cpu_s"]
         out["cpu_ratio_with_gather"] = (out["ingest_cpu_s"] + out["gather_cpu_s"]) / out["bare_cpu_s"]
         return out
     both = bare.merge(pd.DataFrame(rows), on="file", how="left")
-    out = both.groupby("tool").agg(files=("file", "size"), rows=("rows", "sum"), bare_s=("bare_s", "sum"),
-                                   ingest_wall_s=("ingest_s", "sum"), ingest_cpu_s=("ingest_cpu_s", "sum")).reset_index()
+    out = (
+        both.groupby("tool")
+        .agg(
+            files=("file", "size"),
+            rows=("rows", "sum"),
+            bare_s=("bare_s", "sum"),
+            ingest_wall_s=("ingest_s", "sum"),
+            ingest_cpu_s=("ingest_cpu_s", "sum"),
+        )
+        .reset_index()
+    )
     total = out.sum(numeric_only=True)
     out = pd.concat([out, pd.DataFrame([{"tool": "all", **total.to_dict()}])], ignore_index=True)
     out["cpu_ratio"] = out["ingest_cpu_s"] / out["bare_s"]
@@ -250,22 +342,53 @@ def ingestion_vs_bare(folder: Path, bare: pd.DataFrame) -> pd.DataFrame:
 def model_comparison(size: int) -> dict:
     out = {}
     tmp = Path(f"/tmp/borging-bench/models-{size}.json")
-    subprocess.run([sys.executable, str(REPO / "tools" / "benchmark_models.py"), "--sizes", str(size),
-                    "--max-statsmodels", "200000", "--json", str(tmp)], capture_output=True, text=True, timeout=3600)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tools" / "benchmark_models.py"),
+            "--sizes",
+            str(size),
+            "--max-statsmodels",
+            "200000",
+            "--json",
+            str(tmp),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if tmp.exists():
         out["models"] = json.loads(tmp.read_text())
-    boot = subprocess.run([sys.executable, str(REPO / "tools" / "benchmark_bootstrap.py"), "--sizes", str(size),
-                           "--naive-draws", "10"], capture_output=True, text=True, timeout=3600)
+    boot = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "benchmark_bootstrap.py"), "--sizes", str(size), "--naive-draws", "10"],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     out["bootstrap_stdout"] = boot.stdout
     return out
 
 
 def machine() -> dict:
-    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?")
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"cpus": os.cpu_count(), "memory_gb": round(int(mem) / 1024**2, 1), "cpu": cpu, "python": platform.python_version(),
-            "date": dt.datetime.now().isoformat(timespec="minutes"), "load_before": os.getloadavg()}
+    mem = next(
+        (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?"
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(int(mem) / 1024**2, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "date": dt.datetime.now().isoformat(timespec="minutes"),
+        "load_before": os.getloadavg(),
+    }
 
 
 def main(argv=None) -> int:
@@ -285,21 +408,35 @@ def main(argv=None) -> int:
         phase["bare_wall_s"], phase["bare_cpu_s"] = bare_wall, bare_cpu
         phase["wall_ratio"] = phase["wall_s"] / bare_wall
         phase["cpu_ratio"] = (phase["snakemake_cpu_s"] + phase["jobs_cpu_s"]) / bare_cpu
-        entry = {"generate_s": gen_s, "fresh": fresh, "noop": noop, "steps": steps.to_dict("records"),
-                 "ingestion": ingestion.to_dict("records"), "ingestion_phase": phase, "load_after": os.getloadavg()}
+        entry = {
+            "generate_s": gen_s,
+            "fresh": fresh,
+            "noop": noop,
+            "steps": steps.to_dict("records"),
+            "ingestion": ingestion.to_dict("records"),
+            "ingestion_phase": phase,
+            "load_after": os.getloadavg(),
+        }
         if not args.skip_models:
             entry.update(model_comparison(size))
         report["sizes"][size] = entry
-        lines += [f"## {size} responses", "",
-                  f"whole run: {fresh['wall_s']:.1f} s wall, peak memory {fresh['tree_peak_mb']:.0f} MB (all processes together; "
-                  f"largest single process {fresh['max_rss_mb']:.0f} MB), ok={fresh['ok']}, {fresh['jobs']} jobs; "
-                  f"no-op rerun {noop['wall_s']:.1f} s (ok={noop['ok']}, {noop['jobs']} jobs)", "",
-                  steps.to_markdown(index=False, floatfmt=".2f") if not steps.empty else "(no benchmark files)", "",
-                  ingestion.to_markdown(index=False, floatfmt=".2f"), "",
-                  f"ingestion phase (all ingestion jobs forced, and the gather, in one run; ok={phase['ok']}): "
-                  f"{phase['wall_s']:.1f} s wall vs {bare_wall:.1f} s for the bare read ({phase['wall_ratio']:.2f}x); "
-                  f"CPU {phase['jobs_cpu_s']:.1f} s in jobs and the scrub service + {phase['snakemake_cpu_s']:.1f} s in "
-                  f"Snakemake itself vs {bare_cpu:.1f} s ({phase['cpu_ratio']:.2f}x)", ""]
+        lines += [
+            f"## {size} responses",
+            "",
+            f"whole run: {fresh['wall_s']:.1f} s wall, peak memory {fresh['tree_peak_mb']:.0f} MB (all processes together; "
+            f"largest single process {fresh['max_rss_mb']:.0f} MB), ok={fresh['ok']}, {fresh['jobs']} jobs; "
+            f"no-op rerun {noop['wall_s']:.1f} s (ok={noop['ok']}, {noop['jobs']} jobs)",
+            "",
+            steps.to_markdown(index=False, floatfmt=".2f") if not steps.empty else "(no benchmark files)",
+            "",
+            ingestion.to_markdown(index=False, floatfmt=".2f"),
+            "",
+            f"ingestion phase (all ingestion jobs forced, and the gather, in one run; ok={phase['ok']}): "
+            f"{phase['wall_s']:.1f} s wall vs {bare_wall:.1f} s for the bare read ({phase['wall_ratio']:.2f}x); "
+            f"CPU {phase['jobs_cpu_s']:.1f} s in jobs and the scrub service + {phase['snakemake_cpu_s']:.1f} s in "
+            f"Snakemake itself vs {bare_cpu:.1f} s ({phase['cpu_ratio']:.2f}x)",
+            "",
+        ]
         if "bootstrap_stdout" in entry:
             lines += ["```", entry["bootstrap_stdout"].strip(), "```", ""]
         if "models" in entry:

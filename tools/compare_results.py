@@ -44,7 +44,9 @@ def main(argv=None) -> int:
     differences = compare(args.before, args.after, DEFAULT_IGNORE + args.ignore)
     for line in differences:
         print(line)
-    same = len(digests(args.after, DEFAULT_IGNORE + args.ignore)) - sum(not d.startswith("missing") for d in differences)
+    same = len(digests(args.after, DEFAULT_IGNORE + args.ignore)) - sum(
+        not d.startswith("missing") for d in differences
+    )
     print(f"{same} identical, {len(differences)} different")
     return 1 if differences else 0
 

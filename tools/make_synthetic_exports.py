@@ -25,18 +25,31 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--trap-rate", type=float, default=0.02, help="excluded rows per analysed row")
     parser.add_argument("--no-deduce", action="store_true", help="set privacy.use_deduce: false in the config")
-    parser.add_argument("--out", required=True, help="folder to write (exports/, config.yaml, truth.json, fates.parquet)")
+    parser.add_argument(
+        "--out", required=True, help="folder to write (exports/, config.yaml, truth.json, fates.parquet)"
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    made = make_exports(args.out, args.responses, n_regions=args.regions, n_waves=args.waves, seed=args.seed,
-                        n_partnerships=args.partnerships, last_wave=args.last_wave, trap_rate=args.trap_rate,
-                        use_deduce=not args.no_deduce)
+    made = make_exports(
+        args.out,
+        args.responses,
+        n_regions=args.regions,
+        n_waves=args.waves,
+        seed=args.seed,
+        n_partnerships=args.partnerships,
+        last_wave=args.last_wave,
+        trap_rate=args.trap_rate,
+        use_deduce=not args.no_deduce,
+    )
     tools = {}
     for tool, _ in made.files.values():
         tools[tool] = tools.get(tool, 0) + 1
     rows = made.fates["tool"].value_counts().to_dict()
-    print(f"{len(made.fates)} raw rows in {len(made.files)} files under {made.root / 'exports'} "
-          f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    print(
+        f"{len(made.fates)} raw rows in {len(made.files)} files under {made.root / 'exports'} "
+        f"({time.perf_counter() - start:.1f} s)",
+        file=sys.stderr,
+    )
     for tool in sorted(tools):
         print(f"  {tool}: {tools[tool]} files, {rows.get(tool, 0)} rows", file=sys.stderr)
     print(f"config: {made.config}", file=sys.stderr)

@@ -21,7 +21,9 @@ from borgingsmonitor.ingest.secret import SECRET_ENV, fingerprint, load_secret, 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="config/config.yaml", help="the workflow's config (for privacy.secret_file)")
+    parser.add_argument(
+        "--config", default="config/config.yaml", help="the workflow's config (for privacy.secret_file)"
+    )
     args = parser.parse_args()
     privacy = {}
     if os.path.exists(args.config):

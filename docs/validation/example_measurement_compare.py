@@ -1,8 +1,8 @@
 """Compare the example run's measurement tables with R (psych, lavaan, lme4) on the same clean data.
 
-    .venv/bin/python docs/validation/example_measurement_compare.py export /tmp/rval   # items as CSV, no keys
-    Rscript docs/validation/measurement_validate.R /tmp/rval/clean_items.csv /tmp/rval
-    .venv/bin/python docs/validation/example_measurement_compare.py compare /tmp/rval
+.venv/bin/python docs/validation/example_measurement_compare.py export /tmp/rval   # items as CSV, no keys
+Rscript docs/validation/measurement_validate.R /tmp/rval/clean_items.csv /tmp/rval
+.venv/bin/python docs/validation/example_measurement_compare.py compare /tmp/rval
 """
 
 import sys
@@ -37,16 +37,48 @@ def compare(rdir: Path) -> None:
         alpha_psych=rel["alpha_r"],
         omega_lavaan=rel["omega_lavaan"],
         max_abs_diff=pd.concat(
-            [(rel["alpha"] - rel["alpha_r"]).abs(), (rel["alpha_ci_low"] - rel["alpha_ci_low_r"]).abs(),
-             (rel["alpha_ci_high"] - rel["alpha_ci_high_r"]).abs(), (rel["omega"] - rel["omega_lavaan"]).abs()], axis=1
+            [
+                (rel["alpha"] - rel["alpha_r"]).abs(),
+                (rel["alpha_ci_low"] - rel["alpha_ci_low_r"]).abs(),
+                (rel["alpha_ci_high"] - rel["alpha_ci_high_r"]).abs(),
+                (rel["omega"] - rel["omega_lavaan"]).abs(),
+            ],
+            axis=1,
         ).max(axis=1),
     )
     print("### Reliability: ours vs psych::alpha / alpha.ci (Feldt) and lavaan one-factor omega\n")
-    print(markdown(rel[["scale", "wave", "n", "n_r", "alpha", "alpha_psych", "omega", "omega_lavaan", "omega_psych_ml_covar", "max_abs_diff"]]))
+    print(
+        markdown(
+            rel[
+                [
+                    "scale",
+                    "wave",
+                    "n",
+                    "n_r",
+                    "alpha",
+                    "alpha_psych",
+                    "omega",
+                    "omega_lavaan",
+                    "omega_psych_ml_covar",
+                    "max_abs_diff",
+                ]
+            ]
+        )
+    )
     fit = pd.read_csv(TABLES / "cfa_fit.csv")
     rfit = pd.read_csv(rdir / "measurement_r_cfa_fit.csv")
     rows = []
-    for ours_col, r_col in [("n", "n"), ("chi2", "chisq"), ("df", "df"), ("cfi", "cfi"), ("tli", "tli"), ("rmsea", "rmsea"), ("rmsea_ci_low", "rmsea.ci.lower"), ("rmsea_ci_high", "rmsea.ci.upper"), ("srmr", "srmr")]:
+    for ours_col, r_col in [
+        ("n", "n"),
+        ("chi2", "chisq"),
+        ("df", "df"),
+        ("cfi", "cfi"),
+        ("tli", "tli"),
+        ("rmsea", "rmsea"),
+        ("rmsea_ci_low", "rmsea.ci.lower"),
+        ("rmsea_ci_high", "rmsea.ci.upper"),
+        ("srmr", "srmr"),
+    ]:
         a, b = float(fit[ours_col].iloc[0]), float(rfit[r_col].iloc[0])
         rows.append({"index": ours_col, "ours": a, "lavaan": b, "abs_diff": abs(a - b)})
     print("\n### Five-factor CFA: ours vs lavaan fitMeasures\n")
@@ -57,7 +89,15 @@ def compare(rdir: Path) -> None:
     for _, r in ricc.iterrows():
         for level in ("region", "partnership"):
             mine = icc[(icc["scale"] == r["scale"]) & (icc["level"] == level)]["icc"].iloc[0]
-            rows.append({"scale": r["scale"], "level": level, "ours": mine, "lme4": r[f"icc_{level}"], "abs_diff": abs(mine - r[f"icc_{level}"])})
+            rows.append(
+                {
+                    "scale": r["scale"],
+                    "level": level,
+                    "ours": mine,
+                    "lme4": r[f"icc_{level}"],
+                    "abs_diff": abs(mine - r[f"icc_{level}"]),
+                }
+            )
     print("\n### ICC(1) from null models: ours vs lme4 (REML)\n")
     print(markdown(pd.DataFrame(rows)))
 

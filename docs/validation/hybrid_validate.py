@@ -20,7 +20,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -92,7 +91,7 @@ def main(reference: bool) -> pd.DataFrame:
             rows.to_csv(tmp / f"{name}.csv", index=False)
             (tmp / f"{name}.region").write_text(region + "\n")
         subprocess.run(["Rscript", str(ROOT / "docs/validation/hybrid_lmertest.R"), str(tmp)], check=True)
-        for name, (frame, region) in data.items():
+        for name, (_frame, region) in data.items():
             r = json.loads((tmp / f"{name}.json").read_text())
             for method in ("REML", "ML"):
                 parts.append(compare(name, method, ours(spec, analysed[name], region, method), r[method]))
@@ -117,18 +116,33 @@ def markdown(table: pd.DataFrame, versions: dict, sizes: dict) -> str:
     ]
     for (data, method), g in table.groupby(["data", "method"], sort=False):
         q = g.groupby("quantity")
-        cell = lambda x, col="abs_diff": f"{q.get_group(x)[col].max():.1e}"
-        lines.append(f"| {data} | {', '.join(map(str, sizes[data]))} | {method} | {cell('params')} | {cell('bse')} | "
-                     f"{cell('sigma2')} | {cell('df', 'rel_diff')} | {cell('p_value')} | {cell('loglik')} |")
+
+        def cell(x, col="abs_diff", q=q):
+            return f"{q.get_group(x)[col].max():.1e}"
+
+        lines.append(
+            f"| {data} | {', '.join(map(str, sizes[data]))} | {method} | {cell('params')} | {cell('bse')} | "
+            f"{cell('sigma2')} | {cell('df', 'rel_diff')} | {cell('p_value')} | {cell('loglik')} |"
+        )
     reml = table["method"] == "REML"
     focus = table[reml & table["term"].str.endswith("_between") & table["data"].str.startswith("example")]
     if len(focus):
         wide = focus.pivot_table(index=["data", "term"], columns="quantity", values=["python", "r"], sort=False)
-        lines += ["", "Between effects on the example's clean data (REML; Python | R):", "",
-                  "| data | term | estimate | SE | df | p |", "| --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            "",
+            "Between effects on the example's clean data (REML; Python | R):",
+            "",
+            "| data | term | estimate | SE | df | p |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         for (data, term), row in wide.iterrows():
-            lines.append(f"| {data} | {term} | " + " | ".join(
-                f"{row[('python', q)]:.6g} \\| {row[('r', q)]:.6g}" for q in ("params", "bse", "df", "p_value")) + " |")
+            lines.append(
+                f"| {data} | {term} | "
+                + " | ".join(
+                    f"{row[('python', q)]:.6g} \\| {row[('r', q)]:.6g}" for q in ("params", "bse", "df", "p_value")
+                )
+                + " |"
+            )
     return "\n".join(lines)
 
 

@@ -38,16 +38,18 @@ for rep in range(args.reps):
     hits.append(((rows["ci_low"] <= t) & (t <= rows["ci_high"])).to_numpy())
     estimates.append(rows["estimate"].to_numpy() - t)
 hits, errors = np.array(hits), np.array(estimates)
-out = pd.DataFrame({
-    "effect": list(ML_EFFECTS),
-    "truth": [truth[e] for e in ML_EFFECTS],
-    "coverage": hits.mean(axis=0),
-    "mc_se_of_coverage": np.sqrt(hits.mean(axis=0) * (1 - hits.mean(axis=0)) / len(hits)),
-    "bias": errors.mean(axis=0),
-    "reps": len(hits),
-    "draws": args.draws,
-    "design": args.design,
-    "region_effect": "/".join(sorted(regions)),
-})
+out = pd.DataFrame(
+    {
+        "effect": list(ML_EFFECTS),
+        "truth": [truth[e] for e in ML_EFFECTS],
+        "coverage": hits.mean(axis=0),
+        "mc_se_of_coverage": np.sqrt(hits.mean(axis=0) * (1 - hits.mean(axis=0)) / len(hits)),
+        "bias": errors.mean(axis=0),
+        "reps": len(hits),
+        "draws": args.draws,
+        "design": args.design,
+        "region_effect": "/".join(sorted(regions)),
+    }
+)
 out.to_csv(HERE / f"mediation_coverage_{args.design}.csv", index=False, float_format="%.4f")
 print(out.to_string(index=False))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from mediation_multilevel_make_data import SIMULATED
 
 from borgingsmonitor.mechanisms import mediation_multilevel as mm
-from mediation_multilevel_make_data import SIMULATED
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -28,23 +28,32 @@ for name, r_part in r.groupby("data", sort=False):
     ours = mm.multilevel_rows(data, n_draws=N_DRAWS).set_index("effect")
     fits = mm.fit_paths(mm.analysis_frame(data))
     sigma2 = {f"sigma2_{m}_{k}": v for m in "ab" for k, v in fits[m].sigma2.items()}
-    rename = {"sigma2_a_pw": "sigma2_a_partnership", "sigma2_a_partnership_id": "sigma2_a_region",
-              "sigma2_b_pw": "sigma2_b_partnership", "sigma2_b_partnership_id": "sigma2_b_region",
-              "sigma2_a_Residual": "sigma2_a_residual", "sigma2_b_Residual": "sigma2_b_residual"}
+    rename = {
+        "sigma2_a_pw": "sigma2_a_partnership",
+        "sigma2_a_partnership_id": "sigma2_a_region",
+        "sigma2_b_pw": "sigma2_b_partnership",
+        "sigma2_b_partnership_id": "sigma2_b_region",
+        "sigma2_a_Residual": "sigma2_a_residual",
+        "sigma2_b_Residual": "sigma2_b_residual",
+    }
     for row in r_part.itertuples(index=False):
         eff = row.effect
         mine = sigma2[rename[eff]] if eff.startswith("sigma2") else ours.loc[eff, "estimate"]
         out = {"data": name, "effect": eff, "python": mine, "r": row.estimate, "abs_diff": abs(mine - row.estimate)}
         if not eff.startswith("sigma2"):
-            out.update(python_se=ours.loc[eff, "std_error"], r_se=row.std_error,
-                       abs_diff_se=abs(ours.loc[eff, "std_error"] - row.std_error),
-                       python_ci=f"[{ours.loc[eff, 'ci_low']:.5f}, {ours.loc[eff, 'ci_high']:.5f}]",
-                       r_ci="" if pd.isna(row.ci_low) else f"[{row.ci_low:.5f}, {row.ci_high:.5f}]")
+            out.update(
+                python_se=ours.loc[eff, "std_error"],
+                r_se=row.std_error,
+                abs_diff_se=abs(ours.loc[eff, "std_error"] - row.std_error),
+                python_ci=f"[{ours.loc[eff, 'ci_low']:.5f}, {ours.loc[eff, 'ci_high']:.5f}]",
+                r_ci="" if pd.isna(row.ci_low) else f"[{row.ci_low:.5f}, {row.ci_high:.5f}]",
+            )
         if eff.startswith("indirect"):
             lv = eff.split("_")[1]
             a, b = ours.loc[f"a_{lv}"], ours.loc[f"b_{lv}"]
-            out["exact_sd"] = np.sqrt(a.estimate**2 * b.std_error**2 + b.estimate**2 * a.std_error**2
-                                      + a.std_error**2 * b.std_error**2)
+            out["exact_sd"] = np.sqrt(
+                a.estimate**2 * b.std_error**2 + b.estimate**2 * a.std_error**2 + a.std_error**2 * b.std_error**2
+            )
         rows.append(out)
     paths = r_part[r_part["effect"].isin(mm.PATH_EFFECTS)]
     reference[name] = {
@@ -54,15 +63,28 @@ for name, r_part in r.groupby("data", sort=False):
     }
 table = pd.DataFrame(rows)
 table.to_csv(HERE / "mediation_multilevel_comparison.csv", index=False, float_format="%.3g")
-meta = {"software": "R 4.2.2, lme4 1.1.31 (lmer REML, bobyqa rhoend 1e-12)",
-        "script": "docs/validation/mediation_multilevel.R", "datasets": reference,
-        "simulate_mediation": SIMULATED}
+meta = {
+    "software": "R 4.2.2, lme4 1.1.31 (lmer REML, bobyqa rhoend 1e-12)",
+    "script": "docs/validation/mediation_multilevel.R",
+    "datasets": reference,
+    "simulate_mediation": SIMULATED,
+}
 # the example's clean data are not in the repository; only the simulated reference is checked in CI
 meta["datasets"] = {k: v for k, v in reference.items() if k == "simulated"}
-(ROOT / "tests" / "data" / "mediation_multilevel_lme4.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+(ROOT / "tests" / "data" / "mediation_multilevel_lme4.json").write_text(
+    json.dumps(meta, indent=1, sort_keys=True) + "\n"
+)
 pd.set_option("display.width", 220)
 print(table.to_string(index=False))
 paths = table[table["effect"].isin(mm.PATH_EFFECTS)]
-print("max abs diff paths:", paths["abs_diff"].max(), "SEs:", paths["abs_diff_se"].max(),
-      "variances:", table[table["effect"].str.startswith("sigma2")]["abs_diff"].max())
-print("max abs diff indirect (MC, different RNG):", table[table["effect"].str.startswith("indirect")]["abs_diff_se"].max())
+print(
+    "max abs diff paths:",
+    paths["abs_diff"].max(),
+    "SEs:",
+    paths["abs_diff_se"].max(),
+    "variances:",
+    table[table["effect"].str.startswith("sigma2")]["abs_diff"].max(),
+)
+print(
+    "max abs diff indirect (MC, different RNG):", table[table["effect"].str.startswith("indirect")]["abs_diff_se"].max()
+)

@@ -47,11 +47,20 @@ for name, data in datasets.items():
     fast = med.fast_bootstrap(S, med.draw_counts(draws, len(labels)))
     naive = med.naive_bootstrap(frame, draws)
     for j, effect in enumerate(med.EFFECTS):
-        rows.append({"data": name, "effect": effect, "estimate": table.loc[effect, "estimate"],
-                     "statsmodels_ols": ols[effect], "abs_diff": abs(table.loc[effect, "estimate"] - ols[effect]),
-                     "ci_low": table.loc[effect, "ci_low"], "ci_high": table.loc[effect, "ci_high"],
-                     "max_abs_diff_fast_vs_naive_100_draws": float(np.max(np.abs(fast[:, j] - naive[:, j]))),
-                     "n_obs": len(frame), "n_partnerships": len(labels)})
+        rows.append(
+            {
+                "data": name,
+                "effect": effect,
+                "estimate": table.loc[effect, "estimate"],
+                "statsmodels_ols": ols[effect],
+                "abs_diff": abs(table.loc[effect, "estimate"] - ols[effect]),
+                "ci_low": table.loc[effect, "ci_low"],
+                "ci_high": table.loc[effect, "ci_high"],
+                "max_abs_diff_fast_vs_naive_100_draws": float(np.max(np.abs(fast[:, j] - naive[:, j]))),
+                "n_obs": len(frame),
+                "n_partnerships": len(labels),
+            }
+        )
 out = pd.DataFrame(rows)
 out.to_csv(HERE / "mediation_comparison.csv", index=False, float_format="%.10g")
 pd.set_option("display.width", 200)

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fixtures.models import simulate_clean  # noqa: E402
 
+from borgingsmonitor.core.questionnaire import load_questionnaire  # noqa: E402
 from borgingsmonitor.models import mixed, ordinal  # noqa: E402
 from borgingsmonitor.models.declared import reverse_key  # noqa: E402
-from borgingsmonitor.core.questionnaire import load_questionnaire  # noqa: E402
 
 FORMULA = "DUR ~ REL + FAC + PRO + ORG + C(wave)"
 ORDINAL = "dur_continue ~ REL + FAC + PRO + ORG + C(wave)"

@@ -32,18 +32,34 @@ def main() -> None:
     rows = []
     for x in cox.itertuples(index=False):
         for what in ("estimate", "std_error"):
-            rows.append({"data": x.data, "what": f"{x.model} {x.term} {what}", "python": getattr(x, what),
-                         "r": getattr(x, what + "_r") if getattr(x, what + "_r") else np.nan})
+            rows.append(
+                {
+                    "data": x.data,
+                    "what": f"{x.model} {x.term} {what}",
+                    "python": getattr(x, what),
+                    "r": getattr(x, what + "_r") if getattr(x, what + "_r") else np.nan,
+                }
+            )
     for x in km.itertuples(index=False):
         for what in ("estimate", "ci_low", "ci_high", "n_at_risk"):
-            rows.append({"data": x.data, "what": f"KM {x.stratum} age {x.t} {what}", "python": getattr(x, what),
-                         "r": getattr(x, what + "_r")})
+            rows.append(
+                {
+                    "data": x.data,
+                    "what": f"KM {x.stratum} age {x.t} {what}",
+                    "python": getattr(x, what),
+                    "r": getattr(x, what + "_r"),
+                }
+            )
     table = pd.DataFrame(rows)
     table["abs_diff"] = (table["python"] - table["r"]).abs()
     table.to_csv(HERE / "survival_age_comparison.csv", index=False, float_format="%.10g")
     print(table.groupby(["data", table["what"].str.split().str[0]])["abs_diff"].agg(["count", "max"]))
-    print("both missing (not estimable in both):", int((table["python"].isna() & table["r"].isna()).sum()),
-          "; missing in one only:", int((table["python"].isna() ^ table["r"].isna()).sum()))
+    print(
+        "both missing (not estimable in both):",
+        int((table["python"].isna() & table["r"].isna()).sum()),
+        "; missing in one only:",
+        int((table["python"].isna() ^ table["r"].isna()).sum()),
+    )
     r["cox"] = [c for c in r["cox"] if c["ties"] == "efron"]
     r["simulation"] = SIM  # so the CI test rebuilds the same data without this script
     REFERENCE.write_text(json.dumps(r, indent=1) + "\n")

@@ -54,7 +54,7 @@ def main() -> None:
     out = pd.concat(results, ignore_index=True)
     out.to_csv(HERE / "survival_age_python.csv", index=False, float_format="%.17g")
     _, _, truth = simulate_survival(**SIM)
-    print("truth per unit of c (composite = 3.5 + %.1f c):" % SCALE, truth)
+    print(f"truth per unit of c (composite = 3.5 + {SCALE:.1f} c):", truth)
 
 
 if __name__ == "__main__":

@@ -27,5 +27,13 @@ for name, py in [("large", large), ("sparse", sparse)]:
     rows = discrete_hazard(py)
     rows.insert(0, "data", name)
     out.append(rows)
-    print(name, len(py), "partnership-years,", py["partnership_id"].nunique(), "partnerships,", int(py["event"].sum()), "stops")
+    print(
+        name,
+        len(py),
+        "partnership-years,",
+        py["partnership_id"].nunique(),
+        "partnerships,",
+        int(py["event"].sum()),
+        "stops",
+    )
 pd.concat(out).to_csv(HERE / "survival_python.csv", index=False, float_format="%.10g")

@@ -14,9 +14,9 @@ import pandas as pd
 from borgingsmonitor.core.contracts import EXCLUSION_REASONS as REASONS
 from borgingsmonitor.core.contracts import ISSUE_COLUMNS, TEST_MARKS
 from borgingsmonitor.core.errors import InputError
-from borgingsmonitor.ingest.privacy import EMAIL, IPV4, PHONE, URL
 from borgingsmonitor.core.questionnaire import Questionnaire
 from borgingsmonitor.core.scales import score_scales
+from borgingsmonitor.ingest.privacy import EMAIL, IPV4, PHONE, URL
 
 EXCLUSION_COLUMNS = ["region", "wave", "source_file", "source_row", "reason", "detail"]
 ROW_KEY = ["source_file", "source_row"]
@@ -51,8 +51,13 @@ def duplicate(t: pd.DataFrame, s: CleaningSettings):
     detail = pd.Series("", index=t.index)
     dropped = t.loc[mask, ["wave", "respondent_key", "source_file"]]
     if len(dropped):
-        kept = dropped.merge(latest[["wave", "respondent_key", "source_file", "source_row"]], on=["wave", "respondent_key"],
-                             how="left", suffixes=("", "_kept"), validate="many_to_one")
+        kept = dropped.merge(
+            latest[["wave", "respondent_key", "source_file", "source_row"]],
+            on=["wave", "respondent_key"],
+            how="left",
+            suffixes=("", "_kept"),
+            validate="many_to_one",
+        )
         same = (kept["source_file_kept"] == kept["source_file"]).to_numpy()
         where = np.where(same, "", kept["source_file_kept"].astype(str).to_numpy(dtype=object) + " ")
         rows = kept["source_row"].astype("int64").astype(str).to_numpy(dtype=object)
@@ -67,12 +72,18 @@ def test(t: pd.DataFrame, s: CleaningSettings):
     for mark in TEST_MARKS:
         detail = detail.mask(t["test_marker"].eq(mark).fillna(False).astype(bool), TEST_MARK_DETAIL[mark])
     window = "submitted outside the fieldwork window"
-    detail = detail.mask(outside, detail.map(lambda d: f"{window}; {d}" if d else window))  # both reasons, when both hold
+    detail = detail.mask(
+        outside, detail.map(lambda d: f"{window}; {d}" if d else window)
+    )  # both reasons, when both hold
     return (outside | t["test_marker"].notna()).astype(bool), detail
 
 
-TEST_MARK_DETAIL = {"tool": "marked as test or preview by the tool", "comment": "test mark in comment",
-                    "name": "test mark in name", "e-mail": "test mark in e-mail"}
+TEST_MARK_DETAIL = {
+    "tool": "marked as test or preview by the tool",
+    "comment": "test mark in comment",
+    "name": "test mark in name",
+    "e-mail": "test mark in e-mail",
+}
 
 
 def speeder(t: pd.DataFrame, s: CleaningSettings):
@@ -83,7 +94,9 @@ def speeder(t: pd.DataFrame, s: CleaningSettings):
 
 def unknown_partnership(t: pd.DataFrame, s: CleaningSettings):
     unknown = t["partnership_id"].isna()
-    detail = t["partnership_value"].map(lambda v: f"not in the registry: {echo(v)!r}" if pd.notna(v) else "no partnership answered")
+    detail = t["partnership_value"].map(
+        lambda v: f"not in the registry: {echo(v)!r}" if pd.notna(v) else "no partnership answered"
+    )
     return unknown.astype(bool), detail
 
 
@@ -113,8 +126,10 @@ def _windows(t: pd.DataFrame, s: CleaningSettings):
             )
         starts.append(pd.Timestamp(days[0]))
         ends.append(pd.Timestamp(days[1]) + pd.Timedelta(days=1))
-    windows = cells.assign(_start=pd.Series(starts, index=cells.index, dtype="datetime64[us]"),
-                           _end=pd.Series(ends, index=cells.index, dtype="datetime64[us]"))
+    windows = cells.assign(
+        _start=pd.Series(starts, index=cells.index, dtype="datetime64[us]"),
+        _end=pd.Series(ends, index=cells.index, dtype="datetime64[us]"),
+    )
     per_row = t[["region", "wave"]].merge(windows, on=["region", "wave"], how="left")
     return pd.Series(per_row["_start"].to_numpy(), index=t.index), pd.Series(per_row["_end"].to_numpy(), index=t.index)
 
@@ -134,7 +149,9 @@ def apply_rules(table: pd.DataFrame, settings: CleaningSettings):
             break
         mask, detail = rule(remaining, settings)
         caught = remaining[mask]
-        excluded.append(caught[["region", "wave", "source_file", "source_row"]].assign(reason=reason, detail=detail[mask].values))
+        excluded.append(
+            caught[["region", "wave", "source_file", "source_row"]].assign(reason=reason, detail=detail[mask].values)
+        )
         remaining = remaining[~mask]
     exclusions = pd.concat(excluded, ignore_index=True) if excluded else pd.DataFrame(columns=EXCLUSION_COLUMNS)
     return table.loc[remaining.index], exclusions[EXCLUSION_COLUMNS]
@@ -156,12 +173,19 @@ def range_issues(table: pd.DataFrame, q: Questionnaire):
         if hit.any():
             rows = out.loc[hit]
             v = values[hit].astype(float)
-            issues.append(pd.DataFrame({
-                "region": rows["region"], "wave": rows["wave"].astype(int), "source_file": rows["source_file"],
-                "source_row": rows["source_row"].astype(int), "column": code,
-                "problem": np.where((v >= low) & (v <= high), "not_an_integer", "out_of_range"),
-                "value": [f"{x:g}" for x in v],
-            }))
+            issues.append(
+                pd.DataFrame(
+                    {
+                        "region": rows["region"],
+                        "wave": rows["wave"].astype(int),
+                        "source_file": rows["source_file"],
+                        "source_row": rows["source_row"].astype(int),
+                        "column": code,
+                        "problem": np.where((v >= low) & (v <= high), "not_an_integer", "out_of_range"),
+                        "value": [f"{x:g}" for x in v],
+                    }
+                )
+            )
         out[code] = values.mask(hit)
     issues = pd.concat(issues, ignore_index=True)[ISSUE_COLUMNS] if issues else pd.DataFrame(columns=ISSUE_COLUMNS)
     return out, issues
@@ -176,12 +200,16 @@ def attrition(table: pd.DataFrame, exclusions: pd.DataFrame, analysed: pd.DataFr
     return out.sort_values(keys).reset_index(drop=True)
 
 
-def check_ledger(table: pd.DataFrame, exclusions: pd.DataFrame, analysed: pd.DataFrame, attrition_table: pd.DataFrame) -> None:
+def check_ledger(
+    table: pd.DataFrame, exclusions: pd.DataFrame, analysed: pd.DataFrame, attrition_table: pd.DataFrame
+) -> None:
     """Every raw row is analysed or excluded, exactly once, per region and wave. Fails loudly otherwise."""
     accounted = pd.concat([exclusions[ROW_KEY], analysed[ROW_KEY]])
     if accounted.duplicated().any():
         row = accounted[accounted.duplicated()].iloc[0]
-        raise AssertionError(f"ledger broken: {row['source_file']} row {row['source_row']} is both analysed and excluded")
+        raise AssertionError(
+            f"ledger broken: {row['source_file']} row {row['source_row']} is both analysed and excluded"
+        )
     raw_rows = set(map(tuple, table[ROW_KEY].to_numpy()))
     if set(map(tuple, accounted.to_numpy())) != raw_rows or len(accounted) != len(table):
         raise AssertionError("ledger broken: the analysed and excluded rows are not exactly the raw rows")
@@ -191,7 +219,19 @@ def check_ledger(table: pd.DataFrame, exclusions: pd.DataFrame, analysed: pd.Dat
         raise AssertionError(f"ledger broken for {bad['region']} {bad['wave']}: raw_rows != analysed + exclusions")
 
 
-CLEAN_META = ["respondent_key", "region", "partnership_id", "wave", "source_file", "source_row", "role", "org_type", "phase", "years_involved", "fac_hours"]
+CLEAN_META = [
+    "respondent_key",
+    "region",
+    "partnership_id",
+    "wave",
+    "source_file",
+    "source_row",
+    "role",
+    "org_type",
+    "phase",
+    "years_involved",
+    "fac_hours",
+]
 
 
 def clean_columns(q: Questionnaire) -> list[str]:
@@ -199,22 +239,45 @@ def clean_columns(q: Questionnaire) -> list[str]:
     return CLEAN_META + q.item_codes + list(q.scales) + ["partnership_age", "comment"]
 
 
-def clean(table: pd.DataFrame, registry: pd.DataFrame, q: Questionnaire, settings: CleaningSettings, ingest_issues: pd.DataFrame | None = None):
+def clean(
+    table: pd.DataFrame,
+    registry: pd.DataFrame,
+    q: Questionnaire,
+    settings: CleaningSettings,
+    ingest_issues: pd.DataFrame | None = None,
+):
     """The whole cleaning step: (responses, exclusions, attrition, value issues)."""
     table = table.sort_values(["region", "source_file", "source_row"], kind="stable").reset_index(drop=True)
     analysed, exclusions = apply_rules(table, settings)
     analysed, issues = range_issues(analysed, q)
     analysed = score_scales(analysed, q)
     starts = registry.set_index("partnership_id")["start_year"]
-    analysed["partnership_age"] = (analysed["wave"] - analysed["partnership_id"].map(starts).astype("Int64")).astype("Int64")
+    analysed["partnership_age"] = (analysed["wave"] - analysed["partnership_id"].map(starts).astype("Int64")).astype(
+        "Int64"
+    )
     columns = clean_columns(q)
-    responses = analysed[columns].sort_values(["region", "wave", "source_file", "source_row"], kind="stable").reset_index(drop=True)
+    responses = (
+        analysed[columns]
+        .sort_values(["region", "wave", "source_file", "source_row"], kind="stable")
+        .reset_index(drop=True)
+    )
     attrition_table = attrition(table, exclusions, responses)
     check_ledger(table, exclusions, responses, attrition_table)
-    all_issues = pd.concat([i for i in (ingest_issues, issues) if i is not None and not i.empty] or [pd.DataFrame(columns=ISSUE_COLUMNS)], ignore_index=True)
+    all_issues = pd.concat(
+        [i for i in (ingest_issues, issues) if i is not None and not i.empty] or [pd.DataFrame(columns=ISSUE_COLUMNS)],
+        ignore_index=True,
+    )
     analysed_rows = set(map(tuple, responses[ROW_KEY].to_numpy()))
-    analysed_issue = pd.Series([tuple(k) in analysed_rows for k in all_issues[ROW_KEY].to_numpy()], index=all_issues.index, dtype=bool)
-    all_issues = all_issues[analysed_issue].assign(value=lambda f: f["value"].map(lambda v: echo(v) if pd.notna(v) else v))
-    exclusions = exclusions.sort_values(["region", "wave", "source_file", "source_row"], kind="stable").reset_index(drop=True)
-    all_issues = all_issues.sort_values(["region", "wave", "source_file", "source_row", "column"], kind="stable").reset_index(drop=True)
+    analysed_issue = pd.Series(
+        [tuple(k) in analysed_rows for k in all_issues[ROW_KEY].to_numpy()], index=all_issues.index, dtype=bool
+    )
+    all_issues = all_issues[analysed_issue].assign(
+        value=lambda f: f["value"].map(lambda v: echo(v) if pd.notna(v) else v)
+    )
+    exclusions = exclusions.sort_values(["region", "wave", "source_file", "source_row"], kind="stable").reset_index(
+        drop=True
+    )
+    all_issues = all_issues.sort_values(
+        ["region", "wave", "source_file", "source_row", "column"], kind="stable"
+    ).reset_index(drop=True)
     return responses, exclusions, attrition_table, all_issues[ISSUE_COLUMNS]

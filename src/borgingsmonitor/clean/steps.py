@@ -9,8 +9,8 @@ import pandas as pd
 from borgingsmonitor.clean import rules
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.registry import load_registry
-from borgingsmonitor.ingest.manifest import read_manifests, unmapped_table
 from borgingsmonitor.core.tables import write_table
+from borgingsmonitor.ingest.manifest import read_manifests, unmapped_table
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,14 @@ def clean_tables(harmonised: str, ingest_issues: str, registry: str, questionnai
         speeder_seconds=float(cleaning.get("speeder_seconds", 60)),
     )
     issues = pd.read_csv(ingest_issues, dtype={"value": str}, keep_default_na=False)
-    result = rules.clean(pd.read_parquet(harmonised), load_registry(registry), load_questionnaire(questionnaire), settings, issues)
+    result = rules.clean(
+        pd.read_parquet(harmonised), load_registry(registry), load_questionnaire(questionnaire), settings, issues
+    )
     attrition = result[2]
-    log.info("ledger: %d raw rows = %d analysed + %d excluded", attrition["raw_rows"].sum(), attrition["analysed"].sum(), len(result[1]))
+    log.info(
+        "ledger: %d raw rows = %d analysed + %d excluded",
+        attrition["raw_rows"].sum(),
+        attrition["analysed"].sum(),
+        len(result[1]),
+    )
     return result

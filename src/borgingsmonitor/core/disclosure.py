@@ -89,8 +89,9 @@ def _violation(n: dict, parent: CellKey, parts: list[CellKey], hidden: set, k: i
     return sensitive and sum(unknown) < k
 
 
-def secondary_suppression(n: dict, relations, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
-                          show_zero: bool = False) -> set:
+def secondary_suppression(
+    n: dict, relations, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, show_zero: bool = False
+) -> set:
     """The cells to hide: every cell under the minimum, and as few more (smallest first) as protect them.
 
     First no sum may have a single unknown part (or small hidden parts adding up to less than the
@@ -148,8 +149,9 @@ def _smallest_shown(n: dict, parts, hidden: set):
 def _sacrifice(n: dict, relations, hidden: set, cell) -> CellKey:
     """A further cell to hide so that `cell` no longer follows from the sums: the smallest shown term
     of a sum that holds it, else of any sum that holds a hidden cell."""
-    holding = [(p, parts) for r, (p, parts) in enumerate(relations)
-               if cell in parts or cell == p or cell == ("remainder", r)]
+    holding = [
+        (p, parts) for r, (p, parts) in enumerate(relations) if cell in parts or cell == p or cell == ("remainder", r)
+    ]
     touching = [(p, parts) for p, parts in relations if p in hidden or any(c in hidden for c in parts)]
     for group in (holding, touching):
         shown = [c for p, parts in group for c in (p, *parts) if c not in hidden and n[c] > 0]
@@ -169,8 +171,9 @@ def _remainder(n: dict, parent, parts) -> int:
     return n[parent] - sum(n[c] for c in parts)
 
 
-def recoverable(n: dict, relations, hidden: set, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
-                one_per_group: bool = False) -> set:
+def recoverable(
+    n: dict, relations, hidden: set, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, one_per_group: bool = False
+) -> set:
     """Small groups (hidden cells, or a sum's unpublished remainder, with 0 < n < minimum) whose n, and so
     whose sum of scores, follows from the published cells by solving all sums together.
 
@@ -202,8 +205,11 @@ def recoverable(n: dict, relations, hidden: set, min_group_size: int = DEFAULT_M
             for c, value in terms:
                 a[i, where[c]] = value
         free = null_space(a)  # directions the published sums cannot see
-        found = sorted(unknowns[c] for c in columns
-                       if 0 < size[unknowns[c]] < min_group_size and np.allclose(free[where[c]], 0.0, atol=1e-9))
+        found = sorted(
+            unknowns[c]
+            for c in columns
+            if 0 < size[unknowns[c]] < min_group_size and np.allclose(free[where[c]], 0.0, atol=1e-9)
+        )
         out.update(found[:1] if one_per_group else found)
     return out
 
@@ -231,8 +237,12 @@ def _groups(n_unknowns: int, rows: list) -> list[tuple[list[int], list]]:
     return [(cols, sums.get(g, [])) for g, cols in sorted(columns.items())]
 
 
-def protected_cells(responses: pd.DataFrame, scales: list[str], min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
-                    margins: tuple[str, ...] = ("role", "org_type")) -> pd.DataFrame:
+def protected_cells(
+    responses: pd.DataFrame,
+    scales: list[str],
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    margins: tuple[str, ...] = ("role", "org_type"),
+) -> pd.DataFrame:
     """n, mean and sd of every scale for every published cell, with primary and secondary suppression.
 
     Cells: all respondents, each region and each partnership, over all waves and per wave (as far as
@@ -292,7 +302,15 @@ def _cell_stats(responses, scales, by, geo_type, column, by_wave) -> pd.DataFram
         key = key if isinstance(key, tuple) else (key,)
         labels = dict(zip(by, key))
         for scale in scales:
-            rows.append({"scale": scale, "geo_type": geo_type, "geo": labels.get(column, ALL) if column else ALL,
-                         "wave": labels.get("wave", ALL), "n": row[(scale, "count")],
-                         "mean": row[(scale, "mean")], "sd": row[(scale, "std")]})
+            rows.append(
+                {
+                    "scale": scale,
+                    "geo_type": geo_type,
+                    "geo": labels.get(column, ALL) if column else ALL,
+                    "wave": labels.get("wave", ALL),
+                    "n": row[(scale, "count")],
+                    "mean": row[(scale, "mean")],
+                    "sd": row[(scale, "std")],
+                }
+            )
     return pd.DataFrame(rows)

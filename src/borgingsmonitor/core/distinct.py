@@ -27,7 +27,7 @@ class Distinct:
     index: pd.Index
 
     @classmethod
-    def of(cls, column: pd.Series) -> "Distinct":
+    def of(cls, column: pd.Series) -> Distinct:
         array = np.asarray(column.array, dtype=object)
         kind = infer_dtype(array, skipna=True)
         if kind in ONE_TYPE:
@@ -49,7 +49,7 @@ class Distinct:
         return cls._exact(array, column.index)
 
     @classmethod
-    def _exact(cls, array: np.ndarray, index: pd.Index) -> "Distinct":
+    def _exact(cls, array: np.ndarray, index: pd.Index) -> Distinct:
         first: dict = {}
         codes = np.empty(len(array), dtype=np.intp)
         for row, value in enumerate(array):

@@ -27,7 +27,7 @@ class LabelSet:
     lookup: dict[str, object] = field(default_factory=dict)
 
     @classmethod
-    def from_config(cls, name: str, spec: dict) -> "LabelSet":
+    def from_config(cls, name: str, spec: dict) -> LabelSet:
         lookup: dict[str, object] = {}
         for value, variants in spec.get("values", {}).items():
             target = _typed(value)

@@ -22,8 +22,13 @@ def is_safe_name(value) -> bool:
 def check_name(value, file, *, row=None, column=None) -> str:
     """The identifier, if it can name a file; else an error naming where it came from."""
     if not is_safe_name(value):
-        raise InputError(file, f"{str(value)[:80]!r} cannot name a file", row=row, column=column,
-                         fix=f"use an identifier of {NAME_RULE}")
+        raise InputError(
+            file,
+            f"{str(value)[:80]!r} cannot name a file",
+            row=row,
+            column=column,
+            fix=f"use an identifier of {NAME_RULE}",
+        )
     return str(value)
 
 
@@ -34,7 +39,9 @@ def output_path(root, *names) -> Path:
     base = Path(root).resolve()
     path = base.joinpath(*map(str, names)).resolve()
     if not path.is_relative_to(base):
-        raise InputError(root, f"{path} lies outside the results folder", fix="remove the symbolic link that leads out of it")
+        raise InputError(
+            root, f"{path} lies outside the results folder", fix="remove the symbolic link that leads out of it"
+        )
     return path
 
 
@@ -44,7 +51,9 @@ def input_file(input_dir, relative, where: str) -> str:
     path = (base / str(relative)).resolve()
     if not path.is_relative_to(base):
         raise InputError(
-            "config", f"the path {str(relative)!r} leads outside input_dir ({base})", column=where,
+            "config",
+            f"the path {str(relative)!r} leads outside input_dir ({base})",
+            column=where,
             fix="give every input path relative to input_dir, without '..' or an absolute path, and keep the file inside input_dir",
         )
     return os.path.join(input_dir, str(relative))

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Callable
 
 from borgingsmonitor.core.errors import InputError
 

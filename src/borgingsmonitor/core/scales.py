@@ -20,8 +20,10 @@ LIKERT_MAX = 5
 def as_float(frame: pd.DataFrame) -> pd.DataFrame:
     """Nullable integer/float columns as float64 with NaN for missing."""
     return pd.DataFrame(
-        {c: pd.to_numeric(frame[c], errors="raise").astype("Float64").to_numpy("float64", na_value=np.nan)
-         for c in frame.columns},
+        {
+            c: pd.to_numeric(frame[c], errors="raise").astype("Float64").to_numpy("float64", na_value=np.nan)
+            for c in frame.columns
+        },
         index=frame.index,
     )
 

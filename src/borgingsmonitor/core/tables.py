@@ -28,7 +28,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         dtype = out[column].dtype
-        if dtype == object or str(dtype) in ("string", "category"):
+        if pd.api.types.is_object_dtype(dtype) or str(dtype) in ("string", "category"):
             out[column] = out[column].astype(object).map(neutralise_cell)
     return out
 

@@ -27,8 +27,16 @@ from borgingsmonitor.core.labels import is_blank
 from borgingsmonitor.ingest.privacy import safe_value
 
 LOCAL_ZONE = "Europe/Amsterdam"
-TOKENS = {"%Y": r"\d{4}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%H": r"\d{1,2}", "%I": r"\d{1,2}", "%M": r"\d{2}",
-          "%S": r"\d{2}", "%p": "(?:AM|PM)"}
+TOKENS = {
+    "%Y": r"\d{4}",
+    "%m": r"\d{1,2}",
+    "%d": r"\d{1,2}",
+    "%H": r"\d{1,2}",
+    "%I": r"\d{1,2}",
+    "%M": r"\d{2}",
+    "%S": r"\d{2}",
+    "%p": "(?:AM|PM)",
+}
 FRACTION = r"(?:\.\d{1,9})?"
 
 
@@ -73,11 +81,17 @@ NAMED = {GOOGLE_FORMS.name: GOOGLE_FORMS}
 # What the default accepts (config/README.md lists the same): what the supported tools write, and the
 # spellings Excel gives dates when it re-saves an export as CSV.
 FORMATS: tuple[DateFormat, ...] = (
-    DateFormat("%Y-%m-%d"), DateFormat("%Y-%m-%d %H:%M"), DateFormat("%Y-%m-%d %H:%M:%S", fraction=True),  # LimeSurvey, Qualtrics
-    DateFormat("%Y-%m-%dT%H:%M"), DateFormat("%Y-%m-%dT%H:%M:%S", fraction=True),  # ISO 8601 from APIs
-    *_formats(("%Y/%m/%d",), ("", " %H:%M", " %H:%M:%S")), GOOGLE_FORMS,  # Google Forms
+    DateFormat("%Y-%m-%d"),
+    DateFormat("%Y-%m-%d %H:%M"),
+    DateFormat("%Y-%m-%d %H:%M:%S", fraction=True),  # LimeSurvey, Qualtrics
+    DateFormat("%Y-%m-%dT%H:%M"),
+    DateFormat("%Y-%m-%dT%H:%M:%S", fraction=True),  # ISO 8601 from APIs
+    *_formats(("%Y/%m/%d",), ("", " %H:%M", " %H:%M:%S")),
+    GOOGLE_FORMS,  # Google Forms
     *_formats(("%d-%m-%Y", "%d/%m/%Y"), ("", " %H:%M", " %H:%M:%S")),  # Dutch-locale Excel
-    *_formats(("%m/%d/%Y",), ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")),  # US-locale Excel, legacy Qualtrics
+    *_formats(
+        ("%m/%d/%Y",), ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+    ),  # US-locale Excel, legacy Qualtrics
 )
 _BY_PATTERN = {f.pattern: f for f in FORMATS}
 
@@ -85,7 +99,9 @@ NAMED_ZONE = re.compile(r"\s+(?:(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?|(CES
 NUMERIC_ZONE = re.compile(r"(\d:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:([+-])(\d{2}):?(\d{2})|Z)$")
 ZONE_MINUTES = {"CET": 60, "CEST": 120, "GMT": 0, "UTC": 0}
 AM_PM = re.compile(r"(?<=\d)\s*([ap])\.?\s?m\.?$", re.IGNORECASE)
-NEEDS_PYTHON = r"(?i)(?:[a-z.]|(?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})$"  # may end in a zone or a.m./p.m.
+NEEDS_PYTHON = (
+    r"(?i)(?:[a-z.]|(?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})$"  # may end in a zone or a.m./p.m.
+)
 
 
 def check_date_format(declared: str) -> str | None:
@@ -120,15 +136,25 @@ def read_dates(values: pd.Series, declared: str | None, file, column: str) -> pd
     zoned = offset.notna()
     if zoned.any() and not zoned.all():
         with_zone, without = offset.index[zoned][0], offset.index[~zoned][0]
-        raise InputError(file, f"some times carry a time zone and some do not: {_shown(values, with_zone)} (row {with_zone}) "
-                         f"and {_shown(values, without)} (row {without})", row=int(without), column=column,
-                         fix="re-export the file so every time is written the same way")
+        raise InputError(
+            file,
+            f"some times carry a time zone and some do not: {_shown(values, with_zone)} (row {with_zone}) "
+            f"and {_shown(values, without)} (row {without})",
+            row=int(without),
+            column=column,
+            fix="re-export the file so every time is written the same way",
+        )
     fmt, parsed = _declared(declared, local) if declared else infer_format(local, values, file, column)
     bad = parsed.isna()
     if bad.any():
         row = bad.idxmax()
-        raise InputError(file, f"{_shown(values, row)} is not a date and time in the format {fmt.declared!r}", row=int(row),
-                         column=column, fix=f"correct the value, or set `date_format` for this source to the format of the column{_hint(values, row, local[row])}")
+        raise InputError(
+            file,
+            f"{_shown(values, row)} is not a date and time in the format {fmt.declared!r}",
+            row=int(row),
+            column=column,
+            fix=f"correct the value, or set `date_format` for this source to the format of the column{_hint(values, row, local[row])}",
+        )
     if zoned.any():
         utc = (parsed - pd.to_timedelta(offset, unit="min")).dt.tz_localize("UTC")
         parsed = utc.dt.tz_convert(LOCAL_ZONE).dt.tz_localize(None)
@@ -146,7 +172,9 @@ def infer_format(local: pd.Series, values: pd.Series, file, column: str) -> tupl
     non-blank texts, zones split off)."""
     text = pa.array(local.to_numpy(dtype=object), type=pa.string())
     first = local.iloc[0]
-    shaped = [f for f in FORMATS if re.match(f.shape, first) and pc.all(pc.match_substring_regex(text, f.shape)).as_py()]
+    shaped = [
+        f for f in FORMATS if re.match(f.shape, first) and pc.all(pc.match_substring_regex(text, f.shape)).as_py()
+    ]
     readings = {f: f.parse(local, shaped=True) for f in shaped}
     fitting = [f for f in shaped if readings[f].notna().all()]
     if not fitting:
@@ -168,8 +196,8 @@ def _ambiguous(values, row, first, second, file, column) -> InputError:
         "value of the column fits both: which one the file means cannot be told from the data",
         row=int(row),
         column=column,
-        fix=f"declare the format for this source: `date_format: \"{a.declared}\"` if {_shown(values, row)} is {_day(when_a)}, "
-        f"or `date_format: \"{b.declared}\"` if it is {_day(when_b)}",
+        fix=f'declare the format for this source: `date_format: "{a.declared}"` if {_shown(values, row)} is {_day(when_a)}, '
+        f'or `date_format: "{b.declared}"` if it is {_day(when_b)}',
     )
 
 
@@ -179,8 +207,13 @@ def _no_single_format(local: pd.Series, values: pd.Series, file, column: str) ->
     unread = ~fits.any(axis=1)
     if unread.any():
         row = unread.idxmax()
-        return InputError(file, f"{_shown(values, row)} is not a date and time in any format the default reads", row=int(row), column=column,
-                          fix="correct the value, or set `date_format` for this source to the format of the column (config/README.md lists what the default reads)")
+        return InputError(
+            file,
+            f"{_shown(values, row)} is not a date and time in any format the default reads",
+            row=int(row),
+            column=column,
+            fix="correct the value, or set `date_format` for this source to the format of the column (config/README.md lists what the default reads)",
+        )
     usual = fits.sum().idxmax()
     row = (~fits[usual]).idxmax()
     usual_row = fits[usual].idxmax()
@@ -205,8 +238,8 @@ def _suggest(local: str) -> str:
     if not readings:
         return ""
     if len(readings) == 1:
-        return f"`date_format: \"{next(iter(readings)).declared}\"` reads it"
-    return " or ".join(f"`date_format: \"{f.declared}\"` if it is {_day(when)}" for f, when in readings.items())
+        return f'`date_format: "{next(iter(readings)).declared}"` reads it'
+    return " or ".join(f'`date_format: "{f.declared}"` if it is {_day(when)}' for f, when in readings.items())
 
 
 def _hint(values: pd.Series, row, local: str) -> str:
@@ -234,7 +267,9 @@ def _split_zone(text: str) -> tuple[str, float]:
     numeric = None if named else NUMERIC_ZONE.search(text)
     if named:
         sign, hours, minutes, name = named.groups()
-        offset = ZONE_MINUTES[name.upper()] if name else (1 if sign == "+" else -1) * (int(hours) * 60 + int(minutes or 0))
+        offset = (
+            ZONE_MINUTES[name.upper()] if name else (1 if sign == "+" else -1) * (int(hours) * 60 + int(minutes or 0))
+        )
         text = text[: named.start()]
     elif numeric:
         sign, hours, minutes = numeric.group(2, 3, 4)
@@ -251,15 +286,27 @@ def _cells(values: pd.Series, declared: str | None, file, column: str) -> pd.Ser
     kind = per_distinct(values, _kind)
     if (kind == "other").any():
         row = (kind == "other").idxmax()
-        raise InputError(file, f"{_shown(values, row)} is not a date and time", row=int(row), column=column,
-                         fix="check that the config maps the right column; dates must be date cells or text")
+        raise InputError(
+            file,
+            f"{_shown(values, row)} is not a date and time",
+            row=int(row),
+            column=column,
+            fix="check that the config maps the right column; dates must be date cells or text",
+        )
     if (kind == "text").any() and (kind == "cell").any():
         cell, text = (kind == "cell").idxmax(), (kind == "text").idxmax()
-        raise InputError(file, f"the column mixes date cells ({_shown(values, cell)}, row {cell}) and text ({_shown(values, text)}, row {text}): "
-                         "a spreadsheet program probably re-typed part of it", row=int(text), column=column,
-                         fix="take the export as the tool wrote it, or format the whole column as text before saving")
+        raise InputError(
+            file,
+            f"the column mixes date cells ({_shown(values, cell)}, row {cell}) and text ({_shown(values, text)}, row {text}): "
+            "a spreadsheet program probably re-typed part of it",
+            row=int(text),
+            column=column,
+            fix="take the export as the tool wrote it, or format the whole column as text before saving",
+        )
     if (kind == "text").any():
-        return read_dates(values.where(kind == "text").astype(object).where(kind == "text", None), declared, file, column)
+        return read_dates(
+            values.where(kind == "text").astype(object).where(kind == "text", None), declared, file, column
+        )
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     cells = kind == "cell"
     out[cells] = pd.to_datetime(values[cells]).astype("datetime64[us]")

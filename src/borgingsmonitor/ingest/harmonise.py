@@ -17,12 +17,12 @@ import pandas as pd
 from borgingsmonitor.core.contracts import COMMENT_MAX_CHARS, ISSUE_COLUMNS
 from borgingsmonitor.core.distinct import Distinct, per_distinct, per_distinct_many
 from borgingsmonitor.core.errors import InputError
-from borgingsmonitor.ingest import ADAPTERS, RawExport
 from borgingsmonitor.core.labels import LabelSet, apply_label_set, is_blank, normalise_label
-from borgingsmonitor.ingest.privacy import normalise_identity, respondent_key, safe_value, scrub_texts
 from borgingsmonitor.core.questionnaire import Questionnaire
 from borgingsmonitor.core.registry import PartnershipResolver
+from borgingsmonitor.ingest import ADAPTERS, RawExport
 from borgingsmonitor.ingest.dates import read_dates
+from borgingsmonitor.ingest.privacy import normalise_identity, respondent_key, safe_value, scrub_texts
 from borgingsmonitor.ingest.sources import FileUnit, Marker, SourceSettings
 from borgingsmonitor.ingest.testmarks import EMAIL_COLUMNS, NAME_COLUMNS, find_test_marks
 
@@ -100,8 +100,14 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     tool_test = s.fields.test or adapter.defaults.test
     names, emails = _identity_columns(raw, s, cols)
     comment_column = data[cols["comment"]] if "comment" in cols else None
-    out["test_marker"] = find_test_marks(data.index, s.test_marks, _test_marker(raw, tool_test), comment_column,
-                                         [data[c] for c in names], [data[c] for c in emails])
+    out["test_marker"] = find_test_marks(
+        data.index,
+        s.test_marks,
+        _test_marker(raw, tool_test),
+        comment_column,
+        [data[c] for c in names],
+        [data[c] for c in emails],
+    )
     out["duration_s"] = adapter.duration_seconds(raw, cols.get("duration"), started, submitted).astype("Float64")
 
     consent, unk, mask = apply_label_set(data[cols["consent"]], ctx.label_sets[s.label_set("consent")])
@@ -114,7 +120,9 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     answered = per_distinct(data[part_col], lambda v: None if is_blank(v) else str(v).strip()).astype("string")
     resolver = PartnershipResolver(ctx.registry, region_spec["registry_region"], s.partnership_aliases)
     out["partnership_id"] = resolver.resolve(answered).astype("string")
-    out["partnership_value"] = _quoted(answered.where(out["partnership_id"].isna()), ctx).astype("string")  # explains exclusions
+    out["partnership_value"] = _quoted(answered.where(out["partnership_id"].isna()), ctx).astype(
+        "string"
+    )  # explains exclusions
 
     for code in CHOICE_QUESTIONS:
         if code in cols:
@@ -140,7 +148,13 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
         issues += _unknown_issues(unit, out, mask, raw_values, item)
         out_of_scale = numeric.notna() & ~numeric.isin([1, 2, 3, 4, 5])
         if out_of_scale.any():
-            raise InputError(unit.path, f"label set {likert.name!r} maps an answer to {numeric[out_of_scale].iloc[0]}, outside 1-5", column=column, row=int(out_of_scale.idxmax()), fix="map Likert labels to 1..5 in the config")
+            raise InputError(
+                unit.path,
+                f"label set {likert.name!r} maps an answer to {numeric[out_of_scale].iloc[0]}, outside 1-5",
+                column=column,
+                row=int(out_of_scale.idxmax()),
+                fix="map Likert labels to 1..5 in the config",
+            )
         out[item] = numeric.astype("Int64")
 
     if unknown and s.unknown_labels == "error":
@@ -149,8 +163,17 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     if "comment" in cols:
         comments, too_long = _capped(data[cols["comment"]])
         if too_long.any():
-            issues += _issue_rows(unit, out, too_long, "comment", "too_long", data[cols["comment"]].map(lambda v: f"{len(str(v))} characters"))
-        out["comment"] = per_distinct_many(comments, lambda texts: scrub_texts(texts, ctx.scrub_names, ctx.use_deduce)).astype("string")
+            issues += _issue_rows(
+                unit,
+                out,
+                too_long,
+                "comment",
+                "too_long",
+                data[cols["comment"]].map(lambda v: f"{len(str(v))} characters"),
+            )
+        out["comment"] = per_distinct_many(
+            comments, lambda texts: scrub_texts(texts, ctx.scrub_names, ctx.use_deduce)
+        ).astype("string")
     else:
         out["comment"] = pd.Series(pd.NA, index=data.index, dtype="string")
     table, issues_frame = _drop_without_consent(out, pd.DataFrame(issues, columns=ISSUE_COLUMNS))
@@ -186,12 +209,16 @@ def _all_found(raw: RawExport, refs) -> list[str]:
     return found
 
 
-def _uses(raw: RawExport, s: SourceSettings, cols: dict, tool_test: Marker | None, names: list, emails: list) -> dict[str, str]:
+def _uses(
+    raw: RawExport, s: SourceSettings, cols: dict, tool_test: Marker | None, names: list, emails: list
+) -> dict[str, str]:
     """Each column read, and what for (the ingest log and results/qc/unmapped_columns.csv)."""
     used: dict[str, list[str]] = {}
+
     def add(column, use):
         if column is not None:
             used.setdefault(column, []).append(use)
+
     for code, column in cols.items():
         add(column, code)
     add(_find(raw, s.wave_column) if s.wave_column else None, "wave")
@@ -223,6 +250,7 @@ def _keys(data: pd.DataFrame, cols: dict, s: SourceSettings, secret: bytes) -> p
     if "respondent_id" not in cols:
         return pd.Series(pd.NA, index=data.index, dtype="string")
     anonymous = {normalise_identity(v) for v in s.anonymous_values}
+
     def key(value):
         identity = normalise_identity(value)
         return None if identity is None or identity in anonymous else respondent_key(identity, secret)
@@ -305,7 +333,12 @@ def _find_by_wording(unit: FileUnit, raw: RawExport, texts) -> str | None:
         if any(n and (n == t or n.endswith(t) or n.endswith(t + "]")) for n in names for t in targets):
             hits.append(col)
     if len(hits) > 1:
-        raise InputError(unit.path, f"the question text {texts[0]!r} matches several columns: {hits}", column=hits[0], fix="map this question to one column explicitly in the config")
+        raise InputError(
+            unit.path,
+            f"the question text {texts[0]!r} matches several columns: {hits}",
+            column=hits[0],
+            fix="map this question to one column explicitly in the config",
+        )
     return hits[0] if hits else None
 
 
@@ -324,12 +357,23 @@ def _waves(unit: FileUnit, raw: RawExport) -> pd.Series:
         return pd.Series(s.wave, index=raw.data.index, dtype="int64")
     column = _find(raw, s.wave_column) if s.wave_column else None
     if column is None:
-        raise InputError(unit.path, "the file has no wave", column=s.wave_column, fix="give the file a `wave:` or the source a `wave_column:` in the config")
+        raise InputError(
+            unit.path,
+            "the file has no wave",
+            column=s.wave_column,
+            fix="give the file a `wave:` or the source a `wave_column:` in the config",
+        )
     waves = pd.to_numeric(raw.data[column], errors="coerce")
     bad = waves.isna() | (waves % 1 != 0)
     if bad.any():
         row = int(bad.idxmax())
-        raise InputError(unit.path, f"wave {safe_value(raw.data[column].iloc[row])!r} is not a year", row=row, column=column, fix="every row needs a survey year in the wave column")
+        raise InputError(
+            unit.path,
+            f"wave {safe_value(raw.data[column].iloc[row])!r} is not a year",
+            row=row,
+            column=column,
+            fix="every row needs a survey year in the wave column",
+        )
     return waves.astype("int64")
 
 
@@ -344,7 +388,12 @@ def _completed(raw: RawExport, rule: Marker | str | None) -> pd.Series:
         return pd.Series(True, index=raw.data.index)
     column = _first(raw, rule.columns)
     if column is None:
-        raise InputError(raw.path, "the completion marker column is missing", column=rule.columns[0] if rule.columns else None, fix="set fields.completed for this source, or `always` if the tool only exports completed responses")
+        raise InputError(
+            raw.path,
+            "the completion marker column is missing",
+            column=rule.columns[0] if rule.columns else None,
+            fix="set fields.completed for this source, or `always` if the tool only exports completed responses",
+        )
     values = raw.data[column]
     if rule.nonempty:
         return ~per_distinct(values, is_blank).astype(bool)
@@ -360,7 +409,9 @@ def _test_marker(raw: RawExport, rule: Marker | None) -> pd.Series:
     for ref in rule.columns:
         column = _find(raw, ref)
         if column is not None:
-            marked |= per_distinct(raw.data[column], lambda v: not is_blank(v) and normalise_label(v) in accepted).astype(bool)
+            marked |= per_distinct(
+                raw.data[column], lambda v: not is_blank(v) and normalise_label(v) in accepted
+            ).astype(bool)
     return marked
 
 
@@ -409,7 +460,15 @@ def _unknown_issues(unit, out, mask, raw_values, code) -> list[dict]:
 def _issue_rows(unit, out, mask, code, problem, raw_values) -> list[dict]:
     rows = out.loc[mask]
     return [
-        {"region": unit.region, "wave": int(w), "source_file": unit.path, "source_row": int(r), "column": code, "problem": problem, "value": safe_value(v)}
+        {
+            "region": unit.region,
+            "wave": int(w),
+            "source_file": unit.path,
+            "source_row": int(r),
+            "column": code,
+            "problem": problem,
+            "value": safe_value(v),
+        }
         for w, r, v in zip(rows["wave"], rows["source_row"], raw_values[mask])
     ]
 

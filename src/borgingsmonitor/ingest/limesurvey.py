@@ -21,7 +21,7 @@ def canonical_code(column: str) -> str:
 def spellings(column: str) -> set[str]:
     """The names a config may use for a column: itself, `Q_SQ001` and, for `Q_SQ001`, `Q[SQ001]`."""
     name = column.strip()
-    brackets = {f"{name[:i]}[{name[i + 1:]}]" for i, char in enumerate(name) if char == "_" and 0 < i < len(name) - 1}
+    brackets = {f"{name[:i]}[{name[i + 1 :]}]" for i, char in enumerate(name) if char == "_" and 0 < i < len(name) - 1}
     return {name, canonical_code(name)} | brackets
 
 
@@ -34,9 +34,33 @@ class LimeSurvey(Adapter):
         completed=Marker(("submitdate", "Date submitted"), nonempty=True),
     )
 
-    metadata = ("id", "submitdate", "lastpage", "startlanguage", "seed", "token", "startdate", "datestamp", "ipaddr",
-                "refurl", "firstname", "lastname", "email", "interviewtime", "Response ID", "Date submitted", "Last page",
-                "Start language", "Seed", "Token", "Date started", "Date last action", "IP address", "Referrer URL", "Total time")
+    metadata = (
+        "id",
+        "submitdate",
+        "lastpage",
+        "startlanguage",
+        "seed",
+        "token",
+        "startdate",
+        "datestamp",
+        "ipaddr",
+        "refurl",
+        "firstname",
+        "lastname",
+        "email",
+        "interviewtime",
+        "Response ID",
+        "Date submitted",
+        "Last page",
+        "Start language",
+        "Seed",
+        "Token",
+        "Date started",
+        "Date last action",
+        "IP address",
+        "Referrer URL",
+        "Total time",
+    )
 
     def is_metadata(self, column: str, columns) -> bool:
         """Besides the fixed ones, the timings: groupTime1234 and <question code>Time."""

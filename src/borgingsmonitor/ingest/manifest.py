@@ -28,9 +28,16 @@ def sha256_file(path) -> str:
 
 def export_record(export: str, region: str, source_file: str, tool: str, rows: int, unmapped: dict[str, int]) -> dict:
     """One export as ingestion read it; `export` is the path the job was given, `source_file` the config's."""
-    return {"path": Path(export).as_posix(), "region": region, "source_file": source_file, "tool": tool,
-            "sha256": sha256_file(export), "bytes": Path(export).stat().st_size, "rows": int(rows),
-            "unmapped_columns": [{"column": c, "non_empty": int(n)} for c, n in unmapped.items()]}
+    return {
+        "path": Path(export).as_posix(),
+        "region": region,
+        "source_file": source_file,
+        "tool": tool,
+        "sha256": sha256_file(export),
+        "bytes": Path(export).stat().st_size,
+        "rows": int(rows),
+        "unmapped_columns": [{"column": c, "non_empty": int(n)} for c, n in unmapped.items()],
+    }
 
 
 def write_manifest(records: list[dict], path) -> None:
@@ -45,7 +52,10 @@ def read_manifests(paths) -> list[dict]:
 
 def unmapped_table(records: list[dict]) -> pd.DataFrame:
     """results/qc/unmapped_columns.csv: one row per export and column the config does not map."""
-    rows = [{"region": r["region"], "source_file": r["source_file"], "column": u["column"], "non_empty": u["non_empty"]}
-            for r in records for u in r.get("unmapped_columns", [])]
+    rows = [
+        {"region": r["region"], "source_file": r["source_file"], "column": u["column"], "non_empty": u["non_empty"]}
+        for r in records
+        for u in r.get("unmapped_columns", [])
+    ]
     table = pd.DataFrame(rows, columns=UNMAPPED_COLUMNS)
     return table.sort_values(["region", "source_file", "column"], kind="stable").reset_index(drop=True)

@@ -20,8 +20,19 @@ class MicrosoftForms(Adapter):
         completed=None,  # Forms exports only submitted responses
     )
 
-    metadata = ("ID", "Begintijd", "Tijd van voltooien", "E-mail", "Naam", "Tijd van laatste wijziging",
-                "Start time", "Completion time", "Email", "Name", "Last modified time")
+    metadata = (
+        "ID",
+        "Begintijd",
+        "Tijd van voltooien",
+        "E-mail",
+        "Naam",
+        "Tijd van laatste wijziging",
+        "Start time",
+        "Completion time",
+        "Email",
+        "Name",
+        "Last modified time",
+    )
 
     def read(self, path: Path, settings: SourceSettings) -> RawExport:
         return RawExport(path, read_xlsx_export(path, settings.sheet))

@@ -6,9 +6,9 @@ import hmac
 import logging
 import re
 
+from borgingsmonitor.core.labels import is_blank
 from borgingsmonitor.ingest import scrub_service
 from borgingsmonitor.ingest.deidentify import deduce_text
-from borgingsmonitor.core.labels import is_blank
 
 log = logging.getLogger(__name__)
 

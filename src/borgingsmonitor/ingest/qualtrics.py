@@ -20,14 +20,49 @@ class Qualtrics(Adapter):
         # 12 Imported Spam, 17 Offline Preview (0 IP Address, 4 Imported and 16 Offline are real responses).
         test=Marker(
             ("Status", "DistributionChannel"),
-            ("Survey Preview", "Survey Test", "Spam", "Preview Spam", "Imported Spam", "Offline Preview", "preview", "test", "1", "2", "8", "9", "12", "17"),
+            (
+                "Survey Preview",
+                "Survey Test",
+                "Spam",
+                "Preview Spam",
+                "Imported Spam",
+                "Offline Preview",
+                "preview",
+                "test",
+                "1",
+                "2",
+                "8",
+                "9",
+                "12",
+                "17",
+            ),
         ),
     )
 
-    metadata = ("StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
-                "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference",
-                "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage", "Q_RecaptchaScore",
-                "Q_RelevantIDDuplicate", "Q_RelevantIDDuplicateScore", "Q_RelevantIDFraudScore", "Q_RelevantIDLastStartDate")
+    metadata = (
+        "StartDate",
+        "EndDate",
+        "Status",
+        "IPAddress",
+        "Progress",
+        "Duration (in seconds)",
+        "Finished",
+        "RecordedDate",
+        "ResponseId",
+        "RecipientLastName",
+        "RecipientFirstName",
+        "RecipientEmail",
+        "ExternalReference",
+        "LocationLatitude",
+        "LocationLongitude",
+        "DistributionChannel",
+        "UserLanguage",
+        "Q_RecaptchaScore",
+        "Q_RelevantIDDuplicate",
+        "Q_RelevantIDDuplicateScore",
+        "Q_RelevantIDFraudScore",
+        "Q_RelevantIDLastStartDate",
+    )
 
     def read(self, path: Path, settings: SourceSettings) -> RawExport:
         encoding, delimiter = settings.encoding, settings.delimiter

@@ -16,7 +16,9 @@ from borgingsmonitor.core.errors import InputError
 
 def require_file(path: Path) -> None:
     if not path.exists():
-        raise InputError(path, "the file does not exist", fix="check the path under sources in the config (relative to input_dir)")
+        raise InputError(
+            path, "the file does not exist", fix="check the path under sources in the config (relative to input_dir)"
+        )
 
 
 def read_xlsx_export(path: Path, sheet: str | int = 0) -> pd.DataFrame:
@@ -26,7 +28,11 @@ def read_xlsx_export(path: Path, sheet: str | int = 0) -> pd.DataFrame:
     try:
         data = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
     except Exception as err:  # openpyxl raises many types for a broken or mislabelled file
-        raise InputError(path, f"cannot be read as an Excel workbook ({err})", fix="check that the file is the .xlsx the tool produced, and `sheet` for this source") from None
+        raise InputError(
+            path,
+            f"cannot be read as an Excel workbook ({err})",
+            fix="check that the file is the .xlsx the tool produced, and `sheet` for this source",
+        ) from None
     data.columns = [str(c) for c in data.columns]
     data = data.reset_index(drop=True)
     data.index.name = "source_row"
@@ -50,7 +56,9 @@ def read_csv_export(path: Path, encoding: str = "utf-8", delimiter: str = ",", h
             ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, strings_can_be_null=False, quoted_strings_can_be_null=False
+                column_types={c: pa.string() for c in columns},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
@@ -65,7 +73,9 @@ def _codec(path: Path, encoding: str) -> str:
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(path, f"unknown encoding {encoding!r}", fix="use a Python codec name such as utf-8, utf-8-sig or cp1252") from None
+        raise InputError(
+            path, f"unknown encoding {encoding!r}", fix="use a Python codec name such as utf-8, utf-8-sig or cp1252"
+        ) from None
     return "utf-8-sig" if name == "utf-8" else name
 
 
@@ -82,7 +92,11 @@ def _header_rows(path: Path, encoding: str, delimiter: str, header_rows: int) ->
         except UnicodeDecodeError:
             _raise_decode_error(path, encoding, delimiter, header_rows)
     if len(rows) < header_rows:
-        raise InputError(path, f"the file has fewer than {header_rows} header row(s)", fix="check that this is the export the config says it is")
+        raise InputError(
+            path,
+            f"the file has fewer than {header_rows} header row(s)",
+            fix="check that this is the export the config says it is",
+        )
     return rows
 
 
@@ -115,7 +129,7 @@ def _raise_decode_error(path: Path, encoding: str, delimiter: str, header_rows: 
         row, column = _undecodable_field(data, encoding, delimiter, header_rows)
         raise InputError(
             path,
-            f"byte {data[err.start:err.start + 1]!r} on line {line} cannot be decoded as {encoding}",
+            f"byte {data[err.start : err.start + 1]!r} on line {line} cannot be decoded as {encoding}",
             row=row,
             column=column,
             fix="set `encoding` for this source in the config (cp1252 for CSV files saved from Dutch-locale Excel)",
@@ -141,6 +155,8 @@ def _unique(path: Path, columns: list[str]) -> list[str]:
     seen = set()
     for col in columns:
         if col in seen:
-            raise InputError(path, "the column name appears twice in the header", column=col, fix="rename one of the two columns")
+            raise InputError(
+                path, "the column name appears twice in the header", column=col, fix="rename one of the two columns"
+            )
         seen.add(col)
     return columns

@@ -48,7 +48,10 @@ def harmonised_schema(q: Questionnaire):
         strict=True,
         ordered=True,
         unique=["source_file", "source_row"],
-        checks=pa.Check(lambda df: df["consent"].eq("yes").fillna(False) | df["respondent_key"].isna(), error="a response without consent keeps no key"),
+        checks=pa.Check(
+            lambda df: df["consent"].eq("yes").fillna(False) | df["respondent_key"].isna(),
+            error="a response without consent keeps no key",
+        ),
     )
 
 

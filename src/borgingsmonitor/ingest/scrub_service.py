@@ -55,9 +55,11 @@ def socket_base() -> str | None:
         # the private folder's name adds the prefix and 8 random characters, then "/socket"
         if len(os.path.join(base, FOLDER_PREFIX + "x" * 8, "socket")) <= MAX_SOCKET_PATH and os.access(base, os.W_OK):
             return base
-    warn(f"the scrub service is not used: the temp folder {tempfile.gettempdir()!r} makes a socket path longer "
-         f"than {MAX_SOCKET_PATH} characters and {FALLBACK_TMP} is not writable; every ingestion job loads "
-         "deduce itself (slower, same text). Set TMPDIR to a short folder to use it.")
+    warn(
+        f"the scrub service is not used: the temp folder {tempfile.gettempdir()!r} makes a socket path longer "
+        f"than {MAX_SOCKET_PATH} characters and {FALLBACK_TMP} is not writable; every ingestion job loads "
+        "deduce itself (slower, same text). Set TMPDIR to a short folder to use it."
+    )
     return None
 
 
@@ -105,8 +107,10 @@ def start(log_path: str | None = None) -> Service | None:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             shutil.rmtree(folder, ignore_errors=True)
-            warn(f"the scrub service did not start (see {log_path or 'its log'}); "
-                 "every ingestion job loads deduce itself")
+            warn(
+                f"the scrub service did not start (see {log_path or 'its log'}); "
+                "every ingestion job loads deduce itself"
+            )
             return None
         time.sleep(0.02)
     os.environ[ADDRESS_ENV], os.environ[KEY_ENV] = address, key
@@ -145,7 +149,9 @@ def deidentify(texts: list[str]) -> list[str] | None:
         _connection.send(("deidentify", texts))
         status, reply = _connection.recv()
     except (OSError, EOFError, AuthenticationError) as err:
-        log.warning("the scrub service at %s did not answer (%s); loading deduce in this job", address, type(err).__name__)
+        log.warning(
+            "the scrub service at %s did not answer (%s); loading deduce in this job", address, type(err).__name__
+        )
         os.environ.pop(ADDRESS_ENV, None)
         _connection = None
         return None

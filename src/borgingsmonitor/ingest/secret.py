@@ -30,8 +30,11 @@ FILE_FIX = (
 def load_secret(secret_file: str | None, create_if_missing: bool) -> bytes:
     """The secret: $BORGING_SECRET if set, else the file $BORGING_SECRET_FILE, else privacy.secret_file."""
     if SECRET_ENV in os.environ:
-        return _fit(os.environ[SECRET_ENV].encode("utf-8"), f"${SECRET_ENV}",
-                    f"unset {SECRET_ENV} and use a key file instead: {FILE_FIX}")
+        return _fit(
+            os.environ[SECRET_ENV].encode("utf-8"),
+            f"${SECRET_ENV}",
+            f"unset {SECRET_ENV} and use a key file instead: {FILE_FIX}",
+        )
     path, named_by_env = secret_path(secret_file)
     if not path.exists():
         if named_by_env or not create_if_missing:
@@ -50,7 +53,9 @@ def secret_path(secret_file: str | None) -> tuple[Path, bool]:
     """The key file and whether $BORGING_SECRET_FILE named it (such a file is never created)."""
     named = os.environ.get(SECRET_FILE_ENV)
     if named is not None and not named.strip():
-        raise InputError(f"${SECRET_FILE_ENV}", "is set but empty", fix=f"unset it, or set it to the key file's path; {FILE_FIX}")
+        raise InputError(
+            f"${SECRET_FILE_ENV}", "is set but empty", fix=f"unset it, or set it to the key file's path; {FILE_FIX}"
+        )
     if named:
         return Path(os.path.expanduser(named)), True
     if not secret_file:
@@ -63,8 +68,10 @@ def _fit(value: bytes, where: str, fix: str) -> bytes:
         raise InputError(where, "the secret for respondent keys is empty", fix=fix)
     if len(value) < MIN_BYTES:
         raise InputError(
-            where, f"the secret for respondent keys has {len(value)} bytes; it needs at least {MIN_BYTES}, or anyone "
-            "can recompute the keys from e-mail addresses", fix=fix,
+            where,
+            f"the secret for respondent keys has {len(value)} bytes; it needs at least {MIN_BYTES}, or anyone "
+            "can recompute the keys from e-mail addresses",
+            fix=fix,
         )
     return value
 
@@ -74,8 +81,11 @@ def _private(path: Path) -> None:
         return
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
-        raise InputError(path, f"the secret file can be read by others (mode {mode:o})",
-                         fix=f"chmod 600 {path}  (only its owner may read it)")
+        raise InputError(
+            path,
+            f"the secret file can be read by others (mode {mode:o})",
+            fix=f"chmod 600 {path}  (only its owner may read it)",
+        )
 
 
 def _create_once(path: Path) -> bool:

@@ -98,7 +98,11 @@ def _check(merged: dict, known: set[str], where: str) -> None:
     """What the schema cannot check: keys in `waves:` overrides, and values only the code can judge."""
     unknown = sorted(set(merged) - known)
     if unknown:
-        raise _config_error(where, f"unknown setting(s) {', '.join(map(repr, unknown))}", "remove them or correct their spelling; the settings of a source are listed in config/README.md")
+        raise _config_error(
+            where,
+            f"unknown setting(s) {', '.join(map(repr, unknown))}",
+            "remove them or correct their spelling; the settings of a source are listed in config/README.md",
+        )
     if merged.get("unknown_labels", "error") not in ("error", "missing"):
         raise _config_error(where, f"unknown_labels is {merged['unknown_labels']!r}", "use `error` or `missing`")
     marks = merged.get("test_marks")
@@ -107,23 +111,35 @@ def _check(merged: dict, known: set[str], where: str) -> None:
             try:
                 re.compile(pattern)
             except re.error as err:
-                raise _config_error(where, f"test_marks.{key}: {pattern!r} is not a regular expression ({err})", "write a Python regular expression, e.g. '^proef' (case is ignored)") from None
+                raise _config_error(
+                    where,
+                    f"test_marks.{key}: {pattern!r} is not a regular expression ({err})",
+                    "write a Python regular expression, e.g. '^proef' (case is ignored)",
+                ) from None
     problem = check_date_format(merged["date_format"]) if merged.get("date_format") else None
     if problem:
-        raise _config_error(where, f"date_format {merged['date_format']!r}: {problem}", "see `date_format` in config/README.md")
+        raise _config_error(
+            where, f"date_format {merged['date_format']!r}: {problem}", "see `date_format` in config/README.md"
+        )
 
 
 def _fields(spec: dict, where: str) -> Fields:
     known = {f.name for f in dataclasses.fields(Fields)}
     unknown = sorted(set(spec) - known)
     if unknown:
-        raise _config_error(where, f"unknown field(s) {', '.join(map(repr, unknown))} under `fields`", f"use {', '.join(sorted(known))}")
+        raise _config_error(
+            where, f"unknown field(s) {', '.join(map(repr, unknown))} under `fields`", f"use {', '.join(sorted(known))}"
+        )
     values = dict(spec)
     completed = values.get("completed")
     if isinstance(completed, dict):
         values["completed"] = Marker.from_config(completed)
     elif completed not in (None, "always") and not isinstance(completed, Marker):
-        raise _config_error(where, f"fields.completed is {completed!r}", "use `always` or {column: ..., values: [...]} or {column: ..., nonempty: true}")
+        raise _config_error(
+            where,
+            f"fields.completed is {completed!r}",
+            "use `always` or {column: ..., values: [...]} or {column: ..., nonempty: true}",
+        )
     if isinstance(values.get("test"), dict):
         values["test"] = Marker.from_config(values["test"])
     return Fields(**values)
@@ -167,7 +183,9 @@ def file_units(config: dict) -> list[FileUnit]:
                         f"regions.{region}: two files get the id {fid!r} ({seen[fid]} and {entry['path']}); give one an `id`"
                     )
                 seen[fid] = entry["path"]
-                settings = SourceSettings.from_config(merged_settings(source, entry), f"regions.{region} ({entry['path']})")
+                settings = SourceSettings.from_config(
+                    merged_settings(source, entry), f"regions.{region} ({entry['path']})"
+                )
                 units.append(FileUnit(region, fid, entry["path"], settings))
     return units
 
@@ -178,7 +196,9 @@ def merged_settings(source: dict, entry: dict) -> dict:
     wave = entry.get("wave")
     overrides = (source.get("waves") or {}).get(wave) or (source.get("waves") or {}).get(str(wave)) or {}
     if "tool" in overrides:  # the schema checks the source's tool; a wave with another tool is another source
-        raise _config_error(f"waves.{wave}", "a wave cannot change the tool", "declare that wave's files as a source of their own")
+        raise _config_error(
+            f"waves.{wave}", "a wave cannot change the tool", "declare that wave's files as a source of their own"
+        )
     for layer in (overrides, {k: v for k, v in entry.items() if k not in ("path", "id")}):
         for key, value in layer.items():
             if isinstance(value, dict) and isinstance(settings.get(key), dict):

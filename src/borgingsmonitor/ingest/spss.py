@@ -22,15 +22,23 @@ class Spss(Adapter):
         try:
             data, meta = pyreadstat.read_sav(str(path), user_missing=True, encoding=settings.encoding)
         except Exception as err:  # pyreadstat.ReadstatError and friends
-            raise InputError(path, f"cannot be read as an SPSS .sav file ({err})", fix="check the file, or set `encoding` for this source") from None
+            raise InputError(
+                path,
+                f"cannot be read as an SPSS .sav file ({err})",
+                fix="check the file, or set `encoding` for this source",
+            ) from None
         dont_know = {col: _user_missing(meta, col) for col in data.columns}
         data = data.astype(object)
         for col in data.columns:
             labels = meta.variable_value_labels.get(col, {})
             missing = dont_know.get(col, set())
-            data[col] = data[col].map(lambda v, lab=labels, miss=missing: v if _isna(v) or _declared(v, miss) else lab.get(v, _whole(v)))
+            data[col] = data[col].map(
+                lambda v, lab=labels, miss=missing: v if _isna(v) or _declared(v, miss) else lab.get(v, _whole(v))
+            )
         data.index.name = "source_row"
-        return RawExport(path, data, headings=dict(meta.column_names_to_labels), dont_know={k: v for k, v in dont_know.items() if v})
+        return RawExport(
+            path, data, headings=dict(meta.column_names_to_labels), dont_know={k: v for k, v in dont_know.items() if v}
+        )
 
 
 def _user_missing(meta, column) -> set:

@@ -19,8 +19,8 @@ from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.ingest import ADAPTERS
 from borgingsmonitor.ingest.harmonise import Context, build_label_sets, harmonise_file
 from borgingsmonitor.ingest.manifest import export_record, write_manifest
-from borgingsmonitor.ingest.secret import load_secret
 from borgingsmonitor.ingest.schema import harmonised_columns, harmonised_schema
+from borgingsmonitor.ingest.secret import load_secret
 from borgingsmonitor.ingest.sources import FileUnit
 
 log = logging.getLogger(__name__)
@@ -55,18 +55,36 @@ def harmonised(input, output, params) -> None:
     write_table(issues, output.issues)
 
 
-def read_export(export: str, unit: FileUnit, region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict):
+def read_export(
+    export: str, unit: FileUnit, region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict
+):
     """Read one raw export and return (harmonised rows, value issues)."""
     return read_exports([export], [unit], region_spec, questionnaire, registry, label_sets, privacy)
 
 
-def read_exports(exports: list[str], units: list[FileUnit], region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict):
+def read_exports(
+    exports: list[str],
+    units: list[FileUnit],
+    region_spec: dict,
+    questionnaire: str,
+    registry: str,
+    label_sets: dict,
+    privacy: dict,
+):
     """Several exports of one region (the questionnaire, registry and secret are read once)."""
     table, issues, _ = _read_all(exports, units, region_spec, questionnaire, registry, label_sets, privacy)
     return table, issues
 
 
-def _read_all(exports: list[str], units: list[FileUnit], region_spec: dict, questionnaire: str, registry: str, label_sets: dict, privacy: dict):
+def _read_all(
+    exports: list[str],
+    units: list[FileUnit],
+    region_spec: dict,
+    questionnaire: str,
+    registry: str,
+    label_sets: dict,
+    privacy: dict,
+):
     q = load_questionnaire(questionnaire)
     ctx = Context(
         questionnaire=q,
@@ -86,10 +104,20 @@ def _read_one(export: str, unit: FileUnit, ctx: Context, region_spec: dict):
     result = harmonise_file(unit, raw, ctx, region_spec)
     log.info("%s: columns used: %s", unit.path, "; ".join(f"{column} -> {use}" for column, use in result.used.items()))
     if result.metadata:
-        log.info("%s: %d column(s) of %s's own, not used: %s", unit.path, len(result.metadata), unit.settings.tool, ", ".join(result.metadata))
+        log.info(
+            "%s: %d column(s) of %s's own, not used: %s",
+            unit.path,
+            len(result.metadata),
+            unit.settings.tool,
+            ", ".join(result.metadata),
+        )
     if result.unmapped:
-        log.info("%s: %d column(s) the config does not map, not used (listed in results/qc/unmapped_columns.csv): %s",
-                 unit.path, len(result.unmapped), ", ".join(result.unmapped))
+        log.info(
+            "%s: %d column(s) the config does not map, not used (listed in results/qc/unmapped_columns.csv): %s",
+            unit.path,
+            len(result.unmapped),
+            ", ".join(result.unmapped),
+        )
     log.info("%s: %d data rows read, %d harmonised", unit.path, len(raw.data), len(result.table))
     if len(result.table) != len(raw.data):  # the ledger starts here: no row may vanish
         raise InputError(unit.path, f"{len(raw.data)} rows read but {len(result.table)} harmonised")

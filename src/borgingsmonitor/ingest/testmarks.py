@@ -24,24 +24,54 @@ from borgingsmonitor.core.distinct import per_distinct
 from borgingsmonitor.core.labels import is_blank
 
 # Words that name a test ("testen" and "getest" are verbs: they never take a tag word).
-TEST_WORDS = frozenset({"test", "tests", "testje", "testjes", "testing", "testen", "getest", "testrespons", "testresponse",
-                        "testinvulling", "testpersoon", "testgebruiker", "testaccount", "testuser", "proefinvulling"})
-TAGGABLE = frozenset({"test", "tests", "testje", "testjes", "testing", "testpersoon", "testgebruiker", "testaccount", "testuser"})
+TEST_WORDS = frozenset(
+    {
+        "test",
+        "tests",
+        "testje",
+        "testjes",
+        "testing",
+        "testen",
+        "getest",
+        "testrespons",
+        "testresponse",
+        "testinvulling",
+        "testpersoon",
+        "testgebruiker",
+        "testaccount",
+        "testuser",
+        "proefinvulling",
+    }
+)
+TAGGABLE = frozenset(
+    {"test", "tests", "testje", "testjes", "testing", "testpersoon", "testgebruiker", "testaccount", "testuser"}
+)
 # What a test note may say besides the test word, in Dutch and English.
-NOTE_WORDS = frozenset("""
+NOTE_WORDS = frozenset(
+    """
     dit is een het de van door voor alleen maar even nog ff weer ok oke okay ja nee a u b aub svp graag
     verwijderen verwijder verwijderd weggooien weg negeren negeer wissen niet meenemen meetellen gebruiken mag kan
     enquete vragenlijst invulling respons antwoord antwoorden
     this a an the just only again by from of please pls delete remove removed ignore discard do don t not use count
     include survey response answer
-""".split())
+""".split()
+)
 MAX_NOTE_WORDS = 12
 WORD = re.compile(r"[^\W_]+")
 NUMBERED = re.compile(r"^(test|testje|proef)?\d+$")  # "2" in "Test 2", or "test123"
 EMAIL_LOCAL = re.compile(r"^test(?:s|je|jes|ing|er|account|user|gebruiker|persoon)?(?![a-z])")
 
 # Identity columns the tools write (found by name, case and spaces ignored); a source may add its own.
-NAME_COLUMNS = ("firstname", "lastname", "RecipientFirstName", "RecipientLastName", "naam", "name", "voornaam", "achternaam")
+NAME_COLUMNS = (
+    "firstname",
+    "lastname",
+    "RecipientFirstName",
+    "RecipientLastName",
+    "naam",
+    "name",
+    "voornaam",
+    "achternaam",
+)
 EMAIL_COLUMNS = ("email", "e-mail", "emailadres", "e-mailadres", "RecipientEmail")
 
 
@@ -61,7 +91,10 @@ class MarkSettings:
         if isinstance(spec, cls):
             return spec
         spec = dict(spec or {})
-        return cls(bool(spec.get("builtin", True)), *(tuple(spec.get(k) or ()) for k in ("comment", "name", "email", "name_columns", "email_columns")))
+        return cls(
+            bool(spec.get("builtin", True)),
+            *(tuple(spec.get(k) or ()) for k in ("comment", "name", "email", "name_columns", "email_columns")),
+        )
 
 
 def words(text: str) -> list[str]:
@@ -73,7 +106,11 @@ def words(text: str) -> list[str]:
 def is_test_note(text) -> bool:
     """The built-in rule for a comment: only a test note, not a comment about testing."""
     tokens = words(text)
-    if not tokens or len(tokens) > MAX_NOTE_WORDS or not any(t in TEST_WORDS or NUMBERED.match(t) and not t.isdigit() for t in tokens):
+    if (
+        not tokens
+        or len(tokens) > MAX_NOTE_WORDS
+        or not any(t in TEST_WORDS or NUMBERED.match(t) and not t.isdigit() for t in tokens)
+    ):
         return False
     tags = 0
     for previous, token in zip([None, *tokens], tokens):
@@ -89,7 +126,9 @@ def is_test_note(text) -> bool:
 def is_test_name(name) -> bool:
     """The built-in rule for a name: it starts with a test word ("Test DLR", "Test 2", "testpersoon")."""
     tokens = words(name)
-    return 0 < len(tokens) <= 3 and (tokens[0] in TEST_WORDS or bool(NUMBERED.match(tokens[0])) and not tokens[0].isdigit())
+    return 0 < len(tokens) <= 3 and (
+        tokens[0] in TEST_WORDS or bool(NUMBERED.match(tokens[0])) and not tokens[0].isdigit()
+    )
 
 
 def is_test_email(address) -> bool:
@@ -109,12 +148,20 @@ def _rule(builtin, patterns: tuple[str, ...], use_builtin: bool):
     return marked
 
 
-def find_test_marks(index: pd.Index, settings: MarkSettings, tool: pd.Series, comment: pd.Series | None,
-               names: list[pd.Series], emails: list[pd.Series]) -> pd.Series:
+def find_test_marks(
+    index: pd.Index,
+    settings: MarkSettings,
+    tool: pd.Series,
+    comment: pd.Series | None,
+    names: list[pd.Series],
+    emails: list[pd.Series],
+) -> pd.Series:
     """Per row, the first mark found (TEST_MARKS order: tool, comment, name, e-mail), else missing."""
     found = {
         "tool": tool.astype(bool),
-        "comment": _any([comment] if comment is not None else [], _rule(is_test_note, settings.comment, settings.builtin), index),
+        "comment": _any(
+            [comment] if comment is not None else [], _rule(is_test_note, settings.comment, settings.builtin), index
+        ),
         "name": _any([_full_name(names)] if names else [], _rule(is_test_name, settings.name, settings.builtin), index),
         "e-mail": _any(emails, _rule(is_test_email, settings.email, settings.builtin), index),
     }

@@ -26,8 +26,22 @@ from borgingsmonitor.core.questionnaire import Questionnaire
 from borgingsmonitor.core.scales import keyed_items
 from borgingsmonitor.measure import fiml
 
-FIT_COLUMNS = ["model", "n", "chi2", "df", "p_value", "cfi", "tli", "rmsea", "rmsea_ci_low",
-               "rmsea_ci_high", "srmr", "missing", "n_complete", "n_responses"]
+FIT_COLUMNS = [
+    "model",
+    "n",
+    "chi2",
+    "df",
+    "p_value",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea_ci_low",
+    "rmsea_ci_high",
+    "srmr",
+    "missing",
+    "n_complete",
+    "n_responses",
+]
 # Amendment 1: the CFA uses every response (FIML); listwise deletion is its sensitivity analysis
 LISTWISE_SUFFIX = "_listwise"
 LOADING_COLUMNS = ["model", "factor", "item", "reverse", "estimate", "std_loading", "r2"]
@@ -93,8 +107,7 @@ def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, n_params: int) -> dict
     p = s.shape[0]
     chi2 = n * ml_discrepancy(s, sigma)
     chi2_base = n * ml_discrepancy(s, np.diag(np.diag(s)))
-    return indices_from_chi2(chi2, p * (p + 1) // 2 - n_params, chi2_base, p * (p - 1) // 2, n,
-                             srmr_bentler(s, sigma))
+    return indices_from_chi2(chi2, p * (p + 1) // 2 - n_params, chi2_base, p * (p - 1) // 2, n, srmr_bentler(s, sigma))
 
 
 def indices_from_chi2(chi2: float, df: int, chi2_base: float, df_base: int, n: int, srmr: float) -> dict:
@@ -103,15 +116,28 @@ def indices_from_chi2(chi2: float, df: int, chi2_base: float, df_base: int, n: i
     cfi = 1.0 if denom == 0 else 1 - d_model / denom
     tli = ((chi2_base / df_base - chi2 / df) / (chi2_base / df_base - 1)) if df > 0 else float("nan")
     low, high = rmsea_ci(chi2, df, n)
-    return {"n": n, "chi2": chi2, "df": df, "p_value": float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan"),
-            "cfi": cfi, "tli": tli, "rmsea": rmsea(chi2, df, n), "rmsea_ci_low": low, "rmsea_ci_high": high,
-            "srmr": srmr}
+    return {
+        "n": n,
+        "chi2": chi2,
+        "df": df,
+        "p_value": float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan"),
+        "cfi": cfi,
+        "tli": tli,
+        "rmsea": rmsea(chi2, df, n),
+        "rmsea_ci_low": low,
+        "rmsea_ci_high": high,
+        "srmr": srmr,
+    }
 
 
 def _polish(model: semopy.Model) -> bool:
     res = optimize.minimize(
-        model.obj_mlw, model.param_vals.copy(), jac=model.grad_mlw, method="L-BFGS-B",
-        bounds=model.get_bounds(), options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 20000},
+        model.obj_mlw,
+        model.param_vals.copy(),
+        jac=model.grad_mlw,
+        method="L-BFGS-B",
+        bounds=model.get_bounds(),
+        options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 20000},
     )
     model.param_vals = res.x
     model.update_matrices(res.x)
@@ -218,14 +244,26 @@ def fit_cfa_fiml(data: pd.DataFrame, factors: dict[str, list[str]]) -> FimlFit:
     lam, phi, _, _ = model.unpack(est)
     chi2 = m2ll - m2ll_h1
     chi2_base = fiml.independence_m2ll(patterns, p) - m2ll_h1
-    indices = indices_from_chi2(chi2, p * (p + 1) // 2 - (model.n_params - p), chi2_base, p * (p - 1) // 2, n,
-                                fiml.srmr_with_means(sigma_h1, mu_h1, sigma, mu))
+    indices = indices_from_chi2(
+        chi2,
+        p * (p + 1) // 2 - (model.n_params - p),
+        chi2_base,
+        p * (p - 1) // 2,
+        n,
+        fiml.srmr_with_means(sigma_h1, mu_h1, sigma, mu),
+    )
     rows = []
     for k, (factor, items) in enumerate(factors.items()):
         for item in items:
             i = observed.index(item)
-            rows.append({"factor": factor, "item": item, "estimate": lam[i, k],
-                         "std_loading": lam[i, k] * np.sqrt(phi[k, k] / sigma[i, i])})
+            rows.append(
+                {
+                    "factor": factor,
+                    "item": item,
+                    "estimate": lam[i, k],
+                    "std_loading": lam[i, k] * np.sqrt(phi[k, k] / sigma[i, i]),
+                }
+            )
     return FimlFit(indices, pd.DataFrame(rows), len(patterns), converged, mu, sigma)
 
 
@@ -245,13 +283,23 @@ def five_factor_cfa(df: pd.DataFrame, questionnaire: Questionnaire, model_name: 
     full = fit_cfa_fiml(keyed, questionnaire.scales)
     listwise = fit_cfa(keyed, questionnaire.scales)
     common = {"n_complete": n_complete, "n_responses": len(keyed)}
-    fit_table = pd.DataFrame([
-        {"model": model_name, **full.indices, "missing": "fiml", **common},
-        {"model": model_name + LISTWISE_SUFFIX,
-         **fit_indices(listwise.sample_cov, listwise.implied_cov, listwise.n, listwise.n_params),
-         "missing": "listwise", **common},
-    ], columns=FIT_COLUMNS)
-    loadings = pd.concat([_loading_table(full.loadings, model_name, questionnaire),
-                          _loading_table(listwise.loadings, model_name + LISTWISE_SUFFIX, questionnaire)],
-                         ignore_index=True)
+    fit_table = pd.DataFrame(
+        [
+            {"model": model_name, **full.indices, "missing": "fiml", **common},
+            {
+                "model": model_name + LISTWISE_SUFFIX,
+                **fit_indices(listwise.sample_cov, listwise.implied_cov, listwise.n, listwise.n_params),
+                "missing": "listwise",
+                **common,
+            },
+        ],
+        columns=FIT_COLUMNS,
+    )
+    loadings = pd.concat(
+        [
+            _loading_table(full.loadings, model_name, questionnaire),
+            _loading_table(listwise.loadings, model_name + LISTWISE_SUFFIX, questionnaire),
+        ],
+        ignore_index=True,
+    )
     return fit_table, loadings

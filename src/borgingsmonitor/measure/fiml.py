@@ -71,8 +71,9 @@ def minus2_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, gr
 def em_saturated(patterns: list[Pattern], p: int, tol: float = 1e-12, max_iter: int = 5000):
     """(mu, Sigma) of the unrestricted model by EM; lavaan's H1 with missing data."""
     n = sum(pat.n for pat in patterns)
-    mu = sum(np.bincount(pat.observed, pat.n * pat.mean, p) for pat in patterns) / \
-        sum(np.bincount(pat.observed, np.full(len(pat.observed), pat.n), p) for pat in patterns)
+    mu = sum(np.bincount(pat.observed, pat.n * pat.mean, p) for pat in patterns) / sum(
+        np.bincount(pat.observed, np.full(len(pat.observed), pat.n), p) for pat in patterns
+    )
     sigma = np.eye(p)
     for _ in range(max_iter):
         t1, t2 = np.zeros(p), np.zeros((p, p))
@@ -153,6 +154,7 @@ class CfaModel:
             g_phi = (2 * g_phi - np.diag(np.diag(g_phi)))[self.tril]
             grad = np.concatenate([[g_lam[i, f] for i, f in self.free], g_phi, np.diag(g_sigma), g_mu])
             return value, grad
+
         return fun
 
     def start(self, mu, sigma):

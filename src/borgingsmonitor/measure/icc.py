@@ -16,14 +16,22 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 from threadpoolctl import threadpool_limits
 
-from borgingsmonitor.models.nested_lmm import fit_nested_lmm
 from borgingsmonitor.core.questionnaire import Questionnaire
+from borgingsmonitor.models.nested_lmm import fit_nested_lmm
 
-ICC_COLUMNS = ["scale", "level", "icc", "mean_cluster_size", "design_effect", "n", "n_groups",
-               "variance", "icc_cluster"]
+ICC_COLUMNS = [
+    "scale",
+    "level",
+    "icc",
+    "mean_cluster_size",
+    "design_effect",
+    "n",
+    "n_groups",
+    "variance",
+    "icc_cluster",
+]
 
 
 OPTIMISERS = ("lbfgs", "bfgs", "powell", "nm")
@@ -50,8 +58,9 @@ def best_fit(model):
     return max(converged, key=lambda f: f[0].llf)
 
 
-def null_model_variances(df: pd.DataFrame, score: str, region: str = "region",
-                         partnership: str = "partnership_id") -> tuple[dict, list[str]]:
+def null_model_variances(
+    df: pd.DataFrame, score: str, region: str = "region", partnership: str = "partnership_id"
+) -> tuple[dict, list[str]]:
     """REML variance components {region, partnership, residual} and any fit warnings.
 
     The exact nested REML fit from per-partnership sufficient statistics (`nested_lmm`, validated
@@ -77,12 +86,32 @@ def icc_rows(df: pd.DataFrame, score: str) -> tuple[list[dict], list[str]]:
     rows = []
     for level in ("partnership", "region"):
         m = n / n_groups[level]
-        rows.append({"scale": score, "level": level, "icc": var[level] / total, "mean_cluster_size": m,
-                     "design_effect": 1 + (m - 1) * cluster_share[level], "n": n, "n_groups": n_groups[level],
-                     "variance": var[level], "icc_cluster": cluster_share[level]})
-    rows.append({"scale": score, "level": "residual", "icc": np.nan, "mean_cluster_size": np.nan,
-                 "design_effect": np.nan, "n": n, "n_groups": np.nan, "variance": var["residual"],
-                 "icc_cluster": np.nan})
+        rows.append(
+            {
+                "scale": score,
+                "level": level,
+                "icc": var[level] / total,
+                "mean_cluster_size": m,
+                "design_effect": 1 + (m - 1) * cluster_share[level],
+                "n": n,
+                "n_groups": n_groups[level],
+                "variance": var[level],
+                "icc_cluster": cluster_share[level],
+            }
+        )
+    rows.append(
+        {
+            "scale": score,
+            "level": "residual",
+            "icc": np.nan,
+            "mean_cluster_size": np.nan,
+            "design_effect": np.nan,
+            "n": n,
+            "n_groups": np.nan,
+            "variance": var["residual"],
+            "icc_cluster": np.nan,
+        }
+    )
     return rows, messages
 
 

@@ -20,7 +20,15 @@ from borgingsmonitor.core.scales import keyed_items
 
 RELIABILITY_COLUMNS = ["scale", "wave", "n", "n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega"]
 ITEM_COLUMNS = [
-    "scale", "wave", "item", "reverse", "n", "mean", "sd", "item_rest_r", "alpha_if_dropped",
+    "scale",
+    "wave",
+    "item",
+    "reverse",
+    "n",
+    "mean",
+    "sd",
+    "item_rest_r",
+    "alpha_if_dropped",
 ]
 
 
@@ -80,8 +88,13 @@ def one_factor_ml(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     psi0 = np.clip(1 - lam0**2, 0.1, None)
     bounds = [(None, None)] * k + [(1e-6, None)] * k
     res = optimize.minimize(
-        _one_factor_objective, np.concatenate([lam0, psi0]), args=(r, k), jac=True,
-        method="L-BFGS-B", bounds=bounds, options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 10000},
+        _one_factor_objective,
+        np.concatenate([lam0, psi0]),
+        args=(r, k),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 10000},
     )
     lam, psi = res.x[:k], res.x[k:]
     if lam.sum() < 0:
@@ -109,8 +122,14 @@ def reliability_row(items: pd.DataFrame, level: float = 0.95) -> dict:
     n, k = complete.shape
     alpha = cronbach_alpha(complete)
     low, high = feldt_ci(alpha, n, k, level)
-    return {"n": n, "n_items": k, "alpha": alpha, "alpha_ci_low": low, "alpha_ci_high": high,
-            "omega": omega_total(complete)}
+    return {
+        "n": n,
+        "n_items": k,
+        "alpha": alpha,
+        "alpha_ci_low": low,
+        "alpha_ci_high": high,
+        "omega": omega_total(complete),
+    }
 
 
 def item_statistics(items: pd.DataFrame) -> pd.DataFrame:
@@ -122,8 +141,16 @@ def item_statistics(items: pd.DataFrame) -> pd.DataFrame:
         x = complete[code]
         rest_sum = rest.sum(axis=1)
         r = x.corr(rest_sum) if len(complete) > 1 and x.std() > 0 and rest_sum.std() > 0 else np.nan
-        rows.append({"item": code, "n": len(complete), "mean": x.mean(), "sd": x.std(ddof=1),
-                     "item_rest_r": r, "alpha_if_dropped": cronbach_alpha(rest)})
+        rows.append(
+            {
+                "item": code,
+                "n": len(complete),
+                "mean": x.mean(),
+                "sd": x.std(ddof=1),
+                "item_rest_r": r,
+                "alpha_if_dropped": cronbach_alpha(rest),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from borgingsmonitor.core.tables import write_table
 
 EFFECTS = ("a", "b", "direct", "indirect", "total")
@@ -135,8 +136,16 @@ def fast_bootstrap(S_clusters: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return effects_from_crossproducts(S_boot)
 
 
-def naive_bootstrap(frame: pd.DataFrame, draws: np.ndarray, x="FAC", m="REL", y="DUR",
-                    covariates=("PRO", "ORG"), wave="wave", cluster="partnership_id") -> np.ndarray:
+def naive_bootstrap(
+    frame: pd.DataFrame,
+    draws: np.ndarray,
+    x="FAC",
+    m="REL",
+    y="DUR",
+    covariates=("PRO", "ORG"),
+    wave="wave",
+    cluster="partnership_id",
+) -> np.ndarray:
     """The baseline: rebuild each resample's rows and refit statsmodels OLS formulas.
 
     Kept as the oracle for the fast path (same draws give the same effects) and as the
@@ -157,8 +166,9 @@ def naive_bootstrap(frame: pd.DataFrame, draws: np.ndarray, x="FAC", m="REL", y=
     return out
 
 
-def ols_point_estimates(frame: pd.DataFrame, x="FAC", m="REL", y="DUR", covariates=("PRO", "ORG"),
-                        wave="wave") -> dict[str, float]:
+def ols_point_estimates(
+    frame: pd.DataFrame, x="FAC", m="REL", y="DUR", covariates=("PRO", "ORG"), wave="wave"
+) -> dict[str, float]:
     """The effects from plain statsmodels OLS fits on the full sample (and the total regression)."""
     import statsmodels.formula.api as smf
 
@@ -167,8 +177,14 @@ def ols_point_estimates(frame: pd.DataFrame, x="FAC", m="REL", y="DUR", covariat
     fit_b = smf.ols(f"{y} ~ {m} + {rhs}", data=frame).fit()
     fit_c = smf.ols(f"{y} ~ {rhs}", data=frame).fit()
     a, b, direct = fit_a.params[x], fit_b.params[m], fit_b.params[x]
-    return {"a": a, "b": b, "direct": direct, "indirect": a * b, "total": direct + a * b,
-            "total_regression": fit_c.params[x]}
+    return {
+        "a": a,
+        "b": b,
+        "direct": direct,
+        "indirect": a * b,
+        "total": direct + a * b,
+        "total_regression": fit_c.params[x],
+    }
 
 
 def percentile_ci(boot: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -185,9 +201,18 @@ def bootstrap_p(estimate, boot: np.ndarray) -> np.ndarray:
     return np.clip(2 * other_side, 1 / n_boot, 1.0)
 
 
-def mediation_table(data: pd.DataFrame, n_boot: int = 2000, seed: int = 20250101, level: float = 0.95,
-                    x="FAC", m="REL", y="DUR", covariates=("PRO", "ORG"), wave="wave",
-                    cluster="partnership_id") -> pd.DataFrame:
+def mediation_table(
+    data: pd.DataFrame,
+    n_boot: int = 2000,
+    seed: int = 20250101,
+    level: float = 0.95,
+    x="FAC",
+    m="REL",
+    y="DUR",
+    covariates=("PRO", "ORG"),
+    wave="wave",
+    cluster="partnership_id",
+) -> pd.DataFrame:
     """results/tables/mediation.csv: the contract's columns, then bootstrap SE, n_obs, n_partnerships."""
     frame = analysis_frame(data, x, m, y, covariates, wave, cluster)
     Z, _ = design(frame, x, m, y, covariates, wave)
@@ -197,18 +222,20 @@ def mediation_table(data: pd.DataFrame, n_boot: int = 2000, seed: int = 20250101
     draws = draw_clusters(len(labels), n_boot, seed)
     boot = fast_bootstrap(S, draw_counts(draws, len(labels)))
     low, high = percentile_ci(boot, level)
-    return pd.DataFrame({
-        "effect": list(EFFECTS),
-        "estimate": estimate,
-        "ci_low": low,
-        "ci_high": high,
-        "p_value": bootstrap_p(estimate, boot),
-        "n_boot": n_boot,
-        "boot_std_error": boot.std(axis=0, ddof=1),
-        "n_obs": len(frame),
-        "n_partnerships": len(labels),
-        "seed": seed,
-    })
+    return pd.DataFrame(
+        {
+            "effect": list(EFFECTS),
+            "estimate": estimate,
+            "ci_low": low,
+            "ci_high": high,
+            "p_value": bootstrap_p(estimate, boot),
+            "n_boot": n_boot,
+            "boot_std_error": boot.std(axis=0, ddof=1),
+            "n_obs": len(frame),
+            "n_partnerships": len(labels),
+            "seed": seed,
+        }
+    )
 
 
 def write_mediation(table: pd.DataFrame, path) -> None:

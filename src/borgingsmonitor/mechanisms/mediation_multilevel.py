@@ -42,8 +42,16 @@ def decompose(frame: pd.DataFrame, names, cluster: str) -> pd.DataFrame:
     return within_between(frame, names, cluster)
 
 
-def analysis_frame(data: pd.DataFrame, x="FAC", m="REL", y="DUR", covariates=("PRO", "ORG"),
-                   wave="wave", cluster="partnership_id", region="region") -> pd.DataFrame:
+def analysis_frame(
+    data: pd.DataFrame,
+    x="FAC",
+    m="REL",
+    y="DUR",
+    covariates=("PRO", "ORG"),
+    wave="wave",
+    cluster="partnership_id",
+    region="region",
+) -> pd.DataFrame:
     """Complete cases on every variable of both paths, sorted, decomposed, with a partnership-wave id."""
     cols = [region, cluster, wave, x, m, y, *covariates]
     frame = data[cols].dropna().copy()
@@ -67,8 +75,16 @@ def path_formulas(x="FAC", m="REL", y="DUR", covariates=("PRO", "ORG"), wave="wa
     return f"{m} ~ {rhs}", f"{y} ~ {split(m)} + {rhs}"
 
 
-def fit_paths(frame: pd.DataFrame, x="FAC", m="REL", y="DUR", covariates=("PRO", "ORG"),
-              wave="wave", cluster="partnership_id", region="region") -> dict:
+def fit_paths(
+    frame: pd.DataFrame,
+    x="FAC",
+    m="REL",
+    y="DUR",
+    covariates=("PRO", "ORG"),
+    wave="wave",
+    cluster="partnership_id",
+    region="region",
+) -> dict:
     """The two REML fits and which way region entered ("fixed" below ten regions, else "random")."""
     region_fixed = frame[region].nunique() < MIN_RANDOM_REGIONS
     formula_a, formula_b = path_formulas(x, m, y, covariates, wave, region if region_fixed else None)
@@ -124,9 +140,19 @@ def point_paths(fits: dict, x="FAC", m="REL") -> tuple[np.ndarray, np.ndarray]:
     return est, se
 
 
-def multilevel_rows(data: pd.DataFrame, n_draws: int = 20000, seed: int = 20250101, level: float = 0.95,
-                    x="FAC", m="REL", y="DUR", covariates=("PRO", "ORG"), wave="wave",
-                    cluster="partnership_id", region="region") -> pd.DataFrame:
+def multilevel_rows(
+    data: pd.DataFrame,
+    n_draws: int = 20000,
+    seed: int = 20250101,
+    level: float = 0.95,
+    x="FAC",
+    m="REL",
+    y="DUR",
+    covariates=("PRO", "ORG"),
+    wave="wave",
+    cluster="partnership_id",
+    region="region",
+) -> pd.DataFrame:
     """One row per ML_EFFECTS entry: estimate, Wald (paths) or Monte Carlo (products) CI and p."""
     frame = analysis_frame(data, x, m, y, covariates, wave, cluster, region)
     fits = fit_paths(frame, x, m, y, covariates, wave, cluster, region)
@@ -143,30 +169,34 @@ def multilevel_rows(data: pd.DataFrame, n_draws: int = 20000, seed: int = 202501
     std_error[:n_paths] = se
     low[:n_paths], high[:n_paths] = est - z * se, est + z * se
     p_mc[:n_paths] = 2 * st.norm.sf(np.abs(est / se))
-    return pd.DataFrame({
-        "effect": list(ML_EFFECTS),
-        "estimate": estimate,
-        "ci_low": low,
-        "ci_high": high,
-        "p_value": p_mc,
-        "n_obs": len(frame),
-        "n_partnerships": frame[cluster].nunique(),
-        "seed": seed,
-        "method": METHOD,
-        "std_error": std_error,
-        "n_draws": [np.nan] * n_paths + [n_draws] * len(DERIVED_EFFECTS),
-        "region_effect": fits["region_effect"],
-    })
+    return pd.DataFrame(
+        {
+            "effect": list(ML_EFFECTS),
+            "estimate": estimate,
+            "ci_low": low,
+            "ci_high": high,
+            "p_value": p_mc,
+            "n_obs": len(frame),
+            "n_partnerships": frame[cluster].nunique(),
+            "seed": seed,
+            "method": METHOD,
+            "std_error": std_error,
+            "n_draws": [np.nan] * n_paths + [n_draws] * len(DERIVED_EFFECTS),
+            "region_effect": fits["region_effect"],
+        }
+    )
 
 
-def h5_table(data: pd.DataFrame, n_boot: int = 2000, n_draws: int = 20000, seed: int = 20250101,
-             level: float = 0.95) -> pd.DataFrame:
+def h5_table(
+    data: pd.DataFrame, n_boot: int = 2000, n_draws: int = 20000, seed: int = 20250101, level: float = 0.95
+) -> pd.DataFrame:
     """results/tables/mediation.csv: the registered single-level rows (a, b, direct, indirect,
     total; its sensitivity analysis) and then the multilevel rows; the contract's columns first."""
     from borgingsmonitor.mechanisms.mediation import mediation_table
 
     registered = mediation_table(data, n_boot=n_boot, seed=seed, level=level)
-    registered = registered.assign(method="single_level_bootstrap", std_error=registered["boot_std_error"],
-                                   n_draws=np.nan, region_effect="")
+    registered = registered.assign(
+        method="single_level_bootstrap", std_error=registered["boot_std_error"], n_draws=np.nan, region_effect=""
+    )
     multilevel = multilevel_rows(data, n_draws=n_draws, seed=seed, level=level)
     return pd.concat([registered, multilevel], ignore_index=True)[list(registered.columns)]

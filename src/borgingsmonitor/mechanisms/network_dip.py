@@ -30,14 +30,25 @@ from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
 from borgingsmonitor.core.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
-from borgingsmonitor.models.table import MODEL_COLUMNS, extra_terms, model_rows, wald_terms
 from borgingsmonitor.core.tables import write_table
+from borgingsmonitor.models.table import MODEL_COLUMNS, extra_terms, model_rows, wald_terms
 
 AGE = "partnership_age"
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
 CURVE_COLUMNS = ["partnership_age", "estimate", "ci_low", "ci_high"]
-CONTRAST_COLUMNS = ["contrast", "age_from", "age_to", "estimate", "std_error", "ci_low", "ci_high", "p_value",
-                    "n_partnerships_from", "n_partnerships_to", "significant"]
+CONTRAST_COLUMNS = [
+    "contrast",
+    "age_from",
+    "age_to",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n_partnerships_from",
+    "n_partnerships_to",
+    "significant",
+]
 # added after `suppressed`, so the earlier columns keep their places
 SURVIVOR_COLUMNS = ["n_partnerships", "few_partnerships"]
 DEFAULT_MIN_PARTNERSHIPS = 5
@@ -122,8 +133,7 @@ def _fit_statsmodels(formula: str, data: pd.DataFrame, region: str, partnership:
 
     import statsmodels.formula.api as smf
 
-    model = smf.mixedlm(formula, data, groups=region, re_formula="1",
-                        vc_formula={partnership: f"0 + C({partnership})"})
+    model = smf.mixedlm(formula, data, groups=region, re_formula="1", vc_formula={partnership: f"0 + C({partnership})"})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = model.fit(reml=(method == "REML"))
@@ -184,8 +194,9 @@ def partnerships_per_age(frame: pd.DataFrame) -> pd.Series:
     return pairs.groupby(AGE).size()
 
 
-def adjusted_curve(fit, frame: pd.DataFrame, knots, level: float = 0.95,
-                   min_partnerships: int = DEFAULT_MIN_PARTNERSHIPS) -> pd.DataFrame:
+def adjusted_curve(
+    fit, frame: pd.DataFrame, knots, level: float = 0.95, min_partnerships: int = DEFAULT_MIN_PARTNERSHIPS
+) -> pd.DataFrame:
     """Predicted DUR (on the DUR scale) per observed age with a 95% CI from the fixed-effect
     covariance; `few_partnerships` marks ages shown but not interpreted."""
     params = _as_series(fit.params)
@@ -197,16 +208,18 @@ def adjusted_curve(fit, frame: pd.DataFrame, knots, level: float = 0.95,
     crit = stats.norm.ppf(0.5 + level / 2)
     counts = frame.groupby(AGE).size().reindex(ages).to_numpy()
     n_partnerships = partnerships_per_age(frame).reindex(ages).to_numpy()
-    return pd.DataFrame({
-        "partnership_age": ages.astype(int),
-        "estimate": estimate,
-        "ci_low": estimate - crit * se,
-        "ci_high": estimate + crit * se,
-        "std_error": se,
-        "n": counts,
-        "n_partnerships": n_partnerships,
-        "few_partnerships": n_partnerships < min_partnerships,
-    })
+    return pd.DataFrame(
+        {
+            "partnership_age": ages.astype(int),
+            "estimate": estimate,
+            "ci_low": estimate - crit * se,
+            "ci_high": estimate + crit * se,
+            "std_error": se,
+            "n": counts,
+            "n_partnerships": n_partnerships,
+            "few_partnerships": n_partnerships < min_partnerships,
+        }
+    )
 
 
 def contrast_ages(curve: pd.DataFrame) -> tuple[float, float, float] | None:
@@ -240,11 +253,21 @@ def dip_contrasts(fit, frame: pd.DataFrame, knots, curve: pd.DataFrame, level: f
         c = X[j] - X[i]
         est, se = float(c @ params.to_numpy()), float(np.sqrt(c @ cov @ c))
         low, high = est - crit * se, est + crit * se
-        rows.append({"contrast": name, "age_from": int(ages[i]), "age_to": int(ages[j]), "estimate": est,
-                     "std_error": se, "ci_low": low, "ci_high": high,
-                     "p_value": float(2 * stats.norm.sf(abs(est / se))),
-                     "n_partnerships_from": int(counts[ages[i]]), "n_partnerships_to": int(counts[ages[j]]),
-                     "significant": bool(low > 0 or high < 0)})
+        rows.append(
+            {
+                "contrast": name,
+                "age_from": int(ages[i]),
+                "age_to": int(ages[j]),
+                "estimate": est,
+                "std_error": se,
+                "ci_low": low,
+                "ci_high": high,
+                "p_value": float(2 * stats.norm.sf(abs(est / se))),
+                "n_partnerships_from": int(counts[ages[i]]),
+                "n_partnerships_to": int(counts[ages[j]]),
+                "significant": bool(low > 0 or high < 0),
+            }
+        )
     return pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
 
 
@@ -273,13 +296,25 @@ def max_loglik(stats, start) -> tuple[float, np.ndarray]:
         return val, 2 * grad * theta
 
     theta0 = np.sqrt(np.maximum(np.asarray(start, float), 1e-4))
-    res = optimize.minimize(fun, theta0, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * 2,
-                            options={"ftol": 1e-12, "gtol": 1e-7, "maxiter": 200})
+    res = optimize.minimize(
+        fun,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, None)] * 2,
+        options={"ftol": 1e-12, "gtol": 1e-7, "maxiter": 200},
+    )
     return -0.5 * float(res.fun), res.x**2
 
 
-def bootstrap_lr(frame: pd.DataFrame, formulas_pair: tuple[str, str], fit_linear, observed: float,
-                 n_boot: int = DEFAULT_N_BOOT, seed: int = 0) -> dict:
+def bootstrap_lr(
+    frame: pd.DataFrame,
+    formulas_pair: tuple[str, str],
+    fit_linear,
+    observed: float,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
+) -> dict:
     """Parametric-bootstrap p-value of the LR statistic: y simulated from the fitted linear model
     (fixed effects plus region, partnership and residual draws), both models refitted by ML.
 
@@ -302,25 +337,41 @@ def bootstrap_lr(frame: pd.DataFrame, formulas_pair: tuple[str, str], fit_linear
     values = np.empty(n_boot)
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: BLAS threads only spin
         for b in range(n_boot):
-            values[b] = _one_draw(rng, mean, sd, r_codes, r_n, p_codes, len(p_n), (X_small, X_big),
-                                  (region, partnership), ratios)
-    return {"p_value": float((1 + np.sum(values >= observed - 1e-9)) / (n_boot + 1)), "n_boot": int(n_boot),
-            "seed": int(seed), "null_q95": float(np.quantile(values, 0.95)), "values": values}
+            values[b] = _one_draw(
+                rng, mean, sd, r_codes, r_n, p_codes, len(p_n), (X_small, X_big), (region, partnership), ratios
+            )
+    return {
+        "p_value": float((1 + np.sum(values >= observed - 1e-9)) / (n_boot + 1)),
+        "n_boot": int(n_boot),
+        "seed": int(seed),
+        "null_q95": float(np.quantile(values, 0.95)),
+        "values": values,
+    }
 
 
 def _one_draw(rng, mean, sd, r_codes, r_n, p_codes, p_n, designs, groups, ratios) -> float:
     from borgingsmonitor.models.nested_lmm import partnership_stats
 
-    y = (mean + rng.normal(0, sd["region"], r_n)[r_codes] + rng.normal(0, sd["partnership"], p_n)[p_codes]
-         + rng.normal(0, sd["residual"], len(mean)))
+    y = (
+        mean
+        + rng.normal(0, sd["region"], r_n)[r_codes]
+        + rng.normal(0, sd["partnership"], p_n)[p_codes]
+        + rng.normal(0, sd["residual"], len(mean))
+    )
     ll_small, t_small = max_loglik(partnership_stats(y, designs[0], *groups), ratios)
     ll_big, _ = max_loglik(partnership_stats(y, designs[1], *groups), t_small)
     return max(0.0, 2 * (ll_big - ll_small))
 
 
-def network_dip(data: pd.DataFrame, df: int = 3, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
-                level: float = 0.95, min_partnerships: int = DEFAULT_MIN_PARTNERSHIPS,
-                n_boot: int = DEFAULT_N_BOOT, seed: int = 0) -> dict:
+def network_dip(
+    data: pd.DataFrame,
+    df: int = 3,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    level: float = 0.95,
+    min_partnerships: int = DEFAULT_MIN_PARTNERSHIPS,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
+) -> dict:
     """Fit both models; return the curve and contrasts tables, the models.csv rows and the fits.
     `n_boot=0` skips the parametric bootstrap (its p-value is then missing)."""
     frame, knots = analysis_frame(data, df=df)
@@ -335,8 +386,16 @@ def network_dip(data: pd.DataFrame, df: int = 3, min_group_size: int = DEFAULT_M
     curve = suppress_small(curve, ["estimate", "ci_low", "ci_high", "std_error"], "n", min_group_size)
     curve = curve[[c for c in curve.columns if c not in SURVIVOR_COLUMNS] + SURVIVOR_COLUMNS]
     rows = model_table(fit_linear, fit_spline, lrt, knots, level)
-    return {"curve": curve, "contrasts": contrasts, "rows": rows, "lrt": lrt, "knots": knots,
-            "fit_linear": fit_linear, "fit_spline": fit_spline, "n_obs": len(frame)}
+    return {
+        "curve": curve,
+        "contrasts": contrasts,
+        "rows": rows,
+        "lrt": lrt,
+        "knots": knots,
+        "fit_linear": fit_linear,
+        "fit_spline": fit_spline,
+        "n_obs": len(frame),
+    }
 
 
 def model_table(fit_linear, fit_spline, lrt: dict, knots, level: float = 0.95) -> pd.DataFrame:
@@ -347,18 +406,26 @@ def model_table(fit_linear, fit_spline, lrt: dict, knots, level: float = 0.95) -
     method = f"LMM ML, random intercepts partnership within region ({groups}); natural spline knots {knot_text}"
     test = extra_terms({"lrt_spline_vs_linear": lrt["chi2"]})
     test["p_value"] = lrt["p_value"]
-    parts = [model_rows("network_dip", test, fit_spline.n_obs, n_groups,
-                        f"{method}; LR chi2 df={lrt['df']}")]
+    parts = [model_rows("network_dip", test, fit_spline.n_obs, n_groups, f"{method}; LR chi2 df={lrt['df']}")]
     boot = lrt.get("bootstrap")
     if boot is not None:
         row = extra_terms({"lrt_spline_vs_linear_bootstrap": lrt["chi2"]})
         row["p_value"] = boot["p_value"]
-        parts.append(model_rows("network_dip", row, fit_spline.n_obs, n_groups,
-                                f"{method}; LR df={lrt['df']}, parametric bootstrap from the linear model, "
-                                f"B={boot['n_boot']}, seed={boot['seed']}, "
-                                f"null 95th percentile {boot['null_q95']:.3f}"))
-    for fit, label, terms in [(fit_spline, "spline", SPLINE_TERMS[: len(knots) - 1]),
-                              (fit_linear, "linear", ["age_linear"])]:
+        parts.append(
+            model_rows(
+                "network_dip",
+                row,
+                fit_spline.n_obs,
+                n_groups,
+                f"{method}; LR df={lrt['df']}, parametric bootstrap from the linear model, "
+                f"B={boot['n_boot']}, seed={boot['seed']}, "
+                f"null 95th percentile {boot['null_q95']:.3f}",
+            )
+        )
+    for fit, label, terms in [
+        (fit_spline, "spline", SPLINE_TERMS[: len(knots) - 1]),
+        (fit_linear, "linear", ["age_linear"]),
+    ]:
         params, bse = _as_series(fit.params), _as_series(fit.bse, list(_as_series(fit.params).index))
         df = getattr(fit, "df", None)  # Satterthwaite df from nested_lmm (Amendment 1); z otherwise
         wt = wald_terms(params[terms], bse[terms], level, df=None if df is None else pd.Series(df)[terms])
@@ -366,8 +433,11 @@ def model_table(fit_linear, fit_spline, lrt: dict, knots, level: float = 0.95) -
         loglik = extra_terms({f"{label}:loglik": fit.loglik})
         converged = "" if fit.converged else "; NOT CONVERGED"
         test = "; t on Satterthwaite df" if df is not None else "; Wald z"
-        parts.append(model_rows("network_dip", pd.concat([wt, loglik]), fit.n_obs, n_groups,
-                                f"{method}; {label} model{converged}{test}"))
+        parts.append(
+            model_rows(
+                "network_dip", pd.concat([wt, loglik]), fit.n_obs, n_groups, f"{method}; {label} model{converged}{test}"
+            )
+        )
     return pd.concat(parts, ignore_index=True)[MODEL_COLUMNS]
 
 

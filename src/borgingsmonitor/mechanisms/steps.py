@@ -20,8 +20,13 @@ log = logging.getLogger(__name__)
 def mediation(input, output, params) -> None:
     responses = read_responses(input.responses)
     n_boot, n_draws, seed = int(params.n_boot), int(params.mc_draws), int(params.seed)
-    log.info("%d responses; %d partnership-clustered resamples, %d Monte Carlo draws, seed %d",
-             len(responses), n_boot, n_draws, seed)
+    log.info(
+        "%d responses; %d partnership-clustered resamples, %d Monte Carlo draws, seed %d",
+        len(responses),
+        n_boot,
+        n_draws,
+        seed,
+    )
     start = time.perf_counter()
     table = h5_table(responses, n_boot=n_boot, n_draws=n_draws, seed=seed)
     log.info("bootstrap and multilevel fits done in %.2f s", time.perf_counter() - start)
@@ -31,9 +36,14 @@ def mediation(input, output, params) -> None:
 
 def network_dip(input, output, params) -> None:
     start = time.perf_counter()
-    result = fit_network_dip(read_responses(input.responses), df=int(params.spline_df),
-                             min_group_size=int(params.min_group_size), min_partnerships=int(params.min_partnerships),
-                             n_boot=int(params.n_boot), seed=int(params.seed))
+    result = fit_network_dip(
+        read_responses(input.responses),
+        df=int(params.spline_df),
+        min_group_size=int(params.min_group_size),
+        min_partnerships=int(params.min_partnerships),
+        n_boot=int(params.n_boot),
+        seed=int(params.seed),
+    )
     log.info("%d complete responses; knots %s; %.2f s", result["n_obs"], result["knots"], time.perf_counter() - start)
     lrt = {k: v for k, v in result["lrt"].items() if k != "bootstrap"}
     boot = {k: v for k, v in result["lrt"].get("bootstrap", {}).items() if k != "values"}
@@ -54,10 +64,19 @@ def survival(input, output, params) -> None:
     censor_year = params.censor_year
     years = at_risk_years(registry, responses, censor_year)
     log.info("censor year %s (first year not yet observed)", censor_year or int(responses["wave"].max()) + 1)
-    log.info("%d partnership-years on the age scale of %d registry partnerships, %d stops; %d surveyed years of %d partnerships, %d stops",
-             len(years), years["partnership_id"].nunique(), int(years["event"].sum()), int(years["surveyed"].sum()),
-             years.loc[years["surveyed"], "partnership_id"].nunique(), int(years.loc[years["surveyed"], "event"].sum()))
-    log.info("not in the registered (surveyed) partnership-years:\n%s", excluded_partnerships(registry, responses, censor_year).to_string())
+    log.info(
+        "%d partnership-years on the age scale of %d registry partnerships, %d stops; %d surveyed years of %d partnerships, %d stops",
+        len(years),
+        years["partnership_id"].nunique(),
+        int(years["event"].sum()),
+        int(years["surveyed"].sum()),
+        years.loc[years["surveyed"], "partnership_id"].nunique(),
+        int(years.loc[years["surveyed"], "event"].sum()),
+    )
+    log.info(
+        "not in the registered (surveyed) partnership-years:\n%s",
+        excluded_partnerships(registry, responses, censor_year).to_string(),
+    )
     table = survival_table(registry, responses, censor_year, min_events_interaction=int(params.min_events_interaction))
     log.info("survival:\n%s", table.to_string())
     write_survival(table, output.table)

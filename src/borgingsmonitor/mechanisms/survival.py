@@ -32,6 +32,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+
 from borgingsmonitor.core.tables import write_table
 
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
@@ -41,12 +42,17 @@ EXTRA_COLUMNS = ["std_error", "n_at_risk", "method", "note"]
 
 def partnership_wave_means(responses: pd.DataFrame) -> pd.DataFrame:
     """Per partnership and wave: the mean of each condition and the composite."""
-    means = (responses.assign(partnership_id=responses["partnership_id"].astype(str).str.strip())
-             .groupby(["partnership_id", "wave"])[list(CONDITIONS)]
-             .mean().astype(float).reset_index())
+    means = (
+        responses.assign(partnership_id=responses["partnership_id"].astype(str).str.strip())
+        .groupby(["partnership_id", "wave"])[list(CONDITIONS)]
+        .mean()
+        .astype(float)
+        .reset_index()
+    )
     means["conditions_raw"] = means[list(CONDITIONS)].mean(axis=1, skipna=True)
-    means["n_respondents"] = responses.groupby(
-        [responses["partnership_id"].astype(str).str.strip(), "wave"]).size().to_numpy()
+    means["n_respondents"] = (
+        responses.groupby([responses["partnership_id"].astype(str).str.strip(), "wave"]).size().to_numpy()
+    )
     return means.sort_values(["partnership_id", "wave"]).reset_index(drop=True)
 
 
@@ -54,8 +60,20 @@ def default_censor_year(responses: pd.DataFrame) -> int:
     return int(responses["wave"].max()) + 1
 
 
-YEAR_COLUMNS = ["partnership_id", "region", "year", "start", "stop", "event", "funding_ended", "surveyed",
-                "first_wave", "covariate_wave", *CONDITIONS, "conditions_raw"]
+YEAR_COLUMNS = [
+    "partnership_id",
+    "region",
+    "year",
+    "start",
+    "stop",
+    "event",
+    "funding_ended",
+    "surveyed",
+    "first_wave",
+    "covariate_wave",
+    *CONDITIONS,
+    "conditions_raw",
+]
 
 
 def _last_year(stopped_year, censor_year: int) -> int:
@@ -80,14 +98,21 @@ def at_risk_years(registry: pd.DataFrame, responses: pd.DataFrame, censor_year=N
         for year in range(start_year + 1, _last_year(rec.stopped_year, censor_year) + 1):
             surveyed = first is not None and year > first
             latest = waves[waves["wave"] < year].iloc[-1] if surveyed else None
-            rows.append({
-                "partnership_id": rec.partnership_id, "region": rec.region, "year": year,
-                "start": year - start_year - 1, "stop": year - start_year,
-                "event": int(not pd.isna(rec.stopped_year) and int(rec.stopped_year) == year),
-                "funding_ended": int(year > int(rec.funding_end_year)), "surveyed": surveyed,
-                "first_wave": first, "covariate_wave": None if latest is None else int(latest["wave"]),
-                **{c: np.nan if latest is None else latest[c] for c in [*CONDITIONS, "conditions_raw"]},
-            })
+            rows.append(
+                {
+                    "partnership_id": rec.partnership_id,
+                    "region": rec.region,
+                    "year": year,
+                    "start": year - start_year - 1,
+                    "stop": year - start_year,
+                    "event": int(not pd.isna(rec.stopped_year) and int(rec.stopped_year) == year),
+                    "funding_ended": int(year > int(rec.funding_end_year)),
+                    "surveyed": surveyed,
+                    "first_wave": first,
+                    "covariate_wave": None if latest is None else int(latest["wave"]),
+                    **{c: np.nan if latest is None else latest[c] for c in [*CONDITIONS, "conditions_raw"]},
+                }
+            )
     out = pd.DataFrame(rows, columns=YEAR_COLUMNS)
     for col in ("first_wave", "covariate_wave"):
         out[col] = out[col].astype("Int64")
@@ -116,13 +141,16 @@ def excluded_partnerships(registry: pd.DataFrame, responses: pd.DataFrame, censo
         if rec.partnership_id not in first_wave.index:
             out.append((rec.partnership_id, "never surveyed"))
         elif not pd.isna(rec.stopped_year) and int(rec.stopped_year) <= first_wave[rec.partnership_id]:
-            out.append((rec.partnership_id, f"stopped {rec.stopped_year}, first surveyed {first_wave[rec.partnership_id]}"))
+            out.append(
+                (rec.partnership_id, f"stopped {rec.stopped_year}, first surveyed {first_wave[rec.partnership_id]}")
+            )
         elif first_wave[rec.partnership_id] + 1 >= censor_year:
             out.append((rec.partnership_id, "first surveyed in the last wave: no year at risk yet"))
     return pd.DataFrame(out, columns=["partnership_id", "reason"])
 
 
 # --- Firth-penalised logistic regression -------------------------------------------------
+
 
 def _firth_parts(X, y, beta):
     eta = X @ beta
@@ -135,8 +163,9 @@ def _firth_parts(X, y, beta):
     return p, w, info, penalised
 
 
-def firth_logit(X: np.ndarray, y: np.ndarray, fixed: dict | None = None, max_iter: int = 200,
-                tol: float = 1e-9, beta0=None) -> dict:
+def firth_logit(
+    X: np.ndarray, y: np.ndarray, fixed: dict | None = None, max_iter: int = 200, tol: float = 1e-9, beta0=None
+) -> dict:
     """Firth's penalised ML for a logistic model; coefficients in `fixed` are held at their values.
 
     Newton steps on the modified score X'(y - p + h(1/2 - p)) with step halving on the penalised
@@ -153,7 +182,7 @@ def firth_logit(X: np.ndarray, y: np.ndarray, fixed: dict | None = None, max_ite
         beta[j] = v
     p, w, info, pen = _firth_parts(X, y, beta)
     converged = False
-    for it in range(max_iter):
+    for it in range(max_iter):  # noqa: B007 (the count is returned)
         inv = np.linalg.inv(info)
         h = w * np.einsum("ij,jk,ik->i", X, inv, X)
         score = X.T @ (y - p + h * (0.5 - p))
@@ -210,14 +239,16 @@ def firth_terms(X: np.ndarray, y: np.ndarray, names: list[str], level: float = 0
     for j, name in enumerate(names):
         restricted = firth_logit(X, y, fixed={j: 0.0}, beta0=fit["params"])
         lr = max(0.0, 2 * (fit["penalised_loglik"] - restricted["penalised_loglik"]))
-        rows.append({
-            "term": name,
-            "estimate": fit["params"][j],
-            "std_error": np.sqrt(fit["cov"][j, j]),
-            "ci_low": _profile_bound(X, y, j, fit, level, -1),
-            "ci_high": _profile_bound(X, y, j, fit, level, +1),
-            "p_value": float(stats.chi2.sf(lr, 1)),
-        })
+        rows.append(
+            {
+                "term": name,
+                "estimate": fit["params"][j],
+                "std_error": np.sqrt(fit["cov"][j, j]),
+                "ci_low": _profile_bound(X, y, j, fit, level, -1),
+                "ci_high": _profile_bound(X, y, j, fit, level, +1),
+                "p_value": float(stats.chi2.sf(lr, 1)),
+            }
+        )
     out = pd.DataFrame(rows)
     out.attrs["converged"] = fit["converged"]
     return out
@@ -227,8 +258,9 @@ def ml_terms(X: np.ndarray, y: np.ndarray, names: list[str], level: float = 0.95
     """Plain ML logistic GLM (statsmodels); empty estimates with a note where ML does not exist."""
     import statsmodels.api as sm
 
-    empty = pd.DataFrame({"term": names, "estimate": np.nan, "std_error": np.nan,
-                          "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan})
+    empty = pd.DataFrame(
+        {"term": names, "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+    )
     if separated(X, y):
         return empty, "ML estimates do not exist: (quasi-)complete separation"
     with warnings.catch_warnings():
@@ -238,8 +270,16 @@ def ml_terms(X: np.ndarray, y: np.ndarray, names: list[str], level: float = 0.95
         except Exception as exc:  # noqa: BLE001 - any failure of ML is reported, not raised
             return empty, f"ML fit failed: {type(exc).__name__}"
     ci = res.conf_int(1 - level)
-    out = pd.DataFrame({"term": names, "estimate": res.params, "std_error": res.bse,
-                        "ci_low": ci[:, 0], "ci_high": ci[:, 1], "p_value": res.pvalues})
+    out = pd.DataFrame(
+        {
+            "term": names,
+            "estimate": res.params,
+            "std_error": res.bse,
+            "ci_low": ci[:, 0],
+            "ci_high": ci[:, 1],
+            "p_value": res.pvalues,
+        }
+    )
     return out, "" if res.converged else "ML fit did not converge"
 
 
@@ -251,8 +291,9 @@ def separated(X: np.ndarray, y: np.ndarray) -> bool:
     """
     s = 2 * np.asarray(y, float) - 1
     A = -(s[:, None] * np.asarray(X, float))
-    res = optimize.linprog(c=A.sum(axis=0), A_ub=A, b_ub=np.zeros(len(y)),
-                           bounds=[(-1, 1)] * X.shape[1], method="highs")
+    res = optimize.linprog(
+        c=A.sum(axis=0), A_ub=A, b_ub=np.zeros(len(y)), bounds=[(-1, 1)] * X.shape[1], method="highs"
+    )
     return bool(res.status == 0 and -res.fun > 1e-7)
 
 
@@ -263,8 +304,9 @@ INTERACTION_TERMS = MAIN_TERMS + ["conditions:funding_ended"]
 FIRTH_METHOD = "Firth logistic, profile penalised-likelihood CI, penalised LR p"
 
 
-def hazard_design(py: pd.DataFrame, interaction: bool = False,
-                  min_events_interaction: int = 3) -> tuple[np.ndarray | None, list[str], str]:
+def hazard_design(
+    py: pd.DataFrame, interaction: bool = False, min_events_interaction: int = 3
+) -> tuple[np.ndarray | None, list[str], str]:
     """Design of a hazard model; drops what the data cannot carry and says why.
 
     The interaction needs at least `min_events_interaction` stops and as many non-stops in each
@@ -283,18 +325,27 @@ def hazard_design(py: pd.DataFrame, interaction: bool = False,
         notes.append("funding_ended not estimable (no variation)")
     if interaction:
         by_state = py.groupby("funding_ended")["event"].agg(["sum", "count"])
-        enough = ((by_state["sum"] >= min_events_interaction)
-                  & (by_state["count"] - by_state["sum"] >= min_events_interaction)).all()
+        enough = (
+            (by_state["sum"] >= min_events_interaction)
+            & (by_state["count"] - by_state["sum"] >= min_events_interaction)
+        ).all()
         if not ("conditions" in cols and "funding_ended" in cols and enough and len(by_state) == 2):
-            return None, [], (f"interaction not fitted: needs >= {min_events_interaction} stops and "
-                              "non-stops in each funding state and variation in both terms")
+            return (
+                None,
+                [],
+                (
+                    f"interaction not fitted: needs >= {min_events_interaction} stops and "
+                    "non-stops in each funding state and variation in both terms"
+                ),
+            )
         cols["conditions:funding_ended"] = cols["conditions"] * funding
     return np.column_stack(list(cols.values())), list(cols), "; ".join(notes)
 
 
 def _blank(terms: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({"term": terms, "estimate": np.nan, "std_error": np.nan,
-                         "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan})
+    return pd.DataFrame(
+        {"term": terms, "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+    )
 
 
 def discrete_hazard(py: pd.DataFrame, level: float = 0.95, min_events_interaction: int = 3) -> pd.DataFrame:
@@ -308,18 +359,26 @@ def discrete_hazard(py: pd.DataFrame, level: float = 0.95, min_events_interactio
     if n_events == 0 or n_events == len(py):
         what = "no stops" if n_events == 0 else "every partnership-year is a stop"
         note = f"not estimable: {what} in {len(py)} partnership-years"
-        return pd.concat([
-            _hazard_rows(_blank(MAIN_TERMS), "discrete_hazard", *size, FIRTH_METHOD, note),
-            _hazard_rows(_blank(INTERACTION_TERMS), "discrete_hazard_interaction", *size, FIRTH_METHOD, note),
-            _hazard_rows(_blank(MAIN_TERMS), "discrete_hazard_ml", *size, "ML logistic (statsmodels GLM), Wald CI", note),
-        ], ignore_index=True)
+        return pd.concat(
+            [
+                _hazard_rows(_blank(MAIN_TERMS), "discrete_hazard", *size, FIRTH_METHOD, note),
+                _hazard_rows(_blank(INTERACTION_TERMS), "discrete_hazard_interaction", *size, FIRTH_METHOD, note),
+                _hazard_rows(
+                    _blank(MAIN_TERMS), "discrete_hazard_ml", *size, "ML logistic (statsmodels GLM), Wald CI", note
+                ),
+            ],
+            ignore_index=True,
+        )
     parts = []
     X, names, note = hazard_design(py)
     sparse = f"only {n_events} stops: intervals are wide" if n_events < 10 * (len(names) - 1) else ""
     firth = firth_terms(X, y, names, level)
     failed = "" if firth.attrs["converged"] else "Firth fit did not converge"
-    parts.append(_hazard_rows(_with_missing(firth, MAIN_TERMS), "discrete_hazard", *size, FIRTH_METHOD,
-                              _join(note, sparse, failed)))
+    parts.append(
+        _hazard_rows(
+            _with_missing(firth, MAIN_TERMS), "discrete_hazard", *size, FIRTH_METHOD, _join(note, sparse, failed)
+        )
+    )
     Xi, names_i, note_i = hazard_design(py, True, min_events_interaction)
     if Xi is None:
         inter = _blank(INTERACTION_TERMS)
@@ -327,11 +386,25 @@ def discrete_hazard(py: pd.DataFrame, level: float = 0.95, min_events_interactio
     else:
         inter = firth_terms(Xi, y, names_i, level)
         failed_i = "" if inter.attrs["converged"] else "Firth fit did not converge"
-    parts.append(_hazard_rows(_with_missing(inter, INTERACTION_TERMS), "discrete_hazard_interaction", *size,
-                              FIRTH_METHOD, _join(note_i, sparse, failed_i)))
+    parts.append(
+        _hazard_rows(
+            _with_missing(inter, INTERACTION_TERMS),
+            "discrete_hazard_interaction",
+            *size,
+            FIRTH_METHOD,
+            _join(note_i, sparse, failed_i),
+        )
+    )
     ml, ml_note = ml_terms(X, y, names, level)
-    parts.append(_hazard_rows(_with_missing(ml, MAIN_TERMS), "discrete_hazard_ml", *size,
-                              "ML logistic (statsmodels GLM), Wald CI", _join(note, ml_note)))
+    parts.append(
+        _hazard_rows(
+            _with_missing(ml, MAIN_TERMS),
+            "discrete_hazard_ml",
+            *size,
+            "ML logistic (statsmodels GLM), Wald CI",
+            _join(note, ml_note),
+        )
+    )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -382,13 +455,15 @@ def monotone_likelihood(X: np.ndarray, start: np.ndarray, stop: np.ndarray, even
     A = _risk_set_differences(np.asarray(X, float), start, stop, event)  # (x_j - x_i)'b <= 0 for all
     if not len(A):
         return False
-    res = optimize.linprog(c=A.sum(axis=0), A_ub=A, b_ub=np.zeros(len(A)),
-                           bounds=[(-1, 1)] * X.shape[1], method="highs")
+    res = optimize.linprog(
+        c=A.sum(axis=0), A_ub=A, b_ub=np.zeros(len(A)), bounds=[(-1, 1)] * X.shape[1], method="highs"
+    )
     return bool(res.status == 0 and -res.fun > 1e-7)
 
 
-def cox_design(rows: pd.DataFrame, covariates: list[str], interaction: bool = False,
-               min_events_interaction: int = 3) -> tuple[list[str], str]:
+def cox_design(
+    rows: pd.DataFrame, covariates: list[str], interaction: bool = False, min_events_interaction: int = 3
+) -> tuple[list[str], str]:
     """The terms the rows can carry (Cox: no intercept), and why any were left out."""
     kept, notes = [], []
     for name in covariates:
@@ -399,11 +474,18 @@ def cox_design(rows: pd.DataFrame, covariates: list[str], interaction: bool = Fa
             notes.append(f"{name} not estimable (no variation)")
     if interaction:
         by_state = rows.groupby("funding_ended")["event"].agg(["sum", "count"])
-        enough = len(by_state) == 2 and ((by_state["sum"] >= min_events_interaction)
-                                         & (by_state["count"] - by_state["sum"] >= min_events_interaction)).all()
+        enough = (
+            len(by_state) == 2
+            and (
+                (by_state["sum"] >= min_events_interaction)
+                & (by_state["count"] - by_state["sum"] >= min_events_interaction)
+            ).all()
+        )
         if kept != ["conditions", "funding_ended"] or not enough:
-            return [], (f"interaction not fitted: needs >= {min_events_interaction} stops and non-stops "
-                        "in each funding state and variation in both terms")
+            return [], (
+                f"interaction not fitted: needs >= {min_events_interaction} stops and non-stops "
+                "in each funding state and variation in both terms"
+            )
         kept.append("conditions:funding_ended")
     return kept, "; ".join(notes)
 
@@ -414,13 +496,22 @@ def cox_terms(rows: pd.DataFrame, names: list[str], level: float = 0.95) -> tupl
 
     if not names:
         return _blank(names), ""
-    data = rows.assign(**{"conditions:funding_ended": rows["conditions"] * rows["funding_ended"]}) \
-        if "conditions:funding_ended" in names else rows
+    data = (
+        rows.assign(**{"conditions:funding_ended": rows["conditions"] * rows["funding_ended"]})
+        if "conditions:funding_ended" in names
+        else rows
+    )
     start, stop, event = (data[c].to_numpy(float) for c in ("start", "stop", "event"))
     varies = risk_set_variation(data[names].to_numpy(float), start, stop, event)
     flat = [n for n, v in zip(names, varies) if not v]
-    note = (f"{', '.join(flat)} not estimable: the same for everyone at risk at each stop "
-            "(on the age scale, a funding period of equal length makes funding_ended a function of age)") if flat else ""
+    note = (
+        (
+            f"{', '.join(flat)} not estimable: the same for everyone at risk at each stop "
+            "(on the age scale, a funding period of equal length makes funding_ended a function of age)"
+        )
+        if flat
+        else ""
+    )
     names = [n for n, v in zip(names, varies) if v]
     if not names:
         return _blank(flat), note
@@ -428,15 +519,18 @@ def cox_terms(rows: pd.DataFrame, names: list[str], level: float = 0.95) -> tupl
     if monotone_likelihood(X, start, stop, event):
         return _blank(names + flat), _join(note, "not estimable: monotone likelihood (an estimate is infinite)")
     frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(len(names))]).assign(
-        id=data["partnership_id"].to_numpy(), start=start, stop=stop, event=event)
+        id=data["partnership_id"].to_numpy(), start=start, stop=stop, event=event
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = CoxTimeVaryingFitter(alpha=1 - level).fit(frame, event_col="event", start_col="start",
-                                                         stop_col="stop", id_col="id", fit_options=COX_OPTIONS)
+        fit = CoxTimeVaryingFitter(alpha=1 - level).fit(
+            frame, event_col="event", start_col="start", stop_col="stop", id_col="id", fit_options=COX_OPTIONS
+        )
     summary = fit.summary
     z = stats.norm.ppf(0.5 + level / 2)
-    out = pd.DataFrame({"term": names, "estimate": summary["coef"].to_numpy(),
-                        "std_error": summary["se(coef)"].to_numpy()})
+    out = pd.DataFrame(
+        {"term": names, "estimate": summary["coef"].to_numpy(), "std_error": summary["se(coef)"].to_numpy()}
+    )
     out["ci_low"] = out["estimate"] - z * out["std_error"]
     out["ci_high"] = out["estimate"] + z * out["std_error"]
     out["p_value"] = 2 * stats.norm.sf(np.abs(out["estimate"] / out["std_error"]))
@@ -449,11 +543,16 @@ def cox_models(years: pd.DataFrame, level: float = 0.95, min_events_interaction:
     `cox_age_interaction` (+ conditions:funding_ended, only where the events allow)."""
     surveyed = years[years["surveyed"]].copy()
     sd = surveyed["conditions_raw"].std(ddof=1)
-    surveyed["conditions"] = (surveyed["conditions_raw"] - surveyed["conditions_raw"].mean()) / sd \
-        if len(surveyed) > 1 and sd > 0 else np.nan
-    specs = [("cox_registry", years, ["funding_ended"], False),
-             ("cox_age", surveyed, ["conditions", "funding_ended"], False),
-             ("cox_age_interaction", surveyed, ["conditions", "funding_ended"], True)]
+    surveyed["conditions"] = (
+        (surveyed["conditions_raw"] - surveyed["conditions_raw"].mean()) / sd
+        if len(surveyed) > 1 and sd > 0
+        else np.nan
+    )
+    specs = [
+        ("cox_registry", years, ["funding_ended"], False),
+        ("cox_age", surveyed, ["conditions", "funding_ended"], False),
+        ("cox_age_interaction", surveyed, ["conditions", "funding_ended"], True),
+    ]
     parts = []
     for model, rows, covariates, interaction in specs:
         terms = covariates + (["conditions:funding_ended"] if interaction else [])
@@ -466,14 +565,15 @@ def cox_models(years: pd.DataFrame, level: float = 0.95, min_events_interaction:
         table, fit_note = cox_terms(rows, names, level)
         fitted = table["estimate"].notna().sum() if len(table) else 0
         sparse = f"only {size[1]} stops: intervals are wide" if fitted and size[1] < 10 * fitted else ""
-        parts.append(_hazard_rows(_with_missing(table, terms), model, *size, COX_METHOD,
-                                  _join(note, fit_note, sparse)))
+        parts.append(_hazard_rows(_with_missing(table, terms), model, *size, COX_METHOD, _join(note, fit_note, sparse)))
     return pd.concat(parts, ignore_index=True)
 
 
 KM_METHOD = "Kaplan-Meier on partnership age, (start, stop] rows, log(-log) Greenwood CI"
-SM_METHOD = ("Simon-Makuch (extended Kaplan-Meier): each partnership-year in its funding state of that year, "
-             "log(-log) Greenwood CI")
+SM_METHOD = (
+    "Simon-Makuch (extended Kaplan-Meier): each partnership-year in its funding state of that year, "
+    "log(-log) Greenwood CI"
+)
 
 
 def product_limit(rows: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -511,18 +611,32 @@ def kaplan_meier(years: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     by the funding state each year was in. Terms `<stratum>;t=<age>`; the first row of a curve is
     its entry age with survival 1 (a funding-ended curve starts where funding first ends)."""
     strata = [("all", years, KM_METHOD)]
-    strata += [(f"funding_ended={'yes' if state else 'no'}", years[years["funding_ended"] == state], SM_METHOD)
-               for state in (0, 1)]
+    strata += [
+        (f"funding_ended={'yes' if state else 'no'}", years[years["funding_ended"] == state], SM_METHOD)
+        for state in (0, 1)
+    ]
     rows = []
     for stratum, sub, method in strata:
         if sub.empty:
             continue
         n_part, n_events = sub["partnership_id"].nunique(), int(sub["event"].sum())
         for r in product_limit(sub, level).itertuples(index=False):
-            rows.append({"model": "kaplan_meier", "term": f"{stratum};t={r.t}", "estimate": r.estimate,
-                         "ci_low": r.ci_low, "ci_high": r.ci_high, "p_value": np.nan, "n_partnerships": n_part,
-                         "n_events": n_events, "std_error": np.nan, "n_at_risk": r.n_at_risk, "method": method,
-                         "note": "entry" if np.isnan(r.n_at_risk) else f"stops at age {r.t}: {r.n_stops}"})
+            rows.append(
+                {
+                    "model": "kaplan_meier",
+                    "term": f"{stratum};t={r.t}",
+                    "estimate": r.estimate,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                    "p_value": np.nan,
+                    "n_partnerships": n_part,
+                    "n_events": n_events,
+                    "std_error": np.nan,
+                    "n_at_risk": r.n_at_risk,
+                    "method": method,
+                    "note": "entry" if np.isnan(r.n_at_risk) else f"stops at age {r.t}: {r.n_stops}",
+                }
+            )
     return pd.DataFrame(rows, columns=SURVIVAL_COLUMNS + EXTRA_COLUMNS)
 
 
@@ -546,20 +660,45 @@ def registry_rows(registry: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
         "at_risk_from_first_survey": ids[ids.isin(in_age_model)],
         "no_year_at_risk": ids[~ids.isin(in_registry_model)],
     }
-    return pd.DataFrame([{"model": "registry", "term": term, "n_partnerships": len(members),
-                          "n_events": int(members.isin(stopped).sum()),
-                          "method": "partnership registry",
-                          "note": "" if term in WHOLE_GROUPS else ", ".join(sorted(members))}
-                         for term, members in groups.items()]).reindex(columns=SURVIVAL_COLUMNS + EXTRA_COLUMNS)
+    return pd.DataFrame(
+        [
+            {
+                "model": "registry",
+                "term": term,
+                "n_partnerships": len(members),
+                "n_events": int(members.isin(stopped).sum()),
+                "method": "partnership registry",
+                "note": "" if term in WHOLE_GROUPS else ", ".join(sorted(members)),
+            }
+            for term, members in groups.items()
+        ]
+    ).reindex(columns=SURVIVAL_COLUMNS + EXTRA_COLUMNS)
 
 
-def survival_table(registry: pd.DataFrame, responses: pd.DataFrame, censor_year=None,
-                   level: float = 0.95, min_events_interaction: int = 3) -> pd.DataFrame:
+def survival_table(
+    registry: pd.DataFrame,
+    responses: pd.DataFrame,
+    censor_year=None,
+    level: float = 0.95,
+    min_events_interaction: int = 3,
+) -> pd.DataFrame:
     years = at_risk_years(registry, responses, censor_year)
     parts = [registry_rows(registry, years)]
     if years.empty:
-        parts.append(pd.DataFrame([{"model": "cox_age", "term": "conditions", "n_partnerships": 0, "n_events": 0,
-                                    "n_at_risk": 0, "note": "no partnership-years at risk"}]))
+        parts.append(
+            pd.DataFrame(
+                [
+                    {
+                        "model": "cox_age",
+                        "term": "conditions",
+                        "n_partnerships": 0,
+                        "n_events": 0,
+                        "n_at_risk": 0,
+                        "note": "no partnership-years at risk",
+                    }
+                ]
+            )
+        )
     else:
         parts += [cox_models(years, level, min_events_interaction), kaplan_meier(years, level)]
     py = partnership_years(registry, responses, censor_year)
@@ -590,10 +729,16 @@ def funding_claim(table: pd.DataFrame, alpha: float = 0.05) -> dict:
     rows = table[(table["model"].astype(str) == INTERACTION_MODEL) & (table["term"].astype(str) == INTERACTION_TERM)]
     row = rows.iloc[0] if len(rows) else pd.Series(dtype=object)
     estimate, p = (pd.to_numeric(row.get(c), errors="coerce") for c in ("estimate", "p_value"))
-    out = {"claim": "H7_after_funding", "statistic": f"{INTERACTION_MODEL} {INTERACTION_TERM} (log hazard ratio)",
-           "threshold": f"estimate < 0 and p < {alpha}", "estimate": estimate, "p_value": p,
-           "ci_low": pd.to_numeric(row.get("ci_low"), errors="coerce"),
-           "ci_high": pd.to_numeric(row.get("ci_high"), errors="coerce"), "note": str(row.get("note", "") or "")}
+    out = {
+        "claim": "H7_after_funding",
+        "statistic": f"{INTERACTION_MODEL} {INTERACTION_TERM} (log hazard ratio)",
+        "threshold": f"estimate < 0 and p < {alpha}",
+        "estimate": estimate,
+        "p_value": p,
+        "ci_low": pd.to_numeric(row.get("ci_low"), errors="coerce"),
+        "ci_high": pd.to_numeric(row.get("ci_high"), errors="coerce"),
+        "note": str(row.get("note", "") or ""),
+    }
     if pd.isna(estimate) or pd.isna(p):
         return {**out, "status": "not_fitted"}
     return {**out, "status": "supported" if estimate < 0 and p < alpha else "not_supported"}
@@ -602,5 +747,7 @@ def funding_claim(table: pd.DataFrame, alpha: float = 0.05) -> dict:
 def registry_counts(table: pd.DataFrame) -> dict[str, tuple[int, str]]:
     """The `registry` rows as {term: (number of partnerships, their ids or '')}."""
     rows = table[table["model"].astype(str) == "registry"]
-    return {str(r.term): (int(r.n_partnerships), "" if pd.isna(r.note) else str(r.note))
-            for r in rows.itertuples(index=False)}
+    return {
+        str(r.term): (int(r.n_partnerships), "" if pd.isna(r.note) else str(r.note))
+        for r in rows.itertuples(index=False)
+    }

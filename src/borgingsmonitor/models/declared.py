@@ -30,8 +30,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.core.contracts import RANDOM_REGIONS_FROM
+from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.models import imputation, mixed, ordinal
 from borgingsmonitor.models.table import extra_terms, model_rows, wald_terms
 
@@ -220,12 +220,14 @@ def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     n_groups = {k: v for k, v in res.n_groups.items() if k != "partnership"}
     n_groups["partnership"] = res.n_groups["partnership"]
     region_text = (
-        f"region random ({n_regions} regions)" if random_region
-        else f"region fixed, C({grouping[0]}) ({n_regions} regions" + (
-            f" < {RANDOM_REGIONS_FROM})" if spec["region_effect"] == "auto" else ", declared fixed)")
+        f"region random ({n_regions} regions)"
+        if random_region
+        else f"region fixed, C({grouping[0]}) ({n_regions} regions"
+        + (f" < {RANDOM_REGIONS_FROM})" if spec["region_effect"] == "auto" else ", declared fixed)")
     )
     text = (
-        f"{spec['method'].upper()}; borgingsmonitor.nested_lmm" + ("" if res.converged else " (NOT CONVERGED)")
+        f"{spec['method'].upper()}; borgingsmonitor.nested_lmm"
+        + ("" if res.converged else " (NOT CONVERGED)")
         + f"; random intercepts {', '.join(n for n, r in zip(names, random) if r)}; {region_text}"
     )
     if spec.get("decompose"):

@@ -81,33 +81,58 @@ def declared(entries, model_names=None) -> list[Hypothesis]:
 
 def _one(entry: dict, model_names) -> Hypothesis:
     hid = entry["id"]
-    common = dict(id=hid, term=entry["term"], sign=SIGNS[entry["expected_sign"]], family=entry["family"],
-                  test=entry["test"], description=entry["description"], estimate=entry.get("estimate", "effect"),
-                  statement=entry.get("statement"), test_wording=entry.get("test_wording"), claim=entry.get("claim"),
-                  requires=tuple(_requirement(hid, r) for r in entry.get("requires", [])))
+    common = dict(
+        id=hid,
+        term=entry["term"],
+        sign=SIGNS[entry["expected_sign"]],
+        family=entry["family"],
+        test=entry["test"],
+        description=entry["description"],
+        estimate=entry.get("estimate", "effect"),
+        statement=entry.get("statement"),
+        test_wording=entry.get("test_wording"),
+        claim=entry.get("claim"),
+        requires=tuple(_requirement(hid, r) for r in entry.get("requires", [])),
+    )
     if ("model" in entry) == ("analysis" in entry):
         raise ValueError(f"config hypotheses.declared {hid}: give either `model` or `analysis`")
     if "model" in entry:
         model = entry["model"]
         if model_names is not None and model not in model_names:
             raise ValueError(f"config hypotheses.declared {hid}: model {model!r} is not declared under models:")
-        return Hypothesis(source=MODEL_TABLE.format(model), term_column="term", model=model, in_models_table=True,
-                          **common)
+        return Hypothesis(
+            source=MODEL_TABLE.format(model), term_column="term", model=model, in_models_table=True, **common
+        )
     analysis = ANALYSES.get(entry["analysis"])
     if analysis is None:
-        raise ValueError(f"config hypotheses.declared {hid}: unknown analysis {entry['analysis']!r} "
-                         f"(known: {', '.join(sorted(ANALYSES))})")
-    return Hypothesis(source=analysis.table, term_column=analysis.term_column, model=analysis.model,
-                      in_models_table=analysis.in_models_table, **common)
+        raise ValueError(
+            f"config hypotheses.declared {hid}: unknown analysis {entry['analysis']!r} "
+            f"(known: {', '.join(sorted(ANALYSES))})"
+        )
+    return Hypothesis(
+        source=analysis.table,
+        term_column=analysis.term_column,
+        model=analysis.model,
+        in_models_table=analysis.in_models_table,
+        **common,
+    )
 
 
 def _requirement(hid: str, entry: dict) -> Requirement:
     analysis = ANALYSES.get(entry["analysis"])
     if analysis is None:
-        raise ValueError(f"config hypotheses.declared {hid}: requires an unknown analysis {entry['analysis']!r} "
-                         f"(known: {', '.join(sorted(ANALYSES))})")
-    return Requirement(id=hid, source=analysis.table, term_column=analysis.term_column, model=analysis.model,
-                       term=entry["term"], sign=SIGNS[entry["expected_sign"]])
+        raise ValueError(
+            f"config hypotheses.declared {hid}: requires an unknown analysis {entry['analysis']!r} "
+            f"(known: {', '.join(sorted(ANALYSES))})"
+        )
+    return Requirement(
+        id=hid,
+        source=analysis.table,
+        term_column=analysis.term_column,
+        model=analysis.model,
+        term=entry["term"],
+        sign=SIGNS[entry["expected_sign"]],
+    )
 
 
 def source_tables(hypotheses: list[Hypothesis]) -> list[str]:

@@ -125,7 +125,7 @@ class NestedStats:
     def keys(self) -> pd.MultiIndex:
         return self.keys_index()
 
-    def weighted(self, partnership=None, region=None, **by_level) -> "NestedStats":
+    def weighted(self, partnership=None, region=None, **by_level) -> NestedStats:
         """Multiply the multiplicities. `partnership` (innermost level) aligned with the rows or a
         Series indexed by its label (or by the full key); `region` (outermost) a Series/dict by
         label; `by_level` the same by level name."""
@@ -136,19 +136,19 @@ class NestedStats:
             wanted[self.levels[0]] = region
         weights = self.weights.copy()
         for name, values in wanted.items():
-            l = self.levels.index(name)
-            full = self.keys_index(l + 1) if l > 0 else None
-            weights[:, l] = weights[:, l] * _align(values, self.labels[:, l], full, name)
+            lev = self.levels.index(name)
+            full = self.keys_index(lev + 1) if lev > 0 else None
+            weights[:, lev] = weights[:, lev] * _align(values, self.labels[:, lev], full, name)
         return replace(self, weights=weights)
 
-    def __add__(self, other: "NestedStats") -> "NestedStats":
+    def __add__(self, other: NestedStats) -> NestedStats:
         """Pool the observations of two stats (e.g. two chunks of rows): same-key cells sum."""
         if tuple(other.columns) != tuple(self.columns) or tuple(other.levels) != tuple(self.levels):
             raise ValueError(f"columns or levels differ: {self.columns} vs {other.columns}")
         both = pd.concat([_frame(self), _frame(other)], ignore_index=True)
         names = list(self.levels)
-        for l in range(len(names)):
-            w = both.groupby(names[: l + 1], sort=False)[f"weight_{l}"].nunique()
+        for lev in range(len(names)):
+            w = both.groupby(names[: lev + 1], sort=False)[f"weight_{lev}"].nunique()
             if (w > 1).any():
                 raise ValueError("cannot pool groups that carry different weights")
         keys = pd.MultiIndex.from_frame(both[names])
@@ -161,14 +161,14 @@ class NestedStats:
         np.add.at(sz, codes, np.concatenate([self.sz, other.sz]))
         first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
         weights = np.concatenate([self.weights, other.weights])[first]
-        labels = np.column_stack([uniques.get_level_values(l).to_numpy(dtype=object) for l in range(len(names))])
+        labels = np.column_stack([uniques.get_level_values(lev).to_numpy(dtype=object) for lev in range(len(names))])
         return NestedStats(self.columns, self.levels, labels, n, zz, sz, weights)
 
 
 def _frame(stats: NestedStats) -> pd.DataFrame:
-    out = {name: stats.labels[:, l] for l, name in enumerate(stats.levels)}
+    out = {name: stats.labels[:, lev] for lev, name in enumerate(stats.levels)}
     out["n"] = stats.n
-    out.update({f"weight_{l}": stats.weights[:, l] for l in range(len(stats.levels))})
+    out.update({f"weight_{lev}": stats.weights[:, lev] for lev in range(len(stats.levels))})
     return pd.DataFrame(out)
 
 
@@ -225,9 +225,9 @@ def cell_stats(y, X, groups: dict) -> NestedStats:
     sz = np.add.reduceat(Zs, starts, axis=0)
     labels = np.empty((len(uniq), len(uniques)), dtype=object)
     rest = uniq.copy()
-    for l in range(len(uniques) - 1, -1, -1):
-        names, size = uniques[l]
-        labels[:, l] = names[rest % size]
+    for lev in range(len(uniques) - 1, -1, -1):
+        names, size = uniques[lev]
+        labels[:, lev] = names[rest % size]
         rest //= size
     return NestedStats(columns, tuple(groups), labels, counts.astype(float), zz, sz, np.ones(labels.shape))
 
@@ -317,17 +317,17 @@ class _Profile:
         # first cell of each group, per level; a group starts where any outer-or-own label changes
         new = np.zeros(len(self.n), dtype=bool)
         firsts = []
-        for l in range(self.L):
+        for lev in range(self.L):
             if len(self.n):
-                new |= np.r_[True, labels[1:, l] != labels[:-1, l]]
+                new |= np.r_[True, labels[1:, lev] != labels[:-1, lev]]
             firsts.append(np.flatnonzero(new))
         self.firsts = firsts
         # path weight of each level-l group (its multiplicity times its ancestors'), own weight too
         path = np.cumprod(W, axis=1)
-        self.path = [path[f, l] for l, f in enumerate(firsts)]
-        self.own = [W[f, l] for l, f in enumerate(firsts)]
+        self.path = [path[f, lev] for lev, f in enumerate(firsts)]
+        self.own = [W[f, lev] for lev, f in enumerate(firsts)]
         # where each level-(l-1) group starts among the level-l groups
-        self.parent_starts = [None] + [np.searchsorted(firsts[l], firsts[l - 1]) for l in range(1, self.L)]
+        self.parent_starts = [None] + [np.searchsorted(firsts[lev], firsts[lev - 1]) for lev in range(1, self.L)]
         self.szz = np.einsum("g,gij->ij", path[:, -1], stats.zz[keep])
         self.N = float(np.sum(path[:, -1] * self.n))
         self.n_groups = [float(np.sum(p)) for p in self.path]
@@ -348,25 +348,25 @@ class _Profile:
         du = np.zeros((L,) + u.shape) if deriv else None
         ds = np.zeros((L,) + s.shape) if deriv else None
         terms = []
-        for l in range(L - 1, -1, -1):
-            if l < L - 1:  # sum the children (level l+1 groups) into their level-l parents
-                own = self.own[l + 1]
-                starts = self.parent_starts[l + 1]
+        for lev in range(L - 1, -1, -1):
+            if lev < L - 1:  # sum the children (level l+1 groups) into their level-l parents
+                own = self.own[lev + 1]
+                starts = self.parent_starts[lev + 1]
                 u = np.add.reduceat(u * own[:, None], starts, axis=0)
                 s = np.add.reduceat(s * own, starts)
                 if deriv:
                     du = np.add.reduceat(du * own[None, :, None], starts, axis=1)
                     ds = np.add.reduceat(ds * own[None, :], starts, axis=1)
-            tl, pw = t[l], self.path[l]
+            tl, pw = t[lev], self.path[lev]
             a = 1.0 + tl * s
             d = tl / a
             Q -= (u * (pw * d)[:, None]).T @ u
             logdet += np.sum(pw * np.log(a))
             if deriv:
                 da = tl * ds
-                da[l] += s
+                da[lev] += s
                 dd = (-tl * da) / a**2
-                dd[l] += 1.0 / a
+                dd[lev] += 1.0 / a
                 # dQ_j = -sum_g pw [dd_j u u' + d (du_j u' + u du_j')]
                 terms.append((u, du, pw * d, pw * dd))
                 dld += (da / a) @ pw
@@ -594,7 +594,7 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
     if satterthwaite:
         df = pd.Series(satterthwaite_df(prof, t, s2e, [bool(x > 0) for x in t]), index=cols, name="df")
     message = f"{msg}; free ratios {dict(zip(names, free))}; kkt={'ok' if kkt else 'failed'}"
-    sigma2 = {name: float(t[l] * s2e) for l, name in enumerate(names) if random[l]}
+    sigma2 = {name: float(t[lev] * s2e) for lev, name in enumerate(names) if random[lev]}
     sigma2["residual"] = float(s2e)
     return NestedLMMResult(
         params=pd.Series(sol["b"], index=cols, name="estimate"),
@@ -604,10 +604,10 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
         loglik=float(-0.5 * val),
         converged=bool(kkt),
         n_obs=int(round(prof.N)),
-        n_groups={name: int(round(prof.n_groups[l])) for l, name in enumerate(names)},
+        n_groups={name: int(round(prof.n_groups[lev])) for lev, name in enumerate(names)},
         method=method,
         message=message,
-        ratios={name: float(t[l]) for l, name in enumerate(names) if random[l]},
+        ratios={name: float(t[lev]) for lev, name in enumerate(names) if random[lev]},
         df=df,
     )
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import patsy
-from scipy import special, stats
+from scipy import special
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from borgingsmonitor.models.table import wald_terms
@@ -115,7 +115,17 @@ def fit_ordinal(
             res = model.fit(method="bfgs", maxiter=5000, gtol=1e-8, disp=False, start_params=res.params, **kwargs)
     converged = bool(res.mle_retvals.get("converged", True))
     method = f"ML; statsmodels OrderedModel cumulative {distr}"
-    return _result(np.asarray(res.params), np.asarray(res.cov_params()), float(res.llf), converged, endog, exog, data, cluster, method)
+    return _result(
+        np.asarray(res.params),
+        np.asarray(res.cov_params()),
+        float(res.llf),
+        converged,
+        endog,
+        exog,
+        data,
+        cluster,
+        method,
+    )
 
 
 def _result(params, cov, llf, converged, endog, exog, data, cluster, method) -> OrdinalFit:
@@ -137,8 +147,9 @@ def _level_label(value) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-
-def newton_fit(codes: np.ndarray, x: np.ndarray, distr: str = "logit", groups=None, tol: float = 1e-10, max_iter: int = 100):
+def newton_fit(
+    codes: np.ndarray, x: np.ndarray, distr: str = "logit", groups=None, tol: float = 1e-10, max_iter: int = 100
+):
     """MLE by Newton-Raphson in (beta, cut points); returns (params, cov, loglik) in statsmodels'
     parameterisation (beta, c_1, log increments), or None when it does not converge.
 
@@ -218,7 +229,9 @@ def score_sums(codes, x, beta, cuts, distr, groups) -> np.ndarray:
     prob, fu, fl, _, _ = _pieces(codes, x, beta, cuts, distr)
     gu, gl = fu / prob, -fl / prob
     n_groups, n_cuts = int(groups.max()) + 1, len(cuts)
-    beta_part = np.column_stack([np.bincount(groups, weights=-(gu + gl) * x[:, j], minlength=n_groups) for j in range(x.shape[1])])
+    beta_part = np.column_stack(
+        [np.bincount(groups, weights=-(gu + gl) * x[:, j], minlength=n_groups) for j in range(x.shape[1])]
+    )
     cell = groups * (n_cuts + 1) + codes
     up = np.bincount(cell, weights=gu, minlength=n_groups * (n_cuts + 1)).reshape(n_groups, n_cuts + 1)
     low = np.bincount(cell, weights=gl, minlength=n_groups * (n_cuts + 1)).reshape(n_groups, n_cuts + 1)
@@ -255,14 +268,24 @@ def _pieces(codes, x, beta, cuts, distr):
     has_u, has_l = codes < len(cuts), codes > 0
     with np.errstate(invalid="ignore", over="ignore"):
         if distr == "logit":
-            prob = np.where(lower > 0, special.expit(-lower) - special.expit(-upper), special.expit(upper) - special.expit(lower))
+            prob = np.where(
+                lower > 0, special.expit(-lower) - special.expit(-upper), special.expit(upper) - special.expit(lower)
+            )
             fu, fl = _logit_density(upper), _logit_density(lower)
             dfu, dfl = fu * -np.tanh(upper / 2), fl * -np.tanh(lower / 2)
         else:
-            prob = np.where(lower > 0, special.ndtr(-lower) - special.ndtr(-upper), special.ndtr(upper) - special.ndtr(lower))
+            prob = np.where(
+                lower > 0, special.ndtr(-lower) - special.ndtr(-upper), special.ndtr(upper) - special.ndtr(lower)
+            )
             fu, fl = np.exp(-0.5 * upper**2) / np.sqrt(2 * np.pi), np.exp(-0.5 * lower**2) / np.sqrt(2 * np.pi)
             dfu, dfl = -upper * fu, -lower * fl
-    return prob, np.where(has_u, fu, 0.0), np.where(has_l, fl, 0.0), np.where(has_u, dfu, 0.0), np.where(has_l, dfl, 0.0)
+    return (
+        prob,
+        np.where(has_u, fu, 0.0),
+        np.where(has_l, fl, 0.0),
+        np.where(has_u, dfu, 0.0),
+        np.where(has_l, dfl, 0.0),
+    )
 
 
 def _logit_density(z):

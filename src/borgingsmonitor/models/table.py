@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+
 from borgingsmonitor.core.tables import write_table
 
 MODEL_COLUMNS = [

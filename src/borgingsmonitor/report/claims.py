@@ -25,11 +25,13 @@ ALL_MODELS = "models"
 
 def claims_table(hypotheses: list[Hypothesis], tables: dict[str, pd.DataFrame], alpha: float = 0.05) -> pd.DataFrame:
     """Every claim the report can make, with the statistic behind it and whether it holds."""
-    rows = [*supported_claims(tables.get("hypotheses")),
-            *model_claims(hypotheses, tables.get("models"), alpha),
-            *dip_claims(hypotheses, tables.get("network_dip_contrasts")),
-            *funding_claims(hypotheses, tables.get("survival"), alpha),
-            *mediation_claims(hypotheses, tables.get("mediation"))]
+    rows = [
+        *supported_claims(tables.get("hypotheses")),
+        *model_claims(hypotheses, tables.get("models"), alpha),
+        *dip_claims(hypotheses, tables.get("network_dip_contrasts")),
+        *funding_claims(hypotheses, tables.get("survival"), alpha),
+        *mediation_claims(hypotheses, tables.get("mediation")),
+    ]
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
@@ -40,8 +42,15 @@ def holds(claims: pd.DataFrame, claim: str) -> bool:
 
 
 def claim_row(claim, hypothesis, statement, statistic, threshold, value, ok) -> dict:
-    return {"claim": claim, "hypothesis": hypothesis or "", "statement": statement, "statistic": statistic,
-            "threshold": threshold, "value": value, "holds": bool(ok)}
+    return {
+        "claim": claim,
+        "hypothesis": hypothesis or "",
+        "statement": statement,
+        "statistic": statistic,
+        "threshold": threshold,
+        "value": value,
+        "holds": bool(ok),
+    }
 
 
 # --- supported ----------------------------------------------------------------------------------------
@@ -51,10 +60,18 @@ def supported_claims(table: pd.DataFrame | None) -> list[dict]:
     """'<id>:supported' from hypotheses.csv: its verdict already applies the sign, BH and alpha."""
     if table is None or table.empty:
         return []
-    return [claim_row(f"{r.hypothesis}:supported", r.hypothesis, "supported",
-                      "hypotheses.csv supported (expected sign and p_adjusted < alpha)", "supported == yes",
-                      str(r.supported), str(r.supported).strip().lower() == "yes")
-            for r in table.itertuples(index=False)]
+    return [
+        claim_row(
+            f"{r.hypothesis}:supported",
+            r.hypothesis,
+            "supported",
+            "hypotheses.csv supported (expected sign and p_adjusted < alpha)",
+            "supported == yes",
+            str(r.supported),
+            str(r.supported).strip().lower() == "yes",
+        )
+        for r in table.itertuples(index=False)
+    ]
 
 
 # --- the same conclusion across models ------------------------------------------------------------------
@@ -130,13 +147,29 @@ def model_claims(hypotheses: list[Hypothesis], models: pd.DataFrame | None, alph
         same = len(set(seen.values())) == 1
         all_same.append(same)
         value = "; ".join(f"{m}: {CONCLUSION_WORDS[c]}" for m, c in seen.items())
-        rows.append(claim_row(f"{h.id}:same_across_models", h.id, "does not depend on the model",
-                              f"sign and p of {h.model} {h.term} and of the same condition in every sensitivity model",
-                              f"one conclusion (sign where p < {alpha}, else not significant) in all", value, same))
+        rows.append(
+            claim_row(
+                f"{h.id}:same_across_models",
+                h.id,
+                "does not depend on the model",
+                f"sign and p of {h.model} {h.term} and of the same condition in every sensitivity model",
+                f"one conclusion (sign where p < {alpha}, else not significant) in all",
+                value,
+                same,
+            )
+        )
     if all_same:
-        rows.append(claim_row(f"{ALL_MODELS}:same_across_models", "", "does not depend on the model",
-                              "the claims <id>:same_across_models", "all hold",
-                              f"{sum(all_same)} of {len(all_same)} hold", all(all_same)))
+        rows.append(
+            claim_row(
+                f"{ALL_MODELS}:same_across_models",
+                "",
+                "does not depend on the model",
+                "the claims <id>:same_across_models",
+                "all hold",
+                f"{sum(all_same)} of {len(all_same)} hold",
+                all(all_same),
+            )
+        )
     return rows
 
 
@@ -165,12 +198,33 @@ def dip_claims(hypotheses: list[Hypothesis], contrasts: pd.DataFrame | None) -> 
     rec_value = f"recovery {r['estimate']:.4g} [{r['ci_low']:.4g}; {r['ci_high']:.4g}]"
     source = "network_dip_contrasts"
     return [
-        claim_row("network_dip:dip", hid, "dips", f"{source} dip (lowest age - start), 95% CI", "ci_high < 0",
-                  dip_value, float(d["ci_high"]) < 0),
-        claim_row("network_dip:recovery", hid, "recovers", f"{source} recovery (latest age - lowest), 95% CI",
-                  "ci_low > 0", rec_value, float(r["ci_low"]) > 0),
-        claim_row("network_dip:dips_and_recovers", hid, "dips and recovers", f"{source} dip and recovery, 95% CI",
-                  "dip ci_high < 0 and recovery ci_low > 0", f"{dip_value}; {rec_value}", dips_and_recovers(contrasts)),
+        claim_row(
+            "network_dip:dip",
+            hid,
+            "dips",
+            f"{source} dip (lowest age - start), 95% CI",
+            "ci_high < 0",
+            dip_value,
+            float(d["ci_high"]) < 0,
+        ),
+        claim_row(
+            "network_dip:recovery",
+            hid,
+            "recovers",
+            f"{source} recovery (latest age - lowest), 95% CI",
+            "ci_low > 0",
+            rec_value,
+            float(r["ci_low"]) > 0,
+        ),
+        claim_row(
+            "network_dip:dips_and_recovers",
+            hid,
+            "dips and recovers",
+            f"{source} dip and recovery, 95% CI",
+            "dip ci_high < 0 and recovery ci_low > 0",
+            f"{dip_value}; {rec_value}",
+            dips_and_recovers(contrasts),
+        ),
     ]
 
 
@@ -182,10 +236,22 @@ def funding_claims(hypotheses: list[Hypothesis], survival: pd.DataFrame | None, 
     if survival is None or survival.empty:
         return []
     c = funding_claim(survival, alpha)
-    value = c["status"] if c["status"] == "not_fitted" else f"{c['status']}: estimate {c['estimate']:.4g}, p {c['p_value']:.4g}"
-    return [claim_row("survival:after_funding", first_reader(hypotheses, "survival"),
-                      "above all after the funding ended", c["statistic"], c["threshold"], value,
-                      c["status"] == "supported")]
+    value = (
+        c["status"]
+        if c["status"] == "not_fitted"
+        else f"{c['status']}: estimate {c['estimate']:.4g}, p {c['p_value']:.4g}"
+    )
+    return [
+        claim_row(
+            "survival:after_funding",
+            first_reader(hypotheses, "survival"),
+            "above all after the funding ended",
+            c["statistic"],
+            c["threshold"],
+            value,
+            c["status"] == "supported",
+        )
+    ]
 
 
 def funding_status(claims: pd.DataFrame) -> str:
@@ -209,7 +275,15 @@ def mediation_claims(hypotheses: list[Hypothesis], mediation: pd.DataFrame | Non
         if f"indirect_{level}" not in effects.index:
             continue
         r = effects.loc[f"indirect_{level}"]
-        rows.append(claim_row(f"mediation:indirect_{level}", hid, "shown (facilitation works through relations)",
-                              f"mediation indirect_{level}, 95% interval", "ci_low > 0",
-                              f"{r['estimate']:.4g} [{r['ci_low']:.4g}; {r['ci_high']:.4g}]", float(r["ci_low"]) > 0))
+        rows.append(
+            claim_row(
+                f"mediation:indirect_{level}",
+                hid,
+                "shown (facilitation works through relations)",
+                f"mediation indirect_{level}, 95% interval",
+                "ci_low > 0",
+                f"{r['estimate']:.4g} [{r['ci_low']:.4g}; {r['ci_high']:.4g}]",
+                float(r["ci_low"]) > 0,
+            )
+        )
     return rows

@@ -16,18 +16,27 @@ import pandas as pd
 
 from borgingsmonitor.core.contracts import MAIN_MODEL, RANDOM_REGIONS_FROM
 from borgingsmonitor.core.disclosure import is_small, secondary_suppression
+from borgingsmonitor.core.questionnaire import SCALES, load_questionnaire
+from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.mechanisms.survival import funding_claim, registry_counts
-from borgingsmonitor.report import claims as C
 from borgingsmonitor.models.hypotheses import ANALYSES, Hypothesis, declared, id_range, ids_reading, pick
 from borgingsmonitor.models.table import VARIANCE_TERMS
-from borgingsmonitor.core.questionnaire import SCALES, load_questionnaire
+from borgingsmonitor.report import claims as C
 from borgingsmonitor.report.figures import CONDITIONS, attrition_totals, region_label, titled
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
 from borgingsmonitor.report.year import choose_report_year
-from borgingsmonitor.core.responses import read_responses
 
-TABLE_FILES = ("reliability", "cfa_fit", "descriptives", "models", "mediation", "network_dip", "survival",
-               "hypotheses", "attrition")
+TABLE_FILES = (
+    "reliability",
+    "cfa_fit",
+    "descriptives",
+    "models",
+    "mediation",
+    "network_dip",
+    "survival",
+    "hypotheses",
+    "attrition",
+)
 OPTIONAL_TABLE_FILES = ("network_dip_contrasts",)
 GROUP_TYPES = ("region", "wave", "role", "org_type", "partnership")
 # rows of models.csv that are not fixed effects: variance components, ICCs, cut points, MI diagnostics
@@ -136,15 +145,19 @@ def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings:
         min_group_size=int(settings.get("min_group_size", 5)),
         preface=markdown_blocks(paths.get("preface")),
         conclusions=markdown_blocks(paths.get("conclusions")),
-        unmapped=pd.read_csv(paths["unmapped_columns"], dtype=str, keep_default_na=False) if paths.get("unmapped_columns") else None,
+        unmapped=pd.read_csv(paths["unmapped_columns"], dtype=str, keep_default_na=False)
+        if paths.get("unmapped_columns")
+        else None,
         hypotheses=declared(settings.get("hypotheses", [])),
     )
 
 
 def plain_text(inline) -> str:
     """The words of a Markdown inline token, its emphasis and links reduced to their text."""
-    return "".join(c.content if c.type in ("text", "code_inline") else " " if "break" in c.type else ""
-                   for c in inline.children or [])
+    return "".join(
+        c.content if c.type in ("text", "code_inline") else " " if "break" in c.type else ""
+        for c in inline.children or []
+    )
 
 
 def markdown_blocks(path, top_level: int = 1) -> list[Block]:
@@ -163,7 +176,11 @@ def markdown_blocks(path, top_level: int = 1) -> list[Block]:
             blocks.append(Block(kind="bullets", items=items))
             items = None
         elif token.type in ("heading_open", "paragraph_open"):
-            kind = ("heading", min(int(token.tag[1:]) + top_level - 1, 3)) if token.type == "heading_open" else ("paragraph", 0)
+            kind = (
+                ("heading", min(int(token.tag[1:]) + top_level - 1, 3))
+                if token.type == "heading_open"
+                else ("paragraph", 0)
+            )
         elif token.type == "inline" and kind:
             text = " ".join(plain_text(token).split())
             if items is not None:
@@ -290,8 +307,11 @@ def not_estimable_reason(t: Translator, inputs: ReportInputs, hypothesis: str) -
     if n_events == 0:
         if is_missing(n_years) or is_missing(row.get("n_partnerships")):
             return t("not_estimable.no_stops")
-        return t("not_estimable.no_stops_counts", n_years=format_int(n_years, t.language),
-                 n_partnerships=format_int(row["n_partnerships"], t.language))
+        return t(
+            "not_estimable.no_stops_counts",
+            n_years=format_int(n_years, t.language),
+            n_partnerships=format_int(row["n_partnerships"], t.language),
+        )
     if not is_missing(n_years) and n_events >= int(n_years):
         return t("not_estimable.all_stopped")
     return t("not_estimable.missing")
@@ -325,12 +345,31 @@ def hypothesis_summary(t: Translator, inputs: ReportInputs, h) -> str:
     text = hypothesis_claim(t, inputs, h) or hypothesis_statement(t, inputs, h) or hypothesis_test_text(t, inputs, h)
     extra = survival_sentences(t, inputs) if reads_analysis(inputs, h, "survival") else ""
     if not is_testable(h):
-        return t("summary.hypothesis_not_testable", hypothesis=h.hypothesis, text=text,
-                 reason=not_estimable_reason(t, inputs, h.hypothesis)) + extra
+        return (
+            t(
+                "summary.hypothesis_not_testable",
+                hypothesis=h.hypothesis,
+                text=text,
+                reason=not_estimable_reason(t, inputs, h.hypothesis),
+            )
+            + extra
+        )
     key = "summary.hypothesis_supported" if is_supported(inputs, h) else "summary.hypothesis_not_supported"
     levels = mediation_levels_text(t, inputs.tables["mediation"]) if reads_analysis(inputs, h, "mediation") else ""
-    return " ".join(filter(None, [t(key, hypothesis=h.hypothesis, text=text), hypothesis_detail(t, inputs, h), levels,
-                                  model_dependence(t, inputs, h)])) + extra
+    return (
+        " ".join(
+            filter(
+                None,
+                [
+                    t(key, hypothesis=h.hypothesis, text=text),
+                    hypothesis_detail(t, inputs, h),
+                    levels,
+                    model_dependence(t, inputs, h),
+                ],
+            )
+        )
+        + extra
+    )
 
 
 def model_dependence(t: Translator, inputs: ReportInputs, h) -> str:
@@ -379,8 +418,12 @@ def funding_sentence(t: Translator, inputs: ReportInputs) -> str:
         return ""
     claim = funding_claim(surv, alpha_of(inputs))  # the numbers; whether the sentence may claim: the claims table
     status = C.funding_status(report_claims(inputs))
-    return t(f"survival_claims.after_funding_{status}", hr=t.num(odds_ratio(claim["estimate"])),
-             p=t.p_eq(claim["p_value"]), ci=t.ci(odds_ratio(claim["ci_low"]), odds_ratio(claim["ci_high"])))
+    return t(
+        f"survival_claims.after_funding_{status}",
+        hr=t.num(odds_ratio(claim["estimate"])),
+        p=t.p_eq(claim["p_value"]),
+        ci=t.ci(odds_ratio(claim["ci_low"]), odds_ratio(claim["ci_high"])),
+    )
 
 
 def registry_sentence(t: Translator, inputs: ReportInputs) -> str:
@@ -389,9 +432,14 @@ def registry_sentence(t: Translator, inputs: ReportInputs) -> str:
     if "partnerships" not in counts:
         return ""
     n = {k: format_int(v[0], t.language) for k, v in counts.items()}
-    return t("survival_claims.registry", n=n["partnerships"], never=n.get("never_surveyed", "0"),
-             stopped=n.get("stopped", "0"), stopped_never=n.get("stopped_never_surveyed", "0"),
-             ids=counts.get("stopped", (0, ""))[1] or "–")
+    return t(
+        "survival_claims.registry",
+        n=n["partnerships"],
+        never=n.get("never_surveyed", "0"),
+        stopped=n.get("stopped", "0"),
+        stopped_never=n.get("stopped_never_surveyed", "0"),
+        ids=counts.get("stopped", (0, ""))[1] or "–",
+    )
 
 
 def hypothesis_detail(t: Translator, inputs: ReportInputs, h) -> str:
@@ -412,10 +460,17 @@ def section_summary(b: Builder, inputs: ReportInputs):
     b.heading("sections.summary", anchor="summary")
     this_year = r[r["wave"] == year]
     waves = sorted(int(w) for w in r["wave"].dropna().unique())
-    items = [t("summary.data", year=year, n_year=format_int(len(this_year), t.language),
-               partnerships=t.count("partnerships", this_year["partnership_id"].nunique()),
-               regions=t.count("regions", this_year["region"].nunique()),
-               waves=f"{waves[0]}–{waves[-1]}" if waves else "", n_all=format_int(len(r), t.language))]
+    items = [
+        t(
+            "summary.data",
+            year=year,
+            n_year=format_int(len(this_year), t.language),
+            partnerships=t.count("partnerships", this_year["partnership_id"].nunique()),
+            regions=t.count("regions", this_year["region"].nunique()),
+            waves=f"{waves[0]}–{waves[-1]}" if waves else "",
+            n_all=format_int(len(r), t.language),
+        )
+    ]
     if chosen.missing:
         names = region_names(inputs.registry, r)
         items.append(t("summary.year_lacking", year=year, regions=", ".join(names.get(m, m) for m in chosen.missing)))
@@ -425,8 +480,11 @@ def section_summary(b: Builder, inputs: ReportInputs):
         alpha = pd.to_numeric(overall["alpha"], errors="coerce")
         low = overall.loc[alpha < 0.70, "scale"].tolist()
         fields = {"low": t.num(alpha.min()), "high": t.num(alpha.max())}
-        items.append(t("summary.reliability_low", scales=", ".join(t.scale(s) for s in low), **fields) if low
-                     else t("summary.reliability_ok", **fields))
+        items.append(
+            t("summary.reliability_low", scales=", ".join(t.scale(s) for s in low), **fields)
+            if low
+            else t("summary.reliability_ok", **fields)
+        )
     std = inputs.tables["models"]
     std = std[(std["model"] == "conditions_mixed_std") & std["term"].isin(CONDITIONS)]
     if not std.empty:
@@ -449,13 +507,29 @@ def section_hypotheses(b: Builder, inputs: ReportInputs):
         else:
             verdict = t("table.not_testable")
             reasons.append(f"{h.hypothesis}: {not_estimable_reason(t, inputs, h.hypothesis)}")
-        rows.append([Cell(f"{h.hypothesis}. {hypothesis_statement(t, inputs, h)}"),
-                     Cell(hypothesis_test_text(t, inputs, h)),
-                     Cell(hypothesis_estimate_text(t, inputs, h), numeric=True),
-                     p_cell(t, h.p_value), p_cell(t, h.p_adjusted), Cell(verdict)])
-    b.table(t("sections.hypotheses"), [t("col.hypothesis"), t("col.test"), f"{t('col.estimate')} {t('col.ci')}",
-                                       t("col.p"), t("col.p_adjusted"), t("col.supported")], rows,
-            note=" ".join(reasons))
+        rows.append(
+            [
+                Cell(f"{h.hypothesis}. {hypothesis_statement(t, inputs, h)}"),
+                Cell(hypothesis_test_text(t, inputs, h)),
+                Cell(hypothesis_estimate_text(t, inputs, h), numeric=True),
+                p_cell(t, h.p_value),
+                p_cell(t, h.p_adjusted),
+                Cell(verdict),
+            ]
+        )
+    b.table(
+        t("sections.hypotheses"),
+        [
+            t("col.hypothesis"),
+            t("col.test"),
+            f"{t('col.estimate')} {t('col.ci')}",
+            t("col.p"),
+            t("col.p_adjusted"),
+            t("col.supported"),
+        ],
+        rows,
+        note=" ".join(reasons),
+    )
 
 
 def section_rq1(b: Builder, inputs: ReportInputs):
@@ -470,20 +544,43 @@ def section_rq1(b: Builder, inputs: ReportInputs):
         wave = t("fig.all_waves") if str(r.wave) == "all" else str(r.wave)
         small = is_small(r.n, m)
         any_small |= bool(small)
-        values = ([suppressed_cell(t, m)] * 3 if small else
-                  [num_cell(t, r.alpha), Cell(t.ci(r.alpha_ci_low, r.alpha_ci_high), numeric=True), num_cell(t, r.omega)])
-        rows.append([Cell(f"{t.scale(r.scale)} ({r.scale})"), Cell(wave), int_cell(t, r.n), int_cell(t, r.n_items),
-                     *values])
+        values = (
+            [suppressed_cell(t, m)] * 3
+            if small
+            else [num_cell(t, r.alpha), Cell(t.ci(r.alpha_ci_low, r.alpha_ci_high), numeric=True), num_cell(t, r.omega)]
+        )
+        rows.append(
+            [Cell(f"{t.scale(r.scale)} ({r.scale})"), Cell(wave), int_cell(t, r.n), int_cell(t, r.n_items), *values]
+        )
     b.heading("sub.reliability", level=2)
-    b.table(t("sub.reliability"), col(t, "scale", "wave", "n", "n_items", "alpha", "alpha_ci", "omega"), rows,
-            note=t("table.suppressed_note", min=m) if any_small else "")
+    b.table(
+        t("sub.reliability"),
+        col(t, "scale", "wave", "n", "n_items", "alpha", "alpha_ci", "omega"),
+        rows,
+        note=t("table.suppressed_note", min=m) if any_small else "",
+    )
     cfa = inputs.tables["cfa_fit"]
-    rows = [[Cell(t.get(f"models.{r.model}", str(r.model))), int_cell(t, r.n), num_cell(t, r.chi2, 1), int_cell(t, r.df), p_cell(t, r.p_value),
-             num_cell(t, r.cfi, 3), num_cell(t, r.tli, 3), num_cell(t, r.rmsea, 3), num_cell(t, r.srmr, 3)]
-            for r in cfa.itertuples(index=False)]
+    rows = [
+        [
+            Cell(t.get(f"models.{r.model}", str(r.model))),
+            int_cell(t, r.n),
+            num_cell(t, r.chi2, 1),
+            int_cell(t, r.df),
+            p_cell(t, r.p_value),
+            num_cell(t, r.cfi, 3),
+            num_cell(t, r.tli, 3),
+            num_cell(t, r.rmsea, 3),
+            num_cell(t, r.srmr, 3),
+        ]
+        for r in cfa.itertuples(index=False)
+    ]
     b.heading("sub.cfa", level=2)
-    b.table(t("sub.cfa"), col(t, "model", "n", "chi2", "df", "p", "cfi", "tli", "rmsea", "srmr"), rows,
-            note=cfa_note(t, cfa, sum(len(items) for items in inputs.questionnaire.scales.values())))
+    b.table(
+        t("sub.cfa"),
+        col(t, "model", "n", "chi2", "df", "p", "cfi", "tli", "rmsea", "srmr"),
+        rows,
+        note=cfa_note(t, cfa, sum(len(items) for items in inputs.questionnaire.scales.values())),
+    )
 
 
 def cfa_note(t: Translator, cfa: pd.DataFrame, n_items: int) -> str:
@@ -520,8 +617,10 @@ def descriptives_table(b: Builder, inputs: ReportInputs, group_type: str):
         by_scale = {r.scale: r for r in g.itertuples(index=False)}
         shown_n = pd.to_numeric(g["n"], errors="coerce").dropna()  # a hidden group has no n
         n = int(shown_n.max()) if len(shown_n) else None
-        cells = [Cell(group_label(t, group_type, group, names, partnerships)),
-                 int_cell(t, n) if n is not None else suppressed_cell(t, m)]
+        cells = [
+            Cell(group_label(t, group_type, group, names, partnerships)),
+            int_cell(t, n) if n is not None else suppressed_cell(t, m),
+        ]
         for scale in SCALES:
             r = by_scale.get(scale)
             if r is None:
@@ -534,8 +633,12 @@ def descriptives_table(b: Builder, inputs: ReportInputs, group_type: str):
         rows.append(cells)
     label = t(f"groups.{group_type}").lower()
     b.heading("sub.by_group", level=2, group=label)
-    b.table(t("sub.by_group", group=label), [t(f"groups.{group_type}"), t("col.n"), *SCALES], rows,
-            note=t("table.suppressed_note", min=m) if any_small else "")
+    b.table(
+        t("sub.by_group", group=label),
+        [t(f"groups.{group_type}"), t("col.n"), *SCALES],
+        rows,
+        note=t("table.suppressed_note", min=m) if any_small else "",
+    )
 
 
 def section_rq2(b: Builder, inputs: ReportInputs):
@@ -549,8 +652,9 @@ def section_rq2(b: Builder, inputs: ReportInputs):
     b.heading("sub.items", level=2)
     year = report_year(inputs)
     for scale in SCALES:
-        b.figure(inputs.figures.get(f"likert_{scale}"),
-                 t("fig.likert.title", scale=t.scale(scale), code=scale, period=year))
+        b.figure(
+            inputs.figures.get(f"likert_{scale}"), t("fig.likert.title", scale=t.scale(scale), code=scale, period=year)
+        )
     b.figure(inputs.figures.get("scale_correlations"), t("fig.correlations.title", period=year))
 
 
@@ -600,11 +704,16 @@ def model_rows(t: Translator, models: pd.DataFrame, references: dict | None = No
     rows = []
     for r in main.itertuples(index=False):
         s = std.loc[r.term] if r.term in std.index else None
-        rows.append([Cell(term_label(t, r.term, references)), num_cell(t, r.estimate),
-                     Cell(t.ci(r.ci_low, r.ci_high), numeric=True),
-                     num_cell(t, None if s is None else s["estimate"]),
-                     Cell("" if s is None else t.ci(s["ci_low"], s["ci_high"]), numeric=True),
-                     p_cell(t, r.p_value)])
+        rows.append(
+            [
+                Cell(term_label(t, r.term, references)),
+                num_cell(t, r.estimate),
+                Cell(t.ci(r.ci_low, r.ci_high), numeric=True),
+                num_cell(t, None if s is None else s["estimate"]),
+                Cell("" if s is None else t.ci(s["ci_low"], s["ci_high"]), numeric=True),
+                p_cell(t, r.p_value),
+            ]
+        )
     return rows
 
 
@@ -613,14 +722,17 @@ def variance_rows(t: Translator, models: pd.DataFrame, model: str = MAIN_MODEL) 
     rows = models[(models["model"] == model) & models["term"].astype(str).str.startswith(VARIANCE_PREFIXES)]
     values = dict(zip(rows["term"], pd.to_numeric(rows["estimate"], errors="coerce")))
     digits = {"design_effect": 1, "design_effect_nested": 1}
-    return [[Cell(t.term(term)), num_cell(t, values[term], digits.get(term, 3)), Cell(t.get(f"variance.{term}", ""))]
-            for term in values if not is_missing(values[term])]
+    return [
+        [Cell(t.term(term)), num_cell(t, values[term], digits.get(term, 3)), Cell(t.get(f"variance.{term}", ""))]
+        for term in values
+        if not is_missing(values[term])
+    ]
 
 
 def model_label(t: Translator, model: str, questionnaire=None) -> str:
     """A declared model's name for a reader; ordinal models name the statement they model."""
     if model.startswith("ordinal_") and questionnaire is not None:
-        item = model[len("ordinal_"):]
+        item = model[len("ordinal_") :]
         if item in getattr(questionnaire, "item_codes", []):
             return t("models.ordinal", item=t.item(item))
     return t.get(f"models.{model}", model)
@@ -651,8 +763,13 @@ def level_of(t: Translator, term: str) -> str:
 
 
 def effect_cells(t: Translator, r) -> list[Cell]:
-    return [num_cell(t, r["estimate"]), Cell(t.ci(r["ci_low"], r["ci_high"]), numeric=True),
-            num_cell(t, r.get("df"), 1), p_cell(t, r["p_value"]), p_cell(t, r["p_adjusted"])]
+    return [
+        num_cell(t, r["estimate"]),
+        Cell(t.ci(r["ci_low"], r["ci_high"]), numeric=True),
+        num_cell(t, r.get("df"), 1),
+        p_cell(t, r["p_value"]),
+        p_cell(t, r["p_adjusted"]),
+    ]
 
 
 def hybrid_rows(t: Translator, inputs: ReportInputs, model: str) -> list[list[Cell]]:
@@ -697,10 +814,17 @@ def section_rq3(b: Builder, inputs: ReportInputs):
         region = region_sentence(t, main["method"].iloc[0])
         if region:
             b.para(region)
-        note = t("text.rq3_hybrid_note", n_obs=format_int(main["n_obs"].iloc[0], t.language),
-                 n_groups=format_int(main["n_groups"].iloc[0], t.language))
-        b.table(model_label(t, name), [t("col.term"), t("col.level"), t("col.b"), t("col.ci"), t("col.df"),
-                                        t("col.p"), t("col.p_adjusted")], hybrid_rows(t, inputs, name), note=note)
+        note = t(
+            "text.rq3_hybrid_note",
+            n_obs=format_int(main["n_obs"].iloc[0], t.language),
+            n_groups=format_int(main["n_groups"].iloc[0], t.language),
+        )
+        b.table(
+            model_label(t, name),
+            [t("col.term"), t("col.level"), t("col.b"), t("col.ci"), t("col.df"), t("col.p"), t("col.p_adjusted")],
+            hybrid_rows(t, inputs, name),
+            note=note,
+        )
     variance = variance_rows(t, models, name)
     if variance:
         b.heading("sub.variance", level=2)
@@ -716,15 +840,22 @@ def section_rq3_sensitivity(b: Builder, inputs: ReportInputs, name: str):
         return
     b.heading("sub.sensitivity", level=2)
     b.para(" ".join([t("text.rq3_sensitivity_intro"), sensitivity_sentence(t, inputs)]))
-    b.table(t("sub.sensitivity"), [t("col.model"), *sensitivity_columns(t, inputs, name)], rows,
-            note=t("sensitivity.note"))
+    b.table(
+        t("sub.sensitivity"), [t("col.model"), *sensitivity_columns(t, inputs, name)], rows, note=t("sensitivity.note")
+    )
     if name != MAIN_MODEL and not models[models["model"] == MAIN_MODEL].empty:
         registered = models[models["model"] == MAIN_MODEL]
-        note = t("text.rq3_model_note", n_obs=format_int(registered["n_obs"].iloc[0], t.language),
-                 n_groups=format_int(registered["n_groups"].iloc[0], t.language))
-        b.table(t(f"models.{MAIN_MODEL}"), [t("col.term"), t("col.b"), t("col.ci"), t("col.beta"), t("col.ci"),
-                                             t("col.p")],
-                model_rows(t, models, term_references(inputs)), note=note)
+        note = t(
+            "text.rq3_model_note",
+            n_obs=format_int(registered["n_obs"].iloc[0], t.language),
+            n_groups=format_int(registered["n_groups"].iloc[0], t.language),
+        )
+        b.table(
+            t(f"models.{MAIN_MODEL}"),
+            [t("col.term"), t("col.b"), t("col.ci"), t("col.beta"), t("col.ci"), t("col.p")],
+            model_rows(t, models, term_references(inputs)),
+            note=note,
+        )
         variance = variance_rows(t, models, MAIN_MODEL)
         if variance:
             b.table(t("sub.variance_registered"), col(t, "quantity", "value", "meaning"), variance)
@@ -742,8 +873,10 @@ def sensitivity_terms(inputs: ReportInputs, name: str) -> list[tuple[str, list[s
         picked = [x if x in have else C.pooled_term(x) for x in terms]
         if model not in C.NOT_SENSITIVITY and set(picked) <= have:
             out.append((model, picked))
-    return sorted(out, key=lambda mt: (mt[0] != name, mt[1] != terms, mt[0] != MAIN_MODEL,
-                                       not mt[0].startswith(MAIN_MODEL), mt[0]))
+    return sorted(
+        out,
+        key=lambda mt: (mt[0] != name, mt[1] != terms, mt[0] != MAIN_MODEL, not mt[0].startswith(MAIN_MODEL), mt[0]),
+    )
 
 
 def sensitivity_columns(t: Translator, inputs: ReportInputs, name: str) -> list[str]:
@@ -757,8 +890,11 @@ def sensitivity_columns(t: Translator, inputs: ReportInputs, name: str) -> list[
 
 
 def sensitivity_label(t: Translator, model: str, name: str, questionnaire=None) -> str:
-    labels = {name: t("sensitivity.hypothesis_model"), MAIN_MODEL: t("sensitivity.main"),
-              "conditions_mixed_mi": t("sensitivity.mi")}
+    labels = {
+        name: t("sensitivity.hypothesis_model"),
+        MAIN_MODEL: t("sensitivity.main"),
+        "conditions_mixed_mi": t("sensitivity.mi"),
+    }
     return labels.get(model) or model_label(t, model, questionnaire)
 
 
@@ -800,9 +936,16 @@ def section_rq4(b: Builder, inputs: ReportInputs):
     b.para(t("text.rq4_intro"))
     title = titled(t, "fig.mediation.title", inputs.hypotheses)
     b.figure(inputs.figures.get("mediation_paths"), title)
-    rows = [[Cell(t.get(f"effects.{r.effect}", str(r.effect))), num_cell(t, r.estimate),
-             Cell(t.ci(r.ci_low, r.ci_high), numeric=True), p_cell(t, r.p_value), int_cell(t, r.n_boot)]
-            for r in med.itertuples(index=False)]
+    rows = [
+        [
+            Cell(t.get(f"effects.{r.effect}", str(r.effect))),
+            num_cell(t, r.estimate),
+            Cell(t.ci(r.ci_low, r.ci_high), numeric=True),
+            p_cell(t, r.p_value),
+            int_cell(t, r.n_boot),
+        ]
+        for r in med.itertuples(index=False)
+    ]
     b.table(title, col(t, "effect", "estimate", "ci", "p", "n_boot"), rows)
     levels = mediation_levels_text(t, med)
     if levels:
@@ -821,33 +964,49 @@ def section_rq5(b: Builder, inputs: ReportInputs):
     dip = models[models["model"] == "network_dip"].set_index("term")
     if "lrt_spline_vs_linear" in dip.index:
         r, boot = dip.loc["lrt_spline_vs_linear"], dip["p_value"].get("lrt_spline_vs_linear_bootstrap")
-        text = t("text.network_dip_test", df=lr_df(r["method"]), chi2=t.num(r["estimate"]), p=t.p_eq(r["p_value"]),
-                 p_adjusted=t.p_eq(r["p_adjusted"]) or "–")
+        text = t(
+            "text.network_dip_test",
+            df=lr_df(r["method"]),
+            chi2=t.num(r["estimate"]),
+            p=t.p_eq(r["p_value"]),
+            p_adjusted=t.p_eq(r["p_adjusted"]) or "–",
+        )
         b.para(text + ("" if is_missing(boot) else " " + t("text.network_dip_bootstrap", p=t.p_eq(boot))))
     contrasts = inputs.tables.get("network_dip_contrasts")
     if contrasts is not None:
         b.para(dip_claim(t, contrasts))
     few = few_partnership_ages(inputs.tables["network_dip"])
     if len(few):
-        b.para(t("text.network_dip_survivors", ages=", ".join(str(int(a)) for a in few.index),
-                 most=int(few.max())))
+        b.para(t("text.network_dip_survivors", ages=", ".join(str(int(a)) for a in few.index), most=int(few.max())))
     b.figure(inputs.figures.get("network_dip"), titled(t, "fig.network_dip.title", inputs.hypotheses))
 
 
 def dip_claim(t: Translator, contrasts: pd.DataFrame) -> str:
-    """"Dips and recovers" only when the dip is significantly negative and the recovery
+    """ "Dips and recovers" only when the dip is significantly negative and the recovery
     significantly positive; otherwise what the two contrasts show."""
     rows = contrasts.set_index("contrast") if len(contrasts) else pd.DataFrame()
     if not {"dip", "recovery"} <= set(rows.index):
         return t("text.network_dip_no_contrasts")
     d, r = rows.loc["dip"], rows.loc["recovery"]
-    fields = {"start": int(d["age_from"]), "low": int(d["age_to"]), "late": int(r["age_to"]),
-              "dip": t.num(d["estimate"]), "dip_ci": t.ci(d["ci_low"], d["ci_high"]), "dip_p": t.p_eq(d["p_value"]),
-              "rec": t.num(r["estimate"]), "rec_ci": t.ci(r["ci_low"], r["ci_high"]), "rec_p": t.p_eq(r["p_value"])}
+    fields = {
+        "start": int(d["age_from"]),
+        "low": int(d["age_to"]),
+        "late": int(r["age_to"]),
+        "dip": t.num(d["estimate"]),
+        "dip_ci": t.ci(d["ci_low"], d["ci_high"]),
+        "dip_p": t.p_eq(d["p_value"]),
+        "rec": t.num(r["estimate"]),
+        "rec_ci": t.ci(r["ci_low"], r["ci_high"]),
+        "rec_p": t.p_eq(r["p_value"]),
+    }
     claims = C.claims_table([], {"network_dip_contrasts": contrasts})
     dips, recovers = C.holds(claims, "network_dip:dip"), C.holds(claims, "network_dip:recovery")
-    key = {(True, True): "dips_recovers", (True, False): "dips_only", (False, True): "recovers_only",
-           (False, False): "neither"}[(dips, recovers)]
+    key = {
+        (True, True): "dips_recovers",
+        (True, False): "dips_only",
+        (False, True): "recovers_only",
+        (False, False): "neither",
+    }[(dips, recovers)]
     return t(f"text.network_dip_{key}", **fields)
 
 
@@ -875,12 +1034,24 @@ def section_rq6(b: Builder, inputs: ReportInputs):
         tested = ids_reading(inputs.hypotheses, ANALYSES["survival"].table)
         b.para(not_estimable_reason(t, inputs, tested[0]) if tested else t("not_estimable.missing"))
     else:
-        rows = [[Cell(t.get(f"models.{r.model}", str(r.model))), Cell(t.term(str(r.term))),
-                 num_cell(t, odds_ratio(r.estimate)),
-                 Cell(t.ci(odds_ratio(r.ci_low), odds_ratio(r.ci_high)), numeric=True), p_cell(t, r.p_value),
-                 int_cell(t, r.n_partnerships), int_cell(t, r.n_events)] for r in hazard.itertuples(index=False)]
-        b.table(t("sections.rq6"), col(t, "model", "term", "hazard_or_odds_ratio", "ci", "p", "n_partnerships", "n_events"),
-                rows, note=t("text.survival_note"))
+        rows = [
+            [
+                Cell(t.get(f"models.{r.model}", str(r.model))),
+                Cell(t.term(str(r.term))),
+                num_cell(t, odds_ratio(r.estimate)),
+                Cell(t.ci(odds_ratio(r.ci_low), odds_ratio(r.ci_high)), numeric=True),
+                p_cell(t, r.p_value),
+                int_cell(t, r.n_partnerships),
+                int_cell(t, r.n_events),
+            ]
+            for r in hazard.itertuples(index=False)
+        ]
+        b.table(
+            t("sections.rq6"),
+            col(t, "model", "term", "hazard_or_odds_ratio", "ci", "p", "n_partnerships", "n_events"),
+            rows,
+            note=t("text.survival_note"),
+        )
     b.para(funding_sentence(t, inputs))
     logrank = surv[(model == "kaplan_meier") & surv["term"].astype(str).str.startswith("logrank")]
     for r in logrank.itertuples(index=False):
@@ -954,8 +1125,11 @@ def model_lines(t: Translator, inputs: ReportInputs) -> list[str]:
     lines = []
     for r in models.itertuples(index=False):
         spec = specs.get(r.model)
-        fields = {"model": model_label(t, r.model, inputs.questionnaire), "method": method_text(t, r.model, spec),
-                  "n_obs": format_int(r.n_obs, t.language)}
+        fields = {
+            "model": model_label(t, r.model, inputs.questionnaire),
+            "method": method_text(t, r.model, spec),
+            "n_obs": format_int(r.n_obs, t.language),
+        }
         if spec and spec.get("formula"):
             lines.append(t("text.model_line_formula", formula=formula_in_words(t, spec["formula"]), **fields))
         else:
@@ -963,23 +1137,33 @@ def model_lines(t: Translator, inputs: ReportInputs) -> list[str]:
     return lines
 
 
-def attrition_rows(t: Translator, att: pd.DataFrame, names: dict,
-                   min_group_size: int) -> tuple[list[str], list[list[Cell]]]:
+def attrition_rows(
+    t: Translator, att: pd.DataFrame, names: dict, min_group_size: int
+) -> tuple[list[str], list[list[Cell]]]:
     """Rows = raw rows, each exclusion reason, analysed; columns = regions and the total. Counts under
     the minimum are hidden, with as many more as stop them being recovered from the sums."""
     raw, totals, analysed = attrition_totals(att)
     per_region = att.groupby("region", sort=True)[["raw_rows", *totals, "analysed"]].sum()
     columns = [t("col.rows"), *(region_label(r, names) for r in per_region.index), t("table.total")]
-    labels = {"raw_rows": t("col.raw_rows"), "analysed": t("col.analysed"),
-              **{k: t.get(f"reasons.{k}", k) for k in totals}}
+    labels = {
+        "raw_rows": t("col.raw_rows"),
+        "analysed": t("col.analysed"),
+        **{k: t.get(f"reasons.{k}", k) for k in totals},
+    }
     overall = {"raw_rows": raw, "analysed": analysed, **totals}
     keys = ["raw_rows", *totals, "analysed"]
     hidden = hidden_counts(per_region, overall, keys, min_group_size)
-    rows = [[Cell(labels[k]),
-             *(suppressed_cell(t, min_group_size) if (k, r) in hidden else int_cell(t, v)
-               for r, v in per_region[k].items()),
-             suppressed_cell(t, min_group_size) if (k, TOTAL) in hidden else int_cell(t, overall[k])]
-            for k in keys]
+    rows = [
+        [
+            Cell(labels[k]),
+            *(
+                suppressed_cell(t, min_group_size) if (k, r) in hidden else int_cell(t, v)
+                for r, v in per_region[k].items()
+            ),
+            suppressed_cell(t, min_group_size) if (k, TOTAL) in hidden else int_cell(t, overall[k]),
+        ]
+        for k in keys
+    ]
     return columns, rows
 
 
@@ -1014,12 +1198,21 @@ def section_methods(b: Builder, inputs: ReportInputs):
     b.heading("sub.data", level=2)
     raw, _totals, analysed = attrition_totals(att)
     waves = sorted(int(w) for w in att["wave"].unique()) if not att.empty else []
-    b.para(t("text.data_sources", regions=t.count("regions", att["region"].nunique()), waves=", ".join(map(str, waves)),
-             raw=format_int(raw, t.language), analysed=format_int(analysed, t.language)))
+    b.para(
+        t(
+            "text.data_sources",
+            regions=t.count("regions", att["region"].nunique()),
+            waves=", ".join(map(str, waves)),
+            raw=format_int(raw, t.language),
+            analysed=format_int(analysed, t.language),
+        )
+    )
     b.figure(inputs.figures.get("attrition_flow"), t("fig.attrition.title"))
     columns, rows = attrition_rows(t, att, region_names(inputs.registry, inputs.responses), inputs.min_group_size)
     hidden = any(c.suppressed for row in rows for c in row)
-    note = " ".join([t("text.attrition_note"), *([t("table.suppressed_note", min=inputs.min_group_size)] if hidden else [])])
+    note = " ".join(
+        [t("text.attrition_note"), *([t("table.suppressed_note", min=inputs.min_group_size)] if hidden else [])]
+    )
     b.table(t("sub.data"), columns, rows, note=note)
     b.heading("sub.scoring", level=2)
     reverse = "; ".join(f"‘{t.item(code)}’" for code in inputs.questionnaire.reverse_items)
@@ -1043,20 +1236,32 @@ def questionnaire_tables(b: Builder, inputs: ReportInputs) -> None:
     b.heading("sub.questionnaire", level=2)
     likert = q.likert_labels_nl if t.language == "nl" else q.likert_labels_en
     b.para(t("text.likert_options", options="; ".join(f"{i} = {label}" for i, label in enumerate(likert, 1))))
-    rows = [[Cell(t.term(item.scale)), Cell(item.code), Cell(getattr(item, t.language)),
-             Cell(t("text.reverse_mark") if item.reverse else "")] for item in q.items]
+    rows = [
+        [
+            Cell(t.term(item.scale)),
+            Cell(item.code),
+            Cell(getattr(item, t.language)),
+            Cell(t("text.reverse_mark") if item.reverse else ""),
+        ]
+        for item in q.items
+    ]
     b.table(t("sub.questionnaire"), col(t, "scale", "code", "statement", "reverse"), rows)
     rows = []
     for question in q.questions.values():
         options = question.options_nl if t.language == "nl" else question.options_en
-        answer = "; ".join(options) if options else t("text.open_answer" if question.type == "text" else "text.number_answer")
+        answer = (
+            "; ".join(options)
+            if options
+            else t("text.open_answer" if question.type == "text" else "text.number_answer")
+        )
         rows.append([Cell(getattr(question, t.language)), Cell(answer)])
     b.table(t("sub.other_questions"), col(t, "question", "answers"), rows)
 
 
 def fieldwork_text(t: Translator, fieldwork: dict) -> str:
-    return "; ".join(t("text.fieldwork_window", wave=wave, start=start, end=end)
-                     for wave, (start, end) in sorted(fieldwork.items()))
+    return "; ".join(
+        t("text.fieldwork_window", wave=wave, start=start, end=end) for wave, (start, end) in sorted(fieldwork.items())
+    )
 
 
 def settings_summary(b: Builder, inputs: ReportInputs) -> None:
@@ -1069,14 +1274,22 @@ def settings_summary(b: Builder, inputs: ReportInputs) -> None:
         sources = spec.get("sources", [])
         tools = sorted({t.get(f"tools.{s.get('tool')}", str(s.get("tool"))) for s in sources})
         n_files = sum(len(s.get("files", [])) for s in sources)
-        rows.append([Cell(region_label(slug, names)), Cell(", ".join(tools)), int_cell(t, n_files),
-                     Cell(fieldwork_text(t, spec.get("fieldwork", {})))])
+        rows.append(
+            [
+                Cell(region_label(slug, names)),
+                Cell(", ".join(tools)),
+                int_cell(t, n_files),
+                Cell(fieldwork_text(t, spec.get("fieldwork", {}))),
+            ]
+        )
     b.table(t("sub.regions"), col(t, "region", "tool", "files", "fieldwork"), rows)
     cleaning, privacy = config.get("cleaning", {}), config.get("privacy", {})
-    bullets = [t("text.setting_min_group", min=inputs.min_group_size),
-               t("text.setting_speeder", seconds=format_int(cleaning.get("speeder_seconds", 60), t.language)),
-               t("text.setting_alpha", alpha=t.num(config.get("hypotheses", {}).get("alpha", 0.05))),
-               t("text.setting_deduce_on" if privacy.get("use_deduce", True) else "text.setting_deduce_off")]
+    bullets = [
+        t("text.setting_min_group", min=inputs.min_group_size),
+        t("text.setting_speeder", seconds=format_int(cleaning.get("speeder_seconds", 60), t.language)),
+        t("text.setting_alpha", alpha=t.num(config.get("hypotheses", {}).get("alpha", 0.05))),
+        t("text.setting_deduce_on" if privacy.get("use_deduce", True) else "text.setting_deduce_off"),
+    ]
     b.bullets(bullets)
     b.para(t("text.settings_file"))
 
@@ -1090,9 +1303,15 @@ def section_appendix(b: Builder, inputs: ReportInputs):
     questionnaire_tables(b, inputs)
     settings_summary(b, inputs)
     b.heading("sub.inputs", level=2)
-    rows = [[Cell(f["path"]), Cell(t.get(f"kinds.{f.get('kind', '')}", str(f.get("kind", "")))),
-             int_cell(t, f.get("rows")),
-             Cell(str(f.get("sha256", ""))[:16], numeric=True)] for f in prov.get("inputs", [])]
+    rows = [
+        [
+            Cell(f["path"]),
+            Cell(t.get(f"kinds.{f.get('kind', '')}", str(f.get("kind", "")))),
+            int_cell(t, f.get("rows")),
+            Cell(str(f.get("sha256", ""))[:16], numeric=True),
+        ]
+        for f in prov.get("inputs", [])
+    ]
     b.table(t("sub.inputs"), col(t, "file", "kind", "rows", "sha256"), rows)
     unmapped_columns(b, inputs)
     b.heading("sub.software", level=2)
@@ -1113,13 +1332,30 @@ def unmapped_columns(b: Builder, inputs: ReportInputs):
         return
     b.para(t("text.unmapped_intro"))
     names = region_names(inputs.registry, inputs.responses)
-    rows = [[Cell(names.get(r["region"], r["region"])), Cell(r["source_file"]), Cell(r["column"]), int_cell(t, int(r["non_empty"]))]
-            for _, r in inputs.unmapped.iterrows()]
+    rows = [
+        [
+            Cell(names.get(r["region"], r["region"])),
+            Cell(r["source_file"]),
+            Cell(r["column"]),
+            int_cell(t, int(r["non_empty"])),
+        ]
+        for _, r in inputs.unmapped.iterrows()
+    ]
     b.table(t("sub.unmapped"), col(t, "region", "file", "column", "non_empty"), rows)
 
 
-SECTIONS = (section_summary, section_hypotheses, section_rq1, section_rq2, section_rq3, section_rq4, section_rq5,
-            section_rq6, section_methods, section_appendix)
+SECTIONS = (
+    section_summary,
+    section_hypotheses,
+    section_rq1,
+    section_rq2,
+    section_rq3,
+    section_rq4,
+    section_rq5,
+    section_rq6,
+    section_methods,
+    section_appendix,
+)
 
 
 def build_report(inputs: ReportInputs) -> ReportDocument:
@@ -1131,6 +1367,10 @@ def build_report(inputs: ReportInputs) -> ReportDocument:
         if section is section_summary:
             b.blocks.extend(inputs.conclusions)
     commit = inputs.provenance.get("git", {}).get("commit", "unknown")
-    return ReportDocument(language=inputs.language, title=inputs.title or t("meta.default_title"),
-                          subtitle=t("meta.subtitle", year=report_year(inputs)), blocks=b.blocks,
-                          footer=t("meta.generated", commit=str(commit)[:12]))
+    return ReportDocument(
+        language=inputs.language,
+        title=inputs.title or t("meta.default_title"),
+        subtitle=t("meta.subtitle", year=report_year(inputs)),
+        blocks=b.blocks,
+        footer=t("meta.generated", commit=str(commit)[:12]),
+    )

@@ -44,7 +44,7 @@ def docx_options(settings: dict, year: int, reference: str | None = None) -> Doc
     """The Word file's metadata from the report settings; its date is report.date or else the last
     day of the report year's fieldwork (never the clock, so a rerun gives the same file)."""
     day = settings.get("date") or (settings.get("fieldwork_ends") or {}).get(str(year)) or f"{year}-12-31"
-    created = dt.datetime.fromisoformat(str(day)).replace(tzinfo=dt.timezone.utc)
+    created = dt.datetime.fromisoformat(str(day)).replace(tzinfo=dt.UTC)
     return DocxOptions(created=created, author=settings.get("author") or "Borgingsmonitor", reference=reference)
 
 
@@ -99,7 +99,9 @@ def column_widths(columns: list[str], rows: list[list], total_cm: float = TEXT_W
         words = [round(len(w) * bold) for w in name.split()]
         words += [len(c.text) if is_number_like(c) else max(map(len, re.split(r"\s+|(?<=-)", c.text))) for c in cells]
         floor.append(max(words + [2]))
-    typical = [max(sorted(len(row[i].text) for row in rows)[len(rows) // 2] if rows else 0, f) for i, f in enumerate(floor)]
+    typical = [
+        max(sorted(len(row[i].text) for row in rows)[len(rows) // 2] if rows else 0, f) for i, f in enumerate(floor)
+    ]
     widths = [CHAR_CM * f + CELL_PADDING_CM if num else 0.0 for f, num in zip(floor, numeric)]
     text = [i for i, num in enumerate(numeric) if not num] or list(range(len(columns)))
     room = total_cm - sum(widths[i] for i in range(len(columns)) if i not in text)
@@ -296,7 +298,9 @@ def normalise_zip(data: bytes) -> bytes:
             info.external_attr = 0o644 << 16
             content = src.read(name)
             if name == "docProps/app.xml":  # python-docx's template claims to be Word for the Mac
-                content = re.sub(rb"<Application>[^<]*</Application>", b"<Application>Borgingsmonitor</Application>", content)
+                content = re.sub(
+                    rb"<Application>[^<]*</Application>", b"<Application>Borgingsmonitor</Application>", content
+                )
             dst.writestr(info, content)
     return out.getvalue()
 

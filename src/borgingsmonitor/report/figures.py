@@ -19,9 +19,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from scipy import stats  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
+from scipy import stats  # noqa: E402
 
 from borgingsmonitor.core.contracts import EXCLUSION_REASONS, MAIN_MODEL, MAIN_MODEL_STD  # noqa: E402
 from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells, suppress_small  # noqa: E402
@@ -104,7 +104,9 @@ def empty_figure(t: Translator, title: str, message_key: str = "fig.no_data"):
 
 
 def small_note(fig, t: Translator, min_group_size: int) -> None:
-    fig.text(0.0, -0.02, t("fig.small_cell_note", min=min_group_size), fontsize=7.5, color="#555555", ha="left", va="top")
+    fig.text(
+        0.0, -0.02, t("fig.small_cell_note", min=min_group_size), fontsize=7.5, color="#555555", ha="left", va="top"
+    )
 
 
 # --- Likert items -------------------------------------------------------------------------------
@@ -145,11 +147,25 @@ def likert_figure(responses, questionnaire, scale: str, t: Translator, min_group
         shares = [float(getattr(row, f"p{k}")) for k in range(1, 6)]
         left = -(shares[0] + shares[1] + shares[2] / 2)
         for k, share in enumerate(shares):
-            ax.barh(y, share, left=left, color=LIKERT_COLORS[k], edgecolor="white", height=0.7,
-                    label=None if legend_done else labels[k])
+            ax.barh(
+                y,
+                share,
+                left=left,
+                color=LIKERT_COLORS[k],
+                edgecolor="white",
+                height=0.7,
+                label=None if legend_done else labels[k],
+            )
             if share >= 0.07:
-                ax.text(left + share / 2, y, format_number(100 * share, 0, t.language), ha="center",
-                        va="center", fontsize=7.5, color="white" if k in (0, 4) else "black")
+                ax.text(
+                    left + share / 2,
+                    y,
+                    format_number(100 * share, 0, t.language),
+                    ha="center",
+                    va="center",
+                    fontsize=7.5,
+                    color="white" if k in (0, 4) else "black",
+                )
             left += share
         legend_done = True
     ax.axvline(0, color="#333333", linewidth=0.8, zorder=0.5)  # behind the bars: no line through the labels
@@ -163,8 +179,17 @@ def likert_figure(responses, questionnaire, scale: str, t: Translator, min_group
     ax.set_title(t("fig.likert.title", scale=t.scale(scale), code=scale, period=period), loc="left")
     handles, names = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles[:5], names[:5], ncol=5, loc="upper center", bbox_to_anchor=(0.35, -0.35 / height * 2.2),
-                  frameon=False, fontsize=8, handlelength=1.2, columnspacing=1.0)
+        ax.legend(
+            handles[:5],
+            names[:5],
+            ncol=5,
+            loc="upper center",
+            bbox_to_anchor=(0.35, -0.35 / height * 2.2),
+            frameon=False,
+            fontsize=8,
+            handlelength=1.2,
+            columnspacing=1.0,
+        )
     if dist["suppressed"].any():
         small_note(fig, t, min_group_size)
     return fig
@@ -212,8 +237,17 @@ def region_profiles(responses: pd.DataFrame, min_group_size: int, cells: pd.Data
             if (scale, group_type, str(group)) not in published:
                 continue
             mean, low, high = clustered_mean_ci(d[scale], d["partnership_id"])
-            rows.append({"scale": scale, "group_type": group_type, "group": str(group), "n": n, "mean": mean,
-                         "ci_low": low, "ci_high": high})
+            rows.append(
+                {
+                    "scale": scale,
+                    "group_type": group_type,
+                    "group": str(group),
+                    "n": n,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
     return pd.DataFrame(rows, columns=["scale", "group_type", "group", "n", "mean", "ci_low", "ci_high"])
 
 
@@ -240,16 +274,30 @@ def profiles_region_figure(responses, t: Translator, min_group_size: int, region
         sd = d[d["scale"] == scale]
         overall = sd[sd["group_type"] == "all"]
         if not overall.empty:
-            ax.plot([overall["mean"].iloc[0]] * 2, [y - 0.35, y + 0.35], color="black", linewidth=1.4,
-                    label=t("fig.all_regions") if y == 0 else None)
+            ax.plot(
+                [overall["mean"].iloc[0]] * 2,
+                [y - 0.35, y + 0.35],
+                color="black",
+                linewidth=1.4,
+                label=t("fig.all_regions") if y == 0 else None,
+            )
         for off, region in zip(offsets, regions):
             r = sd[(sd["group_type"] == "region") & (sd["group"] == region)]
             if r.empty:
                 continue
             m, low, high = r["mean"].iloc[0], r["ci_low"].iloc[0], r["ci_high"].iloc[0]
             xerr = [[m - low], [high - m]] if pd.notna(low) else None
-            ax.errorbar(m, y + off, xerr=xerr, fmt="o", color=palette[region], markersize=4.5, capsize=2,
-                        linewidth=1, label=region_label(region, region_names) if y == 0 else None)
+            ax.errorbar(
+                m,
+                y + off,
+                xerr=xerr,
+                fmt="o",
+                color=palette[region],
+                markersize=4.5,
+                capsize=2,
+                linewidth=1,
+                label=region_label(region, region_names) if y == 0 else None,
+            )
     ax.set_yticks(range(len(scales)))
     ax.set_yticklabels([wrap(t.scale(s), 26) for s in scales])
     ax.invert_yaxis()
@@ -259,8 +307,13 @@ def profiles_region_figure(responses, t: Translator, min_group_size: int, region
     ax.set_xlabel(t("fig.mean_score_ci"))
     ax.grid(axis="x", color="#e5e5e5")
     ax.set_title(t("fig.profiles_region.title"), loc="left")
-    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=min(len(regions) + 1, 5), frameon=False,
-               bbox_to_anchor=(0.5, 0.045))
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="lower center",
+        ncol=min(len(regions) + 1, 5),
+        frameon=False,
+        bbox_to_anchor=(0.5, 0.045),
+    )
     fig.text(0.01, 0.01, wrap(t("fig.profiles_region.interval_note"), 130), fontsize=7, color="#555555")
     fig.tight_layout(rect=(0, 0.13, 1, 1))
     return fig
@@ -268,12 +321,18 @@ def profiles_region_figure(responses, t: Translator, min_group_size: int, region
 
 def group_means(responses: pd.DataFrame, by: list[str], min_group_size: int) -> pd.DataFrame:
     """Mean, sd and n of every scale per group, passed through the small-cell rule."""
-    long = responses.melt(id_vars=by, value_vars=[s for s in SCALES if s in responses], var_name="scale",
-                          value_name="score")
+    long = responses.melt(
+        id_vars=by, value_vars=[s for s in SCALES if s in responses], var_name="scale", value_name="score"
+    )
     long["score"] = pd.to_numeric(long["score"], errors="coerce")
     long = long.dropna(subset=["score"])
-    table = (long.groupby([*by, "scale"], observed=True)["score"].agg(n="count", mean="mean", sd="std")
-             .reset_index().sort_values([*by, "scale"], kind="mergesort").reset_index(drop=True))
+    table = (
+        long.groupby([*by, "scale"], observed=True)["score"]
+        .agg(n="count", mean="mean", sd="std")
+        .reset_index()
+        .sort_values([*by, "scale"], kind="mergesort")
+        .reset_index(drop=True)
+    )
     return suppress_small(table, ["mean", "sd"], "n", min_group_size)
 
 
@@ -288,7 +347,9 @@ def published_means(cells: pd.DataFrame, geo_type: str, geo: str | None = None) 
         out = out.assign(region=out["geo"])[["region", "wave", "scale", "n", "mean", "sd", "suppressed"]]
     else:
         out = out[["wave", "scale", "n", "mean", "sd", "suppressed"]]
-    return out.sort_values([c for c in ("region", "wave", "scale") if c in out], kind="mergesort").reset_index(drop=True)
+    return out.sort_values([c for c in ("region", "wave", "scale") if c in out], kind="mergesort").reset_index(
+        drop=True
+    )
 
 
 def profiles_wave_figure(responses, t: Translator, min_group_size: int, region_names=None):
@@ -305,11 +366,24 @@ def profiles_wave_figure(responses, t: Translator, min_group_size: int, region_n
     for ax, scale in zip(flat, SCALES):
         for region in regions:
             r = by_region[(by_region["region"].astype(str) == region) & (by_region["scale"] == scale)]
-            ax.plot(r["wave"].astype(int), r["mean"].astype(float), marker="o", markersize=3.5, linewidth=1.2,
-                    color=palette[region], label=region_label(region, region_names))
+            ax.plot(
+                r["wave"].astype(int),
+                r["mean"].astype(float),
+                marker="o",
+                markersize=3.5,
+                linewidth=1.2,
+                color=palette[region],
+                label=region_label(region, region_names),
+            )
         o = overall[overall["scale"] == scale]
-        ax.plot(o["wave"].astype(int), o["mean"].astype(float), color="black", linestyle="--", linewidth=1.4,
-                label=t("fig.all_regions"))
+        ax.plot(
+            o["wave"].astype(int),
+            o["mean"].astype(float),
+            color="black",
+            linestyle="--",
+            linewidth=1.4,
+            label=t("fig.all_regions"),
+        )
         ax.set_title(wrap(f"{t.scale(scale)} ({scale})", 24), fontsize=8)
         ax.set_xticks(waves)
         ax.set_xticklabels([str(w) for w in waves])
@@ -348,17 +422,31 @@ def correlation_figure(responses, t: Translator, min_group_size: int, year=None)
     annot = corr.apply(lambda col: col.map(lambda v: format_number(v, 2, t.language) if pd.notna(v) else ""))
     mask = np.triu(np.ones_like(corr, dtype=bool), k=1)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN * 0.8, 4.2))
-    sns.heatmap(corr, mask=mask, annot=annot.values, fmt="", cmap="RdBu_r", vmin=-1, vmax=1, square=True,
-                linewidths=0.5, cbar_kws={"label": t("fig.correlations.cbar"), "shrink": 0.7}, ax=ax,
-                xticklabels=list(corr.columns), yticklabels=[wrap(x, 22) for x in labels])
+    sns.heatmap(
+        corr,
+        mask=mask,
+        annot=annot.values,
+        fmt="",
+        cmap="RdBu_r",
+        vmin=-1,
+        vmax=1,
+        square=True,
+        linewidths=0.5,
+        cbar_kws={"label": t("fig.correlations.cbar"), "shrink": 0.7},
+        ax=ax,
+        xticklabels=list(corr.columns),
+        yticklabels=[wrap(x, 22) for x in labels],
+    )
     ax.tick_params(axis="x", labelrotation=0, labelsize=8)
     ax.tick_params(axis="y", labelrotation=0, labelsize=8)
     cbar = ax.collections[0].colorbar
     cbar.set_ticks([-1, -0.5, 0, 0.5, 1])
     cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(v, 1, t.language)))
     period = str(year) if year is not None else t("fig.all_waves")
-    ax.set_title(t("fig.correlations.title", period=period) + f" (n = {int(np.diag(n).min())}–{int(np.diag(n).max())})",
-                 loc="left")
+    ax.set_title(
+        t("fig.correlations.title", period=period) + f" (n = {int(np.diag(n).min())}–{int(np.diag(n).max())})",
+        loc="left",
+    )
     return fig
 
 
@@ -391,8 +479,14 @@ def forest_figure(models, t: Translator, hypotheses=()):
         est, lo, hi = float(r.estimate), float(r.ci_low), float(r.ci_high)
         ax.plot([lo, hi], [y, y], color="#2166ac", linewidth=1.8)
         ax.plot(est, y, "s", color="#2166ac", markersize=6)
-        ax.text(1.02, y, f"{format_number(est, 2, t.language)} {t.ci(lo, hi)}", transform=ax.get_yaxis_transform(),
-                va="center", fontsize=8)
+        ax.text(
+            1.02,
+            y,
+            f"{format_number(est, 2, t.language)} {t.ci(lo, hi)}",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            fontsize=8,
+        )
     ax.axvline(0, color="#555555", linewidth=0.8, linestyle="--")
     ax.set_yticks(range(len(rows)))
     tested = {h.term: h.id for h in TITLE_SOURCES["fig.forest.title"](list(hypotheses))}
@@ -401,7 +495,13 @@ def forest_figure(models, t: Translator, hypotheses=()):
     ax.invert_yaxis()
     decimal_axis(ax, t, "x", 2)
     between = rows["term"].astype(str).str.endswith(BETWEEN).all()
-    key = "fig.forest.xlabel_std" if name.endswith("_std") else "fig.forest.xlabel_between" if between else "fig.forest.xlabel"
+    key = (
+        "fig.forest.xlabel_std"
+        if name.endswith("_std")
+        else "fig.forest.xlabel_between"
+        if between
+        else "fig.forest.xlabel"
+    )
     ax.set_xlabel(t(key))
     ax.set_title(title, loc="left")
     ax.grid(axis="x", color="#eeeeee")
@@ -409,17 +509,31 @@ def forest_figure(models, t: Translator, hypotheses=()):
 
 
 def _box(ax, x, y, text, width=0.26, height=0.16, color="#deebf7"):
-    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.01",
-                                facecolor=color, edgecolor="#333333", linewidth=1))
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - height / 2),
+            width,
+            height,
+            boxstyle="round,pad=0.01",
+            facecolor=color,
+            edgecolor="#333333",
+            linewidth=1,
+        )
+    )
     ax.text(x, y, text, ha="center", va="center", fontsize=8)
 
 
 def _arrow(ax, start, end, label, offset=(0, 0.04)):
-    ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.2,
-                                                       "shrinkA": 0, "shrinkB": 0})
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.2, "shrinkA": 0, "shrinkB": 0},
+    )
     mid = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
-    ax.text(*mid, label, ha="center", va="center", fontsize=7.5,
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    ax.text(
+        *mid, label, ha="center", va="center", fontsize=7.5, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1}
+    )
 
 
 def mediation_figure(mediation, t: Translator, hypotheses=()):
@@ -484,13 +598,27 @@ def network_dip_figure(dip, t: Translator, min_group_size: int = 5, hypotheses=(
     if d.empty:
         return empty_figure(t, title)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.0))
-    ax.fill_between(d["partnership_age"], d["ci_low"], d["ci_high"], color="#9ecae1", alpha=0.6,
-                    label=t("fig.network_dip.band"), linewidth=0)
+    ax.fill_between(
+        d["partnership_age"],
+        d["ci_low"],
+        d["ci_high"],
+        color="#9ecae1",
+        alpha=0.6,
+        label=t("fig.network_dip.band"),
+        linewidth=0,
+    )
     ax.plot(d["partnership_age"], d["estimate"], color="#08519c", linewidth=2, label=t("fig.network_dip.curve"))
     few = few_partnership_ages(dip, d)
     if len(few):  # shown, not interpreted (Amendment 1): open markers on the survivors' ages
-        ax.plot(few["partnership_age"], few["estimate"], linestyle="none", marker="o", markerfacecolor="white",
-                markeredgecolor="#08519c", label=t("fig.network_dip.few"))
+        ax.plot(
+            few["partnership_age"],
+            few["estimate"],
+            linestyle="none",
+            marker="o",
+            markerfacecolor="white",
+            markeredgecolor="#08519c",
+            label=t("fig.network_dip.few"),
+        )
     ax.set_xlabel(t("fig.network_dip.xlabel"))
     ax.set_ylabel(t("fig.network_dip.ylabel"))
     decimal_axis(ax, t, "y", 1)
@@ -539,7 +667,8 @@ def km_curves(survival: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
     size = km.groupby("stratum")["n_partnerships"].transform("max")
     km = km[~is_small(size.fillna(0), min_group_size)]
     return km.sort_values(["stratum", "t"], kind="mergesort")[
-        ["stratum", "t", "estimate", "ci_low", "ci_high", "n_partnerships"]].reset_index(drop=True)
+        ["stratum", "t", "estimate", "ci_low", "ci_high", "n_partnerships"]
+    ].reset_index(drop=True)
 
 
 def stratum_label(stratum: str, t: Translator) -> str:
@@ -571,8 +700,15 @@ def survival_figure(survival, t: Translator, min_group_size: int):
     for color, (stratum, c) in zip(colors, curves.groupby("stratum", sort=True)):
         c = start_at_one(c)
         n = int(c["n_partnerships"].max())
-        ax.step(c["t"], c["estimate"], where="post", color=color, linewidth=1.8,
-                label=f"{stratum_label(stratum, t)} (n = {n})", linestyle=("-", "--", ":", "-.")[len(ax.lines) % 4])
+        ax.step(
+            c["t"],
+            c["estimate"],
+            where="post",
+            color=color,
+            linewidth=1.8,
+            label=f"{stratum_label(stratum, t)} (n = {n})",
+            linestyle=("-", "--", ":", "-.")[len(ax.lines) % 4],
+        )
         if c["ci_low"].notna().any():
             ax.fill_between(c["t"], c["ci_low"], c["ci_high"], step="post", color=color, alpha=0.18, linewidth=0)
     ax.set_ylim(0, 1.05)
@@ -582,8 +718,17 @@ def survival_figure(survival, t: Translator, min_group_size: int):
     decimal_axis(ax, t, "y", 1)
     integer_axis(ax, t)
     if (curves["estimate"] >= 1).all():
-        ax.text(0.5, 0.55, t("fig.km.no_stops"), transform=ax.transAxes, ha="center", va="center", fontsize=9,
-                color="#333333", bbox={"facecolor": "white", "edgecolor": "#cccccc", "pad": 4})
+        ax.text(
+            0.5,
+            0.55,
+            t("fig.km.no_stops"),
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="#333333",
+            bbox={"facecolor": "white", "edgecolor": "#cccccc", "pad": 4},
+        )
     ax.grid(color="#eeeeee")
     ax.legend(frameon=False, loc="lower left")
     ax.set_title(t("fig.km.title"), loc="left")
@@ -618,20 +763,37 @@ def attrition_figure(attrition, t: Translator, min_group_size: int, region_names
     excluded = sum(totals.values())
     lines = [t("fig.attrition.excluded", n=format_number(excluded, 0, t.language))]
     lines += [f"  {t.get('reasons.' + r, r)}: {format_number(v, 0, t.language)}" for r, v in totals.items()]
-    ax.add_patch(FancyBboxPatch((0.54, 0.5), 0.45, 0.36, boxstyle="round,pad=0.01", facecolor="#fee0d2",
-                                edgecolor="#333333", linewidth=1))
+    ax.add_patch(
+        FancyBboxPatch(
+            (0.54, 0.5), 0.45, 0.36, boxstyle="round,pad=0.01", facecolor="#fee0d2", edgecolor="#333333", linewidth=1
+        )
+    )
     ax.text(0.555, 0.68, "\n".join(lines), ha="left", va="center", fontsize=8, linespacing=1.5)
     ax.annotate("", xy=(0.3, 0.42), xytext=(0.3, 0.85), arrowprops={"arrowstyle": "-|>", "color": "#333333"})
     ax.annotate("", xy=(0.54, 0.68), xytext=(0.3, 0.68), arrowprops={"arrowstyle": "-|>", "color": "#333333"})
-    _box(ax, 0.3, 0.37, t("fig.attrition.analysed", n=format_number(analysed, 0, t.language)), width=0.4,
-         height=0.1, color="#c7e9c0")
+    _box(
+        ax,
+        0.3,
+        0.37,
+        t("fig.attrition.analysed", n=format_number(analysed, 0, t.language)),
+        width=0.4,
+        height=0.1,
+        color="#c7e9c0",
+    )
     k = len(per_region)
     width = min(0.22, 0.96 / max(k, 1) - 0.02)
     xs = np.linspace(0.02 + width / 2, 0.98 - width / 2, k) if k > 1 else [0.5]
     for x, (region, n) in zip(xs, per_region.items()):
         ax.annotate("", xy=(x, 0.17), xytext=(0.3, 0.32), arrowprops={"arrowstyle": "-|>", "color": "#999999"})
-        _box(ax, x, 0.1, wrap(region_label(region, region_names), 18) + "\n" + count_label(int(n), t, min_group_size),
-             width=width, height=0.13, color="#f0f0f0")
+        _box(
+            ax,
+            x,
+            0.1,
+            wrap(region_label(region, region_names), 18) + "\n" + count_label(int(n), t, min_group_size),
+            width=width,
+            height=0.13,
+            color="#f0f0f0",
+        )
     ax.set_title(t("fig.attrition.title"), loc="left")
     return fig
 
@@ -693,12 +855,37 @@ def build_attrition_flow(d: FigureData):
     return attrition_figure(d.attrition, d.t, d.min_group_size, d.region_names)
 
 
-def build_figures(responses, descriptives, models, mediation, dip, survival, attrition, questionnaire,
-                  t: Translator, min_group_size: int, year=None, region_names=None, hypotheses=()) -> dict:
+def build_figures(
+    responses,
+    descriptives,
+    models,
+    mediation,
+    dip,
+    survival,
+    attrition,
+    questionnaire,
+    t: Translator,
+    min_group_size: int,
+    year=None,
+    region_names=None,
+    hypotheses=(),
+) -> dict:
     """name -> matplotlib Figure for every figure in the registry (report/figure_registry.py)."""
     year = choose_report_year(responses, year).year
-    data = FigureData(responses, models, mediation, dip, survival, attrition, questionnaire, t, min_group_size,
-                      year, region_names, list(hypotheses))
+    data = FigureData(
+        responses,
+        models,
+        mediation,
+        dip,
+        survival,
+        attrition,
+        questionnaire,
+        t,
+        min_group_size,
+        year,
+        region_names,
+        list(hypotheses),
+    )
     return {f.name: globals()[f.builder](data, **f.options) for f in FIGURES}
 
 

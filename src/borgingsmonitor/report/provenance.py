@@ -12,9 +12,26 @@ from pathlib import Path
 
 from borgingsmonitor.ingest.manifest import read_manifests, sha256_file
 
-MAIN_PACKAGES = ("borgingsmonitor", "snakemake", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "semopy",
-                 "lifelines", "patsy", "pandera", "openpyxl", "pyreadstat", "matplotlib", "seaborn", "jinja2",
-                 "python-docx", "pyyaml")
+MAIN_PACKAGES = (
+    "borgingsmonitor",
+    "snakemake",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "scipy",
+    "statsmodels",
+    "semopy",
+    "lifelines",
+    "patsy",
+    "pandera",
+    "openpyxl",
+    "pyreadstat",
+    "matplotlib",
+    "seaborn",
+    "jinja2",
+    "python-docx",
+    "pyyaml",
+)
 CSV_HEADER_ROWS = {"qualtrics": 3}  # Qualtrics exports carry two metadata rows under the header
 
 
@@ -91,8 +108,13 @@ def shown_path(path, base=None) -> str:
 
 
 def describe_file(path, kind: str, source_config: dict | None = None, base=None) -> dict:
-    return {"path": shown_path(path, base), "kind": kind, "sha256": sha256_file(path),
-            "bytes": Path(path).stat().st_size, "rows": count_data_rows(path, source_config)}
+    return {
+        "path": shown_path(path, base),
+        "kind": kind,
+        "sha256": sha256_file(path),
+        "bytes": Path(path).stat().st_size,
+        "rows": count_data_rows(path, source_config),
+    }
 
 
 def package_versions(names=MAIN_PACKAGES) -> dict[str, str]:

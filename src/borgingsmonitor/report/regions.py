@@ -47,13 +47,29 @@ def partnership_rows(shared: SheetData, region: str, with_sheet: set, partnershi
         for scale in SCALES:
             point = next((p for p in series.get(scale, []) if p["wave"] == wave), None)
             means.append(None if point is None or point["hidden"] else t.num(point["mean"]))
-        rows.append({"pid": pid, "name": partnership_names.get(pid, pid), "wave": wave,
-                     "n": shared.counts(pid).get(wave), "means": means, "sheet": pid in with_sheet})
+        rows.append(
+            {
+                "pid": pid,
+                "name": partnership_names.get(pid, pid),
+                "wave": wave,
+                "n": shared.counts(pid).get(wave),
+                "means": means,
+                "sheet": pid in with_sheet,
+            }
+        )
     return rows
 
 
-def region_context(region: str, responses, shared: SheetData, t: Translator, names: dict,
-                   partnership_names: dict, with_sheet: set, min_group_size: int) -> dict:
+def region_context(
+    region: str,
+    responses,
+    shared: SheetData,
+    t: Translator,
+    names: dict,
+    partnership_names: dict,
+    with_sheet: set,
+    min_group_size: int,
+) -> dict:
     name = region_label(region, names)
     own = region_points(responses, shared, region)
     everyone = shared.series(ALL)
@@ -68,21 +84,33 @@ def region_context(region: str, responses, shared: SheetData, t: Translator, nam
         here = next((p for p in own.get(scale, []) if p["wave"] == wave), None)
         there = next((p for p in everyone.get(scale, []) if p["wave"] == wave), None)
         shown = here is not None and not here["hidden"]
-        rows.append({"scale": f"{t.scale(scale)} ({scale})", "own": t.num(here["mean"]) if shown else None,
-                     "ci": t.ci(here["low"], here["high"]) if shown else None,
-                     "all": t.num(there["mean"]) if there is not None and not there["hidden"] else None})
+        rows.append(
+            {
+                "scale": f"{t.scale(scale)} ({scale})",
+                "own": t.num(here["mean"]) if shown else None,
+                "ci": t.ci(here["low"], here["high"]) if shown else None,
+                "all": t.num(there["mean"]) if there is not None and not there["hidden"] else None,
+            }
+        )
     labels = {"own": t("region_report.region", region=name), "all": t("sheet.all")}
     series = {"all": everyone, "own": own}
     hidden = any(p["hidden"] for points in own.values() for p in points)
-    return {"slug": region, "name": name, "wave": wave, "rows": rows, "min": min_group_size,
-            "counts": [{"wave": w, "n": c} for w, c in sorted(counts.items())],
-            "chart": waves_svg(series, t, t("sheet.over_waves")),
-            "legend": legend(labels, hidden, t, band=t("region_report.band")),
-            "partnerships": partnership_rows(shared, region, with_sheet, partnership_names, t)}
+    return {
+        "slug": region,
+        "name": name,
+        "wave": wave,
+        "rows": rows,
+        "min": min_group_size,
+        "counts": [{"wave": w, "n": c} for w, c in sorted(counts.items())],
+        "chart": waves_svg(series, t, t("sheet.over_waves")),
+        "legend": legend(labels, hidden, t, band=t("region_report.band")),
+        "partnerships": partnership_rows(shared, region, with_sheet, partnership_names, t),
+    }
 
 
-def write_region_reports(responses, registry, questionnaire, out_dir, t: Translator, min_group_size: int,
-                         names: dict) -> list[Path]:
+def write_region_reports(
+    responses, registry, questionnaire, out_dir, t: Translator, min_group_size: int, names: dict
+) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     partnership_names = dict(zip(registry["partnership_id"], registry["name"]))

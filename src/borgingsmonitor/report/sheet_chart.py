@@ -34,8 +34,10 @@ def waves_svg(series: dict, t: Translator, title: str) -> str:
     """`series`: line (own, region, all) -> scale -> wave-ordered points (wave, mean, low, high, hidden);
     a hidden own point is marked with the suppression sign."""
     waves = sorted({p["wave"] for by_scale in series.values() for points in by_scale.values() for p in points})
-    parts = [f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" class="sheet-chart" font-family="sans-serif">'
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" class="sheet-chart" font-family="sans-serif">'
+        f"<title>{escape(title)}</title>"
+    ]
     for i, scale in enumerate(SCALES):
         x0 = LEFT + i * (panel_width() + GAP)
         lines = {line: by_scale.get(scale, []) for line, by_scale in series.items()}
@@ -55,16 +57,22 @@ def _y(value: float) -> float:
 
 def _panel(x0, scale, waves, lines: dict, t: Translator, first: bool) -> str:
     w = panel_width()
-    out = [f'<g class="panel" data-scale="{scale}">',
-           f'<text x="{x0 + w / 2:.1f}" y="{TOP - 6}" font-size="11" text-anchor="middle">{scale}</text>']
+    out = [
+        f'<g class="panel" data-scale="{scale}">',
+        f'<text x="{x0 + w / 2:.1f}" y="{TOP - 6}" font-size="11" text-anchor="middle">{scale}</text>',
+    ]
     for v in range(LOW, HIGH + 1):
         y = _y(v)
         out.append(f'<line x1="{x0:.1f}" x2="{x0 + w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e6e6"/>')
         if first:
-            out.append(f'<text x="{x0 - 6:.1f}" y="{y + 3.5:.1f}" font-size="10" text-anchor="end">{t.num(v, 0)}</text>')
+            out.append(
+                f'<text x="{x0 - 6:.1f}" y="{y + 3.5:.1f}" font-size="10" text-anchor="end">{t.num(v, 0)}</text>'
+            )
     for wave in waves:
-        out.append(f'<text x="{_x(x0, wave, waves):.1f}" y="{TOP + PLOT_HEIGHT + 14}" font-size="10" '
-                   f"text-anchor=\"middle\">\u2019{wave % 100:02d}</text>")
+        out.append(
+            f'<text x="{_x(x0, wave, waves):.1f}" y="{TOP + PLOT_HEIGHT + 14}" font-size="10" '
+            f'text-anchor="middle">\u2019{wave % 100:02d}</text>'
+        )
     own = lines.get("own", [])
     out += _band(x0, own, waves)
     for line in ("all", "region", "own"):
@@ -100,8 +108,10 @@ def _polylines(x0, points, waves, line) -> list[str]:
     out = []
     for run in _runs(points):
         coords = " ".join(f"{_x(x0, p['wave'], waves):.1f},{_y(p['mean']):.1f}" for p in run)
-        out.append(f'<polyline class="line-{line}" points="{coords}" fill="none" stroke="{colour}" '
-                   f'stroke-width="{width}"{dash_attr}/>')
+        out.append(
+            f'<polyline class="line-{line}" points="{coords}" fill="none" stroke="{colour}" '
+            f'stroke-width="{width}"{dash_attr}/>'
+        )
     return out
 
 
@@ -110,12 +120,16 @@ def _band(x0, own, waves) -> list[str]:
     for run in _runs(own, "low"):
         xs = [_x(x0, p["wave"], waves) for p in run]
         if len(run) == 1:  # one wave: an error bar
-            out.append(f'<line class="band" x1="{xs[0]:.1f}" x2="{xs[0]:.1f}" y1="{_y(run[0]["low"]):.1f}" '
-                       f'y2="{_y(run[0]["high"]):.1f}" stroke="{BAND_COLOUR}" stroke-opacity="0.35" stroke-width="6"/>')
+            out.append(
+                f'<line class="band" x1="{xs[0]:.1f}" x2="{xs[0]:.1f}" y1="{_y(run[0]["low"]):.1f}" '
+                f'y2="{_y(run[0]["high"]):.1f}" stroke="{BAND_COLOUR}" stroke-opacity="0.35" stroke-width="6"/>'
+            )
             continue
         upper = [f"{x:.1f},{_y(p['high']):.1f}" for x, p in zip(xs, run)]
         lower = [f"{x:.1f},{_y(p['low']):.1f}" for x, p in zip(xs[::-1], run[::-1])]
-        out.append(f'<polygon class="band" points="{" ".join(upper + lower)}" fill="{BAND_COLOUR}" fill-opacity="0.15"/>')
+        out.append(
+            f'<polygon class="band" points="{" ".join(upper + lower)}" fill="{BAND_COLOUR}" fill-opacity="0.15"/>'
+        )
     return out
 
 
@@ -125,13 +139,17 @@ def _own_points(x0, own, waves, t: Translator, scale) -> list[str]:
         x = _x(x0, p["wave"], waves)
         if p["hidden"]:
             label = escape(t("sheet.hidden_point", scale=scale, wave=p["wave"]))
-            out.append(f'<text class="suppressed" x="{x:.1f}" y="{_y(LOW) - 4:.1f}" font-size="12" '
-                       f'text-anchor="middle" fill="#5f6b78"><title>{label}</title>{t("table.suppressed_cell")}</text>')
+            out.append(
+                f'<text class="suppressed" x="{x:.1f}" y="{_y(LOW) - 4:.1f}" font-size="12" '
+                f'text-anchor="middle" fill="#5f6b78"><title>{label}</title>{t("table.suppressed_cell")}</text>'
+            )
         elif not _missing(p["mean"]):
             label = escape(f"{scale} {p['wave']}: {t.num(p['mean'])}")
-            out.append(f'<circle class="point-own" cx="{x:.1f}" cy="{_y(p["mean"]):.1f}" r="3" '
-                       f'fill="{STYLES["own"][0]}" data-wave="{p["wave"]}" data-mean="{p["mean"]:.6f}">'
-                       f"<title>{label}</title></circle>")
+            out.append(
+                f'<circle class="point-own" cx="{x:.1f}" cy="{_y(p["mean"]):.1f}" r="3" '
+                f'fill="{STYLES["own"][0]}" data-wave="{p["wave"]}" data-mean="{p["mean"]:.6f}">'
+                f"<title>{label}</title></circle>"
+            )
     return out
 
 

@@ -60,8 +60,11 @@ def _item_stats(responses: pd.DataFrame, questionnaire, by: list[str]) -> pd.Dat
 
 def _item_rows(stats_: pd.DataFrame, key, questionnaire, min_group_size: int) -> list[dict]:
     row = dict(zip(stats_.columns, stats_.loc[key].to_numpy()))
-    return [dict(zip(ITEM_COLUMNS, (i.code, i.scale, i.reverse, int(row[i.code, "count"]), float(row[i.code, "mean"]))))
-            for i in questionnaire.items if not is_small(row[i.code, "count"], min_group_size)]
+    return [
+        dict(zip(ITEM_COLUMNS, (i.code, i.scale, i.reverse, int(row[i.code, "count"]), float(row[i.code, "mean"]))))
+        for i in questionnaire.items
+        if not is_small(row[i.code, "count"], min_group_size)
+    ]
 
 
 def strongest_weakest(scores, k: int = N_ITEMS_SHOWN) -> tuple[list[dict], list[dict]]:
@@ -69,7 +72,7 @@ def strongest_weakest(scores, k: int = N_ITEMS_SHOWN) -> tuple[list[dict], list[
     rows = scores.to_dict("records") if isinstance(scores, pd.DataFrame) else list(scores)
     ordered = sorted(rows, key=lambda r: (-r["mean"], r["item"]))
     k = min(k, len(ordered) // 2)
-    return ordered[:k], ordered[len(ordered) - k:][::-1]
+    return ordered[:k], ordered[len(ordered) - k :][::-1]
 
 
 CAUTION_BELOW = 10  # a sheet resting on fewer respondents in its wave says in words how uncertain it is
@@ -88,7 +91,9 @@ class SheetData:
         self.points = _points(self.cells)
         firsts = responses.drop_duplicates("partnership_id")
         self.region = dict(zip(firsts["partnership_id"].astype(str), firsts["region"].astype(str)))
-        self.latest = {str(p): int(w) for p, w in responses.groupby("partnership_id", observed=True)["wave"].max().items()}
+        self.latest = {
+            str(p): int(w) for p, w in responses.groupby("partnership_id", observed=True)["wave"].max().items()
+        }
         latest = responses[responses["wave"] == responses["partnership_id"].astype(str).map(self.latest)]
         self.items = _item_stats(latest, questionnaire, ["partnership_id"])
         self.items.index = self.items.index.astype(str)
@@ -114,27 +119,50 @@ def _points(cells: pd.DataFrame) -> dict:
     n, sd, mean = (waves[c].astype(float).to_numpy(na_value=np.nan) for c in ("n", "sd", "mean"))
     with np.errstate(invalid="ignore", divide="ignore"):
         half = stats.t.ppf(0.5 + INTERVAL_LEVEL / 2, n - 1) * sd / np.sqrt(n)
-    waves = waves.assign(mean=mean, n=n, half=half, low=np.clip(mean - half, 1.0, None), high=np.clip(mean + half, None, 5.0))
+    waves = waves.assign(
+        mean=mean, n=n, half=half, low=np.clip(mean - half, 1.0, None), high=np.clip(mean + half, None, 5.0)
+    )
     out: dict = {}
     for r in waves.sort_values(["geo_type", "geo", "scale", "wave"], kind="mergesort").itertuples(index=False):
         out.setdefault((r.geo_type, r.geo), {}).setdefault(r.scale, []).append(
-            {"wave": r.wave, "n": r.n, "mean": r.mean, "low": r.low, "high": r.high, "half": r.half,
-             "hidden": bool(r.suppressed)})
+            {
+                "wave": r.wave,
+                "n": r.n,
+                "mean": r.mean,
+                "low": r.low,
+                "high": r.high,
+                "half": r.half,
+                "hidden": bool(r.suppressed),
+            }
+        )
     return out
 
 
-def sheet_context(pid: str, responses: pd.DataFrame, questionnaire, t: Translator, min_group_size: int,
-                  names: dict, partnership_names: dict, shared: SheetData | None = None) -> dict:
+def sheet_context(
+    pid: str,
+    responses: pd.DataFrame,
+    questionnaire,
+    t: Translator,
+    min_group_size: int,
+    names: dict,
+    partnership_names: dict,
+    shared: SheetData | None = None,
+) -> dict:
     shared = shared or SheetData(responses, questionnaire, min_group_size)
     pid = str(pid)
     region, wave = shared.region[pid], shared.latest[pid]
     own, reg, everyone = shared.series("partnership", pid), shared.series("region", region), shared.series(ALL)
     now = {scale: _at(own.get(scale, []), wave) for scale in SCALES}
-    rows = [{"scale": f"{t.scale(scale)} ({scale})",
-             "own": None if _blank(now[scale]) else t.num(now[scale]["mean"]),
-             "margin": None if _blank(now[scale]) else t.num(now[scale]["half"]),
-             "region": t.num(_mean(_at(reg.get(scale, []), wave))),
-             "all": t.num(_mean(_at(everyone.get(scale, []), wave)))} for scale in SCALES]
+    rows = [
+        {
+            "scale": f"{t.scale(scale)} ({scale})",
+            "own": None if _blank(now[scale]) else t.num(now[scale]["mean"]),
+            "margin": None if _blank(now[scale]) else t.num(now[scale]["half"]),
+            "region": t.num(_mean(_at(reg.get(scale, []), wave))),
+            "all": t.num(_mean(_at(everyone.get(scale, []), wave))),
+        }
+        for scale in SCALES
+    ]
     best, worst = strongest_weakest(_item_rows(shared.items, pid, questionnaire, min_group_size))
 
     def items(rows):
@@ -146,14 +174,27 @@ def sheet_context(pid: str, responses: pd.DataFrame, questionnaire, t: Translato
     counts = shared.counts(pid)
     n_now = counts.get(wave)
     margins = [p["half"] for p in now.values() if not _blank(p)]
-    caution = (t("sheet.caution", n=n_now, margin=t.num(max(margins)), below=CAUTION_BELOW)
-               if n_now is not None and n_now < CAUTION_BELOW and margins else None)
-    return {"pid": pid, "name": partnership_names.get(pid, pid), "region": region_name, "wave": wave,
-            "n": n_now, "rows": rows, "strongest": items(best), "weakest": items(worst),
-            "chart": waves_svg(series, t, t("sheet.over_waves")),
-            "legend": legend(labels, any(p["hidden"] for points in own.values() for p in points), t),
-            "counts": [{"wave": w, "n": c} for w, c in counts.items()], "caution": caution,
-            "min": min_group_size, "lines": waves_lines(series, labels)}
+    caution = (
+        t("sheet.caution", n=n_now, margin=t.num(max(margins)), below=CAUTION_BELOW)
+        if n_now is not None and n_now < CAUTION_BELOW and margins
+        else None
+    )
+    return {
+        "pid": pid,
+        "name": partnership_names.get(pid, pid),
+        "region": region_name,
+        "wave": wave,
+        "n": n_now,
+        "rows": rows,
+        "strongest": items(best),
+        "weakest": items(worst),
+        "chart": waves_svg(series, t, t("sheet.over_waves")),
+        "legend": legend(labels, any(p["hidden"] for points in own.values() for p in points), t),
+        "counts": [{"wave": w, "n": c} for w, c in counts.items()],
+        "caution": caution,
+        "min": min_group_size,
+        "lines": waves_lines(series, labels),
+    }
 
 
 def _at(points: list[dict], wave: int) -> dict | None:
@@ -174,9 +215,21 @@ LINE_COLUMNS = ["line", "label", "scale", "wave", "mean", "low", "high", "hidden
 def waves_lines(series: dict, labels: dict) -> pd.DataFrame:
     """The chart's data as a table: line (all, region, own), label, scale, wave, mean, low, high (the own
     line's interval), hidden (an own wave whose numbers are secret); small groups are already blank."""
-    records = [(line, labels[line], scale, p["wave"], p["mean"], p["low"] if line == "own" else np.nan,
-                p["high"] if line == "own" else np.nan, p["hidden"] and line == "own")
-               for line, by_scale in series.items() for scale, points in by_scale.items() for p in points]
+    records = [
+        (
+            line,
+            labels[line],
+            scale,
+            p["wave"],
+            p["mean"],
+            p["low"] if line == "own" else np.nan,
+            p["high"] if line == "own" else np.nan,
+            p["hidden"] and line == "own",
+        )
+        for line, by_scale in series.items()
+        for scale, points in by_scale.items()
+        for p in points
+    ]
     return pd.DataFrame.from_records(records, columns=LINE_COLUMNS)
 
 
@@ -201,8 +254,9 @@ def _year_text(value) -> str:
     return text.removesuffix(".0") if text.replace(".", "", 1).isdigit() else text
 
 
-def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min_group_size: int,
-                 names: dict) -> list[Path]:
+def write_sheets(
+    responses, registry, questionnaire, out_dir, t: Translator, min_group_size: int, names: dict
+) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     partnership_names = dict(zip(registry["partnership_id"], registry["name"]))
@@ -217,9 +271,19 @@ def write_sheets(responses, registry, questionnaire, out_dir, t: Translator, min
         path = output_path(out_dir, f"{pid}.html")
         write_text(html, path)
         written.append(path)
-    index = [{"pid": p, "name": partnership_names.get(p, p), "region": region_label(r, names), "wave": int(w)}
-             for p, r, w in zip(eligible["partnership_id"], eligible["region"], eligible["wave"])]
-    write_text(env.get_template("sheet_index.html.j2").render(
-        sheets=index, without=without_sheet(registry, responses, eligible, t), t=t, css=stylesheet(),
-        lang=t.language, min=min_group_size), out_dir / "index.html")
+    index = [
+        {"pid": p, "name": partnership_names.get(p, p), "region": region_label(r, names), "wave": int(w)}
+        for p, r, w in zip(eligible["partnership_id"], eligible["region"], eligible["wave"])
+    ]
+    write_text(
+        env.get_template("sheet_index.html.j2").render(
+            sheets=index,
+            without=without_sheet(registry, responses, eligible, t),
+            t=t,
+            css=stylesheet(),
+            lang=t.language,
+            min=min_group_size,
+        ),
+        out_dir / "index.html",
+    )
     return written

@@ -105,8 +105,13 @@ def write_sav(responses: pd.DataFrame, questionnaire, path, t) -> None:
         elif pd.api.types.is_integer_dtype(dtype) or str(dtype).startswith("Int"):
             frame[column] = frame[column].astype(float)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels,
-                         file_label="Borgingsmonitor: clean responses")
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        column_labels=labels,
+        variable_value_labels=value_labels,
+        file_label="Borgingsmonitor: clean responses",
+    )
     fix_sav_timestamp(Path(path))
 
 

@@ -15,8 +15,15 @@ from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.report import spreadsheets as S
 from borgingsmonitor.report.claims import claims_table
-from borgingsmonitor.report.content import (OPTIONAL_TABLE_FILES, TABLE_FILES, build_report, load_inputs, read_registry,
-                                             region_names, report_year)
+from borgingsmonitor.report.content import (
+    OPTIONAL_TABLE_FILES,
+    TABLE_FILES,
+    build_report,
+    load_inputs,
+    read_registry,
+    region_names,
+    report_year,
+)
 from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.figure_registry import FIGURE_NAMES
 from borgingsmonitor.report.figures import build_figures, setup_matplotlib, write_figures
@@ -55,8 +62,9 @@ def figures(input, output, params) -> None:
 def provenance_record(input, output, params) -> None:
     """What the results are made from (inputs, settings, code), in interim until the whole run succeeded."""
     run = params.run.value
-    record = build_provenance(list(input.manifests), input.registry, input.questionnaire, dict(run["config"]),
-                              repo_dir=params.repo_dir)
+    record = build_provenance(
+        list(input.manifests), input.registry, input.questionnaire, dict(run["config"]), repo_dir=params.repo_dir
+    )
     write_provenance(record, output.record)
     log.info("provenance: %d input files, config sha256 %s", len(record["inputs"]), params.config_sha256)
 
@@ -97,8 +105,15 @@ def partnership_sheets(input, output, params) -> None:
     questionnaire = load_questionnaire(input.questionnaire)
     registry = read_registry(input.registry)
     responses = read_responses(input.responses)
-    written = write_sheets(responses, registry, questionnaire, output.sheets, Translator(params.language, questionnaire),
-                           params.min_group_size, region_names(registry, responses))
+    written = write_sheets(
+        responses,
+        registry,
+        questionnaire,
+        output.sheets,
+        Translator(params.language, questionnaire),
+        params.min_group_size,
+        region_names(registry, responses),
+    )
     log.info("wrote %d feedback sheets", len(written))
 
 
@@ -106,9 +121,15 @@ def region_reports(input, output, params) -> None:
     questionnaire = load_questionnaire(input.questionnaire)
     registry = read_registry(input.registry)
     responses = read_responses(input.responses)
-    written = write_region_reports(responses, registry, questionnaire, output.regions,
-                                   Translator(params.language, questionnaire), params.min_group_size,
-                                   region_names(registry, responses))
+    written = write_region_reports(
+        responses,
+        registry,
+        questionnaire,
+        output.regions,
+        Translator(params.language, questionnaire),
+        params.min_group_size,
+        region_names(registry, responses),
+    )
     log.info("wrote %d region reports", len(written))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -24,7 +24,7 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_strings(language: str) -> dict[str, str]:
     if language not in LANGUAGES:
         raise ValueError(f"report language must be one of {LANGUAGES}, got {language!r}")

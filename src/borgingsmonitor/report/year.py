@@ -43,8 +43,11 @@ def choose_report_year(responses: pd.DataFrame, configured: int | None = None) -
 
 def _latest_majority_wave(waves: dict[int, set[str]], n_regions: int) -> int:
     if not waves:
-        raise InputError(CLEAN_DATA, "the clean data has no responses, so there is no report year",
-                         fix="check the exclusions in results/qc/exclusions.csv")
+        raise InputError(
+            CLEAN_DATA,
+            "the clean data has no responses, so there is no report year",
+            fix="check the exclusions in results/qc/exclusions.csv",
+        )
     for wave in sorted(waves, reverse=True):
         have = len(waves[wave])
         if 2 * have > n_regions:
@@ -56,5 +59,8 @@ def _latest_majority_wave(waves: dict[int, set[str]], n_regions: int) -> int:
 
 def _ask_for_year(waves: dict[int, set[str]], n_regions: int, why: str) -> InputError:
     counts = ", ".join(f"{w}: {len(r)} of {n_regions} regions" for w, r in sorted(waves.items()))
-    return InputError(CLEAN_DATA, f"cannot choose the report year: {why} ({counts})",
-                      fix="set report.year in the config to the year the report is about")
+    return InputError(
+        CLEAN_DATA,
+        f"cannot choose the report year: {why} ({counts})",
+        fix="set report.year in the config to the year the report is about",
+    )

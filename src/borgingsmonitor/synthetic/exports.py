@@ -56,8 +56,13 @@ COMMENTS = (
 )
 COMMENT_RATE = 0.03
 LIME_META = ["id", "submitdate", "lastpage", "startlanguage", "seed", "token", "startdate", "datestamp"]
-LIME_QUESTIONS = {"consent": "toestemming", "partnership": "route", "role": "rol", "org_type": "organisatie",
-                  "years_involved": "jaren"}
+LIME_QUESTIONS = {
+    "consent": "toestemming",
+    "partnership": "route",
+    "role": "rol",
+    "org_type": "organisatie",
+    "years_involved": "jaren",
+}
 QUALTRICS_META = [
     ("StartDate", "Start Date", {"ImportId": "startDate", "timeZone": "Europe/Amsterdam"}),
     ("EndDate", "End Date", {"ImportId": "endDate", "timeZone": "Europe/Amsterdam"}),
@@ -78,8 +83,16 @@ QUALTRICS_META = [
     ("UserLanguage", "User Language", {"ImportId": "userLanguage"}),
 ]
 FORMS_META = ["Id", "Begintijd", "Tijd van voltooien", "E-mail", "Naam", "Tijd van laatste wijziging"]
-SPSS_NAMES = {"consent": "toestemming", "partnership": "route", "role": "rol", "org_type": "organisatie",
-              "years_involved": "jaren", "fac_hours": "uren", "phase": "fase", "comment": "opmerking"}
+SPSS_NAMES = {
+    "consent": "toestemming",
+    "partnership": "route",
+    "role": "rol",
+    "org_type": "organisatie",
+    "years_involved": "jaren",
+    "fac_hours": "uren",
+    "phase": "fase",
+    "comment": "opmerking",
+}
 
 
 @dataclass
@@ -112,9 +125,17 @@ def fieldwork(region_index: int, wave: int) -> tuple[dt.date, dt.date]:
     return start, start + dt.timedelta(days=34)
 
 
-def make_exports(out, n_responses: int, n_regions: int = 40, n_waves: int = 7, seed: int = 1,
-                 n_partnerships: int | None = None, last_wave: int = 2025, trap_rate: float = 0.02,
-                 use_deduce: bool = True) -> SynthExports:
+def make_exports(
+    out,
+    n_responses: int,
+    n_regions: int = 40,
+    n_waves: int = 7,
+    seed: int = 1,
+    n_partnerships: int | None = None,
+    last_wave: int = 2025,
+    trap_rate: float = 0.02,
+    use_deduce: bool = True,
+) -> SynthExports:
     """Write a complete synthetic input folder (exports, registry, config) under `out`."""
     out = Path(out)
     waves = tuple(range(last_wave - n_waves + 1, last_wave + 1))
@@ -141,8 +162,11 @@ def make_exports(out, n_responses: int, n_regions: int = 40, n_waves: int = 7, s
     config_path = out / "config.yaml"
     config = build_config(files, all_slugs, tools, waves, use_deduce)
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    fates = rows[["source_file", "source_row", "region", "wave", "tool", "fate", "value_trap", "sim_row"]].sort_values(
-        ["source_file", "source_row"]).reset_index(drop=True)
+    fates = (
+        rows[["source_file", "source_row", "region", "wave", "tool", "fate", "value_trap", "sim_row"]]
+        .sort_values(["source_file", "source_row"])
+        .reset_index(drop=True)
+    )
     fates.to_parquet(out / "fates.parquet", index=False)
     truth_out = _truth_json(truth, n_responses, seed, waves, fates, slugs)
     (out / "truth.json").write_text(json.dumps(truth_out, indent=1, sort_keys=True), encoding="utf-8")
@@ -187,17 +211,19 @@ def _write_registry(path: Path, reg: pd.DataFrame) -> None:
 def _raw_rows(clean: pd.DataFrame, registry: pd.DataFrame, tools: dict, slugs, rng, trap_rate: float) -> pd.DataFrame:
     """Every raw row in a tool-neutral form: the analysed rows plus trap rows, each with its expected fate."""
     n = len(clean)
-    base = pd.DataFrame({
-        "region": clean["region"].to_numpy(dtype=object),
-        "wave": clean["wave"].to_numpy(dtype=np.int64),
-        "partnership_id": clean["partnership_id"].to_numpy(dtype=object),
-        "identity": (clean["respondent_key"] + "@" + clean["region"] + ".example.nl").to_numpy(dtype=object),
-        "role": clean["role"].to_numpy(dtype=object),
-        "org_type": clean["org_type"].to_numpy(dtype=object),
-        "phase": clean["phase"].to_numpy(dtype=object),
-        "years": clean["years_involved"].astype("float64").to_numpy(),
-        "hours": clean["fac_hours"].to_numpy(dtype=float),
-    })
+    base = pd.DataFrame(
+        {
+            "region": clean["region"].to_numpy(dtype=object),
+            "wave": clean["wave"].to_numpy(dtype=np.int64),
+            "partnership_id": clean["partnership_id"].to_numpy(dtype=object),
+            "identity": (clean["respondent_key"] + "@" + clean["region"] + ".example.nl").to_numpy(dtype=object),
+            "role": clean["role"].to_numpy(dtype=object),
+            "org_type": clean["org_type"].to_numpy(dtype=object),
+            "phase": clean["phase"].to_numpy(dtype=object),
+            "years": clean["years_involved"].astype("float64").to_numpy(),
+            "hours": clean["fac_hours"].to_numpy(dtype=float),
+        }
+    )
     base["tool"] = base["region"].map(tools)
     base["sim_row"] = np.arange(n, dtype=np.int64)
     for code in load_questionnaire(QUESTIONNAIRE).item_codes:
@@ -260,18 +286,24 @@ def _trap_rows(base: pd.DataFrame, rng, n_traps: int, region_index: dict) -> pd.
     fate = np.where((fate == "speeder") & (tool == "delimited"), "test", fate)  # no duration recorded
     traps["fate"] = fate
     fresh = fate != "duplicate"
-    traps.loc[fresh, "identity"] = [f"extra{i:07d}@{r}.example.nl" for i, r in zip(np.flatnonzero(fresh), traps.loc[fresh, "region"])]
+    traps.loc[fresh, "identity"] = [
+        f"extra{i:07d}@{r}.example.nl" for i, r in zip(np.flatnonzero(fresh), traps.loc[fresh, "region"])
+    ]
     upper = (fate == "duplicate") & (rng.random(n_traps) < 0.5)
     traps.loc[upper, "identity"] = traps.loc[upper, "identity"].str.upper() + " "
     start = _window_start(traps, region_index)
     # a duplicate is an earlier, complete submission of the same person in the same wave
     dup = fate == "duplicate"
-    traps.loc[dup, "submitted"] = start[dup] + pd.to_timedelta(rng.uniform(600, 80000, int(dup.sum())).round(), unit="s")
+    traps.loc[dup, "submitted"] = start[dup] + pd.to_timedelta(
+        rng.uniform(600, 80000, int(dup.sum())).round(), unit="s"
+    )
     traps.loc[fate == "no_consent", "consent"] = False
     traps.loc[fate == "incomplete", "complete"] = False
     test = fate == "test"
     preview = test & (tool == "qualtrics") & (rng.random(n_traps) < 0.5)
-    traps.loc[test & ~preview, "submitted"] = start[test & ~preview] - pd.to_timedelta(rng.integers(2, 20, int((test & ~preview).sum())), unit="D")
+    traps.loc[test & ~preview, "submitted"] = start[test & ~preview] - pd.to_timedelta(
+        rng.integers(2, 20, int((test & ~preview).sum())), unit="D"
+    )
     traps.loc[preview, "marked_test"] = True
     speed = fate == "speeder"
     traps.loc[speed, "duration"] = rng.integers(8, 55, int(speed.sum())).astype(float)
@@ -305,6 +337,7 @@ def _file_path(region: str, wave: int, tool: str) -> str:
 
 
 # --- the tools' layouts ---------------------------------------------------------------------------------------
+
 
 def _q():
     return load_questionnaire(QUESTIONNAIRE)
@@ -358,9 +391,13 @@ def write_qualtrics(path: Path, rows: pd.DataFrame, registry: pd.DataFrame) -> N
     for code, text, import_id in QUALTRICS_META:
         codes.append(code), texts.append(text), imports.append(json.dumps(import_id, separators=(",", ":")))
     questions = [("consent", None), ("role", None), ("org_type", None), ("years_involved", None)]
-    groups = {"REL": "Hoe kijk je aan tegen de relatie met de partnerschool?", "FAC": "Hoe is de samenwerking gefaciliteerd?",
-              "PRO": "Hoe verloopt het proces van de samenwerking?", "ORG": "Hoe is de samenwerking geborgd in je eigen organisatie?",
-              "DUR": "Hoe kijk je naar de toekomst van de samenwerking?"}
+    groups = {
+        "REL": "Hoe kijk je aan tegen de relatie met de partnerschool?",
+        "FAC": "Hoe is de samenwerking gefaciliteerd?",
+        "PRO": "Hoe verloopt het proces van de samenwerking?",
+        "ORG": "Hoe is de samenwerking geborgd in je eigen organisatie?",
+        "DUR": "Hoe kijk je naar de toekomst van de samenwerking?",
+    }
     frame = {
         "StartDate": _stamp(rows["started"]),
         "EndDate": _stamp(rows["submitted"]),
@@ -381,8 +418,12 @@ def write_qualtrics(path: Path, rows: pd.DataFrame, registry: pd.DataFrame) -> N
         "UserLanguage": "NL",
     }
     n = 0
-    answer = {"consent": np.where(rows["consent"], "Ja", "Nee"), "role": rows["role"], "org_type": rows["org_type"],
-              "years_involved": _years_text(rows)}
+    answer = {
+        "consent": np.where(rows["consent"], "Ja", "Nee"),
+        "role": rows["role"],
+        "org_type": rows["org_type"],
+        "years_involved": _years_text(rows),
+    }
     for code, _ in questions:
         n += 1
         codes.append(f"Q{n}"), texts.append(q.questions[code].nl), imports.append(json.dumps({"ImportId": f"QID{n}"}))
@@ -391,11 +432,19 @@ def write_qualtrics(path: Path, rows: pd.DataFrame, registry: pd.DataFrame) -> N
         n += 1
         for j, code in enumerate(items, 1):
             item = next(i for i in q.items if i.code == code)
-            codes.append(f"Q{n}_{j}"), texts.append(f"{groups[scale]} - {item.nl}"), imports.append(json.dumps({"ImportId": f"QID{n}_{j}"}))
+            (
+                codes.append(f"Q{n}_{j}"),
+                texts.append(f"{groups[scale]} - {item.nl}"),
+                imports.append(json.dumps({"ImportId": f"QID{n}_{j}"})),
+            )
             frame[f"Q{n}_{j}"] = _likert(rows[code], q.likert_labels_nl)
         if scale == "FAC":
             n += 1
-            codes.append(f"Q{n}"), texts.append(q.questions["fac_hours"].nl), imports.append(json.dumps({"ImportId": f"QID{n}_TEXT"}))
+            (
+                codes.append(f"Q{n}"),
+                texts.append(q.questions["fac_hours"].nl),
+                imports.append(json.dumps({"ImportId": f"QID{n}_TEXT"})),
+            )
             frame[f"Q{n}"] = rows["hours_text"]
     for code, column in (("phase", rows["phase"]), ("comment", rows["comment"])):
         n += 1
@@ -412,7 +461,11 @@ def write_msforms(path: Path, rows: pd.DataFrame, registry: pd.DataFrame) -> Non
     import openpyxl
 
     q = _q()
-    codes = ["partnership", "role", "org_type", "years_involved"] + q.item_codes + ["fac_hours", "phase", "consent", "comment"]
+    codes = (
+        ["partnership", "role", "org_type", "years_involved"]
+        + q.item_codes
+        + ["fac_hours", "phase", "consent", "comment"]
+    )
     wording = {i.code: i.nl for i in q.items} | {c: x.nl for c, x in q.questions.items()}
     columns = {
         "partnership": rows["route"].to_numpy(dtype=object),
@@ -501,11 +554,24 @@ def write_spss(path: Path, rows: pd.DataFrame, registry: pd.DataFrame) -> None:
         **{names[c]: likert for c in q.item_codes},
     }
     wording = {i.code: i.nl for i in q.items} | {c: x.nl for c, x in q.questions.items()}
-    labels = {"respnr": "Respondentnummer", "jaar": "Meetjaar", "email": "E-mailadres", "startdatum": "Starttijd",
-              "einddatum": "Eindtijd", "duur": "Invulduur (seconden)", "status": "Status vragenlijst",
-              **{SPSS_NAMES[c]: wording[c] for c in SPSS_NAMES}, **{names[c]: wording[c] for c in q.item_codes}}
-    pyreadstat.write_sav(data, str(path), column_labels=[labels[c] for c in data.columns], variable_value_labels=value_labels,
-                         missing_ranges={names[c]: [SPSS_DONT_KNOW] for c in q.item_codes})
+    labels = {
+        "respnr": "Respondentnummer",
+        "jaar": "Meetjaar",
+        "email": "E-mailadres",
+        "startdatum": "Starttijd",
+        "einddatum": "Eindtijd",
+        "duur": "Invulduur (seconden)",
+        "status": "Status vragenlijst",
+        **{SPSS_NAMES[c]: wording[c] for c in SPSS_NAMES},
+        **{names[c]: wording[c] for c in q.item_codes},
+    }
+    pyreadstat.write_sav(
+        data,
+        str(path),
+        column_labels=[labels[c] for c in data.columns],
+        variable_value_labels=value_labels,
+        missing_ranges={names[c]: [SPSS_DONT_KNOW] for c in q.item_codes},
+    )
     _fix_sav_time(path)
 
 
@@ -519,45 +585,96 @@ def _fix_sav_time(path: Path) -> None:
 
 def write_delimited(path: Path, rows: pd.DataFrame, registry: pd.DataFrame) -> None:
     q = _q()
-    codes = ["consent", "partnership", "role", "org_type", "years_involved", "fac_hours"] + q.item_codes + ["phase", "comment"]
+    codes = (
+        ["consent", "partnership", "role", "org_type", "years_involved", "fac_hours"]
+        + q.item_codes
+        + ["phase", "comment"]
+    )
     wording = {i.code: i.nl for i in q.items} | {c: x.nl for c, x in q.questions.items()}
     s = rows["submitted"]
-    when = (s.dt.day.astype(str) + "-" + s.dt.month.astype(str) + "-" + s.dt.year.astype(str) + " "
-            + s.dt.hour.astype(str) + ":" + s.dt.minute.astype(str).str.zfill(2))
-    frame = {"Naam": "Deelnemer " + (rows["source_row"] + 1).astype(str), "E-mailadres": rows["identity"], "Ingevuld op": when}
-    answers = {"consent": np.where(rows["consent"], "Ja", "Nee"), "partnership": rows["route"], "role": rows["role"],
-               "org_type": rows["org_type"], "years_involved": _years_text(rows),
-               "fac_hours": rows["hours_text"].str.replace(".", ",", regex=False), "phase": rows["phase"], "comment": rows["comment"]}
+    when = (
+        s.dt.day.astype(str)
+        + "-"
+        + s.dt.month.astype(str)
+        + "-"
+        + s.dt.year.astype(str)
+        + " "
+        + s.dt.hour.astype(str)
+        + ":"
+        + s.dt.minute.astype(str).str.zfill(2)
+    )
+    frame = {
+        "Naam": "Deelnemer " + (rows["source_row"] + 1).astype(str),
+        "E-mailadres": rows["identity"],
+        "Ingevuld op": when,
+    }
+    answers = {
+        "consent": np.where(rows["consent"], "Ja", "Nee"),
+        "partnership": rows["route"],
+        "role": rows["role"],
+        "org_type": rows["org_type"],
+        "years_involved": _years_text(rows),
+        "fac_hours": rows["hours_text"].str.replace(".", ",", regex=False),
+        "phase": rows["phase"],
+        "comment": rows["comment"],
+    }
     for code in codes:
         frame[wording[code]] = _likert(rows[code], q.likert_labels_nl) if code in q.item_codes else answers[code]
     pd.DataFrame(frame).to_csv(path, index=False, sep=";", encoding="cp1252", lineterminator="\r\n")
 
 
-WRITERS = {"limesurvey": write_limesurvey, "qualtrics": write_qualtrics, "msforms": write_msforms, "spss": write_spss,
-           "delimited": write_delimited}
+WRITERS = {
+    "limesurvey": write_limesurvey,
+    "qualtrics": write_qualtrics,
+    "msforms": write_msforms,
+    "spss": write_spss,
+    "delimited": write_delimited,
+}
 
 
 # --- the config the workflow runs on ---------------------------------------------------------------------------
+
 
 def source_settings(tool: str) -> dict:
     q = _q()
     if tool == "limesurvey":
         codes = {code: f"{code[:3].upper()}[SQ{n:03d}]" for s, cs in q.scales.items() for n, code in enumerate(cs, 1)}
-        return {"fields": {"respondent_id": "token"},
-                "questions": {**LIME_QUESTIONS, "fac_hours": "uren", "phase": "fase", "comment": "toelichting"},
-                "items": codes}
+        return {
+            "fields": {"respondent_id": "token"},
+            "questions": {**LIME_QUESTIONS, "fac_hours": "uren", "phase": "fase", "comment": "toelichting"},
+            "items": codes,
+        }
     if tool == "qualtrics":
-        return {"fields": {"respondent_id": "RecipientEmail"}, "items_by_wording": True, "questions_by_wording": True,
-                "questions": {"partnership": "route"}}
+        return {
+            "fields": {"respondent_id": "RecipientEmail"},
+            "items_by_wording": True,
+            "questions_by_wording": True,
+            "questions": {"partnership": "route"},
+        }
     if tool == "msforms":
         return {"fields": {"respondent_id": "E-mail"}, "items_by_wording": True, "questions_by_wording": True}
     if tool == "spss":
-        return {"wave_column": "jaar", "fields": {"respondent_id": "email", "submitted": "einddatum", "started": "startdatum",
-                                                  "duration": "duur", "completed": {"column": "status", "values": ["Volledig"]}},
-                "items_by_wording": True, "questions_by_wording": True}
-    return {"encoding": "cp1252", "delimiter": ";", "decimal": ",", "date_format": "%d-%m-%Y %H:%M",
-            "fields": {"respondent_id": "E-mailadres", "submitted": "Ingevuld op", "completed": "always"},
-            "items_by_wording": True, "questions_by_wording": True}
+        return {
+            "wave_column": "jaar",
+            "fields": {
+                "respondent_id": "email",
+                "submitted": "einddatum",
+                "started": "startdatum",
+                "duration": "duur",
+                "completed": {"column": "status", "values": ["Volledig"]},
+            },
+            "items_by_wording": True,
+            "questions_by_wording": True,
+        }
+    return {
+        "encoding": "cp1252",
+        "delimiter": ";",
+        "decimal": ",",
+        "date_format": "%d-%m-%Y %H:%M",
+        "fields": {"respondent_id": "E-mailadres", "submitted": "Ingevuld op", "completed": "always"},
+        "items_by_wording": True,
+        "questions_by_wording": True,
+    }
 
 
 def build_config(files: dict, slugs, tools: dict, waves, use_deduce: bool = True) -> dict:

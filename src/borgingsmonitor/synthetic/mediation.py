@@ -16,14 +16,26 @@ import pandas as pd
 from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.synthetic.simulate import simulate_clean
 
-TRUE_PATHS = {"a_within": 0.05, "a_between": 0.40, "b_within": 0.30, "b_between": 0.45,
-              "direct_within": 0.10, "direct_between": 0.15}
+TRUE_PATHS = {
+    "a_within": 0.05,
+    "a_between": 0.40,
+    "b_within": 0.30,
+    "b_between": 0.45,
+    "direct_within": 0.10,
+    "direct_between": 0.15,
+}
 COVARIATE_EFFECT = 0.10
 VARIANCES = {"region": 0.03, "partnership": 0.05, "partnership_wave": 0.02, "residual": 0.30}
 
 
-def simulate_mediation(n_responses: int = 1400, n_regions: int = 4, n_partnerships: int = 26, seed: int = 1,
-                       paths: dict | None = None, variances: dict | None = None) -> tuple[pd.DataFrame, dict]:
+def simulate_mediation(
+    n_responses: int = 1400,
+    n_regions: int = 4,
+    n_partnerships: int = 26,
+    seed: int = 1,
+    paths: dict | None = None,
+    variances: dict | None = None,
+) -> tuple[pd.DataFrame, dict]:
     """(clean-shaped frame with REL and DUR redrawn, truth dict with every effect of ML_EFFECTS)."""
     paths = dict(TRUE_PATHS, **(paths or {}))
     var = dict(VARIANCES, **(variances or {}))
@@ -36,8 +48,13 @@ def simulate_mediation(n_responses: int = 1400, n_regions: int = 4, n_partnershi
     rel = 3.5 + paths["a_within"] * sub["FAC_within"] + paths["a_between"] * (sub["FAC_between"] - 3.0)
     sub["REL"] = rel + covs + noise()
     sub = within_between(sub, ["REL"], "partnership_id")
-    dur = (3.3 + paths["b_within"] * sub["REL_within"] + paths["b_between"] * (sub["REL_between"] - 3.5)
-           + paths["direct_within"] * sub["FAC_within"] + paths["direct_between"] * (sub["FAC_between"] - 3.0))
+    dur = (
+        3.3
+        + paths["b_within"] * sub["REL_within"]
+        + paths["b_between"] * (sub["REL_between"] - 3.5)
+        + paths["direct_within"] * sub["FAC_within"]
+        + paths["direct_between"] * (sub["FAC_between"] - 3.0)
+    )
     sub["DUR"] = dur + covs + noise()
     out = frame.copy()
     out["REL"] = np.nan

@@ -157,9 +157,7 @@ def simulate_clean(
         items, score = _likert_scale(rng, latent[:, j], ITEMS[scale], missing_rate)
         out.update(items)
         scores[scale] = score
-    filled = np.column_stack(
-        [np.where(np.isnan(scores[c]), latent[:, i], scores[c]) for i, c in enumerate(CONDITIONS)]
-    )
+    filled = np.column_stack([np.where(np.isnan(scores[c]), latent[:, i], scores[c]) for i, c in enumerate(CONDITIONS)])
     eff = np.array([effects[c] for c in CONDITIONS])
     intercept = DUR_MEAN - float(eff @ np.array([CONDITION_MEAN[c] for c in CONDITIONS]))
     wave_term = np.array([wave_effects[int(w)] for w in waves])[np.searchsorted(waves, wave)]
@@ -202,9 +200,7 @@ def _allocate(rng, s, n_responses):
     """Responses over the (partnership, wave) cells where the partnership runs."""
     waves = s["waves"]
     start, stopped = s["start"], s["stopped"]
-    running = (waves[None, :] >= start[:, None]) & (
-        (stopped[:, None] < 0) | (waves[None, :] <= stopped[:, None])
-    )
+    running = (waves[None, :] >= start[:, None]) & ((stopped[:, None] < 0) | (waves[None, :] <= stopped[:, None]))
     weight = running * s["size"][:, None]
     counts = rng.multinomial(n_responses, (weight / weight.sum()).ravel())
     cell = np.repeat(np.arange(counts.size), counts)

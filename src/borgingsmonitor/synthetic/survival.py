@@ -20,8 +20,9 @@ TRUTH = {"baseline": -2.6, "conditions": -0.7, "funding_ended": 0.9, "conditions
 SCALE = 0.5  # the surveyed composite is 3.5 + SCALE * c
 
 
-def simulate_survival(n_partnerships: int = 400, seed: int = 1, waves=(2021, 2022, 2023, 2024, 2025),
-                      effects: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def simulate_survival(
+    n_partnerships: int = 400, seed: int = 1, waves=(2021, 2022, 2023, 2024, 2025), effects: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """(registry, partnership-wave responses, truth per unit of c). Same seed, same data."""
     truth = dict(TRUTH, **(effects or {}))
     rng = np.random.default_rng([seed, 7])
@@ -32,17 +33,28 @@ def simulate_survival(n_partnerships: int = 400, seed: int = 1, waves=(2021, 202
     stopped = np.full(n_partnerships, -1)
     for year in range(int(start.min()) + 1, waves[-1] + 1):
         ended = (year > funding_end).astype(float)
-        eta = (truth["baseline"] + truth["conditions"] * level + truth["funding_ended"] * ended
-               + truth["conditions:funding_ended"] * level * ended)
+        eta = (
+            truth["baseline"]
+            + truth["conditions"] * level
+            + truth["funding_ended"] * ended
+            + truth["conditions:funding_ended"] * level * ended
+        )
         at_risk = (stopped < 0) & (year > start)
         stopped[at_risk & (rng.random(n_partnerships) < 1 - np.exp(-np.exp(eta)))] = year
     ids = [f"S-{i + 1:04d}" for i in range(n_partnerships)]
-    registry = pd.DataFrame({
-        "partnership_id": ids, "region": [f"Regio {i % 4 + 1}" for i in range(n_partnerships)],
-        "start_year": pd.array(start, dtype="Int64"), "funding_end_year": pd.array(funding_end, dtype="Int64"),
-        "stopped_year": pd.array(np.where(stopped < 0, None, stopped), dtype="Int64"),
-    })
-    rows = [{"partnership_id": ids[i], "wave": w, **dict.fromkeys(("REL", "FAC", "PRO", "ORG"), 3.5 + SCALE * level[i])}
-            for i in range(n_partnerships) for w in waves
-            if start[i] <= w and (stopped[i] < 0 or w <= stopped[i])]
+    registry = pd.DataFrame(
+        {
+            "partnership_id": ids,
+            "region": [f"Regio {i % 4 + 1}" for i in range(n_partnerships)],
+            "start_year": pd.array(start, dtype="Int64"),
+            "funding_end_year": pd.array(funding_end, dtype="Int64"),
+            "stopped_year": pd.array(np.where(stopped < 0, None, stopped), dtype="Int64"),
+        }
+    )
+    rows = [
+        {"partnership_id": ids[i], "wave": w, **dict.fromkeys(("REL", "FAC", "PRO", "ORG"), 3.5 + SCALE * level[i])}
+        for i in range(n_partnerships)
+        for w in waves
+        if start[i] <= w and (stopped[i] < 0 or w <= stopped[i])
+    ]
     return registry, pd.DataFrame(rows), truth
