@@ -114,3 +114,14 @@ def test_a_region_id_with_a_path_in_it_stops_the_workflow(tmp_path):
 
 def test_check_name_returns_the_name():
     assert check_name("HEL-01", "registry.csv") == "HEL-01"
+
+
+def test_a_symlinked_folder_inside_input_dir_is_followed(tmp_path):
+    """The user's own link (data on a shared drive) is fine; the config's '..' is not."""
+    (tmp_path / "share" / "helmond").mkdir(parents=True)
+    (tmp_path / "share" / "helmond" / "a.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "input").mkdir()
+    (tmp_path / "input" / "helmond").symlink_to(tmp_path / "share" / "helmond", target_is_directory=True)
+    assert open(input_file(tmp_path / "input", "helmond/a.csv", "path"), encoding="utf-8").read() == "x\n"
+    with pytest.raises(InputError):
+        input_file(tmp_path / "input", "helmond/../../share/helmond/a.csv", "path")

@@ -69,6 +69,17 @@ def test_table_layout_and_determinism():
     assert not np.allclose(table["ci_low"].iloc[-1], other["ci_low"].iloc[-1])
 
 
+def test_too_few_partnerships_leave_the_multilevel_rows_empty_with_the_reason():
+    """One region with three partnerships cannot carry three between terms and an intercept: the
+    registered rows stay, the multilevel rows are empty and say why, and the run goes on."""
+    data, _ = simulate_mediation(seed=5)
+    few = data[data["partnership_id"].isin(sorted(data["partnership_id"].unique())[:3])]
+    table = mm.h5_table(few, n_boot=50, n_draws=500, seed=9).set_index("effect")
+    assert table.loc[["a", "indirect"], "estimate"].notna().all()
+    multi = table.loc[list(mm.ML_EFFECTS)]
+    assert multi["estimate"].isna().all() and multi["method"].str.contains("not estimable").all()
+
+
 def test_derived_effects_are_products_and_sums():
     rows, _ = rows_for({}, seed=6, n_draws=1000)
     e = rows["estimate"]

@@ -187,3 +187,20 @@ def test_bootstrap_refit_matches_the_reported_fit():
         stats = partnership_stats(y.iloc[:, 0].to_numpy(), X, *groups)
         loglik, _ = nd.max_loglik(stats, [1.0, 1.0])
         assert loglik == pytest.approx(fit.loglik, abs=1e-6)
+
+
+def test_a_single_partnership_age_is_not_estimable_and_the_run_goes_on(tmp_path):
+    """A region's first wave of new partnerships: one age, no curve. The step writes an empty curve
+    and contrasts and a test row that says why (the hypothesis is then not testable), instead of failing."""
+    from types import SimpleNamespace
+
+    from borgingsmonitor.mechanisms.steps import network_dip as step
+
+    one_age = simulate_responses(10, 12, seed=3, age_effect=linear_curve).assign(partnership_age=2)
+    one_age.to_parquet(tmp_path / "responses.parquet")
+    out = SimpleNamespace(**{k: tmp_path / f"{k}.csv" for k in ("curve", "contrasts", "model")})
+    params = SimpleNamespace(spline_df=3, min_group_size=5, min_partnerships=5, n_boot=0, seed=1)
+    step(SimpleNamespace(responses=tmp_path / "responses.parquet"), out, params)
+    assert pd.read_csv(out.curve).empty and pd.read_csv(out.contrasts).empty
+    model = pd.read_csv(out.model)
+    assert model["p_value"].isna().all() and model["method"].str.contains("not estimable").all()

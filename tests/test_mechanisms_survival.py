@@ -292,8 +292,10 @@ def _h7(survival: pd.DataFrame, language: str = "nl") -> str:
         supported="yes",
         test="cox",
     )
+    row = {k: getattr(h, k) for k in ("hypothesis", "test", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted")}
+    tables = {"survival": survival, "hypotheses": pd.DataFrame([{**row, "supported": "yes"}])}
     inputs = SimpleNamespace(
-        tables={"survival": survival},
+        tables=tables,
         provenance={"config": {"hypotheses": {"alpha": 0.05}}},
         hypotheses=[h7 for h7 in HYPOTHESES if h7.id == "H7"],
     )

@@ -324,7 +324,7 @@ def test_the_hypotheses_caption_lists_every_declared_hypothesis():
 
     text = (Path(__file__).parents[1] / "workflow" / "report" / "hypotheses.rst").read_text(encoding="utf-8")
     extra = dict(DECLARED[0], id="H8", description="a test declared only here")
-    config = {"hypotheses": {"alpha": 0.01, "declared": [*DECLARED, extra]}}
+    config = {"hypotheses": {"alpha": 0.01, "declared": [*DECLARED, extra]}, "report": {"language": "en"}}
     rendered = jinja2.Template(text).render(snakemake=SimpleNamespace(config=config))
     for h in config["hypotheses"]["declared"]:
         assert f"- {h['id']} (" in rendered and h["description"] in rendered

@@ -46,9 +46,11 @@ def output_path(root, *names) -> Path:
 
 
 def input_file(input_dir, relative, where: str) -> str:
-    """input_dir/relative, refused when it leads out of input_dir (after '..' and symlinks)."""
-    base = Path(input_dir).resolve()
-    path = (base / str(relative)).resolve()
+    """input_dir/relative, refused when the path the config gives leads out of input_dir ('..', an
+    absolute path). A symbolic link the user placed inside input_dir is followed: it is their choice
+    of where the data lives (a shared drive, say), not something a config can smuggle in."""
+    base = Path(os.path.abspath(input_dir))
+    path = Path(os.path.normpath(base / str(relative)))
     if not path.is_relative_to(base):
         raise InputError(
             "config",

@@ -21,6 +21,8 @@ The paths themselves get Wald intervals (normal reference).
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 from scipy import stats as st
@@ -35,6 +37,8 @@ DERIVED_EFFECTS = tuple(f"{p}_{lv}" for p in ("indirect", "total") for lv in LEV
 ML_EFFECTS = PATH_EFFECTS + DERIVED_EFFECTS
 METHOD = "multilevel_monte_carlo"
 PAIR = "partnership_wave"
+
+log = logging.getLogger(__name__)
 
 
 def decompose(frame: pd.DataFrame, names, cluster: str) -> pd.DataFrame:
@@ -198,5 +202,9 @@ def h5_table(
     registered = registered.assign(
         method="single_level_bootstrap", std_error=registered["boot_std_error"], n_draws=np.nan, region_effect=""
     )
-    multilevel = multilevel_rows(data, n_draws=n_draws, seed=seed, level=level)
+    try:
+        multilevel = multilevel_rows(data, n_draws=n_draws, seed=seed, level=level)
+    except ValueError as err:  # too few partnerships for the between paths (a rank-deficient design)
+        log.warning("multilevel mediation not estimable: %s", err)
+        multilevel = pd.DataFrame({"effect": list(ML_EFFECTS), "method": f"{METHOD}; not estimable: {err}"})
     return pd.concat([registered, multilevel], ignore_index=True)[list(registered.columns)]

@@ -67,12 +67,25 @@ class LmmFit:
     n_groups: dict
 
 
+class NotEstimable(ValueError):
+    """The data cannot carry the curve (one partnership age, say): a first wave is not an error."""
+
+
+def not_estimable(reason: str, n_obs: int) -> dict:
+    """An empty curve and contrasts, and the test row saying why, so the run goes on and the report
+    says the dip could not be tested yet."""
+    curve = pd.DataFrame(columns=[*CURVE_COLUMNS, "std_error", "n", "suppressed", *SURVIVOR_COLUMNS])
+    terms = pd.DataFrame({"term": ["lrt_spline_vs_linear"], "estimate": [np.nan], "p_value": [np.nan]})
+    rows = model_rows("network_dip", terms, n_obs, 0, f"ML; not estimable: {reason}")
+    return {"curve": curve, "contrasts": pd.DataFrame(columns=CONTRAST_COLUMNS), "rows": rows}
+
+
 def spline_knots(age, df: int = 3) -> np.ndarray:
     """Boundary knots at min/max age, df-1 interior knots at quantiles (equal spacing on ties)."""
     age = np.asarray(age, dtype=float)
     lo, hi = age.min(), age.max()
     if hi <= lo:
-        raise ValueError("partnership_age takes a single value: no curve can be fitted")
+        raise NotEstimable("partnership_age takes a single value: no curve can be fitted")
     probs = np.linspace(0, 1, df + 1)[1:-1]
     inner = np.quantile(age, probs)
     knots = np.concatenate([[lo], inner, [hi]])

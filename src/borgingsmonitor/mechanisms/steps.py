@@ -9,8 +9,8 @@ from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.mechanisms.mediation import write_mediation
 from borgingsmonitor.mechanisms.mediation_multilevel import h5_table
+from borgingsmonitor.mechanisms.network_dip import NotEstimable, not_estimable, write_contrasts, write_curve
 from borgingsmonitor.mechanisms.network_dip import network_dip as fit_network_dip
-from borgingsmonitor.mechanisms.network_dip import write_contrasts, write_curve
 from borgingsmonitor.mechanisms.survival import at_risk_years, excluded_partnerships, survival_table, write_survival
 from borgingsmonitor.models.table import write_model_table
 
@@ -36,14 +36,23 @@ def mediation(input, output, params) -> None:
 
 def network_dip(input, output, params) -> None:
     start = time.perf_counter()
-    result = fit_network_dip(
-        read_responses(input.responses),
-        df=int(params.spline_df),
-        min_group_size=int(params.min_group_size),
-        min_partnerships=int(params.min_partnerships),
-        n_boot=int(params.n_boot),
-        seed=int(params.seed),
-    )
+    responses = read_responses(input.responses)
+    try:
+        result = fit_network_dip(
+            responses,
+            df=int(params.spline_df),
+            min_group_size=int(params.min_group_size),
+            min_partnerships=int(params.min_partnerships),
+            n_boot=int(params.n_boot),
+            seed=int(params.seed),
+        )
+    except NotEstimable as err:
+        log.warning("network dip not estimable: %s", err)
+        result = not_estimable(str(err), len(responses))
+        write_curve(result["curve"], output.curve)
+        write_contrasts(result["contrasts"], output.contrasts)
+        write_model_table(result["rows"], output.model)
+        return
     log.info("%d complete responses; knots %s; %.2f s", result["n_obs"], result["knots"], time.perf_counter() - start)
     lrt = {k: v for k, v in result["lrt"].items() if k != "bootstrap"}
     boot = {k: v for k, v in result["lrt"].get("bootstrap", {}).items() if k != "values"}
