@@ -44,6 +44,8 @@ browser:
 lint: setup
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 report: run
 	$(RUN) --report results/report.zip
