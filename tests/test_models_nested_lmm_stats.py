@@ -184,3 +184,25 @@ def test_rank_deficient_design_is_an_error():
     df = make_nested(13).assign(x3=lambda d: 2 * d["x1"])
     with pytest.raises(ValueError, match="rank deficient"):
         nl.fit_nested_lmm("y ~ x1 + x3", df)
+
+
+def test_a_layout_made_once_gives_each_new_y_the_statistics_of_a_plain_pass():
+    """The network-dip bootstrap groups the rows once and reuses that for every simulated y: each
+    draw's cell statistics must equal a plain per-cell computation on that y."""
+    rng = np.random.default_rng(3)
+    n = 400
+    region = rng.choice(["b", "a", "c"], n)
+    partnership = rng.choice(["p2", "p1", "p10", "p3"], n)  # the same id in two regions is two cells
+    X = np.column_stack([np.ones(n), rng.normal(size=n), rng.integers(0, 3, n)])
+    layout = nl.cell_layout({"region": region, "partnership": partnership}, n)
+    for _ in range(3):
+        y = rng.normal(size=n)
+        stats = layout.stats(y, X)
+        Z = np.column_stack([X, y])
+        for g, (r, p) in enumerate(stats.labels):
+            rows = Z[(region == r) & (partnership == p)]
+            assert stats.n[g] == len(rows)
+            np.testing.assert_allclose(stats.zz[g], rows.T @ rows, rtol=1e-12)
+            np.testing.assert_allclose(stats.sz[g], rows.sum(axis=0), rtol=1e-12)
+        assert len(stats.n) == len({(r, p) for r, p in zip(region, partnership)})
+        np.testing.assert_array_equal(stats.zz, nl.cell_stats(y, X, {"region": region, "partnership": partnership}).zz)

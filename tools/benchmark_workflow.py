@@ -126,9 +126,13 @@ def run_workflow(folder: Path, args, fresh: bool) -> dict:
     wall = time.perf_counter() - start
     (folder / ("run_fresh.log" if fresh else "run_noop.log")).write_text(stdout + stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    # Snakemake, its jobs and the scrub service, as the kernel counts them: on a shared machine the
+    # wall time grows with the load, CPU seconds much less
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", stderr))
     return {
         "ok": proc.returncode == 0,
         "wall_s": wall,
+        "cpu_s": cpu,
         "max_rss_mb": int(rss.group(1)) / 1024 if rss else None,
         "tree_peak_mb": sampler.peak_kb / 1024,
         "jobs": len(re.findall(r"^\s*Finished jobid", stderr, flags=re.M)),
@@ -369,6 +373,28 @@ def model_comparison(size: int) -> dict:
     return out
 
 
+def summary_row(size: int, bare: pd.DataFrame, fresh: dict, noop: dict, phase: dict) -> dict:
+    """One line per size: the whole run and the ingestion phase against the bare read, wall and CPU."""
+    bare_wall, bare_cpu = bare["bare_s"].sum(), bare["bare_cpu_s"].sum()
+    phase_cpu = phase["snakemake_cpu_s"] + phase["jobs_cpu_s"]
+    return {
+        "raw rows": int(bare["rows"].sum()),
+        "files": len(bare),
+        "bare read s": bare_wall,
+        "bare read CPU s": bare_cpu,
+        "whole run s": fresh["wall_s"],
+        "whole run CPU s": fresh["cpu_s"],
+        "whole/bare (wall)": fresh["wall_s"] / bare_wall,
+        "whole/bare (CPU)": fresh["cpu_s"] / bare_cpu,
+        "ingestion phase s": phase["wall_s"],
+        "ingestion phase CPU s": phase_cpu,
+        "ingestion/bare (wall)": phase["wall_s"] / bare_wall,
+        "ingestion/bare (CPU)": phase_cpu / bare_cpu,
+        "no-op rerun s": noop["wall_s"],
+        "peak memory MB": fresh["tree_peak_mb"],
+    }
+
+
 def machine() -> dict:
     mem = next(
         (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?"
@@ -395,6 +421,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     report = {"machine": machine(), "command": " ".join(sys.argv), "sizes": {}}
     lines = [f"machine: {report['machine']}", ""]
+    summary = []
     for size in args.sizes:
         folder, gen_s = generate(size, args)
         print(f"== {size} responses in {folder} (generated in {gen_s:.1f} s)", file=sys.stderr)
@@ -420,10 +447,11 @@ def main(argv=None) -> int:
         if not args.skip_models:
             entry.update(model_comparison(size))
         report["sizes"][size] = entry
+        summary.append(summary_row(size, bare, fresh, noop, phase))
         lines += [
             f"## {size} responses",
             "",
-            f"whole run: {fresh['wall_s']:.1f} s wall, peak memory {fresh['tree_peak_mb']:.0f} MB (all processes together; "
+            f"whole run: {fresh['wall_s']:.1f} s wall, {fresh['cpu_s']:.1f} CPU s, peak memory {fresh['tree_peak_mb']:.0f} MB (all processes together; "
             f"largest single process {fresh['max_rss_mb']:.0f} MB), ok={fresh['ok']}, {fresh['jobs']} jobs; "
             f"no-op rerun {noop['wall_s']:.1f} s (ok={noop['ok']}, {noop['jobs']} jobs)",
             "",
@@ -442,6 +470,7 @@ def main(argv=None) -> int:
         if "models" in entry:
             lines += ["```", json.dumps(entry["models"], indent=1)[:3000], "```", ""]
         print("\n".join(lines[-12:]), file=sys.stderr)
+    lines += ["## Summary", "", pd.DataFrame(summary).to_markdown(index=False, floatfmt=".1f"), ""]
     text = "\n".join(lines)
     print(text)
     if args.markdown:

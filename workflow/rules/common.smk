@@ -74,8 +74,19 @@ def region_spec(wildcards):
     return {k: v for k, v in spec.items() if k != "sources"}
 
 
+def units_by_region():
+    """Each region's units as params, made once: the input function below runs twice per region job."""
+    grouped = {}
+    for unit in UNITS.values():
+        grouped.setdefault(unit.region, []).append(unit.params())
+    return grouped
+
+
+REGION_UNITS = units_by_region()
+
+
 def region_units(wildcards):
-    return [u.params() for u in UNITS.values() if u.region == wildcards.region]
+    return REGION_UNITS.get(wildcards.region, [])
 
 
 def region_exports(wildcards):

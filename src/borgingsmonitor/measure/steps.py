@@ -1,4 +1,8 @@
-"""The measurement rules' steps: reliability, CFA, ICCs and descriptives of the clean responses."""
+"""The measurement rules' steps: reliability, CFA, ICCs and descriptives of the clean responses.
+
+Each step imports its own analysis: four jobs start from this module, and the CFA's (semopy, with
+sympy and scikit-learn, ~1.7 s) and the ICC's (statsmodels) imports would cost every one of them.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,13 @@ import logging
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.core.tables import write_table
-from borgingsmonitor.measure.cfa import five_factor_cfa
-from borgingsmonitor.measure.descriptives import descriptives_table
-from borgingsmonitor.measure.icc import icc_table
-from borgingsmonitor.measure.reliability import item_statistics_table, reliability_table
 
 log = logging.getLogger(__name__)
 
 
 def reliability(input, output, params) -> None:
+    from borgingsmonitor.measure.reliability import item_statistics_table, reliability_table
+
     responses = read_responses(input.responses)
     questionnaire = load_questionnaire(input.questionnaire)
     table = reliability_table(responses, questionnaire, params.min_group_size, params.ci_level)
@@ -26,6 +28,8 @@ def reliability(input, output, params) -> None:
 
 
 def cfa(input, output, params) -> None:
+    from borgingsmonitor.measure.cfa import five_factor_cfa
+
     fit, loadings = five_factor_cfa(read_responses(input.responses), load_questionnaire(input.questionnaire))
     log.info("fit:\n%s", fit.T.to_string())
     write_table(fit, output.fit)
@@ -33,6 +37,8 @@ def cfa(input, output, params) -> None:
 
 
 def icc(input, output, params) -> None:
+    from borgingsmonitor.measure.icc import icc_table
+
     table, warnings = icc_table(read_responses(input.responses), load_questionnaire(input.questionnaire))
     for message in warnings:
         log.warning("MixedLM: %s", message)
@@ -41,6 +47,8 @@ def icc(input, output, params) -> None:
 
 
 def descriptives(input, output, params) -> None:
+    from borgingsmonitor.measure.descriptives import descriptives_table
+
     questionnaire = load_questionnaire(input.questionnaire)
     table = descriptives_table(read_responses(input.responses), list(questionnaire.scales), params.min_group_size)
     log.info("%d of %d groups suppressed", int(table["suppressed"].sum()), len(table))

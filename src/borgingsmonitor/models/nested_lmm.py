@@ -196,14 +196,41 @@ def cell_stats(y, X, groups: dict) -> NestedStats:
     the outer levels: a partnership id seen in two regions is two clusters (as lme4's
     `(1 | region/partnership)`).
     """
-    if isinstance(X, pd.DataFrame):
-        columns = tuple(str(c) for c in X.columns)
-    else:
-        columns = tuple(f"x{i}" for i in range(np.shape(X)[1]))
-    Z = np.column_stack([np.asarray(X, dtype=float), np.asarray(y, dtype=float)])
-    if not np.isfinite(Z).all():
-        raise ValueError("y and X must be complete and finite; drop incomplete rows first")
-    pair = np.zeros(len(Z), dtype=np.int64)
+    return cell_layout(groups, len(y)).stats(y, X)
+
+
+@dataclass(frozen=True)
+class CellLayout:
+    """Which rows make up each innermost cell: made once, then reused by draws that change only y."""
+
+    levels: tuple[str, ...]
+    labels: np.ndarray
+    order: np.ndarray
+    starts: np.ndarray
+    counts: np.ndarray
+
+    def stats(self, y, X) -> NestedStats:
+        if isinstance(X, pd.DataFrame):
+            columns = tuple(str(c) for c in X.columns)
+        else:
+            columns = tuple(f"x{i}" for i in range(np.shape(X)[1]))
+        Z = np.column_stack([np.asarray(X, dtype=float), np.asarray(y, dtype=float)])
+        if not np.isfinite(Z).all():
+            raise ValueError("y and X must be complete and finite; drop incomplete rows first")
+        Zs = Z[self.order]
+        zz = np.empty((len(self.counts), Z.shape[1], Z.shape[1]))
+        for g, (s, c) in enumerate(zip(self.starts, self.counts)):
+            block = Zs[s : s + c]
+            zz[g] = block.T @ block
+        sz = np.add.reduceat(Zs, self.starts, axis=0)
+        return NestedStats(
+            columns, self.levels, self.labels, self.counts.astype(float), zz, sz, np.ones(self.labels.shape)
+        )
+
+
+def cell_layout(groups: dict, n_rows: int) -> CellLayout:
+    """The innermost cells of `groups` (see `cell_stats`) and the rows of each, in a stable order."""
+    pair = np.zeros(n_rows, dtype=np.int64)
     uniques = []
     for name, values in groups.items():
         values = np.asarray(values)
@@ -217,19 +244,13 @@ def cell_stats(y, X, groups: dict) -> NestedStats:
     order = np.argsort(inverse, kind="stable")
     counts = np.bincount(inverse, minlength=len(uniq))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    Zs = Z[order]
-    zz = np.empty((len(uniq), Z.shape[1], Z.shape[1]))
-    for g, (s, c) in enumerate(zip(starts, counts)):
-        block = Zs[s : s + c]
-        zz[g] = block.T @ block
-    sz = np.add.reduceat(Zs, starts, axis=0)
     labels = np.empty((len(uniq), len(uniques)), dtype=object)
     rest = uniq.copy()
     for lev in range(len(uniques) - 1, -1, -1):
         names, size = uniques[lev]
         labels[:, lev] = names[rest % size]
         rest //= size
-    return NestedStats(columns, tuple(groups), labels, counts.astype(float), zz, sz, np.ones(labels.shape))
+    return CellLayout(tuple(groups), labels, order, starts, counts)
 
 
 def partnership_stats(y, X, region, partnership) -> NestedStats:

@@ -159,6 +159,8 @@ def make_exports(
     _write_registry(registry_path, registry)
     (out / "config").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(QUESTIONNAIRE, out / "config" / "questionnaire.yaml")
+    # the base config's report texts (config/report/...) are relative to the run folder too
+    shutil.copytree(REPO / "config" / "report", out / "config" / "report", dirs_exist_ok=True)
     config_path = out / "config.yaml"
     config = build_config(files, all_slugs, tools, waves, use_deduce)
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
