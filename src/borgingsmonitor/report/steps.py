@@ -102,35 +102,23 @@ def report_docx(input, output, params) -> None:
 
 
 def partnership_sheets(input, output, params) -> None:
-    questionnaire = load_questionnaire(input.questionnaire)
-    registry = read_registry(input.registry)
-    responses = read_responses(input.responses)
-    written = write_sheets(
-        responses,
-        registry,
-        questionnaire,
-        output.sheets,
-        Translator(params.language, questionnaire),
-        params.min_group_size,
-        region_names(registry, responses),
-    )
+    written = _write_pages(write_sheets, input, output.sheets, params)
     log.info("wrote %d feedback sheets", len(written))
 
 
 def region_reports(input, output, params) -> None:
+    written = _write_pages(write_region_reports, input, output.regions, params)
+    log.info("wrote %d region reports", len(written))
+
+
+def _write_pages(writer, input, out_dir, params) -> list:
+    """The sheets and the region reports read the same inputs and settings."""
     questionnaire = load_questionnaire(input.questionnaire)
     registry = read_registry(input.registry)
     responses = read_responses(input.responses)
-    written = write_region_reports(
-        responses,
-        registry,
-        questionnaire,
-        output.regions,
-        Translator(params.language, questionnaire),
-        params.min_group_size,
-        region_names(registry, responses),
-    )
-    log.info("wrote %d region reports", len(written))
+    t = Translator(params.language, questionnaire)
+    names = region_names(registry, responses)
+    return writer(responses, registry, questionnaire, out_dir, t, params.min_group_size, names)
 
 
 def _figure_paths(files, ext: str) -> dict[str, str]:
