@@ -112,9 +112,8 @@ def test_figure_marks_the_ages_of_few_partnerships():
             "few_partnerships": ["false", "false", "false", "true"],
         }
     )
-    shown = F.dip_curve(dip, 5)
-    assert F.few_partnership_ages(dip, shown)["partnership_age"].tolist() == [3]
-    assert F.few_partnership_ages(dip.drop(columns=["few_partnerships"]), shown).empty
+    assert F.few_partnership_ages(dip).to_dict() == {3: 3}  # age -> partnerships behind it
+    assert F.few_partnership_ages(dip.drop(columns=["few_partnerships"])).empty
     fig = F.network_dip_figure(dip, Translator("nl"))
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert Translator("nl")("fig.network_dip.few") in labels

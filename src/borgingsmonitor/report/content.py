@@ -22,7 +22,7 @@ from borgingsmonitor.mechanisms.survival import funding_claim, registry_counts
 from borgingsmonitor.models.hypotheses import ANALYSES, Hypothesis, declared, id_range, ids_reading, pick
 from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.report import claims as C
-from borgingsmonitor.report.figures import CONDITIONS, attrition_totals, region_label, titled
+from borgingsmonitor.report.figures import CONDITIONS, attrition_totals, few_partnership_ages, region_label, titled
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
 from borgingsmonitor.report.year import choose_report_year
 
@@ -1008,14 +1008,6 @@ def dip_claim(t: Translator, contrasts: pd.DataFrame) -> str:
         (False, False): "neither",
     }[(dips, recovers)]
     return t(f"text.network_dip_{key}", **fields)
-
-
-def few_partnership_ages(curve: pd.DataFrame) -> pd.Series:
-    """n_partnerships of the ages shown but not interpreted, by age."""
-    if "few_partnerships" not in curve:
-        return pd.Series(dtype=float)
-    few = curve["few_partnerships"].astype(str).str.lower().isin(("true", "1"))
-    return curve.loc[few].set_index("partnership_age")["n_partnerships"]
 
 
 def odds_ratio(x):

@@ -582,12 +582,12 @@ def dip_curve(dip: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
     return d[keep & d["estimate"].notna()].sort_values("partnership_age").reset_index(drop=True)
 
 
-def few_partnership_ages(dip: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
-    """The shown ages that rest on too few partnerships to interpret (`few_partnerships`)."""
-    if "few_partnerships" not in dip:
-        return shown.iloc[0:0]
-    flagged = dip.loc[dip["few_partnerships"].astype(str).str.lower().isin(("true", "1")), "partnership_age"]
-    return shown[shown["partnership_age"].isin(pd.to_numeric(flagged, errors="coerce"))]
+def few_partnership_ages(curve: pd.DataFrame) -> pd.Series:
+    """n_partnerships of the ages shown but not interpreted (`few_partnerships`), by age."""
+    if "few_partnerships" not in curve:
+        return pd.Series(dtype=float)
+    few = curve["few_partnerships"].astype(str).str.lower().isin(("true", "1"))
+    return curve.loc[few].set_index("partnership_age")["n_partnerships"]
 
 
 def network_dip_figure(dip, t: Translator, min_group_size: int = 5, hypotheses=()):
@@ -608,7 +608,7 @@ def network_dip_figure(dip, t: Translator, min_group_size: int = 5, hypotheses=(
         linewidth=0,
     )
     ax.plot(d["partnership_age"], d["estimate"], color="#08519c", linewidth=2, label=t("fig.network_dip.curve"))
-    few = few_partnership_ages(dip, d)
+    few = d[d["partnership_age"].isin(pd.to_numeric(few_partnership_ages(dip).index, errors="coerce"))]
     if len(few):  # shown, not interpreted (Amendment 1): open markers on the survivors' ages
         ax.plot(
             few["partnership_age"],
