@@ -119,7 +119,7 @@ def test_region_random_from_ten_regions():
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_report_sentence_follows_the_between_interval(language):
     from borgingsmonitor.core.questionnaire import load_questionnaire
-    from borgingsmonitor.report.content import mediation_levels_text
+    from borgingsmonitor.report.sections.rq4 import mediation_levels_text
     from borgingsmonitor.report.translate import Translator
 
     t = Translator(language, load_questionnaire(QUESTIONNAIRE))

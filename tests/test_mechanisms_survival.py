@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.mechanisms import survival as sv
 from borgingsmonitor.models.hypotheses import declared
-from borgingsmonitor.report.content import hypothesis_summary
+from borgingsmonitor.report.sections.summary import hypothesis_summary
 from borgingsmonitor.report.translate import Translator
 from borgingsmonitor.synthetic.survival import SCALE, simulate_survival
 

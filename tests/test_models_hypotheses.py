@@ -261,7 +261,8 @@ def test_h8_is_a_config_entry_through_the_workflow_and_the_report(tmp_path):
 
     from borgingsmonitor.core.questionnaire import load_questionnaire
     from borgingsmonitor.models.table import read_model_table
-    from borgingsmonitor.report.content import ReportInputs, build_report
+    from borgingsmonitor.report.content import build_report
+    from borgingsmonitor.report.document import ReportInputs
 
     _write_inputs(
         tmp_path,

@@ -11,7 +11,9 @@ import pytest
 from fixtures.report import HYPOTHESES
 
 from borgingsmonitor.report import claims as C
-from borgingsmonitor.report.content import Builder, ReportInputs, section_hypotheses, section_rq3
+from borgingsmonitor.report.document import Builder, ReportInputs
+from borgingsmonitor.report.sections.hypotheses import section_hypotheses
+from borgingsmonitor.report.sections.rq3 import section_rq3
 from borgingsmonitor.report.translate import Translator
 
 CONDITION_HS = C.condition_hypotheses(HYPOTHESES)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from borgingsmonitor.report.content import variance_rows
+from borgingsmonitor.report.sections.rq3 import variance_rows
 from borgingsmonitor.report.translate import Translator
 
 LEVELS = {"nl": ("regio's", "leerroutes"), "en": ("regions", "learning routes")}

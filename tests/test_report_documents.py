@@ -16,7 +16,8 @@ from fixtures.report import HYPOTHESES, build_fixture
 
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.report import figures as F
-from borgingsmonitor.report.content import ReportInputs, build_report, read_registry, region_names
+from borgingsmonitor.report.content import build_report
+from borgingsmonitor.report.document import ReportInputs, read_registry, region_names
 from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.html import render_report_html
 from borgingsmonitor.report.provenance import build_provenance
@@ -348,7 +349,7 @@ def test_report_region_reports_and_a_sheet_load_cleanly_in_chromium(built, tmp_p
 
 
 def test_evaluator_texts_open_the_report_and_follow_the_summary(built):
-    from borgingsmonitor.report.content import Block
+    from borgingsmonitor.report.document import Block
 
     inputs = replace(
         built["nl"]["inputs"],

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from borgingsmonitor.report.content import Builder, ReportInputs, dip_claim, section_rq5
+from borgingsmonitor.report.document import Builder, ReportInputs
+from borgingsmonitor.report.sections.rq5 import dip_claim, section_rq5
 from borgingsmonitor.report.translate import Translator
 
 

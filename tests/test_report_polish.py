@@ -15,17 +15,12 @@ from hypothesis import strategies as st
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.report import figures as F
-from borgingsmonitor.report.content import (
-    ReportInputs,
-    build_report,
-    find_seeds,
-    fixed_effects,
-    read_registry,
-    region_names,
-    term_label,
-)
+from borgingsmonitor.report.content import build_report
+from borgingsmonitor.report.document import ReportInputs, read_registry, region_names
 from borgingsmonitor.report.figures import group_means
 from borgingsmonitor.report.html import render_report_html
+from borgingsmonitor.report.sections.methods import find_seeds
+from borgingsmonitor.report.sections.rq3 import fixed_effects, term_label
 from borgingsmonitor.report.sheets import sheet_context
 from borgingsmonitor.report.translate import Translator
 
@@ -474,7 +469,7 @@ def test_network_dip_figure_leaves_out_small_ages():
     hyp=st.sampled_from(["H1", "H5", "H6", "H7"]),
 )
 def test_summary_sentence_never_has_holes(pilot, questionnaire, estimate, p, ci, lang, hyp):
-    from borgingsmonitor.report.content import hypothesis_summary
+    from borgingsmonitor.report.sections.summary import hypothesis_summary
 
     nan = float("nan")
     row = pd.Series(

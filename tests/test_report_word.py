@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from borgingsmonitor.report.content import Block, Cell, ReportDocument, markdown_blocks
+from borgingsmonitor.report.document import Block, Cell, ReportDocument, markdown_blocks
 from borgingsmonitor.report.docx import column_widths, docx_options, write_docx
 from borgingsmonitor.report.translate import Translator
 

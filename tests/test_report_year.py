@@ -88,7 +88,8 @@ def test_the_report_summary_names_the_region_without_the_year_and_counts_in_the_
     from fixtures.report import QUESTIONNAIRE, build_registry, build_responses, build_tables
 
     from borgingsmonitor.core.questionnaire import load_questionnaire
-    from borgingsmonitor.report.content import ReportInputs, build_report
+    from borgingsmonitor.report.content import build_report
+    from borgingsmonitor.report.document import ReportInputs
 
     rng = np.random.default_rng(5)
     questionnaire = load_questionnaire(QUESTIONNAIRE)

@@ -15,10 +15,10 @@ from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.report import spreadsheets as S
 from borgingsmonitor.report.claims import claims_table
-from borgingsmonitor.report.content import (
+from borgingsmonitor.report.content import build_report
+from borgingsmonitor.report.document import (
     OPTIONAL_TABLE_FILES,
     TABLE_FILES,
-    build_report,
     load_inputs,
     read_registry,
     region_names,
