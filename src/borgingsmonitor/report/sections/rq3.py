@@ -27,7 +27,6 @@ from borgingsmonitor.report.translate import Translator, format_int, is_missing
 # rows of models.csv that are not fixed effects: variance components, ICCs, cut points, MI diagnostics
 NOT_FIXED_PREFIXES = ("cut_", "df_barnard_rubin:", "lambda:", "var_", "icc_", "design_effect")
 VARIANCE_PREFIXES = ("var_", "icc_", "design_effect")
-VARIANCE_SHOWN = tuple(v for v in VARIANCE_TERMS if v != "loglik")
 CATEGORY_TERM = re.compile(r"^C\((\w+)\)\[T\.(.+)\]$")
 
 
