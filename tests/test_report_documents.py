@@ -17,7 +17,7 @@ from fixtures.report import HYPOTHESES, build_fixture
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.report import figures as F
 from borgingsmonitor.report.content import build_report
-from borgingsmonitor.report.document import ReportInputs, read_registry, region_names
+from borgingsmonitor.report.document import TABLE_FILES, ReportInputs, read_registry, region_names
 from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.html import render_report_html
 from borgingsmonitor.report.provenance import build_provenance
@@ -36,20 +36,7 @@ def built(tmp_path_factory):
     questionnaire = load_questionnaire(paths["questionnaire"])
     registry = read_registry(paths["registry"])
     responses = pd.read_parquet(paths["responses"])
-    tables = {
-        k: pd.read_csv(paths[k])
-        for k in (
-            "reliability",
-            "cfa_fit",
-            "descriptives",
-            "models",
-            "mediation",
-            "network_dip",
-            "survival",
-            "hypotheses",
-            "attrition",
-        )
-    }
+    tables = {k: pd.read_csv(paths[k]) for k in TABLE_FILES}
     small = pd.DataFrame(
         [
             {
