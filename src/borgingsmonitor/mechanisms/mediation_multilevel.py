@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+from borgingsmonitor.core.contracts import RANDOM_REGIONS_FROM
 from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.models.nested_lmm import fit_nested_lmm
 
-MIN_RANDOM_REGIONS = 10
 LEVELS = ("within", "between")
 PATH_EFFECTS = tuple(f"{p}_{lv}" for p in ("a", "b", "direct") for lv in LEVELS)
 DERIVED_EFFECTS = tuple(f"{p}_{lv}" for p in ("indirect", "total") for lv in LEVELS) + ("indirect_difference",)
@@ -39,11 +39,6 @@ METHOD = "multilevel_monte_carlo"
 PAIR = "partnership_wave"
 
 log = logging.getLogger(__name__)
-
-
-def decompose(frame: pd.DataFrame, names, cluster: str) -> pd.DataFrame:
-    """<name>_between = the partnership mean over these rows, <name>_within = row - that mean."""
-    return within_between(frame, names, cluster)
 
 
 def analysis_frame(
@@ -66,7 +61,7 @@ def analysis_frame(
     frame[region] = frame[region].astype(str)
     frame[PAIR] = frame[cluster] + "|" + frame[wave].astype(str)
     frame = frame.sort_values([region, cluster, wave], kind="stable").reset_index(drop=True)
-    return decompose(frame, [x, m, *covariates], cluster)
+    return within_between(frame, [x, m, *covariates], cluster)
 
 
 def split(name: str) -> str:
@@ -90,7 +85,7 @@ def fit_paths(
     region="region",
 ) -> dict:
     """The two REML fits and which way region entered ("fixed" below ten regions, else "random")."""
-    region_fixed = frame[region].nunique() < MIN_RANDOM_REGIONS
+    region_fixed = frame[region].nunique() < RANDOM_REGIONS_FROM  # as the declared models' `auto`
     formula_a, formula_b = path_formulas(x, m, y, covariates, wave, region if region_fixed else None)
     outer, inner = (cluster, PAIR) if region_fixed else (region, cluster)
     fit_a = fit_nested_lmm(formula_a, frame, region=outer, partnership=inner)
