@@ -19,7 +19,15 @@ from borgingsmonitor.core.questionnaire import SCALES
 from borgingsmonitor.report.figures import clustered_mean_ci, region_label
 from borgingsmonitor.report.html import environment, stylesheet, write_text
 from borgingsmonitor.report.sheet_chart import legend, waves_svg
-from borgingsmonitor.report.sheets import SheetData, eligible_partnerships, published_partnerships
+from borgingsmonitor.report.sheets import (
+    SheetData,
+    eligible_partnerships,
+    is_blank,
+    point_at,
+    published_counts,
+    published_partnerships,
+    shown_mean,
+)
 from borgingsmonitor.report.translate import Translator
 
 
@@ -43,10 +51,10 @@ def partnership_rows(shared: SheetData, region: str, with_sheet: set, partnershi
     for pid in sorted(p for p, r in shared.region.items() if r == region):
         wave = shared.latest[pid]
         series = shared.series("partnership", pid)
-        means = []
-        for scale in SCALES:
-            point = next((p for p in series.get(scale, []) if p["wave"] == wave), None)
-            means.append(None if point is None or point["hidden"] else t.num(point["mean"]))
+        means = [
+            t.num(m) if (m := shown_mean(point_at(series.get(scale, []), wave))) is not None else None
+            for scale in SCALES
+        ]
         rows.append(
             {
                 "pid": pid,
@@ -73,23 +81,18 @@ def region_context(
     name = region_label(region, names)
     own = region_points(responses, shared, region)
     everyone = shared.series(ALL)
-    counts: dict = {}
-    for points in own.values():
-        for p in points:
-            shown = None if p["hidden"] else int(p["n"])
-            counts[p["wave"]] = shown if counts.get(p["wave"]) is None else max(counts[p["wave"]], shown or 0)
+    counts = published_counts(own)
     wave = max(counts) if counts else None
     rows = []
     for scale in SCALES:
-        here = next((p for p in own.get(scale, []) if p["wave"] == wave), None)
-        there = next((p for p in everyone.get(scale, []) if p["wave"] == wave), None)
-        shown = here is not None and not here["hidden"]
+        here = point_at(own.get(scale, []), wave)
+        there = shown_mean(point_at(everyone.get(scale, []), wave))
         rows.append(
             {
                 "scale": f"{t.scale(scale)} ({scale})",
-                "own": t.num(here["mean"]) if shown else None,
-                "ci": t.ci(here["low"], here["high"]) if shown else None,
-                "all": t.num(there["mean"]) if there is not None and not there["hidden"] else None,
+                "own": None if is_blank(here) else t.num(here["mean"]),
+                "ci": None if is_blank(here) else t.ci(here["low"], here["high"]),
+                "all": None if there is None else t.num(there),
             }
         )
     labels = {"own": t("region_report.region", region=name), "all": t("sheet.all")}
@@ -101,7 +104,7 @@ def region_context(
         "wave": wave,
         "rows": rows,
         "min": min_group_size,
-        "counts": [{"wave": w, "n": c} for w, c in sorted(counts.items())],
+        "counts": [{"wave": w, "n": c} for w, c in counts.items()],
         "chart": waves_svg(series, t, t("sheet.over_waves")),
         "legend": legend(labels, hidden, t, band=t("region_report.band")),
         "partnerships": partnership_rows(shared, region, with_sheet, partnership_names, t),

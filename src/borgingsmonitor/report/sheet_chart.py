@@ -7,13 +7,10 @@ makes hundreds of sheets (laying out a matplotlib figure per sheet cost most of 
 
 from __future__ import annotations
 
-import math
 from html import escape
 
-import pandas as pd
-
 from borgingsmonitor.core.questionnaire import SCALES
-from borgingsmonitor.report.translate import Translator
+from borgingsmonitor.report.translate import Translator, is_missing
 
 WIDTH, HEIGHT = 720, 180
 LEFT, GAP, TOP, PLOT_HEIGHT = 30, 12, 18, 140
@@ -86,7 +83,7 @@ def _runs(points: list[dict], key: str = "mean") -> list[list[dict]]:
     """Consecutive waves with a value: a line is broken where a wave is hidden or was not surveyed."""
     runs, current, previous = [], [], None
     for p in points:
-        present = not (p["hidden"] or _missing(p[key]))
+        present = not (p["hidden"] or is_missing(p[key]))
         if present and (previous is None or current):
             current.append(p)
         elif present:
@@ -143,7 +140,7 @@ def _own_points(x0, own, waves, t: Translator, scale) -> list[str]:
                 f'<text class="suppressed" x="{x:.1f}" y="{_y(LOW) - 4:.1f}" font-size="12" '
                 f'text-anchor="middle" fill="#5f6b78"><title>{label}</title>{t("table.suppressed_cell")}</text>'
             )
-        elif not _missing(p["mean"]):
+        elif not is_missing(p["mean"]):
             label = escape(f"{scale} {p['wave']}: {t.num(p['mean'])}")
             out.append(
                 f'<circle class="point-own" cx="{x:.1f}" cy="{_y(p["mean"]):.1f}" r="3" '
@@ -173,7 +170,3 @@ def _swatch(key: str, t: Translator) -> str:
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         body = f'<line x1="1" x2="23" y1="6" y2="6" stroke="{colour}" stroke-width="2"{dash_attr}/>'
     return head + body + "</svg>"
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA

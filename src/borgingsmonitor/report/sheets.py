@@ -102,13 +102,17 @@ class SheetData:
         return self.points.get((geo_type, geo), {})
 
     def counts(self, pid: str) -> dict[int, int | None]:
-        """Respondents per wave as published: the largest n over the scales, None when every scale is hidden."""
-        out: dict[int, int | None] = {}
-        for points in self.series("partnership", pid).values():
-            for p in points:
-                shown = None if p["hidden"] else int(p["n"])
-                out[p["wave"]] = shown if out.get(p["wave"]) is None else max(out[p["wave"]], shown or 0)
-        return dict(sorted(out.items()))
+        return published_counts(self.series("partnership", pid))
+
+
+def published_counts(series: dict[str, list[dict]]) -> dict[int, int | None]:
+    """Respondents per wave as published: the largest n over the scales, None when every scale is hidden."""
+    out: dict[int, int | None] = {}
+    for points in series.values():
+        for p in points:
+            shown = None if p["hidden"] else int(p["n"])
+            out[p["wave"]] = shown if out.get(p["wave"]) is None else max(out[p["wave"]], shown or 0)
+    return dict(sorted(out.items()))
 
 
 def _points(cells: pd.DataFrame) -> dict:
@@ -152,14 +156,14 @@ def sheet_context(
     pid = str(pid)
     region, wave = shared.region[pid], shared.latest[pid]
     own, reg, everyone = shared.series("partnership", pid), shared.series("region", region), shared.series(ALL)
-    now = {scale: _at(own.get(scale, []), wave) for scale in SCALES}
+    now = {scale: point_at(own.get(scale, []), wave) for scale in SCALES}
     rows = [
         {
             "scale": f"{t.scale(scale)} ({scale})",
-            "own": None if _blank(now[scale]) else t.num(now[scale]["mean"]),
-            "margin": None if _blank(now[scale]) else t.num(now[scale]["half"]),
-            "region": t.num(_mean(_at(reg.get(scale, []), wave))),
-            "all": t.num(_mean(_at(everyone.get(scale, []), wave))),
+            "own": None if is_blank(now[scale]) else t.num(now[scale]["mean"]),
+            "margin": None if is_blank(now[scale]) else t.num(now[scale]["half"]),
+            "region": t.num(shown_mean(point_at(reg.get(scale, []), wave))),
+            "all": t.num(shown_mean(point_at(everyone.get(scale, []), wave))),
         }
         for scale in SCALES
     ]
@@ -173,7 +177,7 @@ def sheet_context(
     series = {"all": everyone, "region": reg, "own": own}
     counts = shared.counts(pid)
     n_now = counts.get(wave)
-    margins = [p["half"] for p in now.values() if not _blank(p)]
+    margins = [p["half"] for p in now.values() if not is_blank(p)]
     caution = (
         t("sheet.caution", n=n_now, margin=t.num(max(margins)), below=CAUTION_BELOW)
         if n_now is not None and n_now < CAUTION_BELOW and margins
@@ -197,16 +201,16 @@ def sheet_context(
     }
 
 
-def _at(points: list[dict], wave: int) -> dict | None:
+def point_at(points: list[dict], wave: int) -> dict | None:
     return next((p for p in points if p["wave"] == wave), None)
 
 
-def _blank(point: dict | None) -> bool:
+def is_blank(point: dict | None) -> bool:
     return point is None or point["hidden"]
 
 
-def _mean(point: dict | None) -> float | None:
-    return None if _blank(point) else point["mean"]
+def shown_mean(point: dict | None) -> float | None:
+    return None if is_blank(point) else point["mean"]
 
 
 LINE_COLUMNS = ["line", "label", "scale", "wave", "mean", "low", "high", "hidden"]
