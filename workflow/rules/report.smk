@@ -210,6 +210,27 @@ rule region_reports:
         "../../scripts/region_reports.py"
 
 
+rule qc_workbook:
+    input:
+        exclusions="results/qc/exclusions.csv",
+        attrition="results/qc/attrition.csv",
+        value_issues="results/qc/value_issues.csv",
+        unmapped_columns="results/qc/unmapped_columns.csv",
+    output:
+        workbook=report(
+            "results/qc/qc.xlsx",
+            caption="../report/qc_workbook.rst",
+            category="1 Data and cleaning",
+            labels={"output": "qc", "format": "Excel"},
+        ),
+    log:
+        "logs/qc_workbook/qc_workbook.log",
+    params:
+        language=config["report"]["language"],
+    script:
+        "../../scripts/qc_workbook.py"
+
+
 rule spreadsheets:
     input:
         **REPORT_TABLES,
