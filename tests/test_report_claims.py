@@ -259,3 +259,40 @@ def test_indirect_effect_shown_only_when_its_interval_is_above_zero(low, shown):
     claims = C.claims_table(HYPOTHESES, {"mediation": med})
     assert C.holds(claims, "mediation:indirect_between") is shown
     assert not C.holds(claims, "mediation:indirect_within")
+
+
+def with_ordinal_mixed(models: pd.DataFrame, values: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """models.csv plus an ordered_logit_mixed model's rows: slopes, a cut point, sd_partnership, loglik."""
+    rows = [{"term": cond, "estimate": est, "std_error": 0.08, "p_value": p} for cond, (est, p) in values.items()]
+    rows += [
+        {"term": "cut_1|2", "estimate": 2.1, "std_error": 0.7, "p_value": np.nan},
+        {"term": "sd_partnership", "estimate": 0.6, "std_error": np.nan, "p_value": np.nan},
+        {"term": "loglik", "estimate": -1433.3, "std_error": np.nan, "p_value": np.nan},
+    ]
+    extra = pd.DataFrame(rows).assign(
+        model="ordinal_mixed_dur_continue",
+        ci_low=lambda d: d["estimate"] - 1.96 * d["std_error"],
+        ci_high=lambda d: d["estimate"] + 1.96 * d["std_error"],
+        n_obs=500,
+        n_groups=20,
+        method="ML; cumulative logit with a partnership random intercept (as ordinal::clmm), Laplace",
+    )
+    return pd.concat([models, extra], ignore_index=True)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_random_intercept_ordinal_model_alone_makes_a_conclusion_depend_on_the_model(lang):
+    """Every other model finds PRO not significant; the random-intercept ordinal model alone finds it
+    positive (the example's H3): the claim fails and the report names H3, not 'does not depend'."""
+    t = Translator(lang)
+    same = t("text.rq3_sensitivity_same", alpha=t.num(0.05))
+    pro = next(h.id for h in CONDITION_HS if C.pooled_term(h.term) == "PRO")
+    agreeing = with_ordinal_mixed(models_csv(SAME, SAME), SAME)
+    assert C.holds(C.claims_table(HYPOTHESES, {"models": agreeing}), f"{pro}:same_across_models")
+    assert any(same in p for p in rq3_paragraphs(agreeing, lang))
+    differing = with_ordinal_mixed(models_csv(SAME, SAME), {**SAME, "PRO": (0.2, 0.004)})
+    claims = C.claims_table(HYPOTHESES, {"models": differing})
+    assert not C.holds(claims, f"{pro}:same_across_models") and C.differing(claims) == [pro]
+    assert "ordinal_mixed_dur_continue: positive" in claims.set_index("claim").loc[f"{pro}:same_across_models", "value"]
+    paragraphs = rq3_paragraphs(differing, lang)
+    assert not any(same in p for p in paragraphs) and any(f"{pro} (PRO)" in p for p in paragraphs)
