@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from fixtures.report import HYPOTHESES
 
+from borgingsmonitor.core.contracts import NOT_CONVERGED
 from borgingsmonitor.report import claims as C
 from borgingsmonitor.report.document import Builder, ReportInputs
 from borgingsmonitor.report.sections.hypotheses import section_hypotheses
@@ -296,3 +297,16 @@ def test_the_random_intercept_ordinal_model_alone_makes_a_conclusion_depend_on_t
     assert "ordinal_mixed_dur_continue: positive" in claims.set_index("claim").loc[f"{pro}:same_across_models", "value"]
     paragraphs = rq3_paragraphs(differing, lang)
     assert not any(same in p for p in paragraphs) and any(f"{pro} (PRO)" in p for p in paragraphs)
+
+
+def test_a_fit_that_did_not_converge_never_makes_a_conclusion_depend_on_the_model():
+    """The same differing PRO estimate, but from a fit marked NOT CONVERGED: it is listed as not
+    estimated and the claim holds on the models that were estimated."""
+    pro = next(h.id for h in CONDITION_HS if C.pooled_term(h.term) == "PRO")
+    failed = with_ordinal_mixed(models_csv(SAME, SAME), {**SAME, "PRO": (0.2, 0.004)})
+    mixed = failed["model"] == "ordinal_mixed_dur_continue"
+    failed.loc[mixed, "method"] += f"; {NOT_CONVERGED}: the gradient did not vanish"
+    claims = C.claims_table(HYPOTHESES, {"models": failed}).set_index("claim")
+    assert claims.loc[f"{pro}:same_across_models", "holds"]
+    assert "ordinal_mixed_dur_continue: not estimated" in claims.loc[f"{pro}:same_across_models", "value"]
+    assert C.conclusion(failed[mixed].iloc[0], 0.05) is None

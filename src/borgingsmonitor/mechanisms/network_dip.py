@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
+from borgingsmonitor.core.contracts import NOT_CONVERGED
 from borgingsmonitor.core.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
 from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.table import MODEL_COLUMNS, extra_terms, model_rows, wald_terms
@@ -442,7 +443,7 @@ def model_table(fit_linear, fit_spline, lrt: dict, knots, level: float = 0.95) -
         wt = wald_terms(params[terms], bse[terms], level, df=None if df is None else pd.Series(df)[terms])
         wt["term"] = [f"{label}:{t}" for t in terms]
         loglik = extra_terms({f"{label}:loglik": fit.loglik})
-        converged = "" if fit.converged else "; NOT CONVERGED"
+        converged = "" if fit.converged else f"; {NOT_CONVERGED}"
         test = "; t on Satterthwaite df" if df is not None else "; Wald z"
         parts.append(
             model_rows(

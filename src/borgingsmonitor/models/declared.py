@@ -33,7 +33,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor.core.contracts import RANDOM_REGIONS_FROM
+from borgingsmonitor.core.contracts import NOT_CONVERGED, RANDOM_REGIONS_FROM
 from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.models import imputation, mixed, ordinal, ordinal_mixed
 from borgingsmonitor.models.table import extra_terms, model_rows, wald_terms
@@ -232,7 +232,7 @@ def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     )
     text = (
         f"{spec['method'].upper()}; borgingsmonitor.nested_lmm"
-        + ("" if res.converged else " (NOT CONVERGED)")
+        + ("" if res.converged else f" ({NOT_CONVERGED})")
         + f"; random intercepts {', '.join(n for n, r in zip(names, random) if r)}; {region_text}"
     )
     if spec.get("decompose"):

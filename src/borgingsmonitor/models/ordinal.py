@@ -25,6 +25,7 @@ import patsy
 from scipy import special
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from borgingsmonitor.core.contracts import NOT_CONVERGED
 from borgingsmonitor.models.table import wald_terms
 
 DISTRIBUTIONS = ("logit", "probit")  # the analytic Newton path; anything else goes to statsmodels
@@ -138,7 +139,7 @@ def _result(params, cov, llf, converged, endog, exog, data, cluster, method) -> 
     se_text = f"{cluster}-clustered SE" if cluster else "model SE"
     method = f"{method}; {se_text}; cut points c_k (not increments)"
     if not converged:
-        method += "; not converged"
+        method += f"; {NOT_CONVERGED}"
     return OrdinalFit(terms, int(len(data)), n_groups, converged, llf, method)
 
 

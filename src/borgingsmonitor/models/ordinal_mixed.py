@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from borgingsmonitor.core.contracts import NOT_CONVERGED
 from borgingsmonitor.models import ordinal
 from borgingsmonitor.models.table import extra_terms, wald_terms
 
@@ -351,5 +352,5 @@ def method_text(fit: MixedOrdinalFit, level: str = "partnership") -> str:
         f"Wald z CI from the Hessian of the marginal log-likelihood; cut points c_k; groups {level}={fit.n_groups}"
     )
     if not fit.converged:
-        return f"{text}; NOT CONVERGED: {fit.message}"
+        return f"{text}; {NOT_CONVERGED}: {fit.message}"
     return text if fit.message == "converged" else f"{text}; {fit.message.removeprefix('converged; ')}"

@@ -11,6 +11,7 @@ import math
 
 import pandas as pd
 
+from borgingsmonitor.core.contracts import NOT_CONVERGED
 from borgingsmonitor.mechanisms.network_dip import dips_and_recovers
 from borgingsmonitor.mechanisms.survival import funding_claim
 from borgingsmonitor.models.hypotheses import ANALYSES, Hypothesis, ids_reading
@@ -111,15 +112,16 @@ def sensitivity_terms(models: pd.DataFrame, h: Hypothesis) -> list[tuple[str, st
     return out
 
 
-def conclusion(row, alpha: float) -> int:
-    """+1 / -1: the estimate's sign where p < alpha; 0: not significant (or no p)."""
+def conclusion(row, alpha: float) -> int | None:
+    """+1 / -1: the estimate's sign where p < alpha; 0: not significant; None: no estimate or p, or a
+    fit that did not converge (it says nothing, so it never makes a conclusion look model-dependent)."""
     p, est = pd.to_numeric(row.get("p_value"), errors="coerce"), pd.to_numeric(row.get("estimate"), errors="coerce")
-    if pd.isna(p) or pd.isna(est) or p >= alpha:
-        return 0
-    return int(math.copysign(1, est))
+    if pd.isna(p) or pd.isna(est) or NOT_CONVERGED in str(row.get("method", "")):
+        return None
+    return 0 if p >= alpha else int(math.copysign(1, est))
 
 
-CONCLUSION_WORDS = {1: "positive", -1: "negative", 0: "not significant"}
+CONCLUSION_WORDS = {1: "positive", -1: "negative", 0: "not significant", None: "not estimated"}
 
 
 def conclusions(models: pd.DataFrame, h: Hypothesis, alpha: float) -> dict[str, int]:
@@ -142,9 +144,10 @@ def model_claims(hypotheses: list[Hypothesis], models: pd.DataFrame | None, alph
     rows, all_same = [], []
     for h in model_hypotheses(hypotheses):
         seen = conclusions(models, h, alpha)
-        if len(seen) < 2:
+        found = [c for c in seen.values() if c is not None]
+        if len(found) < 2:
             continue
-        same = len(set(seen.values())) == 1
+        same = len(set(found)) == 1
         all_same.append(same)
         value = "; ".join(f"{m}: {CONCLUSION_WORDS[c]}" for m, c in seen.items())
         rows.append(
@@ -153,7 +156,7 @@ def model_claims(hypotheses: list[Hypothesis], models: pd.DataFrame | None, alph
                 h.id,
                 "does not depend on the model",
                 f"sign and p of {h.model} {h.term} and of the same condition in every sensitivity model",
-                f"one conclusion (sign where p < {alpha}, else not significant) in all",
+                f"one conclusion (sign where p < {alpha}, else not significant) in all that were estimated",
                 value,
                 same,
             )

@@ -287,7 +287,10 @@ def sensitivity_rows(t: Translator, inputs: ReportInputs, name: str) -> list[lis
         cells = [Cell(sensitivity_label(t, model, name, inputs.questionnaire))]
         for term, seen, first in zip(terms, found, own):
             r = frame.loc[term]
-            mark = " †" if seen != first else ""
+            if seen is None:
+                cells.append(Cell("–", numeric=True))
+                continue
+            mark = " †" if first is not None and seen != first else ""
             cells.append(Cell(f"{t.num(r['estimate'])} {t.ci(r['ci_low'], r['ci_high'])}{mark}".strip(), numeric=True))
         rows.append(cells)
     return rows
