@@ -27,10 +27,12 @@ def test_paths_equal_lme4_reference():
     frame = mm.analysis_frame(data)
     ref = REFERENCE["datasets"]["simulated"]
     assert len(frame) == ref["n_obs"]
-    est, se, _ = mm.point_paths(mm.fit_paths(frame))
-    for j, effect in enumerate(mm.PATH_EFFECTS):
-        assert est[j] == pytest.approx(ref["estimate"][effect], abs=1e-4)
-        assert se[j] == pytest.approx(ref["std_error"][effect], abs=1e-4)
+    rows = mm.multilevel_rows(data, n_draws=100).set_index("effect")
+    for effect in mm.PATH_EFFECTS:
+        assert rows.loc[effect, "estimate"] == pytest.approx(ref["estimate"][effect], abs=1e-4)
+        assert rows.loc[effect, "std_error"] == pytest.approx(ref["std_error"][effect], abs=1e-4)
+        assert rows.loc[effect, "df"] == pytest.approx(ref["df"][effect], rel=1e-4)  # lmerTest Satterthwaite
+        assert rows.loc[effect, "p_value"] == pytest.approx(ref["p_value"][effect], abs=1e-4)
 
 
 def test_between_indirect_effect_present_is_found():
