@@ -259,3 +259,60 @@ def test_indirect_effect_shown_only_when_its_interval_is_above_zero(low, shown):
     claims = C.claims_table(HYPOTHESES, {"mediation": med})
     assert C.holds(claims, "mediation:indirect_between") is shown
     assert not C.holds(claims, "mediation:indirect_within")
+
+
+def strongest_inputs(hybrid: dict[str, tuple[float, float]], lang: str = "en") -> ReportInputs:
+    models = models_csv(hybrid, {**hybrid, "PRO": (0.9, 0.001)})  # the pooled model's largest is PRO
+    return ReportInputs(
+        pd.DataFrame(), {"models": models}, pd.DataFrame(), None, {}, {}, language=lang, hypotheses=HYPOTHESES
+    )
+
+
+# models_csv gives every between term the interval estimate +- 0.1
+SEPARATED = {"REL": (0.5, 0.001), "FAC": (0.2, 0.01), "PRO": (0.05, 0.6), "ORG": (0.25, 0.02)}
+OVERLAPPING = {**SEPARATED, "REL": (0.4, 0.001)}  # [0.3; 0.5] against ORG's [0.15; 0.35]
+NOT_SHOWN = {"REL": (0.05, 0.5), "FAC": (-0.2, 0.01), "PRO": (-0.3, 0.01), "ORG": (-0.25, 0.01)}  # REL's CI has 0
+
+
+@pytest.mark.parametrize(
+    "hybrid, strongest",
+    [(SEPARATED, True), (OVERLAPPING, False), (NOT_SHOWN, False)],
+)
+def test_strongest_between_only_when_its_interval_lies_above_zero_and_the_next(hybrid, strongest):
+    claims = C.claims_table(HYPOTHESES, {"models": strongest_inputs(hybrid).tables["models"]})
+    assert C.holds(claims, C.STRONGEST) is strongest
+    row = claims.set_index("claim").loc[C.STRONGEST]
+    top = max(hybrid, key=lambda k: hybrid[k][0])
+    assert row["value"].startswith(f"{top}{C.BETWEEN} ")  # the hybrid's between terms, not the pooled PRO
+
+
+def test_strongest_between_needs_two_between_terms():
+    models = models_csv({"REL": (0.5, 0.001)}, {"REL": (0.5, 0.001)})
+    assert C.STRONGEST not in set(C.claims_table(HYPOTHESES, {"models": models})["claim"])
+
+
+def sentence(t: Translator, key: str, top: str, est: float, following: str, est_next: float) -> str:
+    return t(
+        key,
+        scale=t.scale(top),
+        estimate=t.num(est),
+        ci=t.ci(est - 0.1, est + 0.1),
+        next=t.scale(following),
+        next_estimate=t.num(est_next),
+        next_ci=t.ci(est_next - 0.1, est_next + 0.1),
+    )
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_summary_says_most_strongly_related_only_where_the_claim_holds(lang):
+    from borgingsmonitor.report.sections.summary import strongest_sentence
+
+    t = Translator(lang)
+    said = {
+        name: strongest_sentence(t, strongest_inputs(h, lang))
+        for name, h in [("separated", SEPARATED), ("overlapping", OVERLAPPING), ("not_shown", NOT_SHOWN)]
+    }
+    assert said["separated"] == sentence(t, "summary.strongest", "REL", 0.5, "ORG", 0.25)
+    assert said["overlapping"] == sentence(t, "summary.strongest_not_shown", "REL", 0.4, "ORG", 0.25)
+    assert said["not_shown"] == sentence(t, "summary.strongest_not_shown", "REL", 0.05, "FAC", -0.2)
+    assert strongest_sentence(t, strongest_inputs({"REL": (0.5, 0.001)}, lang)) == ""

@@ -1,7 +1,8 @@
 """The claims the report may make, each from a named statistic and its threshold (protocol Amendment 1).
 
 A conclusion sentence of the report ("supported", "does not depend on the model", "dips and recovers",
-"above all after the funding ended", an indirect effect "shown") picks its wording from `holds` of one
+"above all after the funding ended", an indirect effect "shown", the condition "most strongly related")
+picks its wording from `holds` of one
 row of this table; results/tables/claims.csv is the same table for the reader.
 """
 
@@ -21,6 +22,7 @@ BETWEEN, WITHIN = "_between", "_within"
 # models that are not a sensitivity analysis of a condition hypothesis although they carry its term
 NOT_SENSITIVITY = ("network_dip",)
 ALL_MODELS = "models"
+STRONGEST = f"{ALL_MODELS}:strongest_between"
 
 
 def claims_table(hypotheses: list[Hypothesis], tables: dict[str, pd.DataFrame], alpha: float = 0.05) -> pd.DataFrame:
@@ -28,6 +30,7 @@ def claims_table(hypotheses: list[Hypothesis], tables: dict[str, pd.DataFrame], 
     rows = [
         *supported_claims(tables.get("hypotheses")),
         *model_claims(hypotheses, tables.get("models"), alpha),
+        *strongest_claims(hypotheses, tables.get("models")),
         *dip_claims(hypotheses, tables.get("network_dip_contrasts")),
         *funding_claims(hypotheses, tables.get("survival"), alpha),
         *mediation_claims(hypotheses, tables.get("mediation")),
@@ -177,6 +180,52 @@ def differing(claims: pd.DataFrame) -> list[str]:
     """The hypotheses whose conclusion depends on the model."""
     rows = claims[claims["claim"].str.endswith(":same_across_models") & (claims["hypothesis"] != "")]
     return rows.loc[~rows["holds"].astype(bool), "hypothesis"].tolist()
+
+
+# --- the strongest condition ----------------------------------------------------------------------------
+
+
+def ranked_between(hypotheses: list[Hypothesis], models: pd.DataFrame | None) -> pd.DataFrame:
+    """The between terms the condition hypotheses read (H1-H4 in the hybrid model), largest estimate
+    first; rows without an estimate or interval are left out."""
+    terms = [h.term for h in condition_hypotheses(hypotheses) if h.term.endswith(BETWEEN)]
+    if models is None or models.empty or not terms:
+        return pd.DataFrame(columns=["term", "estimate", "ci_low", "ci_high"])
+    rows = models[
+        (models["model"] == condition_hypotheses(hypotheses)[0].model) & models["term"].astype(str).isin(terms)
+    ]
+    numbers = rows[["estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce")
+    rows = rows[["term"]].join(numbers).dropna(subset=["estimate", "ci_low", "ci_high"])
+    return rows.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def separated(top, following) -> bool:
+    """The largest effect is shown and larger than the next: its 95% CI lies above 0 and above the
+    next one's. Two intervals that do not overlap differ by more than crit * (se1 + se2), at least
+    crit * SE(difference) whatever the covariance of the two estimates, so this is a conservative
+    test of the difference, from the table alone (models.csv has no covariances)."""
+    return bool(top["ci_low"] > 0 and top["ci_low"] > following["ci_high"])
+
+
+def strongest_claims(hypotheses: list[Hypothesis], models: pd.DataFrame | None) -> list[dict]:
+    """'models:strongest_between': one condition's between-partnership association is the strongest."""
+    ranked = ranked_between(hypotheses, models)
+    if len(ranked) < 2:
+        return []
+    top, following = ranked.iloc[0], ranked.iloc[1]
+    model = condition_hypotheses(hypotheses)[0].model
+    return [
+        claim_row(
+            STRONGEST,
+            "",
+            "the strongest between-partnership association of the conditions",
+            f"{model} between terms of the condition hypotheses (per scale point): the largest estimate "
+            "and its 95% CI, against the next largest",
+            "ci_low(largest) > 0 and ci_low(largest) > ci_high(next) (non-overlapping CIs)",
+            "; ".join(f"{r.term} {r.estimate:.4g} [{r.ci_low:.4g}; {r.ci_high:.4g}]" for r in (top, following)),
+            separated(top, following),
+        )
+    ]
 
 
 # --- network dip -----------------------------------------------------------------------------------------
