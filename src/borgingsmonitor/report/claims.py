@@ -15,6 +15,7 @@ import pandas as pd
 from borgingsmonitor.mechanisms.network_dip import dips_and_recovers
 from borgingsmonitor.mechanisms.survival import funding_claim
 from borgingsmonitor.models.hypotheses import ANALYSES, Hypothesis, ids_reading
+from borgingsmonitor.models.table import difference_term
 
 CLAIM_COLUMNS = ["claim", "hypothesis", "statement", "statistic", "threshold", "value", "holds"]
 # the hybrid model's split of a condition (models/declared.py): <term>_between and <term>_within
@@ -199,31 +200,41 @@ def ranked_between(hypotheses: list[Hypothesis], models: pd.DataFrame | None) ->
     return rows.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def separated(top, following) -> bool:
-    """The largest effect is shown and larger than the next: its 95% CI lies above 0 and above the
-    next one's. Two intervals that do not overlap differ by more than crit * (se1 + se2), at least
-    crit * SE(difference) whatever the covariance of the two estimates, so this is a conservative
-    test of the difference, from the table alone (models.csv has no covariances)."""
-    return bool(top["ci_low"] > 0 and top["ci_low"] > following["ci_high"])
+def difference(models: pd.DataFrame, model: str, a: str, b: str) -> dict | None:
+    """a - b with its 95% CI from the model's difference rows (models/declared.py), whichever way
+    round the row is; None when the model has no such row."""
+    rows = models[models["model"] == model].drop_duplicates("term").set_index("term")
+    for term, sign in ((difference_term(a, b), 1.0), (difference_term(b, a), -1.0)):
+        if term in rows.index:
+            r = rows.loc[term, ["estimate", "ci_low", "ci_high"]].astype(float)
+            low, high = sorted((sign * r["ci_low"], sign * r["ci_high"]))
+            return {"estimate": sign * r["estimate"], "ci_low": low, "ci_high": high}
+    return None
 
 
 def strongest_claims(hypotheses: list[Hypothesis], models: pd.DataFrame | None) -> list[dict]:
-    """'models:strongest_between': one condition's between-partnership association is the strongest."""
+    """'models:strongest_between': one condition's between-partnership association is the strongest:
+    shown itself (CI above 0) and larger than every other condition's (each difference's CI above
+    0). All must hold, an intersection-union test: no correction for the several differences."""
     ranked = ranked_between(hypotheses, models)
     if len(ranked) < 2:
         return []
-    top, following = ranked.iloc[0], ranked.iloc[1]
-    model = condition_hypotheses(hypotheses)[0].model
+    model, top = condition_hypotheses(hypotheses)[0].model, ranked.iloc[0]
+    diffs = {term: difference(models, model, top["term"], term) for term in ranked["term"].iloc[1:]}
+    if any(d is None for d in diffs.values()):
+        return []
+    value = [f"{top['term']} {top['estimate']:.4g} [{top['ci_low']:.4g}; {top['ci_high']:.4g}]"]
+    value += [f"minus {term} {d['estimate']:.4g} [{d['ci_low']:.4g}; {d['ci_high']:.4g}]" for term, d in diffs.items()]
     return [
         claim_row(
             STRONGEST,
             "",
             "the strongest between-partnership association of the conditions",
-            f"{model} between terms of the condition hypotheses (per scale point): the largest estimate "
-            "and its 95% CI, against the next largest",
-            "ci_low(largest) > 0 and ci_low(largest) > ci_high(next) (non-overlapping CIs)",
-            "; ".join(f"{r.term} {r.estimate:.4g} [{r.ci_low:.4g}; {r.ci_high:.4g}]" for r in (top, following)),
-            separated(top, following),
+            f"{model}: the largest between term of the condition hypotheses (per scale point) and its "
+            "difference from each other one, 95% CI (t on Satterthwaite df)",
+            "ci_low > 0 for the largest and for each difference",
+            "; ".join(value),
+            top["ci_low"] > 0 and all(d["ci_low"] > 0 for d in diffs.values()),
         )
     ]
 

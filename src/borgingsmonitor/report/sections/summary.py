@@ -95,12 +95,16 @@ def hypothesis_detail(t: Translator, inputs: ReportInputs, h) -> str:
 
 def strongest_sentence(t: Translator, inputs: ReportInputs) -> str:
     """Which condition goes most with durability between partnerships: said only where its claim
-    holds (claims.STRONGEST); otherwise the largest and the next with the caveat; empty without both."""
-    ranked = C.ranked_between(inputs.hypotheses, inputs.tables.get("models"))
-    if len(ranked) < 2:
+    holds (claims.STRONGEST), with its difference from the next; otherwise the largest and the next
+    with the caveat; empty without the claim."""
+    models, claims = inputs.tables.get("models"), report_claims(inputs)
+    if C.STRONGEST not in set(claims["claim"]):
         return ""
+    ranked = C.ranked_between(inputs.hypotheses, models)
     top, following = ranked.iloc[0], ranked.iloc[1]
-    key = "summary.strongest" if C.holds(report_claims(inputs), C.STRONGEST) else "summary.strongest_not_shown"
+    model = C.condition_hypotheses(inputs.hypotheses)[0].model
+    gap = C.difference(models, model, top["term"], following["term"])
+    key = "summary.strongest" if C.holds(claims, C.STRONGEST) else "summary.strongest_not_shown"
     return t(
         key,
         scale=t.scale(C.pooled_term(top["term"])),
@@ -109,6 +113,8 @@ def strongest_sentence(t: Translator, inputs: ReportInputs) -> str:
         next=t.scale(C.pooled_term(following["term"])),
         next_estimate=t.num(following["estimate"]),
         next_ci=t.ci(following["ci_low"], following["ci_high"]),
+        difference=t.num(gap["estimate"]),
+        difference_ci=t.ci(gap["ci_low"], gap["ci_high"]),
     )
 
 
