@@ -329,8 +329,8 @@ def sentence(t: Translator, key: str, hybrid: dict, gap: tuple[float, float]) ->
         next=t.scale("ORG"),
         next_estimate=t.num(est_next),
         next_ci=t.ci(est_next - 0.1, est_next + 0.1),
-        difference=t.num(gap[0]),
-        difference_ci=t.ci(gap[0] - gap[1], gap[0] + gap[1]),
+        difference=t.num(gap[0], 3),
+        difference_ci=t.ci(gap[0] - gap[1], gap[0] + gap[1], 3),
     )
 
 

@@ -113,8 +113,8 @@ def strongest_sentence(t: Translator, inputs: ReportInputs) -> str:
         next=t.scale(C.pooled_term(following["term"])),
         next_estimate=t.num(following["estimate"]),
         next_ci=t.ci(following["ci_low"], following["ci_high"]),
-        difference=t.num(gap["estimate"]),
-        difference_ci=t.ci(gap["ci_low"], gap["ci_high"]),
+        difference=t.num(gap["estimate"], 3),  # 3 digits: a bound of -0.004 is not "0.00"
+        difference_ci=t.ci(gap["ci_low"], gap["ci_high"], 3),
     )
 
 
