@@ -2,7 +2,8 @@
 #   Rscript docs/validation/hybrid_lmertest.R <dir>    (docs/validation/hybrid_validate.py runs it)
 # Reads <dir>/<name>.csv (analysed rows: DUR, REL, FAC, PRO, ORG, wave, region, partnership_id)
 # and <dir>/<name>.region (fixed or random), decomposes the conditions into partnership means and
-# deviations itself, fits REML and ML, and writes <dir>/<name>.json.
+# deviations itself, fits REML and ML (with the Satterthwaite df and p of each difference of two
+# between effects, contestMD), and writes <dir>/<name>.json.
 suppressPackageStartupMessages({
   library(lmerTest)
   library(jsonlite)
@@ -39,6 +40,19 @@ fit_one <- function(df, region, reml) {
   )
   if (region == "random") s2$region <- vc$vcov[vc$grp == "region"]
   nm <- py_name(rownames(co))
+  # each pair of between effects, a - b (the difference rows of models.csv), by lmerTest's contestMD
+  between <- paste0(c("REL", "FAC", "PRO", "ORG"), "_between")
+  differences <- list()
+  for (i in seq_along(between)) for (j in seq_along(between)) if (i < j) {
+    L <- setNames(rep(0, nrow(co)), rownames(co))
+    L[between[i]] <- 1
+    L[between[j]] <- -1
+    ct <- contestMD(m, matrix(L, nrow = 1), ddf = "Satterthwaite")
+    est <- sum(L * fixef(m))
+    differences[[paste0("difference:", between[i], "-", between[j])]] <- list(
+      estimate = est, std_error = sqrt(as.numeric(t(L) %*% as.matrix(vcov(m)) %*% L)),
+      df = ct$DenDF, p_value = ct[["Pr(>F)"]])
+  }
   list(
     params = as.list(setNames(co[, "Estimate"], nm)),
     bse = as.list(setNames(co[, "Std. Error"], nm)),
@@ -47,7 +61,8 @@ fit_one <- function(df, region, reml) {
     sigma2 = s2,
     loglik = as.numeric(logLik(m)),
     singular = isSingular(m),
-    n_obs = nobs(m)
+    n_obs = nobs(m),
+    differences = differences
   )
 }
 

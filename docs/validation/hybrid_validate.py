@@ -69,6 +69,9 @@ def compare(name: str, method: str, py: dict, r: dict) -> pd.DataFrame:
     for what in ("params", "bse", "df", "p_value"):
         for term, value in r[what].items():
             rows.append((name, method, what, term, py[what][term], value))
+    for term, d in r.get("differences", {}).items():  # difference:<a>_between-<b>_between, contestMD
+        for what, key in (("params", "estimate"), ("bse", "std_error"), ("df", "df"), ("p_value", "p_value")):
+            rows.append((name, method, what, term, py[what][term], d[key]))
     for comp, value in r["sigma2"].items():
         rows.append((name, method, "sigma2", comp, py["sigma2"][comp], value))
     rows.append((name, method, "loglik", "", py["loglik"], r["loglik"]))

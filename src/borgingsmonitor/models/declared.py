@@ -36,7 +36,7 @@ import pandas as pd
 from borgingsmonitor.core.contracts import NOT_CONVERGED, RANDOM_REGIONS_FROM
 from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.models import imputation, mixed, ordinal, ordinal_mixed
-from borgingsmonitor.models.table import extra_terms, model_rows, wald_terms
+from borgingsmonitor.models.table import difference_term, extra_terms, model_rows, wald_terms
 
 FAMILIES = {"gaussian": {"nested_reml", "statsmodels_mixedlm"}, "ordinal": {"ordered_logit", "ordered_logit_mixed"}}
 REQUIRED = ("name", "formula", "family", "grouping", "estimator")
@@ -220,7 +220,10 @@ def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     total = sum(res.sigma2.values())
     summary.update({f"icc_{k}": v / total for k, v in res.sigma2.items() if k != "residual"})
     summary["loglik"] = res.loglik
-    terms = pd.concat([wald_terms(res.params, res.bse, df=res.df), extra_terms(summary)], ignore_index=True)
+    differences = between_differences(res, spec["decompose"]["terms"]) if spec.get("decompose") else None
+    terms = pd.concat(
+        [wald_terms(res.params, res.bse, df=res.df), differences, extra_terms(summary)], ignore_index=True
+    )
     # n_groups: the partnerships, the clusters the between effects rest on; all counts in the text
     n_groups = {k: v for k, v in res.n_groups.items() if k != "partnership"}
     n_groups["partnership"] = res.n_groups["partnership"]
@@ -239,6 +242,24 @@ def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
         d = spec["decompose"]
         text += f"; {', '.join(d['terms'])} split into {d['by']} means (_between) and deviations (_within)"
     return model_rows(spec["name"], terms, res.n_obs, n_groups, _method_text(spec, text, "", n_groups, res.df))
+
+
+def between_differences(res, names: list[str]) -> pd.DataFrame | None:
+    """difference:<a>_between-<b>_between for each pair of split terms (declared order): estimate,
+    SE and a t interval and p on the contrast's Satterthwaite df, from the fit's covariance (which
+    models.csv does not carry: the report's "most strongly related" needs these rows)."""
+    cols = list(res.params.index)
+    between = [f"{n}_between" for n in names if f"{n}_between" in cols]
+    pairs = [(a, b) for i, a in enumerate(between) for b in between[i + 1 :]]
+    if not pairs:
+        return None
+    L = np.zeros((len(pairs), len(cols)))
+    for row, (a, b) in enumerate(pairs):
+        L[row, cols.index(a)], L[row, cols.index(b)] = 1.0, -1.0
+    labels = [difference_term(a, b) for a, b in pairs]
+    estimate = pd.Series(L @ res.params.to_numpy(float), index=labels)
+    se = pd.Series(np.sqrt(np.einsum("ri,ij,rj->r", L, res.cov_params.to_numpy(float), L)), index=labels)
+    return wald_terms(estimate, se, df=pd.Series(res.contrast_df(L), index=labels))
 
 
 def fit_ordinal_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:

@@ -21,7 +21,8 @@ variance component of zero is found exactly rather than approached. The gradient
 (forward-mode derivatives carried through the recursion). A level can be declared not random
 (its ratio is fixed at 0): it then only defines the nesting (a region entered as fixed effects).
 
-Fixed-effect tests use Satterthwaite degrees of freedom as lmerTest does: df = 2 (c'Cc)^2 /
+Fixed-effect tests (each coefficient, or any contrast c: `NestedLMMResult.contrast_df`) use
+Satterthwaite degrees of freedom as lmerTest does: df = 2 (c'Cc)^2 /
 (g' A g) with C = cov(b) as a function of the variance parameters, g its gradient and A = 2 H^-1
 (H the Hessian of the deviance, profiled over b; REML or ML as fitted). At an interior optimum the
 result does not depend on how the variance parameters are written; we use the log ratios and log
@@ -290,6 +291,15 @@ class NestedLMMResult:
     n_dropped: int = 0
     formula: str | None = None
     df: pd.Series | None = None
+    vcov_derivatives: np.ndarray | None = None  # d cov(b) / d variance parameters (Satterthwaite)
+    varpar_cov: np.ndarray | None = None  # asymptotic covariance of the variance parameters
+
+    def contrast_df(self, L) -> np.ndarray:
+        """Satterthwaite df of each row of L (contrasts of the fixed effects, in params order);
+        infinite (the normal) when the fit skipped the df."""
+        if self.vcov_derivatives is None:
+            return np.full(np.atleast_2d(L).shape[0], np.inf)
+        return satterthwaite_df(L, self.cov_params.to_numpy(float), self.vcov_derivatives, self.varpar_cov)
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """term, estimate, std_error, ci_low, ci_high, p_value, df: t on Satterthwaite df (normal
@@ -611,9 +621,10 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
     cov = s2e * linalg.cho_solve(sol["chol"], np.eye(prof.k))
     cols = list(stats.columns)
     names = list(stats.levels)
-    df = None
+    df, dC, A = None, None, None
     if satterthwaite:
-        df = pd.Series(satterthwaite_df(prof, t, s2e, [bool(x > 0) for x in t]), index=cols, name="df")
+        dC, A = vcov_derivatives(prof, t, s2e, [bool(x > 0) for x in t])
+        df = pd.Series(satterthwaite_df(np.eye(prof.k), cov, dC, A), index=cols, name="df")
     message = f"{msg}; free ratios {dict(zip(names, free))}; kkt={'ok' if kkt else 'failed'}"
     sigma2 = {name: float(t[lev] * s2e) for lev, name in enumerate(names) if random[lev]}
     sigma2["residual"] = float(s2e)
@@ -630,11 +641,14 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
         message=message,
         ratios={name: float(t[lev]) for lev, name in enumerate(names) if random[lev]},
         df=df,
+        vcov_derivatives=dC,
+        varpar_cov=A,
     )
 
 
-def satterthwaite_df(prof: _Profile, t, s2e: float, free) -> np.ndarray:
-    """Satterthwaite df of each fixed effect (as lmerTest), over the nonzero variance parameters."""
+def vcov_derivatives(prof: _Profile, t, s2e: float, free) -> tuple[np.ndarray, np.ndarray]:
+    """(dC, A) for Satterthwaite's df (as lmerTest): dC[p] = d cov(b) / d psi_p for the nonzero
+    variance parameters psi (log ratios, then log s2e), A = 2 H^-1 their asymptotic covariance."""
     idx = [j for j in range(prof.L) if free[j]]
     t = np.asarray(t, dtype=float)
 
@@ -651,13 +665,19 @@ def satterthwaite_df(prof: _Profile, t, s2e: float, free) -> np.ndarray:
     sol = prof.solve(t, deriv=True)
     k = prof.k
     inv = linalg.cho_solve(sol["chol"], np.eye(k))
-    C = s2e * inv
-    # d diag(C) / d psi: log ratios (C = s2e (X'H^-1X)^-1), then log s2e
-    grads = [-s2e * t[j] * np.einsum("ia,ab,bi->i", inv, sol["dQ"][j][:k, :k], inv) for j in idx]
-    grads.append(np.diag(C))
-    G = np.array(grads)
-    var = np.einsum("pi,pq,qi->i", G, A, G)
-    return 2.0 * np.diag(C) ** 2 / var
+    # C = s2e (X'H^-1X)^-1: its derivative in a log ratio, then in log s2e (C itself)
+    dC = [-s2e * t[j] * inv @ sol["dQ"][j][:k, :k] @ inv for j in idx]
+    dC.append(s2e * inv)
+    return np.array(dC), A
+
+
+def satterthwaite_df(L, cov: np.ndarray, dC: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """Satterthwaite df of each contrast (row of L) of the fixed effects: 2 (l'Cl)^2 / (g'Ag),
+    g the gradient of l'Cl in the variance parameters (`vcov_derivatives`)."""
+    L = np.atleast_2d(np.asarray(L, dtype=float))
+    var = np.einsum("ri,ij,rj->r", L, cov, L)
+    grad = np.einsum("ri,pij,rj->rp", L, dC, L)
+    return 2.0 * var**2 / np.einsum("rp,pq,rq->r", grad, A, grad)
 
 
 def _kkt_ok(grad, t, random=None, tol=1e-3):

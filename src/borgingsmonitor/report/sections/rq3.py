@@ -8,7 +8,7 @@ import pandas as pd
 
 from borgingsmonitor.core.contracts import MAIN_MODEL, RANDOM_REGIONS_FROM
 from borgingsmonitor.models.hypotheses import Hypothesis
-from borgingsmonitor.models.table import VARIANCE_TERMS
+from borgingsmonitor.models.table import DIFFERENCE, VARIANCE_TERMS
 from borgingsmonitor.report import claims as C
 from borgingsmonitor.report.document import (
     Builder,
@@ -25,7 +25,7 @@ from borgingsmonitor.report.figures import CONDITIONS, region_label, titled
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
 
 # rows of models.csv that are not fixed effects: variance components (var_, sd_), ICCs, cut points, MI diagnostics
-NOT_FIXED_PREFIXES = ("cut_", "df_barnard_rubin:", "lambda:", "var_", "sd_", "icc_", "design_effect")
+NOT_FIXED_PREFIXES = ("cut_", "df_barnard_rubin:", "lambda:", "var_", "sd_", "icc_", "design_effect", DIFFERENCE)
 VARIANCE_PREFIXES = ("var_", "icc_", "design_effect")
 CATEGORY_TERM = re.compile(r"^C\((\w+)\)\[T\.(.+)\]$")
 
