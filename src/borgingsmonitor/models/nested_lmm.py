@@ -25,7 +25,8 @@ Fixed-effect tests use Satterthwaite degrees of freedom as lmerTest does: df = 2
 (g' A g) with C = cov(b) as a function of the variance parameters, g its gradient and A = 2 H^-1
 (H the Hessian of the deviance, profiled over b; REML or ML as fitted). At an interior optimum the
 result does not depend on how the variance parameters are written; we use the log ratios and log
-s2_e. A component estimated at exactly 0 is held fixed (it has no Hessian there).
+s2_e. A component estimated at exactly 0 is held fixed (it has no Hessian there). Or, for REML
+fits, Kenward-Roger's adjusted covariance and df (`kenward_roger.py`, as pbkrtest).
 
 Bootstrap over partnerships: drawing groups with replacement is the same as giving each group's
 statistics a multiplicity weight (how often it was drawn within its parent). A group drawn twice
@@ -48,9 +49,12 @@ from scipy import linalg, optimize
 from scipy import stats as st
 from threadpoolctl import ThreadpoolController
 
+from borgingsmonitor.models import kenward_roger
+
 log = logging.getLogger(__name__)
 
 METHODS = ("REML", "ML")
+DDF = ("satterthwaite", "kenward_roger")
 _LOG_BOUNDS = (-30.0, 15.0)
 
 
@@ -290,9 +294,10 @@ class NestedLMMResult:
     n_dropped: int = 0
     formula: str | None = None
     df: pd.Series | None = None
+    ddf: str | None = None  # how df (and, for kenward_roger, the adjusted bse) were computed
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        """term, estimate, std_error, ci_low, ci_high, p_value, df: t on Satterthwaite df (normal
+        """term, estimate, std_error, ci_low, ci_high, p_value, df: t on the fit's df (normal
         reference where df is missing)."""
         df = pd.Series(np.nan, index=self.params.index) if self.df is None else self.df.reindex(self.params.index)
         used = df.fillna(np.inf).to_numpy(float)  # t with infinite df is the normal
@@ -551,17 +556,23 @@ def _single_threaded_blas():
 
 
 def fit_from_stats(
-    stats: NestedStats, method: str = "REML", start: dict | None = None, random=None, satterthwaite: bool = True
+    stats: NestedStats, method: str = "REML", start: dict | None = None, random=None, ddf: str | None = "satterthwaite"
 ) -> NestedLMMResult:
     """Fit by REML or ML from the sufficient statistics; SEs from (X'V^-1 X)^-1 at the estimate.
 
     `random` (one bool per level, default all True) says which levels carry a random intercept; a
     level that does not is fixed at 0 and only nests the inner ones. `start` (e.g. the
     full-sample `result.ratios`, for bootstrap refits) replaces the coarse grid search for starting
-    values; the boundary faces are checked either way. `satterthwaite=False` skips the df (bootstrap).
+    values; the boundary faces are checked either way. `ddf`: "satterthwaite" (df only),
+    "kenward_roger" (REML only: Kenward-Roger's adjusted covariance and df, `kenward_roger.py`)
+    or None (no df; bootstrap).
     """
+    if ddf is not None and ddf not in DDF:
+        raise ValueError(f"ddf must be one of {DDF} or None")
+    if ddf == "kenward_roger" and method != "REML":
+        raise ValueError("Kenward-Roger df need a REML fit (as lmerTest and pbkrtest)")
     with _single_threaded_blas():
-        return _fit(stats, method, start, random, satterthwaite)
+        return _fit(stats, method, start, random, ddf)
 
 
 def _faces(random):
@@ -576,7 +587,7 @@ def _faces(random):
     return out
 
 
-def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> NestedLMMResult:
+def _fit(stats: NestedStats, method: str, start, random, ddf) -> NestedLMMResult:
     prof = _Profile(stats, method)
     random = tuple(random) if random is not None else (True,) * prof.L
     if len(random) != prof.L:
@@ -612,8 +623,12 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
     cols = list(stats.columns)
     names = list(stats.levels)
     df = None
-    if satterthwaite:
+    if ddf == "satterthwaite":
         df = pd.Series(satterthwaite_df(prof, t, s2e, [bool(x > 0) for x in t]), index=cols, name="df")
+    elif ddf == "kenward_roger":
+        adj = kenward_roger.adjusted(prof, t, s2e, random)
+        cov = adj["phi_a"]
+        df = pd.Series(kenward_roger.coefficient_df(adj), index=cols, name="df")
     message = f"{msg}; free ratios {dict(zip(names, free))}; kkt={'ok' if kkt else 'failed'}"
     sigma2 = {name: float(t[lev] * s2e) for lev, name in enumerate(names) if random[lev]}
     sigma2["residual"] = float(s2e)
@@ -630,6 +645,7 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
         message=message,
         ratios={name: float(t[lev]) for lev, name in enumerate(names) if random[lev]},
         df=df,
+        ddf=ddf,
     )
 
 
@@ -687,6 +703,7 @@ def fit_nested_lmm(
     method: str = "REML",
     levels: dict | None = None,
     random=None,
+    ddf: str | None = "satterthwaite",
 ) -> NestedLMMResult:
     """Build X with patsy (e.g. `DUR ~ REL + FAC + PRO + ORG + C(wave)`), drop incomplete rows
     listwise over the columns used, and fit. `levels` maps level names to columns, outer first
@@ -706,7 +723,7 @@ def fit_nested_lmm(
     y, X = design_matrices(formula, sub)
     groups = {name: sub[col].to_numpy() for name, col in levels.items()}
     stats = cell_stats(y.iloc[:, 0].to_numpy(), X, groups)
-    result = fit_from_stats(stats, method=method, random=random)
+    result = fit_from_stats(stats, method=method, random=random, ddf=ddf)
     result.n_dropped = n_dropped
     result.formula = formula
     return result
