@@ -2,7 +2,9 @@
 #   Rscript docs/validation/hybrid_lmertest.R <dir>    (docs/validation/hybrid_validate.py runs it)
 # Reads <dir>/<name>.csv (analysed rows: DUR, REL, FAC, PRO, ORG, wave, region, partnership_id)
 # and <dir>/<name>.region (fixed or random), decomposes the conditions into partnership means and
-# deviations itself, fits REML and ML, and writes <dir>/<name>.json.
+# deviations itself, fits REML and ML, and writes <dir>/<name>.json. The REML fit also carries
+# `kenward_roger`: summary(m, ddf = "Kenward-Roger") (pbkrtest::vcovAdj SEs and Lb_ddf df; read by
+# docs/validation/hybrid_kr_compare.py).
 suppressPackageStartupMessages({
   library(lmerTest)
   library(jsonlite)
@@ -39,7 +41,7 @@ fit_one <- function(df, region, reml) {
   )
   if (region == "random") s2$region <- vc$vcov[vc$grp == "region"]
   nm <- py_name(rownames(co))
-  list(
+  out <- list(
     params = as.list(setNames(co[, "Estimate"], nm)),
     bse = as.list(setNames(co[, "Std. Error"], nm)),
     df = as.list(setNames(co[, "df"], nm)),
@@ -48,6 +50,20 @@ fit_one <- function(df, region, reml) {
     loglik = as.numeric(logLik(m)),
     singular = isSingular(m),
     n_obs = nobs(m)
+  )
+  if (reml) out$kenward_roger <- kenward_roger(m)
+  out
+}
+
+kenward_roger <- function(m) {
+  co <- summary(m, ddf = "Kenward-Roger")$coefficients
+  nm <- py_name(rownames(co))
+  list(
+    bse = as.list(setNames(co[, "Std. Error"], nm)),
+    df = as.list(setNames(co[, "df"], nm)),
+    p_value = as.list(setNames(co[, "Pr(>|t|)"], nm)),
+    vcov_adj_se = as.list(setNames(sqrt(diag(as.matrix(pbkrtest::vcovAdj(m)))), nm)),
+    pbkrtest = as.character(packageVersion("pbkrtest"))
   )
 }
 
