@@ -3,7 +3,9 @@
 # Reads <dir>/<name>.csv (analysed rows: DUR, REL, FAC, PRO, ORG, wave, region, partnership_id)
 # and <dir>/<name>.region (fixed or random), decomposes the conditions into partnership means and
 # deviations itself, fits REML and ML (with the Satterthwaite df and p of each difference of two
-# between effects, contestMD), and writes <dir>/<name>.json.
+# between effects, contestMD), and writes <dir>/<name>.json. The REML fit also carries
+# `kenward_roger`: summary(m, ddf = "Kenward-Roger") (pbkrtest::vcovAdj SEs and Lb_ddf df; read by
+# docs/validation/hybrid_kr_compare.py).
 suppressPackageStartupMessages({
   library(lmerTest)
   library(jsonlite)
@@ -53,7 +55,7 @@ fit_one <- function(df, region, reml) {
       estimate = est, std_error = sqrt(as.numeric(t(L) %*% as.matrix(vcov(m)) %*% L)),
       df = ct$DenDF, p_value = ct[["Pr(>F)"]])
   }
-  list(
+  out <- list(
     params = as.list(setNames(co[, "Estimate"], nm)),
     bse = as.list(setNames(co[, "Std. Error"], nm)),
     df = as.list(setNames(co[, "df"], nm)),
@@ -63,6 +65,20 @@ fit_one <- function(df, region, reml) {
     singular = isSingular(m),
     n_obs = nobs(m),
     differences = differences
+  )
+  if (reml) out$kenward_roger <- kenward_roger(m)
+  out
+}
+
+kenward_roger <- function(m) {
+  co <- summary(m, ddf = "Kenward-Roger")$coefficients
+  nm <- py_name(rownames(co))
+  list(
+    bse = as.list(setNames(co[, "Std. Error"], nm)),
+    df = as.list(setNames(co[, "df"], nm)),
+    p_value = as.list(setNames(co[, "Pr(>|t|)"], nm)),
+    vcov_adj_se = as.list(setNames(sqrt(diag(as.matrix(pbkrtest::vcovAdj(m)))), nm)),
+    pbkrtest = as.character(packageVersion("pbkrtest"))
   )
 }
 

@@ -13,6 +13,8 @@ A declaration is a mapping with
   decompose    gaussian nested_reml: {terms: [REL, ...], by: partnership_id}: each term enters as
                its group mean over the analysed rows (<term>_between) and the row's deviation from
                it (<term>_within), the hybrid (Mundlak) specification of protocol Amendment 1
+  ddf          gaussian nested_reml: satterthwaite (default) | kenward_roger (REML only: Kenward-Roger's
+               adjusted standard errors and df, as lmerTest's ddf = "Kenward-Roger")
   estimator    nested_reml | statsmodels_mixedlm (gaussian) | ordered_logit (ordinal, clustered SEs) |
                ordered_logit_mixed (ordinal, a random intercept for the last grouping column, as
                R's ordinal::clmm; logit link only)
@@ -38,6 +40,7 @@ from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.models import imputation, mixed, ordinal, ordinal_mixed
 from borgingsmonitor.models.table import difference_term, extra_terms, model_rows, wald_terms
 
+DDF = ("satterthwaite", "kenward_roger")
 FAMILIES = {"gaussian": {"nested_reml", "statsmodels_mixedlm"}, "ordinal": {"ordered_logit", "ordered_logit_mixed"}}
 REQUIRED = ("name", "formula", "family", "grouping", "estimator")
 IMPUTATION_DEFAULTS = {"m": 20, "seed": 20250, "iterations": 10, "donors": 5, "auxiliary": [], "categorical": ["wave"]}
@@ -57,20 +60,31 @@ def check_spec(spec: dict) -> dict:
     if "~" not in spec["formula"]:
         raise ValueError(f"model {name}: formula {spec['formula']!r} has no '~'")
     grouping = list(spec["grouping"])
-    deep = len(grouping) > 2 or spec.get("decompose") or spec.get("region_effect", "random") != "random"
+    deep = is_multilevel({"region_effect": "random", "ddf": "satterthwaite", **spec, "grouping": grouping})
     if family == "gaussian" and len(grouping) < 2:
         raise ValueError(f"model {name}: gaussian models take grouping [outer, inner, ...], got {grouping}")
     if family == "gaussian" and len(grouping) > 2 and estimator != "nested_reml":
         raise ValueError(f"model {name}: more than two grouping levels need estimator nested_reml")
     if deep and (estimator != "nested_reml" or spec.get("imputation")):
-        raise ValueError(f"model {name}: decompose and region_effect need nested_reml without imputation")
+        raise ValueError(f"model {name}: decompose, region_effect and ddf need nested_reml without imputation")
     if estimator == "ordered_logit_mixed" and (spec.get("distr", "logit") != "logit" or spec.get("imputation")):
         raise ValueError(f"model {name}: ordered_logit_mixed takes the logit link and no imputation")
-    defaults = {"method": "REML", "standardise": False, "distr": "logit", "cov_type": "cluster", "n_agq": 1}
+    defaults = {
+        "method": "REML",
+        "standardise": False,
+        "distr": "logit",
+        "cov_type": "cluster",
+        "n_agq": 1,
+        "ddf": DDF[0],
+    }
     out = {**defaults, "region_effect": "random", **spec}
     out["grouping"] = grouping
     if out["region_effect"] not in ("random", "fixed", "auto"):
         raise ValueError(f"model {name}: region_effect must be random, fixed or auto")
+    if out["ddf"] not in DDF:
+        raise ValueError(f"model {name}: ddf must be one of {', '.join(DDF)}")
+    if out["ddf"] == "kenward_roger" and out["method"] != "REML":
+        raise ValueError(f"model {name}: ddf kenward_roger needs method REML")
     if out.get("decompose") is not None:
         out["decompose"] = _check_decompose(name, out["decompose"], grouping)
     if out.get("imputation") is not None:
@@ -141,17 +155,28 @@ def _fit_mixed(spec, rows):
     return fit, note
 
 
+DDF_TEXT = {
+    "satterthwaite": "t CI and p on Satterthwaite df",
+    "kenward_roger": "Kenward-Roger adjusted SE, t CI and p on Kenward-Roger df",
+}
+
+
 def _method_text(spec, fit_method, note, n_groups, df=None):
     text = note + fit_method
     if spec["standardise"]:
         text += "; standardised (z-scores over the analysed rows)"
-    test = "t CI and p on Satterthwaite df" if df is not None else "Wald z CI"
+    test = DDF_TEXT[spec["ddf"]] if df is not None else "Wald z CI"
     return f"{text}; {_groups_text(n_groups)}; {test}"
 
 
 def is_multilevel(spec: dict) -> bool:
-    """Deeper nesting, a decomposition or a non-random region: the general nested_reml path."""
-    return len(spec["grouping"]) > 2 or bool(spec.get("decompose")) or spec["region_effect"] != "random"
+    """Deeper nesting, a decomposition, a non-random region or Kenward-Roger: the general nested_reml path."""
+    return (
+        len(spec["grouping"]) > 2
+        or bool(spec.get("decompose"))
+        or spec["region_effect"] != "random"
+        or spec["ddf"] != "satterthwaite"
+    )
 
 
 def fit_mixed_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
@@ -199,7 +224,7 @@ def add_decomposition(rows: pd.DataFrame, decompose: dict, grouping: list[str]) 
 
 def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     """A nested_reml model with any depth of nesting, a fixed or random region and (optionally)
-    the between/within decomposition; t tests on Satterthwaite df."""
+    the between/within decomposition; t tests on Satterthwaite or Kenward-Roger df (`ddf`)."""
     from borgingsmonitor.models import nested_lmm as nl
 
     grouping = spec["grouping"]
@@ -215,7 +240,7 @@ def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     names = level_names(grouping)
     levels = dict(zip(names, grouping))
     random = [random_region] + [True] * (len(grouping) - 1)
-    res = nl.fit_nested_lmm(formula, rows, levels=levels, random=random, method=spec["method"])
+    res = nl.fit_nested_lmm(formula, rows, levels=levels, random=random, method=spec["method"], ddf=spec["ddf"])
     summary = {f"var_{k}": v for k, v in res.sigma2.items()}
     total = sum(res.sigma2.values())
     summary.update({f"icc_{k}": v / total for k, v in res.sigma2.items() if k != "residual"})
@@ -403,7 +428,7 @@ class _NestedCopies:
         ends = np.r_[self.starts[1:], len(Zs)]
         zz = np.stack([Zs[s:e].T @ Zs[s:e] for s, e in zip(self.starts, ends)])
         stats = replace(self.stats, zz=zz, sz=np.add.reduceat(Zs, self.starts, axis=0))
-        res = nl.fit_from_stats(stats, method=self.spec["method"], satterthwaite=False)  # Barnard-Rubin df instead
+        res = nl.fit_from_stats(stats, method=self.spec["method"], ddf=None)  # Barnard-Rubin df instead
         return mixed.from_nested_result(res, outer, inner, self.spec["method"])
 
 

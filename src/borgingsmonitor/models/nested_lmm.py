@@ -26,7 +26,8 @@ Satterthwaite degrees of freedom as lmerTest does: df = 2 (c'Cc)^2 /
 (g' A g) with C = cov(b) as a function of the variance parameters, g its gradient and A = 2 H^-1
 (H the Hessian of the deviance, profiled over b; REML or ML as fitted). At an interior optimum the
 result does not depend on how the variance parameters are written; we use the log ratios and log
-s2_e. A component estimated at exactly 0 is held fixed (it has no Hessian there).
+s2_e. A component estimated at exactly 0 is held fixed (it has no Hessian there). Or, for REML
+fits, Kenward-Roger's adjusted covariance and df (`kenward_roger.py`, as pbkrtest).
 
 Bootstrap over partnerships: drawing groups with replacement is the same as giving each group's
 statistics a multiplicity weight (how often it was drawn within its parent). A group drawn twice
@@ -49,9 +50,12 @@ from scipy import linalg, optimize
 from scipy import stats as st
 from threadpoolctl import ThreadpoolController
 
+from borgingsmonitor.models import kenward_roger
+
 log = logging.getLogger(__name__)
 
 METHODS = ("REML", "ML")
+DDF = ("satterthwaite", "kenward_roger")
 _LOG_BOUNDS = (-30.0, 15.0)
 
 
@@ -293,16 +297,23 @@ class NestedLMMResult:
     df: pd.Series | None = None
     vcov_derivatives: np.ndarray | None = None  # d cov(b) / d variance parameters (Satterthwaite)
     varpar_cov: np.ndarray | None = None  # asymptotic covariance of the variance parameters
+    ddf: str | None = None  # how df (and, for kenward_roger, the adjusted bse) were computed
+    kr: dict | None = None  # Kenward-Roger's Phi, P and W (kenward_roger.adjusted), for contrasts
 
     def contrast_df(self, L) -> np.ndarray:
-        """Satterthwaite df of each row of L (contrasts of the fixed effects, in params order);
+        """df of each row of L (contrasts of the fixed effects, in params order) by the fit's method;
         infinite (the normal) when the fit skipped the df."""
+        rows = np.atleast_2d(np.asarray(L, dtype=float))
+        if self.kr is not None:
+            return np.array(
+                [kenward_roger.contrast_df(row, self.kr["phi"], self.kr["P"], self.kr["W"]) for row in rows]
+            )
         if self.vcov_derivatives is None:
-            return np.full(np.atleast_2d(L).shape[0], np.inf)
-        return satterthwaite_df(L, self.cov_params.to_numpy(float), self.vcov_derivatives, self.varpar_cov)
+            return np.full(rows.shape[0], np.inf)
+        return satterthwaite_df(rows, self.cov_params.to_numpy(float), self.vcov_derivatives, self.varpar_cov)
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        """term, estimate, std_error, ci_low, ci_high, p_value, df: t on Satterthwaite df (normal
+        """term, estimate, std_error, ci_low, ci_high, p_value, df: t on the fit's df (normal
         reference where df is missing)."""
         df = pd.Series(np.nan, index=self.params.index) if self.df is None else self.df.reindex(self.params.index)
         used = df.fillna(np.inf).to_numpy(float)  # t with infinite df is the normal
@@ -561,17 +572,23 @@ def _single_threaded_blas():
 
 
 def fit_from_stats(
-    stats: NestedStats, method: str = "REML", start: dict | None = None, random=None, satterthwaite: bool = True
+    stats: NestedStats, method: str = "REML", start: dict | None = None, random=None, ddf: str | None = "satterthwaite"
 ) -> NestedLMMResult:
     """Fit by REML or ML from the sufficient statistics; SEs from (X'V^-1 X)^-1 at the estimate.
 
     `random` (one bool per level, default all True) says which levels carry a random intercept; a
     level that does not is fixed at 0 and only nests the inner ones. `start` (e.g. the
     full-sample `result.ratios`, for bootstrap refits) replaces the coarse grid search for starting
-    values; the boundary faces are checked either way. `satterthwaite=False` skips the df (bootstrap).
+    values; the boundary faces are checked either way. `ddf`: "satterthwaite" (df only),
+    "kenward_roger" (REML only: Kenward-Roger's adjusted covariance and df, `kenward_roger.py`)
+    or None (no df; bootstrap).
     """
+    if ddf is not None and ddf not in DDF:
+        raise ValueError(f"ddf must be one of {DDF} or None")
+    if ddf == "kenward_roger" and method != "REML":
+        raise ValueError("Kenward-Roger df need a REML fit (as lmerTest and pbkrtest)")
     with _single_threaded_blas():
-        return _fit(stats, method, start, random, satterthwaite)
+        return _fit(stats, method, start, random, ddf)
 
 
 def _faces(random):
@@ -586,7 +603,7 @@ def _faces(random):
     return out
 
 
-def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> NestedLMMResult:
+def _fit(stats: NestedStats, method: str, start, random, ddf) -> NestedLMMResult:
     prof = _Profile(stats, method)
     random = tuple(random) if random is not None else (True,) * prof.L
     if len(random) != prof.L:
@@ -621,10 +638,14 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
     cov = s2e * linalg.cho_solve(sol["chol"], np.eye(prof.k))
     cols = list(stats.columns)
     names = list(stats.levels)
-    df, dC, A = None, None, None
-    if satterthwaite:
+    df, dC, A, adj = None, None, None, None
+    if ddf == "satterthwaite":
         dC, A = vcov_derivatives(prof, t, s2e, [bool(x > 0) for x in t])
         df = pd.Series(satterthwaite_df(np.eye(prof.k), cov, dC, A), index=cols, name="df")
+    elif ddf == "kenward_roger":
+        adj = kenward_roger.adjusted(prof, t, s2e, random)
+        cov = adj["phi_a"]
+        df = pd.Series(kenward_roger.coefficient_df(adj), index=cols, name="df")
     message = f"{msg}; free ratios {dict(zip(names, free))}; kkt={'ok' if kkt else 'failed'}"
     sigma2 = {name: float(t[lev] * s2e) for lev, name in enumerate(names) if random[lev]}
     sigma2["residual"] = float(s2e)
@@ -643,6 +664,8 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
         df=df,
         vcov_derivatives=dC,
         varpar_cov=A,
+        ddf=ddf,
+        kr=adj,
     )
 
 
@@ -707,6 +730,7 @@ def fit_nested_lmm(
     method: str = "REML",
     levels: dict | None = None,
     random=None,
+    ddf: str | None = "satterthwaite",
 ) -> NestedLMMResult:
     """Build X with patsy (e.g. `DUR ~ REL + FAC + PRO + ORG + C(wave)`), drop incomplete rows
     listwise over the columns used, and fit. `levels` maps level names to columns, outer first
@@ -726,7 +750,7 @@ def fit_nested_lmm(
     y, X = design_matrices(formula, sub)
     groups = {name: sub[col].to_numpy() for name, col in levels.items()}
     stats = cell_stats(y.iloc[:, 0].to_numpy(), X, groups)
-    result = fit_from_stats(stats, method=method, random=random)
+    result = fit_from_stats(stats, method=method, random=random, ddf=ddf)
     result.n_dropped = n_dropped
     result.formula = formula
     return result
