@@ -20,6 +20,7 @@ import yaml
 from borgingsmonitor.models import declared
 from borgingsmonitor.models import kenward_roger as kr
 from borgingsmonitor.models import nested_lmm as nl
+from borgingsmonitor.models.table import DIFFERENCE
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parents[1]
@@ -122,8 +123,15 @@ def test_hybrid_model_equals_lmertest_kenward_roger(name):
     assert ("region fixed" in table["method"].iloc[0]) == (name == "sim_fixed")
     assert "Kenward-Roger" in table["method"].iloc[0]
     fixed = table[table["std_error"].notna()].set_index("term")
+    differences = fixed[fixed.index.str.startswith(DIFFERENCE)]
+    fixed = fixed.drop(differences.index)
     idx = list(ref["bse"])
     assert set(fixed.index) == set(idx)
+    # each difference of two between effects (the "strongest" claim's contrasts): contestMD's KR df and p
+    diff_ref = pd.DataFrame(ref["differences"]).T
+    assert set(differences.index) == set(diff_ref.index) and len(diff_ref) == 6
+    for col in ("std_error", "df", "p_value"):
+        np.testing.assert_allclose(differences.loc[diff_ref.index, col], diff_ref[col].astype(float), rtol=1e-4)
     # lme4's optimiser stops at ~1e-7 relative in the variances: SE and df agree to ~1e-6
     np.testing.assert_allclose(fixed.loc[idx, "std_error"], pd.Series(ref["bse"])[idx], rtol=1e-5)
     np.testing.assert_allclose(fixed.loc[idx, "df"], pd.Series(ref["df"])[idx], rtol=1e-5)

@@ -56,9 +56,12 @@ def compare(name: str, py: pd.DataFrame, r: dict) -> pd.DataFrame:
     for what, col in (("bse", "std_error"), ("df", "df"), ("p_value", "p_value")):
         for term, value in r[what].items():
             rows.append((name, what, term, py.loc[term, col], value))
+    for term, values in r.get("differences", {}).items():
+        for what, col in (("bse", "std_error"), ("df", "df"), ("p_value", "p_value")):
+            rows.append((name, what, term, py.loc[term, col], values[col]))
     out = pd.DataFrame(rows, columns=["data", "quantity", "term", "python", "r"])
     out["rel_diff"] = (out["python"] - out["r"]).abs() / out["r"].abs().clip(lower=1e-12)
-    sat = py.loc[list(r["bse"]), ["std_error_satterthwaite", "df_satterthwaite"]]
+    sat = py.loc[out["term"].unique(), ["std_error_satterthwaite", "df_satterthwaite"]]
     out["satterthwaite"] = [
         sat.loc[t, "std_error_satterthwaite" if q == "bse" else "df_satterthwaite"] if q != "p_value" else None
         for q, t in zip(out["quantity"], out["term"])

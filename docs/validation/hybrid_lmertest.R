@@ -73,7 +73,20 @@ fit_one <- function(df, region, reml) {
 kenward_roger <- function(m) {
   co <- summary(m, ddf = "Kenward-Roger")$coefficients
   nm <- py_name(rownames(co))
+  adj <- as.matrix(pbkrtest::vcovAdj(m))
+  # each pair of between effects, a - b: Kenward-Roger SE, df and p (contestMD)
+  between <- paste0(c("REL", "FAC", "PRO", "ORG"), "_between")
+  differences <- list()
+  for (i in seq_along(between)) for (j in seq_along(between)) if (i < j) {
+    L <- setNames(rep(0, nrow(co)), rownames(co))
+    L[between[i]] <- 1
+    L[between[j]] <- -1
+    ct <- contestMD(m, matrix(L, nrow = 1), ddf = "Kenward-Roger")
+    differences[[paste0("difference:", between[i], "-", between[j])]] <- list(
+      std_error = sqrt(as.numeric(t(L) %*% adj %*% L)), df = ct$DenDF, p_value = ct[["Pr(>F)"]])
+  }
   list(
+    differences = differences,
     bse = as.list(setNames(co[, "Std. Error"], nm)),
     df = as.list(setNames(co[, "df"], nm)),
     p_value = as.list(setNames(co[, "Pr(>|t|)"], nm)),
