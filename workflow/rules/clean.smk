@@ -39,6 +39,7 @@ rule clean:
     benchmark:
         "benchmarks/clean/clean.tsv"
     params:
+        code=code_version("clean"),
         regions=regions_without_sources(),
         cleaning=config["cleaning"],
     script:

@@ -17,6 +17,7 @@ rule ingest_file:
     benchmark:
         "benchmarks/ingest_file/{region}/{file_id}.tsv"
     params:
+        code=code_version("ingest"),
         units=unit_params,
         region_spec=region_spec,
         label_sets=config.get("label_sets", {}),
@@ -39,6 +40,7 @@ rule ingest_region:
     benchmark:
         "benchmarks/ingest_region/{region}.tsv"
     params:
+        code=code_version("ingest"),
         units=region_units,
         region_spec=region_spec,
         label_sets=config.get("label_sets", {}),
@@ -59,6 +61,8 @@ rule harmonised:
         "logs/harmonised.log",
     benchmark:
         "benchmarks/harmonised/harmonised.tsv"
+    params:
+        code=code_version("ingest"),
     script:
         "../../scripts/harmonised.py"
 

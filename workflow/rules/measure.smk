@@ -24,6 +24,7 @@ rule reliability:
     benchmark:
         "benchmarks/reliability/reliability.tsv"
     params:
+        code=code_version("measure"),
         min_group_size=config["min_group_size"],
         ci_level=config["measurement"]["ci_level"],
     script:
@@ -51,6 +52,8 @@ rule cfa:
         "logs/cfa/cfa.log",
     benchmark:
         "benchmarks/cfa/cfa.tsv"
+    params:
+        code=code_version("measure"),
     script:
         "../../scripts/cfa.py"
 
@@ -70,6 +73,8 @@ rule icc:
         "logs/icc/icc.log",
     benchmark:
         "benchmarks/icc/icc.tsv"
+    params:
+        code=code_version("measure"),
     script:
         "../../scripts/icc.py"
 
@@ -90,6 +95,7 @@ rule descriptives:
     benchmark:
         "benchmarks/descriptives/descriptives.tsv"
     params:
+        code=code_version("measure"),
         min_group_size=config["min_group_size"],
     script:
         "../../scripts/descriptives.py"

@@ -24,6 +24,7 @@ rule figures:
     benchmark:
         "benchmarks/figures/figures.tsv"
     params:
+        code=code_version("report"),
         language=config["report"]["language"],
         year=config["report"]["year"],
         min_group_size=config["min_group_size"],
@@ -45,6 +46,7 @@ rule provenance_record:
     benchmark:
         "benchmarks/provenance_record/provenance_record.tsv"
     params:
+        code=code_version("report"),
         # the config is tracked by its hash, so `snakemake -n` does not print it as the job's reason
         config_sha256=config_sha256(),
         code_version=git_commit(workflow.basedir),
@@ -73,6 +75,7 @@ rule claims:
     benchmark:
         "benchmarks/claims/claims.tsv"
     params:
+        code=code_version("report"),
         alpha=config["hypotheses"]["alpha"],
         hypotheses=config["hypotheses"]["declared"],
     script:
@@ -100,6 +103,8 @@ rule provenance:
         "logs/provenance/provenance.log",
     benchmark:
         "benchmarks/provenance/provenance.tsv"
+    params:
+        code=code_version("report"),
     script:
         "../../scripts/provenance.py"
 
@@ -126,6 +131,7 @@ rule report_html:
     benchmark:
         "benchmarks/report_html/report_html.tsv"
     params:
+        code=code_version("report"),
         settings=report_settings(),
     script:
         "../../scripts/report_html.py"
@@ -153,6 +159,7 @@ rule report_docx:
     benchmark:
         "benchmarks/report_docx/report_docx.tsv"
     params:
+        code=code_version("report"),
         settings=report_settings(),
     script:
         "../../scripts/report_docx.py"
@@ -180,6 +187,7 @@ rule partnership_sheets:
     benchmark:
         "benchmarks/partnership_sheets/partnership_sheets.tsv"
     params:
+        code=code_version("report"),
         language=config["report"]["language"],
         min_group_size=config["min_group_size"],
     script:
@@ -204,6 +212,7 @@ rule region_reports:
     benchmark:
         "benchmarks/region_reports/region_reports.tsv"
     params:
+        code=code_version("report"),
         language=config["report"]["language"],
         min_group_size=config["min_group_size"],
     script:
@@ -226,6 +235,7 @@ rule qc_workbook:
     log:
         "logs/qc_workbook/qc_workbook.log",
     params:
+        code=code_version("report"),
         language=config["report"]["language"],
     script:
         "../../scripts/qc_workbook.py"
@@ -251,6 +261,7 @@ rule spreadsheets:
     benchmark:
         "benchmarks/spreadsheets/spreadsheets.tsv"
     params:
+        code=code_version("report"),
         language=config["report"]["language"],
     script:
         "../../scripts/spreadsheets.py"
