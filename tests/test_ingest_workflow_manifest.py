@@ -90,6 +90,6 @@ def test_a_question_the_config_does_not_map_is_listed_without_its_answers(run):
     assert list(unmapped.columns) == UNMAPPED_COLUMNS
     assert unmapped.values.tolist() == [["helmond", EXPORT, "stage[SQ001]", 3]]  # not the tool's ipaddr or timings
     assert "geheim" not in text
-    log = next(run.glob("logs/ingest_file/helmond/*.log")).read_text(encoding="utf-8")
+    log = (run / "logs/ingest_region/helmond.log").read_text(encoding="utf-8")
     assert "toelichting -> comment" in log and "token -> respondent_id" in log
     assert "does not map" in log and "stage[SQ001]" in log and "geheim" not in log

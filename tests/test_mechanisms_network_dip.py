@@ -174,6 +174,38 @@ def test_parametric_bootstrap_is_seeded_and_calibrated(dip_result):
     assert a["p_value"] == pytest.approx((1 + np.sum(a["values"] >= 3.0)) / 61)
 
 
+def test_bootstrap_with_x_fixed_once_gives_the_plain_refits_lr_statistics(monkeypatch):
+    """Each draw's statistics come from X'X formed once and the spline model's columns only
+    (FixedDesign, select); a plain pass over [X, y] per model and draw (the reference below) gives
+    the same LR statistics, to the refit's tolerance, and so the same p-value."""
+    from borgingsmonitor.models import nested_lmm as nl
+
+    data = simulate_responses(6, 20, seed=8, age_effect=dip_curve)
+    frame, knots = nd.analysis_frame(data)
+    pair = nd.formulas(len(knots) - 1)
+    fit = nd.fit_lmm(pair[0], frame)
+    fast = nd.bootstrap_lr(frame, pair, fit, 2.0, n_boot=40, seed=5)
+    designs = [nl.design_matrices(formula, frame)[1] for formula in pair]
+    groups = {"region": frame["region"].to_numpy(), "partnership": frame["partnership_id"].to_numpy()}
+
+    def plain_draw(rng, mean, sd, r_codes, r_n, p_codes, p_n, design, small, ratios):
+        y = (
+            mean
+            + rng.normal(0, sd["region"], r_n)[r_codes]
+            + rng.normal(0, sd["partnership"], p_n)[p_codes]
+            + rng.normal(0, sd["residual"], len(mean))
+        )
+        ll_small, t_small = nd.max_loglik(nl.cell_stats(y, designs[0], groups), ratios)
+        ll_big, _ = nd.max_loglik(nl.cell_stats(y, designs[1], groups), t_small)
+        return max(0.0, 2 * (ll_big - ll_small))
+
+    monkeypatch.setattr(nd, "_one_draw", plain_draw)
+    plain = nd.bootstrap_lr(frame, pair, fit, 2.0, n_boot=40, seed=5)
+    np.testing.assert_allclose(fast["values"], plain["values"], atol=1e-6)
+    assert fast["p_value"] == plain["p_value"]
+    assert 0.05 < fast["p_value"] < 1  # some draws on each side of the observed 2.0
+
+
 def test_bootstrap_refit_matches_the_reported_fit():
     """max_loglik (the bootstrap's light refit) reaches the full fit's ML optimum."""
     from borgingsmonitor.models.nested_lmm import design_matrices, partnership_stats

@@ -206,3 +206,37 @@ def test_a_layout_made_once_gives_each_new_y_the_statistics_of_a_plain_pass():
             np.testing.assert_allclose(stats.sz[g], rows.sum(axis=0), rtol=1e-12)
         assert len(stats.n) == len({(r, p) for r, p in zip(region, partnership)})
         np.testing.assert_array_equal(stats.zz, nl.cell_stats(y, X, {"region": region, "partnership": partnership}).zz)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 120),
+    k=st.integers(1, 4),
+    n_regions=st.integers(1, 3),
+    n_partnerships=st.integers(1, 5),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_fixed_design_gives_each_new_y_the_statistics_of_a_plain_pass(n, k, n_regions, n_partnerships, seed):
+    """The network-dip bootstrap forms X'X once (FixedDesign) and only X'y, y'y and 1'y per draw: the
+    statistics equal the plain pass over [X, y] to rounding, and a selection of columns equals the
+    plain pass over those columns."""
+    rng = np.random.default_rng(seed)
+    region = rng.choice([f"r{i}" for i in range(n_regions)], n)
+    partnership = rng.choice([f"p{i}" for i in range(n_partnerships)], n)
+    X = pd.DataFrame(rng.normal(size=(n, k)) * 10.0 ** rng.integers(-3, 4, k), columns=[f"c{i}" for i in range(k)])
+    layout = nl.cell_layout({"region": region, "partnership": partnership}, n)
+    design = nl.FixedDesign.of(layout, X)
+    for _ in range(2):
+        y = rng.normal(size=n) * 100
+        fast, plain = design.stats(y), layout.stats(y, X)
+        assert fast.columns == plain.columns and fast.levels == plain.levels
+        np.testing.assert_array_equal(fast.labels, plain.labels)
+        np.testing.assert_array_equal(fast.n, plain.n)
+        np.testing.assert_array_equal(fast.weights, plain.weights)
+        scale = np.abs(plain.zz).max()
+        np.testing.assert_allclose(fast.zz, plain.zz, rtol=1e-12, atol=1e-12 * scale)
+        np.testing.assert_allclose(fast.sz, plain.sz, rtol=1e-12, atol=1e-12 * np.abs(plain.sz).max())
+        some = list(X.columns[::-2])
+        chosen = layout.stats(y, X[some])
+        np.testing.assert_allclose(fast.select(some).zz, chosen.zz, rtol=1e-12, atol=1e-12 * scale)
+        assert fast.select(some).columns == chosen.columns

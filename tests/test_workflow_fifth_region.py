@@ -160,5 +160,5 @@ def test_a_broken_export_stops_the_run_and_keeps_the_earlier_clean_data(run):
         "answer labels that no label set knows" in output and "Formulierreacties 1.csv" in output and "To fix" in output
     )
     assert (hashlib.sha256(target.read_bytes()).hexdigest(), target.stat().st_mtime_ns) == before
-    log = next((work / "logs" / "ingest_file" / REGION).glob("monitor-dlr-2024*.log")).read_text(encoding="utf-8")
+    log = (work / "logs" / "ingest_region" / f"{REGION}.log").read_text(encoding="utf-8")
     assert "'Eens' x" in log

@@ -19,5 +19,5 @@ def test_local_profile_differs_only_in_cluster_access():
 
 def test_every_heavy_rule_has_resources_on_the_cluster():
     resources = load("slurm")["set-resources"]
-    for rule in ("ingest_file", "clean", "cfa", "icc", "declared_model", "mediation", "figures"):
+    for rule in ("ingest_region", "ingest_file", "clean", "cfa", "icc", "declared_model", "mediation", "figures"):
         assert {"mem_mb", "runtime"} <= set(resources[rule]), rule

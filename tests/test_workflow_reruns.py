@@ -33,12 +33,13 @@ def test_a_finished_run_plans_nothing(ran_once):
     assert planned_jobs(ran_once) == {}
 
 
-def test_touching_one_export_reruns_only_its_ingestion_and_the_gathers(ran_once):
+def test_touching_one_export_reruns_only_its_regions_ingestion_and_the_gathers(ran_once):
+    """One ingestion job per region (the default): a changed export reruns its own region's job only."""
     export = ran_once / "input" / "helmond" / "2024" / "results-survey861633.csv"
     export.write_bytes(export.read_bytes() + b"\r\n")  # a new version of the file (a blank line: no new row)
     out = run_workflow(ran_once, "results/qc/attrition.csv", "-n").stdout
-    assert planned_jobs(ran_once) == {"ingest_file": 1, "harmonised": 1, "clean": 1}
-    assert re.findall(r"file_id=([\w-]+)", out) == ["results-survey861633"]
+    assert planned_jobs(ran_once) == {"ingest_region": 1, "harmonised": 1, "clean": 1}
+    assert re.findall(r"wildcards: region=([\w-]+)", out) == ["helmond"]
 
 
 def test_a_changed_cleaning_setting_reruns_cleaning_but_not_ingestion(ran_once):
@@ -47,12 +48,12 @@ def test_a_changed_cleaning_setting_reruns_cleaning_but_not_ingestion(ran_once):
     config["cleaning"]["speeder_seconds"] = 90
     write_config(ran_once, config)
     jobs = planned_jobs(ran_once)
-    assert "clean" in jobs and "ingest_file" not in jobs
+    assert "clean" in jobs and "ingest_region" not in jobs
 
 
-def test_per_region_ingestion_gives_the_same_clean_data_and_reruns_only_that_region(ran_once, tmp_path):
+def test_per_file_ingestion_gives_the_same_clean_data_and_reruns_only_that_file(ran_once, tmp_path):
     shutil.copytree(ran_once / "input", tmp_path / "input")
-    write_config(tmp_path, example_config(input_dir=tmp_path / "input", ingestion={"jobs": "per_region"}))
+    write_config(tmp_path, example_config(input_dir=tmp_path / "input", ingestion={"jobs": "per_file"}))
     run_workflow(tmp_path, "results/qc/attrition.csv")
     for name in (
         "clean/responses.parquet",
@@ -65,5 +66,5 @@ def test_per_region_ingestion_gives_the_same_clean_data_and_reruns_only_that_reg
     export = tmp_path / "input" / "den-bosch" / "Monitor DLR Den Bosch 2024_March 23, 2024_14.35.csv"
     export.write_bytes(export.read_bytes() + b"\r\n")
     out = run_workflow(tmp_path, "results/qc/attrition.csv", "-n").stdout
-    assert planned_jobs(tmp_path) == {"ingest_region": 1, "harmonised": 1, "clean": 1}
-    assert re.findall(r"wildcards: region=([\w-]+)", out) == ["den-bosch"]
+    assert planned_jobs(tmp_path) == {"ingest_file": 1, "harmonised": 1, "clean": 1}
+    assert re.findall(r"file_id=([\w-]+)", out) == ["monitor-dlr-den-bosch-2024-march-23-2024-14-35"]

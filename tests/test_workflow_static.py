@@ -89,9 +89,18 @@ def test_python_is_ruff_clean(command):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
 
 
-def test_one_ingestion_job_per_export_file(tmp_path):
-    write_config(tmp_path, example_config())
+@pytest.mark.parametrize(
+    "jobs, rule, expected",
+    [
+        ("per_region", "ingest_region", "4"),  # the default: one job per region
+        ("per_file", "ingest_file", "10"),  # 3 LimeSurvey + 3 Forms + 3 Qualtrics + 1 SPSS with all waves
+    ],
+)
+def test_one_ingestion_job_per_region_or_per_export_file(tmp_path, jobs, rule, expected):
+    config = example_config(ingestion={"jobs": jobs})
+    write_config(tmp_path, config)
     out = run_workflow(tmp_path, "-n", "--quiet", "rules").stdout
     counts = dict(line.split()[:2] for line in out.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit())
-    assert counts["ingest_file"] == "10"  # 3 LimeSurvey + 3 Forms + 3 Qualtrics + 1 SPSS with all waves
+    other = ({"ingest_region", "ingest_file"} - {rule}).pop()
+    assert counts[rule] == expected and other not in counts
     assert counts["harmonised"] == "1"

@@ -373,7 +373,15 @@ def model_comparison(size: int) -> dict:
     return out
 
 
-def summary_row(size: int, bare: pd.DataFrame, fresh: dict, noop: dict, phase: dict) -> dict:
+def sheet_ms(folder: Path, steps: pd.DataFrame) -> float:
+    """CPU milliseconds per feedback sheet: the `partnership_sheets` job's CPU over the sheets it wrote
+    (the index page aside), start-up and reading included."""
+    sheets = [p for p in (folder / "results/report/partnerships").glob("*.html") if p.name != "index.html"]
+    job = steps.loc[steps["rule"] == "partnership_sheets", "cpu_s_sum"] if not steps.empty else []
+    return 1000 * float(job.iloc[0]) / len(sheets) if len(job) and sheets else float("nan")
+
+
+def summary_row(size: int, bare: pd.DataFrame, fresh: dict, noop: dict, phase: dict, per_sheet: float) -> dict:
     """One line per size: the whole run and the ingestion phase against the bare read, wall and CPU."""
     bare_wall, bare_cpu = bare["bare_s"].sum(), bare["bare_cpu_s"].sum()
     phase_cpu = phase["snakemake_cpu_s"] + phase["jobs_cpu_s"]
@@ -392,6 +400,7 @@ def summary_row(size: int, bare: pd.DataFrame, fresh: dict, noop: dict, phase: d
         "ingestion/bare (CPU)": phase_cpu / bare_cpu,
         "no-op rerun s": noop["wall_s"],
         "peak memory MB": fresh["tree_peak_mb"],
+        "CPU ms per feedback sheet": per_sheet,
     }
 
 
@@ -447,7 +456,7 @@ def main(argv=None) -> int:
         if not args.skip_models:
             entry.update(model_comparison(size))
         report["sizes"][size] = entry
-        summary.append(summary_row(size, bare, fresh, noop, phase))
+        summary.append(summary_row(size, bare, fresh, noop, phase, sheet_ms(folder, steps)))
         lines += [
             f"## {size} responses",
             "",

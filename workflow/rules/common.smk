@@ -95,7 +95,7 @@ def region_exports(wildcards):
 
 
 def ingested(kind):
-    """Per-file (the default) or per-region ingestion outputs, as `ingestion.jobs` says."""
+    """Per-region (the default) or per-file ingestion outputs, as `ingestion.jobs` says."""
     suffix = {
         "table": ".parquet",
         "issues": ".issues.csv",

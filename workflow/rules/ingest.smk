@@ -1,6 +1,6 @@
-# One ingestion job per raw export file (a changed export reruns only its own job), then one gather.
-# With `ingestion.jobs: per_region` one job reads all of a region's files instead: far fewer processes
-# for a national monitor with hundreds of files, and a changed export still reruns only its region.
+# One ingestion job per region for all its exports (`ingestion.jobs: per_region`, the default: a
+# changed export reruns only its region's job), or per export (`per_file`: a process start per file),
+# then one gather.
 
 
 rule ingest_file:

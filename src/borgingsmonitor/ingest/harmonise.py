@@ -83,12 +83,15 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
     q = ctx.questionnaire
     cols = _resolve_columns(unit, raw, ctx, adapter)
     data = raw.data
-    out = pd.DataFrame(index=data.index)
-    out["region"] = unit.region
-    out["wave"] = _waves(unit, raw)
-    out["source_file"] = unit.path
-    out["source_row"] = data.index.astype("int64")
-    out["tool"] = s.tool
+    # the columns in order, made into one table at the end (a column added to a table at a time
+    # costs more than its values at a few thousand rows)
+    out: dict = {
+        "region": unit.region,
+        "wave": _waves(unit, raw),
+        "source_file": unit.path,
+        "source_row": pd.Series(data.index.astype("int64"), index=data.index),
+        "tool": s.tool,
+    }
     issues: list[dict] = []
     unknown: dict[str, Counter] = {}
     first_row: dict[str, int] = {}
@@ -176,7 +179,7 @@ def harmonise_file(unit: FileUnit, raw: RawExport, ctx: Context, region_spec: di
         ).astype("string")
     else:
         out["comment"] = pd.Series(pd.NA, index=data.index, dtype="string")
-    table, issues_frame = _drop_without_consent(out, pd.DataFrame(issues, columns=ISSUE_COLUMNS))
+    table, issues_frame = _drop_without_consent(out, data.index, pd.DataFrame(issues, columns=ISSUE_COLUMNS))
     issues_frame["value"] = _quoted(issues_frame["value"], ctx)
     used = _uses(raw, s, cols, tool_test, names, emails)
     unused = [c for c in data.columns if c not in used]
@@ -275,6 +278,7 @@ def _resolve_columns(unit: FileUnit, raw: RawExport, ctx: Context, adapter) -> d
         cols["respondent_id"] = found
     q = ctx.questionnaire
     wording = {i.code: (i.nl, i.en) for i in q.items} | {c: (x.nl, x.en) for c, x in q.questions.items()}
+    names = _normalised_names(raw) if s.items_by_wording or s.questions_by_wording else {}
     for group, codes in (("items", q.item_codes), ("questions", list(q.questions))):
         mapping = getattr(s, group)
         by_wording = getattr(s, f"{group}_by_wording")
@@ -285,7 +289,7 @@ def _resolve_columns(unit: FileUnit, raw: RawExport, ctx: Context, adapter) -> d
                 if found is None:
                     raise _missing_column(unit, ref, f"{group}.{code}")
             elif by_wording:
-                found = _find_by_wording(unit, raw, wording[code])
+                found = _find_by_wording(unit, names, wording[code])
             else:
                 found = None
             if found is not None:
@@ -325,12 +329,16 @@ def _first(raw: RawExport, candidates) -> str | None:
     return None
 
 
-def _find_by_wording(unit: FileUnit, raw: RawExport, texts) -> str | None:
+def _normalised_names(raw: RawExport) -> dict[str, tuple[str, str]]:
+    """Each column's name and heading as `normalise_label` makes them, worked out once per export."""
+    return {col: (normalise_label(col), normalise_label(raw.headings.get(col) or "")) for col in raw.data.columns}
+
+
+def _find_by_wording(unit: FileUnit, names: dict[str, tuple[str, str]], texts) -> str | None:
     targets = [normalise_label(t) for t in texts if t]
     hits = []
-    for col in raw.data.columns:
-        names = [normalise_label(col), normalise_label(raw.headings.get(col) or "")]
-        if any(n and (n == t or n.endswith(t) or n.endswith(t + "]")) for n in names for t in targets):
+    for col, normalised in names.items():
+        if any(n and (n == t or n.endswith(t) or n.endswith(t + "]")) for n in normalised for t in targets):
             hits.append(col)
     if len(hits) > 1:
         raise InputError(
@@ -457,8 +465,7 @@ def _unknown_issues(unit, out, mask, raw_values, code) -> list[dict]:
     return _issue_rows(unit, out, mask, code, "unknown_label", raw_values)
 
 
-def _issue_rows(unit, out, mask, code, problem, raw_values) -> list[dict]:
-    rows = out.loc[mask]
+def _issue_rows(unit, out: dict, mask, code, problem, raw_values) -> list[dict]:
     return [
         {
             "region": unit.region,
@@ -469,7 +476,7 @@ def _issue_rows(unit, out, mask, code, problem, raw_values) -> list[dict]:
             "problem": problem,
             "value": safe_value(v),
         }
-        for w, r, v in zip(rows["wave"], rows["source_row"], raw_values[mask])
+        for w, r, v in zip(out["wave"][mask], out["source_row"][mask], raw_values[mask])
     ]
 
 
@@ -491,12 +498,12 @@ def _unknown_label_error(unit: FileUnit, unknown: dict, first_row: dict, s: Sour
 KEEP_WITHOUT_CONSENT = ("region", "wave", "source_file", "source_row", "tool", "consent", "completed")
 
 
-def _drop_without_consent(out: pd.DataFrame, issues: pd.DataFrame):
-    """A response without a 'yes' keeps only its file, row, consent answer and completion marker."""
+def _drop_without_consent(out: dict, index: pd.Index, issues: pd.DataFrame):
+    """The columns as one table, where a response without a 'yes' keeps only its file, row, consent
+    answer and completion marker."""
     without = out["consent"].ne("yes").fillna(True).astype(bool)
-    for col in out.columns:
-        if col not in KEEP_WITHOUT_CONSENT:
-            out[col] = out[col].mask(without)
-    dropped_rows = set(out.loc[without, "source_row"])
+    if without.any():
+        out = {col: v if col in KEEP_WITHOUT_CONSENT else v.mask(without) for col, v in out.items()}
+    dropped_rows = set(out["source_row"][without])
     issues = issues[~issues["source_row"].isin(dropped_rows)]
-    return out, issues.reset_index(drop=True)
+    return pd.DataFrame(out, index=index), issues.reset_index(drop=True)

@@ -335,11 +335,13 @@ def bootstrap_lr(
     """Parametric-bootstrap p-value of the LR statistic: y simulated from the fitted linear model
     (fixed effects plus region, partnership and residual draws), both models refitted by ML.
 
-    X does not change between draws, only y; the null refit starts at the fitted null's variance
-    ratios and the alternative at the null refit's (warm starts instead of a grid search).
-    p = (1 + #{LR* >= LR}) / (B + 1).
+    X does not change between draws, only y: the rows are grouped into cells and X'X formed once
+    (`nested_lmm.FixedDesign`), each draw adds only X'y and y'y, for the spline model's columns (the
+    linear model's are among them: its statistics are a selection). The null refit starts at the fitted
+    null's variance ratios and the alternative at the null refit's (warm starts instead of a grid
+    search). p = (1 + #{LR* >= LR}) / (B + 1).
     """
-    from borgingsmonitor.models.nested_lmm import cell_layout, design_matrices
+    from borgingsmonitor.models.nested_lmm import FixedDesign, cell_layout, design_matrices
 
     _, X_big = design_matrices(formulas_pair[1], frame)
     _, X_small = design_matrices(formulas_pair[0], frame)
@@ -350,13 +352,14 @@ def bootstrap_lr(
     p_codes, p_n = pd.factorize(frame["region"] + "/" + frame["partnership_id"])
     sd = {k: np.sqrt(max(v, 0.0)) for k, v in fit_linear.sigma2.items()}
     ratios = [fit_linear.sigma2[k] / fit_linear.sigma2["residual"] for k in ("region", "partnership")]
-    # the cells do not change between draws (only y does): grouped once, not twice per draw
     layout = cell_layout({"region": region, "partnership": partnership}, len(frame))
     rng = np.random.default_rng(seed)
     values = np.empty(n_boot)
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: BLAS threads only spin
+        design = FixedDesign.of(layout, X_big)
+        small = [str(c) for c in X_small.columns]
         for b in range(n_boot):
-            values[b] = _one_draw(rng, mean, sd, r_codes, r_n, p_codes, len(p_n), (X_small, X_big), layout, ratios)
+            values[b] = _one_draw(rng, mean, sd, r_codes, r_n, p_codes, len(p_n), design, small, ratios)
     return {
         "p_value": float((1 + np.sum(values >= observed - 1e-9)) / (n_boot + 1)),
         "n_boot": int(n_boot),
@@ -366,15 +369,16 @@ def bootstrap_lr(
     }
 
 
-def _one_draw(rng, mean, sd, r_codes, r_n, p_codes, p_n, designs, layout, ratios) -> float:
+def _one_draw(rng, mean, sd, r_codes, r_n, p_codes, p_n, design, small, ratios) -> float:
     y = (
         mean
         + rng.normal(0, sd["region"], r_n)[r_codes]
         + rng.normal(0, sd["partnership"], p_n)[p_codes]
         + rng.normal(0, sd["residual"], len(mean))
     )
-    ll_small, t_small = max_loglik(layout.stats(y, designs[0]), ratios)
-    ll_big, _ = max_loglik(layout.stats(y, designs[1]), t_small)
+    big = design.stats(y)
+    ll_small, t_small = max_loglik(big.select(small), ratios)
+    ll_big, _ = max_loglik(big, t_small)
     return max(0.0, 2 * (ll_big - ll_small))
 
 

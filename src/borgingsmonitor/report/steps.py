@@ -1,4 +1,8 @@
-"""The report rules' steps: figures, provenance, the annual report (HTML, Word) and the partnership sheets."""
+"""The report rules' steps: figures, provenance, the annual report (HTML, Word) and the partnership sheets.
+
+The steps that draw or build the report import their modules themselves: nine jobs start from this
+module, and the report's (scipy, matplotlib, ~1.3 s) would cost provenance and the spreadsheets too.
+"""
 
 from __future__ import annotations
 
@@ -14,29 +18,17 @@ from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.report import spreadsheets as S
-from borgingsmonitor.report.claims import claims_table
-from borgingsmonitor.report.content import build_report
-from borgingsmonitor.report.document import (
-    OPTIONAL_TABLE_FILES,
-    TABLE_FILES,
-    load_inputs,
-    read_registry,
-    region_names,
-    report_year,
-)
-from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.figure_registry import FIGURE_NAMES
-from borgingsmonitor.report.figures import build_figures, setup_matplotlib, write_figures
-from borgingsmonitor.report.html import render_report_html, write_text
 from borgingsmonitor.report.provenance import build_provenance, write_provenance
-from borgingsmonitor.report.regions import write_region_reports
-from borgingsmonitor.report.sheets import write_sheets
 from borgingsmonitor.report.translate import Translator
 
 log = logging.getLogger(__name__)
 
 
 def figures(input, output, params) -> None:
+    from borgingsmonitor.report.document import read_registry, region_names
+    from borgingsmonitor.report.figures import build_figures, setup_matplotlib, write_figures
+
     setup_matplotlib()
     questionnaire = load_questionnaire(input.questionnaire)
     responses = read_responses(input.responses)
@@ -70,6 +62,8 @@ def provenance_record(input, output, params) -> None:
 
 
 def claims(input, output, params) -> None:
+    from borgingsmonitor.report.claims import claims_table
+
     tables = {name: pd.read_csv(path) for name, path in input.items()}
     table = claims_table(declared(params.hypotheses), tables, float(params.alpha))
     write_table(table, output.claims)
@@ -87,6 +81,9 @@ def provenance(input, output, params) -> None:
 
 
 def report_html(input, output, params) -> None:
+    from borgingsmonitor.report.content import build_report
+    from borgingsmonitor.report.html import render_report_html, write_text
+
     inputs = _report_inputs(input, params)
     doc = build_report(inputs)
     write_text(render_report_html(doc, Translator(inputs.language, inputs.questionnaire)), output.html)
@@ -94,6 +91,10 @@ def report_html(input, output, params) -> None:
 
 
 def report_docx(input, output, params) -> None:
+    from borgingsmonitor.report.content import build_report
+    from borgingsmonitor.report.document import report_year
+    from borgingsmonitor.report.docx import docx_options, write_docx
+
     inputs = _report_inputs(input, params)
     doc = build_report(inputs)
     options = docx_options(dict(params.settings), report_year(inputs), input.get("reference_docx"))
@@ -102,17 +103,23 @@ def report_docx(input, output, params) -> None:
 
 
 def partnership_sheets(input, output, params) -> None:
+    from borgingsmonitor.report.sheets import write_sheets
+
     written = _write_pages(write_sheets, input, output.sheets, params)
     log.info("wrote %d feedback sheets", len(written))
 
 
 def region_reports(input, output, params) -> None:
+    from borgingsmonitor.report.regions import write_region_reports
+
     written = _write_pages(write_region_reports, input, output.regions, params)
     log.info("wrote %d region reports", len(written))
 
 
 def _write_pages(writer, input, out_dir, params) -> list:
     """The sheets and the region reports read the same inputs and settings."""
+    from borgingsmonitor.report.document import read_registry, region_names
+
     questionnaire = load_questionnaire(input.questionnaire)
     registry = read_registry(input.registry)
     responses = read_responses(input.responses)
@@ -126,6 +133,8 @@ def _figure_paths(files, ext: str) -> dict[str, str]:
 
 
 def _report_inputs(input, params):
+    from borgingsmonitor.report.document import OPTIONAL_TABLE_FILES, TABLE_FILES, load_inputs
+
     paths = {name: getattr(input, name) for name in (*TABLE_FILES, "responses", "registry", "questionnaire")}
     paths["unmapped_columns"] = input.get("unmapped_columns")
     paths |= {name: getattr(input, name) for name in OPTIONAL_TABLE_FILES if hasattr(input, name)}
