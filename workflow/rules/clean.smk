@@ -1,5 +1,7 @@
 # Cleaning: the protocol's rules in order, the clean data set and the ledger of every raw row.
 
+from borgingsmonitor.core.codeversion import code_version
+
 
 rule clean:
     input:

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
 
-from borgingsmonitor.core.codeversion import code_version
 from borgingsmonitor.core.errors import console_warning
 from borgingsmonitor.core.paths import input_file
 from borgingsmonitor.ingest import scrub_service

@@ -2,6 +2,8 @@
 # changed export reruns only its region's job), or per export (`per_file`: a process start per file),
 # then one gather.
 
+from borgingsmonitor.core.codeversion import code_version
+
 
 rule ingest_file:
     input:

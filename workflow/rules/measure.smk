@@ -1,6 +1,8 @@
 # Measurement quality of the five scales (RQ1) and descriptive profiles (RQ2).
 # Config keys used: questionnaire, min_group_size, measurement.ci_level.
 
+from borgingsmonitor.core.codeversion import code_version
+
 
 rule reliability:
     input:

@@ -3,6 +3,8 @@
 # network_dip.n_boot, network_dip.min_partnerships, min_group_size,
 # registry, survival.censor_year, survival.min_events_interaction.
 
+from borgingsmonitor.core.codeversion import code_version
+
 
 rule mediation:
     input:

@@ -5,6 +5,7 @@
 import os
 import re
 
+from borgingsmonitor.core.codeversion import code_version
 from borgingsmonitor.models.hypotheses import declared, id_range, source_tables
 
 MODEL_SPECS = {m["name"]: m for m in config["models"]}

@@ -3,6 +3,7 @@
 # Config used (all through params): report.language, report.title, report.year, min_group_size,
 # plus sources / input_dir / registry / questionnaire for provenance.
 
+from borgingsmonitor.core.codeversion import code_version
 from borgingsmonitor.report.provenance import git_commit
 
 
