@@ -6,8 +6,10 @@ import ast
 
 from conftest import REPO
 
+from borgingsmonitor.core.codeversion import STAGES
+
 PACKAGE = REPO / "src" / "borgingsmonitor"
-LAYERS = ["core", "ingest", "clean", "models", "measure", "mechanisms", "report"]
+LAYERS = list(STAGES)
 ALLOWED = {stage: set(LAYERS[: i + 1]) for i, stage in enumerate(LAYERS)}
 ALLOWED["synthetic"] = {"core", "synthetic"}  # the simulator stands apart: the tests and tools use it, the stages never
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fixtures.report import QUESTIONNAIRE
+from scipy import stats
 
 from borgingsmonitor.mechanisms import mediation_multilevel as mm
 from borgingsmonitor.mechanisms.mediation import MEDIATION_COLUMNS
@@ -26,10 +27,12 @@ def test_paths_equal_lme4_reference():
     frame = mm.analysis_frame(data)
     ref = REFERENCE["datasets"]["simulated"]
     assert len(frame) == ref["n_obs"]
-    est, se = mm.point_paths(mm.fit_paths(frame))
-    for j, effect in enumerate(mm.PATH_EFFECTS):
-        assert est[j] == pytest.approx(ref["estimate"][effect], abs=1e-4)
-        assert se[j] == pytest.approx(ref["std_error"][effect], abs=1e-4)
+    rows = mm.multilevel_rows(data, n_draws=100).set_index("effect")
+    for effect in mm.PATH_EFFECTS:
+        assert rows.loc[effect, "estimate"] == pytest.approx(ref["estimate"][effect], abs=1e-4)
+        assert rows.loc[effect, "std_error"] == pytest.approx(ref["std_error"][effect], abs=1e-4)
+        assert rows.loc[effect, "df"] == pytest.approx(ref["df"][effect], rel=1e-4)  # lmerTest Satterthwaite
+        assert rows.loc[effect, "p_value"] == pytest.approx(ref["p_value"][effect], abs=1e-4)
 
 
 def test_between_indirect_effect_present_is_found():
@@ -58,7 +61,7 @@ def test_table_layout_and_determinism():
     data, _ = simulate_mediation(seed=5)
     table = mm.h5_table(data, n_boot=200, n_draws=1000, seed=9)
     assert list(table.columns[: len(MEDIATION_COLUMNS)]) == MEDIATION_COLUMNS
-    assert list(table.columns[-4:]) == ["method", "std_error", "n_draws", "region_effect"]
+    assert list(table.columns[-5:]) == ["method", "std_error", "n_draws", "region_effect", "df"]
     assert list(table["effect"]) == ["a", "b", "direct", "indirect", "total", *mm.ML_EFFECTS]
     assert table["effect"].is_unique
     multi = table[table["method"] == mm.METHOD]
@@ -90,13 +93,49 @@ def test_derived_effects_are_products_and_sums():
 
 
 def test_monte_carlo_sd_matches_the_exact_sd_of_a_product():
+    """The draws of a and b are independent scaled t's on their df: var = se^2 df / (df - 2)."""
     rows, _ = rows_for({}, seed=8, n_draws=200_000)
     for lv in mm.LEVELS:
         a, b = rows.loc[f"a_{lv}"], rows.loc[f"b_{lv}"]
-        exact = np.sqrt(
-            a.estimate**2 * b.std_error**2 + b.estimate**2 * a.std_error**2 + a.std_error**2 * b.std_error**2
-        )
+        va, vb = (r.std_error**2 * r.df / (r.df - 2) for r in (a, b))
+        exact = np.sqrt(a.estimate**2 * vb + b.estimate**2 * va + va * vb)
         assert rows.loc[f"indirect_{lv}", "std_error"] == pytest.approx(exact, rel=0.01)
+
+
+@pytest.fixture(scope="module")
+def example_like():
+    """Like the example: 26 partnerships in 4 regions, so the between paths have ~20 df."""
+    data, _ = simulate_mediation(n_responses=1400, n_regions=4, n_partnerships=26, seed=7)
+    fits = mm.fit_paths(mm.analysis_frame(data))
+    return fits, mm.multilevel_rows(data, n_draws=200_000, seed=1).set_index("effect")
+
+
+def test_path_intervals_are_t_on_the_satterthwaite_df(example_like):
+    fits, rows = example_like
+    for effect, (model, coef) in mm.path_terms().items():
+        row = rows.loc[effect]
+        assert row.df == pytest.approx(fits[model].df[coef], rel=1e-12)
+        crit = stats.t.ppf(0.975, row.df)
+        assert row.ci_high - row.estimate == pytest.approx(crit * row.std_error, rel=1e-9)
+        assert row.p_value == pytest.approx(2 * stats.t.sf(abs(row.estimate / row.std_error), row.df), rel=1e-9)
+    assert (rows.loc[["a_between", "b_between", "direct_between"], "df"] < 30).all()
+    assert (rows.loc[["a_within", "b_within", "direct_within"], "df"] > 1000).all()
+
+
+def test_monte_carlo_draws_of_a_path_follow_its_t_interval(example_like):
+    """Each path is drawn from the distribution its own interval uses, so the Monte Carlo total of
+    a between path with no indirect part would be its t interval, not the shorter z one."""
+    fits, rows = example_like
+    draws = mm.monte_carlo(fits, 200_000, seed=3)
+    for j, effect in enumerate(mm.PATH_EFFECTS):
+        low, high = np.quantile(draws[:, j], [0.025, 0.975])
+        row = rows.loc[effect]
+        assert high - low == pytest.approx(row.ci_high - row.ci_low, rel=0.01), effect
+    normal = mm.monte_carlo(fits, 200_000, seed=3, normal=True)
+    j = mm.PATH_EFFECTS.index("direct_between")
+    assert np.ptp(np.quantile(normal[:, j], [0.025, 0.975])) < 0.97 * (
+        rows.loc["direct_between", "ci_high"] - rows.loc["direct_between", "ci_low"]
+    )
 
 
 def test_decomposition_sums_back_and_centres_within():

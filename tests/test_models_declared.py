@@ -100,6 +100,23 @@ def test_ordinal_declaration_and_reverse_keyed_response(data):
     assert reverse_key(data, ["rel_distant"])["rel_distant"].tolist() == (6 - data["rel_distant"]).tolist()
 
 
+def test_ordinal_mixed_declaration_writes_slopes_cuts_sd_and_loglik(data):
+    spec = {
+        "name": "ordinal_mixed_dur_continue",
+        "formula": "dur_continue ~ REL + FAC + C(wave)",
+        "family": "ordinal",
+        "grouping": ["partnership_id"],
+        "estimator": "ordered_logit_mixed",
+    }
+    rows = fit_declared(spec, data).set_index("term")
+    assert {"REL", "FAC", "C(wave)[T.2024]", "cut_1|2", "sd_partnership", "loglik"} <= set(rows.index)
+    assert rows.loc["REL", "p_value"] < 0.05 and np.isnan(rows.loc["sd_partnership", "std_error"])
+    assert rows["n_groups"].iloc[0] == data["partnership_id"].nunique()
+    assert "random intercept" in rows["method"].iloc[0] and "NOT CONVERGED" not in rows["method"].iloc[0]
+    with pytest.raises(ValueError, match="logit link"):
+        check_spec({**spec, "distr": "probit"})
+
+
 def _write_inputs(workdir: Path, data: pd.DataFrame, models: list[dict]):
     (workdir / "results/clean").mkdir(parents=True)
     (workdir / "results/interim/models").mkdir(parents=True)

@@ -152,6 +152,17 @@ def test_satterthwaite_intercept_df_matches_two_level_lmertest():
     assert ml.df["Intercept"] == pytest.approx(37.63702385, rel=1e-5)
 
 
+def test_satterthwaite_df_of_a_contrast_matches_lmertest_contest():
+    """lmerTest 3.1.3 contestMD on the same data, L = Intercept + x1 - x2: DenDF 27.7831612541 (lme4's
+    default optimiser tolerance: ours 27.78262, 2e-5 relative)."""
+    df = pd.read_csv(Path(__file__).parent / "data" / "nested_lmm_lme4_main.csv")
+    reml = nl.fit_nested_lmm("y ~ x1 + x2 + C(wave)", df, method="REML")
+    L = pd.Series(0.0, index=reml.params.index)
+    L[["Intercept", "x1", "x2"]] = [1.0, 1.0, -1.0]
+    assert reml.contrast_df(L.to_numpy())[0] == pytest.approx(27.7831612541, rel=1e-4)
+    np.testing.assert_allclose(reml.contrast_df(np.eye(len(L))), reml.df.to_numpy(), rtol=1e-12)
+
+
 def test_respondent_level_is_named_and_nested_in_partnership():
     df, _ = simulate_clean(900, n_regions=4, n_partnerships=20, seed=8)
     table = declared.fit_declared({**SPEC, "grouping": ["region", "partnership_id", "respondent_key"]}, df)

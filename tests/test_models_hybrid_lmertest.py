@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from borgingsmonitor.models import declared
+from borgingsmonitor.models.table import DIFFERENCE
 
 DATA = Path(__file__).parent / "data"
 SPEC = {
@@ -40,7 +42,7 @@ def test_equals_lmertest(name, method):
     r = ref[method]
     table = declared.fit_declared({**SPEC, "region_effect": "auto", "method": method}, rows)
     assert ("region fixed" in table["method"].iloc[0]) == (ref["region"] == "fixed")
-    fixed = table[table["std_error"].notna()].set_index("term")
+    fixed = table[table["std_error"].notna() & ~table["term"].str.startswith(DIFFERENCE)].set_index("term")
     assert set(fixed.index) == set(r["params"])
     idx = list(r["params"])
     np.testing.assert_allclose(fixed.loc[idx, "estimate"], pd.Series(r["params"])[idx], rtol=1e-5, atol=1e-7)
@@ -57,3 +59,21 @@ def test_equals_lmertest(name, method):
     from scipy import stats
 
     assert row.ci_high - row.estimate == pytest.approx(stats.t.ppf(0.975, row.df) * row.std_error)
+
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+@pytest.mark.parametrize("name", ["sim_fixed", "sim_random"])
+def test_between_differences_equal_lmertest_contest(name, method):
+    """Each difference of two between effects: estimate and SE from the covariance, its own
+    Satterthwaite df and p (lmerTest contestMD), the t interval on that df."""
+    rows, ref = load(name)
+    r = pd.DataFrame(ref[method]["differences"]).T
+    table = declared.fit_declared({**SPEC, "region_effect": "auto", "method": method}, rows).set_index("term")
+    ours = table.loc[list(r.index)]
+    assert len(r) == 6
+    np.testing.assert_allclose(ours["estimate"], r["estimate"].astype(float), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(ours["std_error"], r["std_error"].astype(float), rtol=1e-5)
+    np.testing.assert_allclose(ours["df"], r["df"].astype(float), rtol=1e-5)
+    np.testing.assert_allclose(ours["p_value"], r["p_value"].astype(float), rtol=1e-4, atol=1e-6)
+    crit = stats.t.ppf(0.975, ours["df"])
+    np.testing.assert_allclose(ours["ci_high"] - ours["estimate"], crit * ours["std_error"], rtol=1e-10)

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from fixtures.report import HYPOTHESES
 
+from borgingsmonitor.core.contracts import NOT_CONVERGED
+from borgingsmonitor.models.table import difference_term
 from borgingsmonitor.report import claims as C
 from borgingsmonitor.report.document import Builder, ReportInputs
 from borgingsmonitor.report.sections.hypotheses import section_hypotheses
@@ -259,3 +261,138 @@ def test_indirect_effect_shown_only_when_its_interval_is_above_zero(low, shown):
     claims = C.claims_table(HYPOTHESES, {"mediation": med})
     assert C.holds(claims, "mediation:indirect_between") is shown
     assert not C.holds(claims, "mediation:indirect_within")
+
+
+def with_ordinal_mixed(models: pd.DataFrame, values: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """models.csv plus an ordered_logit_mixed model's rows: slopes, a cut point, sd_partnership, loglik."""
+    rows = [{"term": cond, "estimate": est, "std_error": 0.08, "p_value": p} for cond, (est, p) in values.items()]
+    rows += [
+        {"term": "cut_1|2", "estimate": 2.1, "std_error": 0.7, "p_value": np.nan},
+        {"term": "sd_partnership", "estimate": 0.6, "std_error": np.nan, "p_value": np.nan},
+        {"term": "loglik", "estimate": -1433.3, "std_error": np.nan, "p_value": np.nan},
+    ]
+    extra = pd.DataFrame(rows).assign(
+        model="ordinal_mixed_dur_continue",
+        ci_low=lambda d: d["estimate"] - 1.96 * d["std_error"],
+        ci_high=lambda d: d["estimate"] + 1.96 * d["std_error"],
+        n_obs=500,
+        n_groups=20,
+        method="ML; cumulative logit with a partnership random intercept (as ordinal::clmm), Laplace",
+    )
+    return pd.concat([models, extra], ignore_index=True)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_random_intercept_ordinal_model_alone_makes_a_conclusion_depend_on_the_model(lang):
+    """Every other model finds PRO not significant; the random-intercept ordinal model alone finds it
+    positive (the example's H3): the claim fails and the report names H3, not 'does not depend'."""
+    t = Translator(lang)
+    same = t("text.rq3_sensitivity_same", alpha=t.num(0.05))
+    pro = next(h.id for h in CONDITION_HS if C.pooled_term(h.term) == "PRO")
+    agreeing = with_ordinal_mixed(models_csv(SAME, SAME), SAME)
+    assert C.holds(C.claims_table(HYPOTHESES, {"models": agreeing}), f"{pro}:same_across_models")
+    assert any(same in p for p in rq3_paragraphs(agreeing, lang))
+    differing = with_ordinal_mixed(models_csv(SAME, SAME), {**SAME, "PRO": (0.2, 0.004)})
+    claims = C.claims_table(HYPOTHESES, {"models": differing})
+    assert not C.holds(claims, f"{pro}:same_across_models") and C.differing(claims) == [pro]
+    assert "ordinal_mixed_dur_continue: positive" in claims.set_index("claim").loc[f"{pro}:same_across_models", "value"]
+    paragraphs = rq3_paragraphs(differing, lang)
+    assert not any(same in p for p in paragraphs) and any(f"{pro} (PRO)" in p for p in paragraphs)
+
+
+def test_a_fit_that_did_not_converge_never_makes_a_conclusion_depend_on_the_model():
+    """The same differing PRO estimate, but from a fit marked NOT CONVERGED: it is listed as not
+    estimated and the claim holds on the models that were estimated."""
+    pro = next(h.id for h in CONDITION_HS if C.pooled_term(h.term) == "PRO")
+    failed = with_ordinal_mixed(models_csv(SAME, SAME), {**SAME, "PRO": (0.2, 0.004)})
+    mixed = failed["model"] == "ordinal_mixed_dur_continue"
+    failed.loc[mixed, "method"] += f"; {NOT_CONVERGED}: the gradient did not vanish"
+    claims = C.claims_table(HYPOTHESES, {"models": failed}).set_index("claim")
+    assert claims.loc[f"{pro}:same_across_models", "holds"]
+    assert "ordinal_mixed_dur_continue: not estimated" in claims.loc[f"{pro}:same_across_models", "value"]
+    assert C.conclusion(failed[mixed].iloc[0], 0.05) is None
+
+
+def with_differences(models: pd.DataFrame, differences: dict[tuple[str, str], tuple[float, float]]) -> pd.DataFrame:
+    """The hybrid model's difference rows: (a, b) -> (estimate of a - b, CI half-width)."""
+    rows = [
+        {
+            "model": MODEL,
+            "term": difference_term(a + C.BETWEEN, b + C.BETWEEN),
+            "estimate": est,
+            "std_error": half / 2,
+            "ci_low": est - half,
+            "ci_high": est + half,
+            "p_value": 0.01,
+            "df": 20.0,
+        }
+        for (a, b), (est, half) in differences.items()
+    ]
+    return pd.concat([models, pd.DataFrame(rows)], ignore_index=True)
+
+
+# models_csv gives every between term the interval estimate +- 0.1
+HYBRID = {"REL": (0.4, 0.001), "FAC": (0.2, 0.01), "PRO": (0.05, 0.6), "ORG": (0.25, 0.02)}
+LOW = {"REL": (0.08, 0.3), "FAC": (-0.2, 0.01), "PRO": (-0.3, 0.01), "ORG": (-0.05, 0.6)}
+# REL - FAC is written the other way round (FAC - REL), as a model may write it
+CLEAR = {("FAC", "REL"): (-0.2, 0.1), ("REL", "PRO"): (0.35, 0.1), ("REL", "ORG"): (0.15, 0.13)}
+
+
+def strongest_inputs(hybrid: dict, differences: dict | None, lang: str = "en") -> ReportInputs:
+    models = models_csv(hybrid, {**hybrid, "PRO": (0.9, 0.001)})  # the pooled model's largest is PRO
+    models = with_differences(models, differences) if differences is not None else models
+    return ReportInputs(
+        pd.DataFrame(), {"models": models}, pd.DataFrame(), None, {}, {}, language=lang, hypotheses=HYPOTHESES
+    )
+
+
+@pytest.mark.parametrize(
+    "hybrid, differences, strongest",
+    [
+        (HYBRID, CLEAR, True),  # REL's and ORG's intervals overlap, their difference's does not include 0
+        (HYBRID, {**CLEAR, ("REL", "ORG"): (0.15, 0.17)}, False),  # one difference includes 0
+        (LOW, CLEAR, False),  # the largest itself includes 0
+    ],
+)
+def test_strongest_between_only_when_it_and_each_difference_lie_above_zero(hybrid, differences, strongest):
+    claims = C.claims_table(HYPOTHESES, {"models": strongest_inputs(hybrid, differences).tables["models"]})
+    assert C.holds(claims, C.STRONGEST) is strongest
+    value = claims.set_index("claim").loc[C.STRONGEST, "value"]
+    assert value.startswith(f"REL{C.BETWEEN} ")  # the hybrid's between terms, not the pooled model's PRO
+    assert f"minus FAC{C.BETWEEN} 0.2 [0.1; 0.3]" in value  # the reversed row, turned round
+
+
+def test_strongest_between_needs_the_differences_and_two_terms():
+    no_differences = strongest_inputs(HYBRID, None).tables["models"]
+    assert C.STRONGEST not in set(C.claims_table(HYPOTHESES, {"models": no_differences})["claim"])
+    one = models_csv({"REL": (0.5, 0.001)}, {"REL": (0.5, 0.001)})
+    assert C.STRONGEST not in set(C.claims_table(HYPOTHESES, {"models": one})["claim"])
+
+
+def sentence(t: Translator, key: str, hybrid: dict, gap: tuple[float, float]) -> str:
+    """The summary sentence for REL (largest) and ORG (next) of `hybrid`, REL - ORG = gap."""
+    (est, _), (est_next, _) = hybrid["REL"], hybrid["ORG"]
+    return t(
+        key,
+        scale=t.scale("REL"),
+        estimate=t.num(est),
+        ci=t.ci(est - 0.1, est + 0.1),
+        next=t.scale("ORG"),
+        next_estimate=t.num(est_next),
+        next_ci=t.ci(est_next - 0.1, est_next + 0.1),
+        difference=t.num(gap[0], 3),
+        difference_ci=t.ci(gap[0] - gap[1], gap[0] + gap[1], 3),
+    )
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_summary_says_most_strongly_related_only_where_the_claim_holds(lang):
+    from borgingsmonitor.report.sections.summary import strongest_sentence
+
+    t = Translator(lang)
+    unclear = {**CLEAR, ("REL", "ORG"): (0.15, 0.17)}
+    said = strongest_sentence(t, strongest_inputs(HYBRID, CLEAR, lang))
+    assert said == sentence(t, "summary.strongest", HYBRID, (0.15, 0.13))
+    said = strongest_sentence(t, strongest_inputs(HYBRID, unclear, lang))
+    assert said == sentence(t, "summary.strongest_not_shown", HYBRID, (0.15, 0.17))
+    assert strongest_sentence(t, strongest_inputs(HYBRID, None, lang)) == ""

@@ -8,7 +8,15 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from fixtures.report import HYPOTHESES, QUESTIONNAIRE, build_registry, build_responses, build_tables, hybrid_rows
+from fixtures.report import (
+    HYPOTHESES,
+    QUESTIONNAIRE,
+    build_registry,
+    build_responses,
+    build_tables,
+    group_means,
+    hybrid_rows,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +25,6 @@ from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.report import figures as F
 from borgingsmonitor.report.content import build_report
 from borgingsmonitor.report.document import ReportInputs, read_registry, region_names
-from borgingsmonitor.report.figures import group_means
 from borgingsmonitor.report.html import render_report_html
 from borgingsmonitor.report.sections.methods import find_seeds
 from borgingsmonitor.report.sections.rq3 import fixed_effects, term_label

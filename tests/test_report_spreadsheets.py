@@ -65,3 +65,48 @@ def test_codebook_in_the_report_language():
     assert book.loc["wave", "label"] == "Survey year"
     assert book.loc["REL", "label"] == "Relational conditions"
     assert book.loc["role", "values"].startswith("1 = Docent")
+
+
+def qc_files(tmp_path) -> dict[str, str]:
+    files = {
+        "exclusions": "region,wave,source_file,source_row,reason,detail\n"
+        "helmond,2024,helmond/a.csv,3,duplicate,later submission kept (row 7)\n"
+        "helmond,2024,helmond/a.csv,4,test,submitted outside the fieldwork window; test mark in e-mail\n"
+        "helmond,2024,helmond/a.csv,5,speeder,12 s < 60 s\n",
+        "attrition": "region,wave,raw_rows,no_consent,incomplete,duplicate,test,speeder,unknown_partnership,analysed\n"
+        "helmond,2024,10,0,0,1,1,1,0,7\n",
+        "value_issues": "region,wave,source_file,source_row,column,problem,value\nhelmond,2024,helmond/a.csv,2,fac_hours,out_of_range,007\n",
+        "unmapped_columns": "region,source_file,column,non_empty\n",
+    }
+    for name, text in files.items():
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    return {name: str(tmp_path / f"{name}.csv") for name in files}
+
+
+def test_qc_workbook_speaks_dutch_in_a_dutch_run_and_keeps_values(tmp_path):
+    sheets = S.qc_sheets(qc_files(tmp_path), Translator("nl", Q))
+    assert list(sheets) == [
+        "Uitgesloten rijen",
+        "Van ruw naar geanalyseerd",
+        "Ongeldige waarden",
+        "Niet-gekoppelde kolommen",
+    ]
+    excluded = sheets["Uitgesloten rijen"]
+    assert list(excluded.columns) == ["Regio", "Jaar", "Bestand", "Gegevensrij (vanaf 0)", "Reden", "Toelichting"]
+    assert list(excluded["Toelichting"]) == [
+        "latere inzending bewaard (rij 7)",
+        "ingestuurd buiten het veldwerk; testmarkering in e-mailadres",
+        "12 s < 60 s",
+    ]
+    assert list(excluded["Reden"]) == ["Dubbel ingevuld", "Testantwoord of buiten veldwerk", "Te snel ingevuld"]
+    assert "Geen toestemming" in sheets["Van ruw naar geanalyseerd"].columns
+    issues = sheets["Ongeldige waarden"]
+    assert issues["Probleem"].tolist() == ["buiten het bereik"] and issues["Waarde"].tolist() == ["007"]
+    assert sheets["Niet-gekoppelde kolommen"].empty
+    S.write_workbook(sheets, tmp_path / "qc.xlsx")
+    assert load_workbook(tmp_path / "qc.xlsx").sheetnames == list(sheets)
+
+
+def test_qc_workbook_in_english_keeps_the_stored_details(tmp_path):
+    sheets = S.qc_sheets(qc_files(tmp_path), Translator("en", Q))
+    assert sheets["Excluded rows"]["Detail"].iloc[0] == "later submission kept (row 7)"

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from fixtures.report import QUESTIONNAIRE, build_fixture
+from fixtures.report import QUESTIONNAIRE, build_fixture, group_means
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -113,7 +113,7 @@ def test_group_means_never_show_a_small_group(sizes, minimum):
     rows = [
         {"region": f"r{g}", "wave": 2024, "REL": 3.0 + (i % 3) * 0.5} for g, n in enumerate(sizes) for i in range(n)
     ]
-    table = F.group_means(pd.DataFrame(rows), ["region", "wave"], minimum)
+    table = group_means(pd.DataFrame(rows), ["region", "wave"], minimum)
     for r in table.itertuples(index=False):
         assert r.suppressed == (r.n < minimum)
         assert pd.isna(r.mean) == (r.n < minimum)

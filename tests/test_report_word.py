@@ -13,7 +13,7 @@ import pytest
 from docx import Document
 
 from borgingsmonitor.report.document import Block, Cell, ReportDocument, markdown_blocks
-from borgingsmonitor.report.docx import column_widths, docx_options, write_docx
+from borgingsmonitor.report.docx import column_widths, docx_options, unbreakable, write_docx
 from borgingsmonitor.report.translate import Translator
 
 LONG_NAME = "Installatietechniek en Energietransitie"
@@ -101,9 +101,31 @@ def test_columns_are_at_least_as_wide_as_their_longest_word_or_number():
 
 def test_numbers_keep_their_width_when_text_must_wrap():
     rows = [[Cell("Likelihood-ratiotoets: " * 8), Cell("< 0,001"), Cell("0,08 [−0,01; 0,16]", numeric=True)]]
-    widths = column_widths(["Toets " * 20, "p", "Schatting"], rows, total_cm=6.0)
+    widths = column_widths(["Toets " * 20, "p", "Schatting"], rows, total_cm=9.0)
     assert widths[1] >= 7 * 0.19 + 0.4 and widths[2] >= 18 * 0.19 + 0.4
-    assert abs(sum(widths) - 6.0) < 1e-9
+    assert abs(sum(widths) - 9.0) < 1e-9
+
+
+def test_intervals_move_below_their_estimate_when_numbers_alone_would_fill_the_line():
+    """Four interval columns (the sensitivity table) would leave the model names no room: the interval
+    goes to a second line, as one unit, and the text column gets at least its longest word."""
+    rows = [[Cell("Ordinaal logitmodel voor de stelling")] + [Cell("0,45 [−0,27; 0,63] †", numeric=True)] * 4]
+    widths = column_widths(["Model", "H1", "H2", "H3", "H4"], rows, total_cm=16.6)
+    assert all(w >= len("[−0,27; 0,63]") * 0.19 + 0.4 for w in widths[1:])
+    assert widths[0] >= len("logitmodel") * 0.19 + 0.4 and abs(sum(widths) - 16.6) < 1e-9
+    assert unbreakable("0,45 [−0,27; 0,63] †") == "0,45 [−0,27;\u00a00,63]\u00a0†"
+    assert unbreakable("< 0,001") == "<\u00a00,001"
+
+
+def test_a_short_table_stays_with_its_caption_and_a_long_one_may_break_after_its_first_rows(word_file):
+    document = Document(word_file)
+    kept = [
+        [all(p.paragraph_format.keep_with_next for p in row.cells[0].paragraphs) for row in table.rows]
+        for table in document.tables
+    ]
+    short, long = kept[0], kept[1]
+    assert short == [True] * (len(short) - 1) + [False]
+    assert len(long) == 41 and long[:3] == [True] * 3 and not any(long[3:])
 
 
 def test_a_reference_document_gives_its_house_style(tmp_path):

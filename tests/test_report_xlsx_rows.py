@@ -8,7 +8,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
@@ -70,6 +70,7 @@ def plain_or_skip(sheets: dict) -> bytes:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frames(), frames())
+@example(pd.DataFrame({"float_0": [0.0, -0.0, np.nan]}), pd.DataFrame({"f": [-0.0, 0.0]}))  # equal, written apart
 def test_fast_rows_are_the_bytes_openpyxl_writes(first, second):
     sheets = {"first": first, "a second sheet with a long name": second}
     plain = plain_or_skip(sheets)

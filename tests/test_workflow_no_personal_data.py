@@ -16,9 +16,13 @@ import pandas as pd
 import pyreadstat
 import pytest
 from conftest import TEST_SECRET
-from fixtures.example import CONFIG, INPUT, ingest_and_clean
+from fixtures.example import CONFIG, INPUT, QUESTIONNAIRE, ingest_and_clean
 
+from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.ingest.sources import file_units
+from borgingsmonitor.report import spreadsheets as S
+from borgingsmonitor.report.translate import Translator
 
 pytestmark = pytest.mark.slow
 
@@ -72,14 +76,41 @@ def personal_values() -> tuple[set[str], set[str]]:
 
 
 def output_texts(results: Path) -> dict[str, tuple[str, str]]:
-    """Per output file: (its contents as text, its raw bytes decoded). A parquet file is read back as a table;
-    its raw (compressed) bytes are searched for literal values only, as regexes find noise there."""
+    """Per output file: (its contents as text, its raw bytes decoded). Parquet, Excel and SPSS files are read
+    back as tables (their raw bytes are compressed or binary, searched for literal values only)."""
     texts = {}
     for path in sorted(p for p in results.rglob("*") if p.is_file()):
         raw = path.read_bytes().decode("utf-8", errors="replace")
-        text = pd.read_parquet(path).to_csv(index=False) if path.suffix == ".parquet" else raw
-        texts[str(path.relative_to(results))] = (text, raw)
+        reader = READERS.get(path.suffix)
+        texts[str(path.relative_to(results))] = (reader(path) if reader else raw, raw)
     return texts
+
+
+def workbook_text(path: Path) -> str:
+    book = openpyxl.load_workbook(path, read_only=True)
+    return "\n".join(
+        ",".join(str(v) for v in row if v is not None) for sheet in book for row in sheet.iter_rows(values_only=True)
+    )
+
+
+def sav_text(path: Path) -> str:
+    frame, meta = pyreadstat.read_sav(str(path))
+    labels = [str(v) for column in meta.variable_value_labels.values() for v in column.values()]
+    return frame.to_csv(index=False) + "\n".join(meta.column_labels + labels)
+
+
+READERS = {".parquet": lambda p: pd.read_parquet(p).to_csv(index=False), ".xlsx": workbook_text, ".sav": sav_text}
+
+
+def people_files(results: Path) -> None:
+    """What the report rules make of the clean data and QC tables for people (Excel, SPSS), as they make it."""
+    t = Translator("nl", load_questionnaire(QUESTIONNAIRE))
+    (results / "qc" / "unmapped_columns.csv").write_text("region,source_file,column,non_empty\n", encoding="utf-8")
+    qc = {name: str(results / "qc" / f"{name}.csv") for name in S.QC_TABLES}
+    S.write_workbook(S.qc_sheets(qc, t), results / "qc" / "qc.xlsx")
+    responses = read_responses(results / "clean" / "responses.parquet")
+    S.write_workbook({"responses": responses}, results / "clean" / "responses.xlsx")
+    S.write_sav(responses, t.questionnaire, results / "clean" / "responses.sav", t)
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +119,7 @@ def outputs(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BORGING_SECRET", TEST_SECRET)
         ingest_and_clean(results, use_deduce=True)
+    people_files(results)
     return output_texts(results)
 
 
@@ -108,6 +140,9 @@ def test_every_output_was_written(outputs):
         "interim/harmonised.parquet",
     } <= set(outputs)
     assert "[naam]" in outputs["clean/responses.parquet"][0]  # comments were scrubbed, not dropped
+    assert {"qc/qc.xlsx", "clean/responses.xlsx", "clean/responses.sav"} <= set(outputs)
+    assert all("Docent" in outputs[f"clean/responses.{kind}"][0] for kind in ("xlsx", "sav"))  # read back, not bytes
+    assert "testmarkering in opmerking" in outputs["qc/qc.xlsx"][0]
 
 
 def test_no_email_address_anywhere(outputs):

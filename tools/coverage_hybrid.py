@@ -1,12 +1,13 @@
 """Coverage of the hybrid model's 95% CIs on the in-project simulator (protocol Amendment 1).
 
     PYTHONPATH=src python tools/coverage_hybrid.py [--reps 200] [--seed 2026] [--design example|regions12]
-        [--json out.json]
+        [--ddf satterthwaite|kenward_roger] [--json out.json]
 
 Each replication draws a clean data set with `borgingsmonitor.synthetic.simulate.simulate_clean`
 (seed = --seed + replication; DUR drawn directly from the model, `dur_from_items=False`, so the
 truth is exact), fits the declared `conditions_hybrid` model (config/config.yaml) and records
-whether each between effect's 95% interval (t on Satterthwaite df) covers the true effect.
+whether each between effect's 95% interval (t on Satterthwaite df, or with `--ddf kenward_roger`
+Kenward-Roger's adjusted SE and df) covers the true effect.
 The simulator's durability depends on the observed condition scores with one coefficient and
 partnership effects independent of them, so the true between and within effects both equal
 `effects[c]`. Designs: `example` is the example's shape (4 regions, so region fixed; 26
@@ -52,6 +53,7 @@ def one(spec: dict, design: dict, seed: int) -> dict:
             row = table.loc[f"{c}_{part}"]
             out[f"{c}_{part}"] = bool(row.ci_low <= truth["effects"][c] <= row.ci_high)
             out[f"{c}_{part}_est"] = float(row.estimate)
+            out[f"{c}_{part}_df"] = float(row.df)
     return out
 
 
@@ -60,9 +62,10 @@ def main(argv=None) -> dict:
     p.add_argument("--reps", type=int, default=200)
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--design", choices=sorted(DESIGNS), default="example")
+    p.add_argument("--ddf", choices=["satterthwaite", "kenward_roger"], default="satterthwaite")
     p.add_argument("--json", help="also write the result to this JSON file")
     args = p.parse_args(argv)
-    spec = hybrid_spec()
+    spec = {**hybrid_spec(), "ddf": args.ddf}
     start = time.perf_counter()
     runs = pd.DataFrame([one(spec, DESIGNS[args.design], args.seed + r) for r in range(args.reps)])
     singular = runs[runs["singular"]]
@@ -70,6 +73,7 @@ def main(argv=None) -> dict:
         "design": args.design,
         "reps": args.reps,
         "seed": args.seed,
+        "ddf": args.ddf,
         "sigma2": SIGMA2,
         "coverage": {t: float(runs[t].mean()) for t in runs.columns if t.endswith(("_between", "_within"))},
         "share_singular": float(runs["singular"].mean()),
@@ -77,6 +81,7 @@ def main(argv=None) -> dict:
             c: float(singular[f"{c}_between"].mean()) if len(singular) else None for c in TERMS
         },
         "mean_estimate": {t[:-4]: float(runs[t].mean()) for t in runs.columns if t.endswith("_est")},
+        "median_df": {t[:-3]: float(runs[t].median()) for t in runs.columns if t.endswith("_df")},
         "seconds": round(time.perf_counter() - start, 1),
     }
     between = [result["coverage"][f"{c}_between"] for c in TERMS]

@@ -2,9 +2,15 @@
 
 .venv/bin/python docs/validation/example_measurement_compare.py export /tmp/rval   # items as CSV, no keys
 Rscript docs/validation/measurement_validate.R /tmp/rval/clean_items.csv /tmp/rval
+Rscript docs/validation/cfa_fiml_validate.R /tmp/rval/clean_items.csv /tmp/rval/cfa_fiml_lavaan.json
 .venv/bin/python docs/validation/example_measurement_compare.py compare /tmp/rval
+
+The CFA table's rows are compared with their lavaan counterparts: `five_factor` (FIML, Amendment 1)
+with cfa_fiml_validate.R's `fiml`, `five_factor_listwise` with measurement_validate.R's listwise fit
+(and with cfa_fiml_validate.R's `listwise`, the same model).
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -65,24 +71,7 @@ def compare(rdir: Path) -> None:
             ]
         )
     )
-    fit = pd.read_csv(TABLES / "cfa_fit.csv")
-    rfit = pd.read_csv(rdir / "measurement_r_cfa_fit.csv")
-    rows = []
-    for ours_col, r_col in [
-        ("n", "n"),
-        ("chi2", "chisq"),
-        ("df", "df"),
-        ("cfi", "cfi"),
-        ("tli", "tli"),
-        ("rmsea", "rmsea"),
-        ("rmsea_ci_low", "rmsea.ci.lower"),
-        ("rmsea_ci_high", "rmsea.ci.upper"),
-        ("srmr", "srmr"),
-    ]:
-        a, b = float(fit[ours_col].iloc[0]), float(rfit[r_col].iloc[0])
-        rows.append({"index": ours_col, "ours": a, "lavaan": b, "abs_diff": abs(a - b)})
-    print("\n### Five-factor CFA: ours vs lavaan fitMeasures\n")
-    print(markdown(pd.DataFrame(rows)))
+    cfa(rdir)
     icc = pd.read_csv(TABLES / "icc.csv")
     ricc = pd.read_csv(rdir / "measurement_r_icc.csv")
     rows = []
@@ -100,6 +89,49 @@ def compare(rdir: Path) -> None:
             )
     print("\n### ICC(1) from null models: ours vs lme4 (REML)\n")
     print(markdown(pd.DataFrame(rows)))
+
+
+FIT_INDICES = [
+    ("n", "n", "ntotal"),
+    ("chi2", "chisq", "chisq"),
+    ("df", "df", "df"),
+    ("p_value", None, "pvalue"),
+    ("cfi", "cfi", "cfi"),
+    ("tli", "tli", "tli"),
+    ("rmsea", "rmsea", "rmsea"),
+    ("rmsea_ci_low", "rmsea.ci.lower", "rmsea.ci.lower"),
+    ("rmsea_ci_high", "rmsea.ci.upper", "rmsea.ci.upper"),
+    ("srmr", "srmr", "srmr"),
+]
+
+
+def cfa(rdir: Path) -> None:
+    """Each row of cfa_fit.csv next to lavaan, and the largest loading differences."""
+    fit = pd.read_csv(TABLES / "cfa_fit.csv").set_index("missing")
+    rfit = pd.read_csv(rdir / "measurement_r_cfa_fit.csv").iloc[0]
+    fiml_json = rdir / "cfa_fiml_lavaan.json"
+    fiml = json.loads(fiml_json.read_text()) if fiml_json.exists() else None
+    rows = []
+    for ours_col, r_col, fiml_col in FIT_INDICES:
+        row = {"index": ours_col}
+        if fiml:
+            row.update(fiml_ours=fit.loc["fiml", ours_col], fiml_lavaan=fiml["fiml"]["fit"][fiml_col])
+        row.update(listwise_ours=fit.loc["listwise", ours_col])
+        row["listwise_lavaan"] = rfit[r_col] if r_col else fiml["listwise"]["fit"][fiml_col] if fiml else float("nan")
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    print("\n### Five-factor CFA: ours vs lavaan fitMeasures (FIML and listwise)\n")
+    print(markdown(table))
+    diffs = {"listwise": (table["listwise_ours"] - table["listwise_lavaan"]).abs().max()}
+    if fiml:
+        diffs["fiml"] = (table["fiml_ours"] - table["fiml_lavaan"]).abs().max()
+        loadings = pd.read_csv(TABLES / "cfa_loadings.csv")
+        for key, model in (("fiml", "five_factor"), ("listwise", "five_factor_listwise")):
+            ours = loadings[loadings["model"] == model].set_index("item")
+            theirs = pd.DataFrame(fiml[key]["loadings"]).set_index("item")
+            diffs[f"{key} loadings"] = (ours["estimate"] - theirs["estimate"]).abs().max()
+            diffs[f"{key} std loadings"] = (ours["std_loading"] - theirs["std_loading"]).abs().max()
+    print("\nlargest abs diff: " + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()))
 
 
 if __name__ == "__main__":

@@ -61,6 +61,9 @@ diffs["omega vs psych"] = (rel["omega"].astype(float) - rel["omega_psych_ml_cova
 print("\nLargest absolute differences: " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items()))
 
 fit, loadings = five_factor_cfa(data, q)
+# measurement_validate.R fits the listwise model; the FIML row is checked by cfa_fiml_validate.R
+fit = fit[fit["missing"] == "listwise"]
+loadings = loadings[loadings["model"] == fit["model"].iloc[0]]
 r_fit = pd.read_csv(HERE / "measurement_r_cfa_fit.csv")
 names = {"chisq": "chi2", "pvalue": "p_value", "rmsea.ci.lower": "rmsea_ci_low", "rmsea.ci.upper": "rmsea_ci_high"}
 r_fit = r_fit.rename(columns=names)

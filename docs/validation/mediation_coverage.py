@@ -2,8 +2,11 @@
 
     PYTHONPATH=src .venv/bin/python docs/validation/mediation_coverage.py [--reps 200] [--design example]
 Each replication draws data with known paths (`synthetic.mediation.simulate_mediation`, on the
-in-project simulator's design), fits `multilevel_rows` and records whether each 95% interval
-covers the truth. Writes docs/validation/mediation_coverage_<design>.csv (one row per effect).
+in-project simulator's design), fits both paths once and records whether each 95% interval
+covers the truth: the intervals `multilevel_rows` reports (t on Satterthwaite df, Monte Carlo
+draws with t marginals) in `coverage`, and the normal-reference intervals from the same fits and
+the same normal draws (z, joint normal draws; before Amendment 1's df) in `coverage_normal`.
+Writes docs/validation/mediation_coverage_<design>.csv (one row per effect).
 """
 
 import argparse
@@ -12,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor.mechanisms.mediation_multilevel import ML_EFFECTS, multilevel_rows
+from borgingsmonitor.mechanisms.mediation_multilevel import ML_EFFECTS, analysis_frame, effect_rows, fit_paths
 from borgingsmonitor.synthetic.mediation import simulate_mediation
 
 HERE = Path(__file__).resolve().parent
@@ -29,22 +32,34 @@ parser.add_argument("--design", default="example", choices=sorted(DESIGNS))
 parser.add_argument("--draws", type=int, default=5000)
 args = parser.parse_args()
 
-hits, estimates, regions = [], [], set()
+
+def covers(rows: pd.DataFrame, truth: dict) -> np.ndarray:
+    t = rows["effect"].map(truth).to_numpy()
+    return ((rows["ci_low"] <= t) & (t <= rows["ci_high"])).to_numpy()
+
+
+hits, hits_normal, estimates, path_dfs, regions = [], [], [], [], set()
 for rep in range(args.reps):
     data, truth = simulate_mediation(seed=1000 + rep, **DESIGNS[args.design])
-    rows = multilevel_rows(data, n_draws=args.draws, seed=rep)
+    frame = analysis_frame(data)
+    fits = fit_paths(frame)
+    shape = (frame["partnership_id"].nunique(), len(frame), args.draws, rep, 0.95)
+    rows = effect_rows(fits, *shape)
     regions.update(rows["region_effect"])
-    t = rows["effect"].map(truth).to_numpy()
-    hits.append(((rows["ci_low"] <= t) & (t <= rows["ci_high"])).to_numpy())
-    estimates.append(rows["estimate"].to_numpy() - t)
-hits, errors = np.array(hits), np.array(estimates)
+    hits.append(covers(rows, truth))
+    hits_normal.append(covers(effect_rows(fits, *shape, normal=True), truth))
+    estimates.append(rows["estimate"].to_numpy() - rows["effect"].map(truth).to_numpy())
+    path_dfs.append(rows["df"].to_numpy())
+hits, hits_normal, errors = np.array(hits), np.array(hits_normal), np.array(estimates)
 out = pd.DataFrame(
     {
         "effect": list(ML_EFFECTS),
         "truth": [truth[e] for e in ML_EFFECTS],
         "coverage": hits.mean(axis=0),
         "mc_se_of_coverage": np.sqrt(hits.mean(axis=0) * (1 - hits.mean(axis=0)) / len(hits)),
+        "coverage_normal": hits_normal.mean(axis=0),
         "bias": errors.mean(axis=0),
+        "median_df": np.median(np.array(path_dfs, dtype=float), axis=0),  # empty (nan) on derived rows
         "reps": len(hits),
         "draws": args.draws,
         "design": args.design,

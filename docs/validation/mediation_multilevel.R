@@ -2,10 +2,12 @@
 #   Rscript docs/validation/mediation_multilevel.R [n_draws]     (from the repository root)
 # Reads results/validation/mediation_{simulated,example}.csv, decomposes FAC, REL, PRO and ORG into
 # partnership means and deviations itself, fits both paths by REML with partnership and
-# partnership-within-wave random intercepts (region fixed below ten regions) and draws the
-# Monte Carlo interval of the indirect effects (MASS::mvrnorm, same number of draws as Python).
+# partnership-within-wave random intercepts (region fixed below ten regions; lmerTest for the
+# paths' Satterthwaite df, t p-values and t intervals) and draws the Monte Carlo interval of the
+# indirect effects as Python does: each path a scaled t on its Satterthwaite df, correlated within a
+# model through normal draws of its correlation matrix (MASS::mvrnorm, same number of draws).
 # Writes results/validation/mediation_r.csv.
-suppressPackageStartupMessages({ library(lme4); library(MASS) })
+suppressPackageStartupMessages({ library(lme4); library(lmerTest); library(MASS) })
 args <- commandArgs(trailingOnly = TRUE)
 n_draws <- if (length(args)) as.integer(args[1]) else 20000L
 dir <- "results/validation"
@@ -25,8 +27,8 @@ fit_paths <- function(d) {
   if (fixed_region) rhs <- paste(rhs, "region", sep = " + ") else re <- "(1 | region) + (1 | partnership_id)"
   ctrl <- lmerControl(optimizer = "bobyqa", optCtrl = list(maxfun = 1e5, rhoend = 1e-12),
                       check.conv.singular = "ignore")
-  fa <- lmer(as.formula(paste("REL ~", rhs, "+", re)), data = d, REML = TRUE, control = ctrl)
-  fb <- lmer(as.formula(paste("DUR ~", split_terms("REL"), "+", rhs, "+", re)), data = d, REML = TRUE, control = ctrl)
+  fa <- lmerTest::lmer(as.formula(paste("REL ~", rhs, "+", re)), data = d, REML = TRUE, control = ctrl)
+  fb <- lmerTest::lmer(as.formula(paste("DUR ~", split_terms("REL"), "+", rhs, "+", re)), data = d, REML = TRUE, control = ctrl)
   list(a = fa, b = fb)
 }
 
@@ -42,27 +44,37 @@ for (name in c("simulated", "example")) {
   draws <- list()
   for (m in c("a", "b")) {
     nm <- unique(sapply(terms[sapply(terms, `[`, 1) == m], `[`, 2))
-    draws[[m]] <- mvrnorm(n_draws, fixef(fits[[m]])[nm], as.matrix(vcov(fits[[m]]))[nm, nm])
+    V <- as.matrix(vcov(fits[[m]]))[nm, nm]
+    se <- sqrt(diag(V))
+    df <- summary(fits[[m]])$coefficients[nm, "df"]
+    w <- mvrnorm(n_draws, rep(0, length(nm)), cov2cor(V))
+    q <- sign(w) * qt(pnorm(-abs(w)), rep(df, each = n_draws), lower.tail = FALSE)
+    draws[[m]] <- sweep(sweep(q, 2, se, `*`), 2, fixef(fits[[m]])[nm], `+`)
   }
   for (eff in names(terms)) {
     f <- fits[[terms[[eff]][1]]]; t <- terms[[eff]][2]
-    rows[[length(rows) + 1]] <- data.frame(data = name, effect = eff, estimate = unname(fixef(f)[t]),
-      std_error = sqrt(as.matrix(vcov(f))[t, t]), ci_low = NA, ci_high = NA)
+    co <- summary(f)$coefficients[t, ]
+    half <- qt(0.975, co[["df"]]) * co[["Std. Error"]]
+    rows[[length(rows) + 1]] <- data.frame(data = name, effect = eff, estimate = co[["Estimate"]],
+      std_error = co[["Std. Error"]], ci_low = co[["Estimate"]] - half, ci_high = co[["Estimate"]] + half,
+      df = co[["df"]], p_value = co[["Pr(>|t|)"]])
   }
   for (lv in c("within", "between")) {
     x <- paste0("FAC_", lv); mm <- paste0("REL_", lv)
     ind <- draws$a[, x] * draws$b[, mm]
     est <- unname(fixef(fits$a)[x] * fixef(fits$b)[mm])
     rows[[length(rows) + 1]] <- data.frame(data = name, effect = paste0("indirect_", lv), estimate = est,
-      std_error = sd(ind), ci_low = unname(quantile(ind, .025)), ci_high = unname(quantile(ind, .975)))
+      std_error = sd(ind), ci_low = unname(quantile(ind, .025)), ci_high = unname(quantile(ind, .975)),
+      df = NA, p_value = NA)
   }
   for (m in c("a", "b")) {
     vc <- as.data.frame(VarCorr(fits[[m]]))
     for (i in seq_len(nrow(vc))) rows[[length(rows) + 1]] <- data.frame(data = name,
-      effect = paste0("sigma2_", m, "_", vc$grp[i]), estimate = vc$vcov[i], std_error = NA, ci_low = NA, ci_high = NA)
+      effect = paste0("sigma2_", m, "_", vc$grp[i]), estimate = vc$vcov[i], std_error = NA, ci_low = NA, ci_high = NA,
+      df = NA, p_value = NA)
   }
 }
 out <- do.call(rbind, rows)
 write.csv(out, file.path(dir, "mediation_r.csv"), row.names = FALSE)
-cat(R.version.string, "lme4", as.character(packageVersion("lme4")), "\n")
+cat(R.version.string, "lme4", as.character(packageVersion("lme4")), "lmerTest", as.character(packageVersion("lmerTest")), "\n")
 print(out, digits = 8)

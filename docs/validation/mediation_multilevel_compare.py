@@ -48,23 +48,35 @@ for name, r_part in r.groupby("data", sort=False):
                 python_ci=f"[{ours.loc[eff, 'ci_low']:.5f}, {ours.loc[eff, 'ci_high']:.5f}]",
                 r_ci="" if pd.isna(row.ci_low) else f"[{row.ci_low:.5f}, {row.ci_high:.5f}]",
             )
+        if eff in mm.PATH_EFFECTS:
+            out.update(
+                python_df=ours.loc[eff, "df"],
+                r_df=row.df,
+                rel_diff_df=abs(ours.loc[eff, "df"] / row.df - 1),
+                python_p=ours.loc[eff, "p_value"],
+                r_p=row.p_value,
+                abs_diff_p=abs(ours.loc[eff, "p_value"] - row.p_value),
+                abs_diff_ci=max(abs(ours.loc[eff, "ci_low"] - row.ci_low), abs(ours.loc[eff, "ci_high"] - row.ci_high)),
+            )
         if eff.startswith("indirect"):
             lv = eff.split("_")[1]
             a, b = ours.loc[f"a_{lv}"], ours.loc[f"b_{lv}"]
-            out["exact_sd"] = np.sqrt(
-                a.estimate**2 * b.std_error**2 + b.estimate**2 * a.std_error**2 + a.std_error**2 * b.std_error**2
-            )
+            # the draws are scaled t's on the paths' df: variance se^2 df / (df - 2)
+            va, vb = (r.std_error**2 * r.df / (r.df - 2) for r in (a, b))
+            out["exact_sd"] = np.sqrt(a.estimate**2 * vb + b.estimate**2 * va + va * vb)
         rows.append(out)
     paths = r_part[r_part["effect"].isin(mm.PATH_EFFECTS)]
     reference[name] = {
         "estimate": dict(zip(paths["effect"], paths["estimate"])),
         "std_error": dict(zip(paths["effect"], paths["std_error"])),
+        "df": dict(zip(paths["effect"], paths["df"])),
+        "p_value": dict(zip(paths["effect"], paths["p_value"])),
         "n_obs": int(len(data)),
     }
 table = pd.DataFrame(rows)
 table.to_csv(HERE / "mediation_multilevel_comparison.csv", index=False, float_format="%.3g")
 meta = {
-    "software": "R 4.2.2, lme4 1.1.31 (lmer REML, bobyqa rhoend 1e-12)",
+    "software": "R 4.2.2, lme4 1.1.31, lmerTest 3.1.3 (lmer REML, bobyqa rhoend 1e-12; Satterthwaite df)",
     "script": "docs/validation/mediation_multilevel.R",
     "datasets": reference,
     "simulate_mediation": SIMULATED,
@@ -84,6 +96,14 @@ print(
     paths["abs_diff_se"].max(),
     "variances:",
     table[table["effect"].str.startswith("sigma2")]["abs_diff"].max(),
+)
+print(
+    "paths: max rel diff df:",
+    paths["rel_diff_df"].max(),
+    "max abs diff p:",
+    paths["abs_diff_p"].max(),
+    "max abs diff t CI bounds:",
+    paths["abs_diff_ci"].max(),
 )
 print(
     "max abs diff indirect (MC, different RNG):", table[table["effect"].str.startswith("indirect")]["abs_diff_se"].max()

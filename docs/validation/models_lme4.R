@@ -1,8 +1,13 @@
-# Reference fits for docs/validation-models.md: the main mixed model in lme4 (REML) and the
-# ordinal sensitivity model in MASS::polr with partnership-clustered (sandwich) standard errors
-# (HC1 + G/(G-1): the small-sample corrections statsmodels applies with cov_type="cluster").
+# Reference fits for docs/validation-models-generated.md: the main mixed model in lme4 (REML) and
+# the ordinal sensitivity models (one per durability item) in MASS::polr with partnership-clustered
+# (sandwich) standard errors (HC1 + G/(G-1): the small-sample corrections statsmodels applies with
+# cov_type="cluster").
 # Usage: Rscript models_lme4.R <rows.csv> <out.csv>
-# <rows.csv>: the analysed rows (DUR, REL, FAC, PRO, ORG, wave, region, partnership_id, dur_continue).
+# <rows.csv>: rows with REL, FAC, PRO, ORG, wave, region, partnership_id; DUR and the items
+# dur_continue, dur_embedded, dur_commitment may be missing (lmer uses the rows with DUR, each polr
+# the rows with its item).
+# polr is fitted twice: with a tight tolerance (optim reltol 1e-15; the reference) and with its
+# default (reltol ~1.5e-8, model "polr_default:ordinal_<item>"), which stops short of the maximum.
 suppressPackageStartupMessages({
   library(lme4)
   library(MASS)
@@ -35,22 +40,32 @@ fit_lmer <- function(name, data) {
   add(name, "singular", as.numeric(isSingular(m)))
 }
 
+all_rows <- d
+d <- d[!is.na(d$DUR), ]
 fit_lmer("conditions_mixed", d)
 z <- d
 for (v in c("DUR", "REL", "FAC", "PRO", "ORG")) z[[v]] <- (z[[v]] - mean(z[[v]])) / sd(z[[v]])
 fit_lmer("conditions_mixed_std", z)
 
-if ("dur_continue" %in% names(d)) {
-  o <- d[!is.na(d$dur_continue), ]
-  o$y <- factor(o$dur_continue, ordered = TRUE)
-  p <- polr(y ~ REL + FAC + PRO + ORG + wave, data = o, method = "logistic", Hess = TRUE)
+add_polr <- function(name, p, o) {
   v <- vcovCL(p, cluster = ~partnership_id, type = "HC1", cadjust = TRUE)
   est <- c(coef(p), p$zeta)
   se <- sqrt(diag(v))[names(est)]
   terms <- sub("^wave", "C(wave)[T.", names(est))
   terms <- ifelse(grepl("^C\\(wave\\)", terms), paste0(terms, "]"), terms)
   terms <- ifelse(grepl("\\|", terms), paste0("cut_", terms), terms)
-  for (i in seq_along(est)) add("ordinal_dur_continue", terms[i], est[[i]], se[[i]])
+  for (i in seq_along(est)) add(name, terms[i], est[[i]], se[[i]])
+  add(name, "loglik", as.numeric(logLik(p)))
+}
+
+for (item in c("dur_continue", "dur_embedded", "dur_commitment")) {
+  if (!(item %in% names(all_rows)) || all(is.na(all_rows[[item]]))) next
+  o <- all_rows[!is.na(all_rows[[item]]), ]
+  o$y <- factor(o[[item]], ordered = TRUE)
+  f <- y ~ REL + FAC + PRO + ORG + wave
+  tight <- polr(f, data = o, method = "logistic", Hess = TRUE, control = list(reltol = 1e-15, maxit = 10000))
+  add_polr(paste0("ordinal_", item), tight, o)
+  add_polr(paste0("polr_default:ordinal_", item), polr(f, data = o, method = "logistic", Hess = TRUE), o)
 }
 
 out <- do.call(rbind, rows)

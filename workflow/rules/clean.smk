@@ -1,5 +1,7 @@
 # Cleaning: the protocol's rules in order, the clean data set and the ledger of every raw row.
 
+from borgingsmonitor.core.codeversion import code_version
+
 
 rule clean:
     input:
@@ -39,6 +41,7 @@ rule clean:
     benchmark:
         "benchmarks/clean/clean.tsv"
     params:
+        code=code_version("clean"),
         regions=regions_without_sources(),
         cleaning=config["cleaning"],
     script:

@@ -132,6 +132,7 @@ def all_outputs():
         "results/qc/attrition.csv",
         "results/qc/value_issues.csv",
         "results/qc/unmapped_columns.csv",
+        "results/qc/qc.xlsx",
         "results/report/report.html",
         "results/report/report.docx",
         "results/report/config.yaml",

@@ -2,6 +2,8 @@
 # changed export reruns only its region's job), or per export (`per_file`: a process start per file),
 # then one gather.
 
+from borgingsmonitor.core.codeversion import code_version
+
 
 rule ingest_file:
     input:
@@ -17,6 +19,7 @@ rule ingest_file:
     benchmark:
         "benchmarks/ingest_file/{region}/{file_id}.tsv"
     params:
+        code=code_version("ingest"),
         units=unit_params,
         region_spec=region_spec,
         label_sets=config.get("label_sets", {}),
@@ -39,6 +42,7 @@ rule ingest_region:
     benchmark:
         "benchmarks/ingest_region/{region}.tsv"
     params:
+        code=code_version("ingest"),
         units=region_units,
         region_spec=region_spec,
         label_sets=config.get("label_sets", {}),
@@ -59,6 +63,8 @@ rule harmonised:
         "logs/harmonised.log",
     benchmark:
         "benchmarks/harmonised/harmonised.tsv"
+    params:
+        code=code_version("ingest"),
     script:
         "../../scripts/harmonised.py"
 

@@ -1,6 +1,8 @@
 # Measurement quality of the five scales (RQ1) and descriptive profiles (RQ2).
 # Config keys used: questionnaire, min_group_size, measurement.ci_level.
 
+from borgingsmonitor.core.codeversion import code_version
+
 
 rule reliability:
     input:
@@ -24,6 +26,7 @@ rule reliability:
     benchmark:
         "benchmarks/reliability/reliability.tsv"
     params:
+        code=code_version("measure"),
         min_group_size=config["min_group_size"],
         ci_level=config["measurement"]["ci_level"],
     script:
@@ -51,6 +54,8 @@ rule cfa:
         "logs/cfa/cfa.log",
     benchmark:
         "benchmarks/cfa/cfa.tsv"
+    params:
+        code=code_version("measure"),
     script:
         "../../scripts/cfa.py"
 
@@ -70,6 +75,8 @@ rule icc:
         "logs/icc/icc.log",
     benchmark:
         "benchmarks/icc/icc.tsv"
+    params:
+        code=code_version("measure"),
     script:
         "../../scripts/icc.py"
 
@@ -90,6 +97,7 @@ rule descriptives:
     benchmark:
         "benchmarks/descriptives/descriptives.tsv"
     params:
+        code=code_version("measure"),
         min_group_size=config["min_group_size"],
     script:
         "../../scripts/descriptives.py"

@@ -3,6 +3,8 @@
 # network_dip.n_boot, network_dip.min_partnerships, min_group_size,
 # registry, survival.censor_year, survival.min_events_interaction.
 
+from borgingsmonitor.core.codeversion import code_version
+
 
 rule mediation:
     input:
@@ -19,6 +21,7 @@ rule mediation:
     benchmark:
         "benchmarks/mediation/mediation.tsv"
     params:
+        code=code_version("mechanisms"),
         n_boot=config["bootstrap"]["n_boot"],
         mc_draws=config["bootstrap"]["mc_draws"],
         seed=config["bootstrap"]["seed"],
@@ -48,6 +51,7 @@ rule network_dip:
     benchmark:
         "benchmarks/network_dip/network_dip.tsv"
     params:
+        code=code_version("mechanisms"),
         spline_df=config["network_dip"]["spline_df"],
         n_boot=config["network_dip"]["n_boot"],
         min_partnerships=config["network_dip"]["min_partnerships"],
@@ -73,6 +77,7 @@ rule survival:
     benchmark:
         "benchmarks/survival/survival.tsv"
     params:
+        code=code_version("mechanisms"),
         censor_year=config["survival"]["censor_year"],
         min_events_interaction=config["survival"]["min_events_interaction"],
     script:

@@ -5,6 +5,7 @@
 import os
 import re
 
+from borgingsmonitor.core.codeversion import code_version
 from borgingsmonitor.models.hypotheses import declared, id_range, source_tables
 
 MODEL_SPECS = {m["name"]: m for m in config["models"]}
@@ -31,6 +32,7 @@ rule declared_model:
     wildcard_constraints:
         model="|".join(re.escape(name) for name in DECLARED_MODELS) or "(?!x)x",
     params:
+        code=code_version("models"),
         spec=lookup(dpath="{model}", within=MODEL_SPECS),
     script:
         "../../scripts/declared_model.py"
@@ -51,6 +53,7 @@ rule hypotheses:
     benchmark:
         "benchmarks/hypotheses/hypotheses.tsv"
     params:
+        code=code_version("models"),
         alpha=config["hypotheses"]["alpha"],
         declared=config["hypotheses"]["declared"],
     script:
@@ -74,6 +77,7 @@ rule models:
     benchmark:
         "benchmarks/models/models.tsv"
     params:
+        code=code_version("models"),
         declared=config["hypotheses"]["declared"],
     script:
         "../../scripts/models.py"

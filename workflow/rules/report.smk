@@ -3,6 +3,7 @@
 # Config used (all through params): report.language, report.title, report.year, min_group_size,
 # plus sources / input_dir / registry / questionnaire for provenance.
 
+from borgingsmonitor.core.codeversion import code_version
 from borgingsmonitor.report.provenance import git_commit
 
 
@@ -24,6 +25,7 @@ rule figures:
     benchmark:
         "benchmarks/figures/figures.tsv"
     params:
+        code=code_version("report"),
         language=config["report"]["language"],
         year=config["report"]["year"],
         min_group_size=config["min_group_size"],
@@ -45,6 +47,7 @@ rule provenance_record:
     benchmark:
         "benchmarks/provenance_record/provenance_record.tsv"
     params:
+        code=code_version("report"),
         # the config is tracked by its hash, so `snakemake -n` does not print it as the job's reason
         config_sha256=config_sha256(),
         code_version=git_commit(workflow.basedir),
@@ -73,6 +76,7 @@ rule claims:
     benchmark:
         "benchmarks/claims/claims.tsv"
     params:
+        code=code_version("report"),
         alpha=config["hypotheses"]["alpha"],
         hypotheses=config["hypotheses"]["declared"],
     script:
@@ -100,6 +104,8 @@ rule provenance:
         "logs/provenance/provenance.log",
     benchmark:
         "benchmarks/provenance/provenance.tsv"
+    params:
+        code=code_version("report"),
     script:
         "../../scripts/provenance.py"
 
@@ -126,6 +132,7 @@ rule report_html:
     benchmark:
         "benchmarks/report_html/report_html.tsv"
     params:
+        code=code_version("report"),
         settings=report_settings(),
     script:
         "../../scripts/report_html.py"
@@ -153,6 +160,7 @@ rule report_docx:
     benchmark:
         "benchmarks/report_docx/report_docx.tsv"
     params:
+        code=code_version("report"),
         settings=report_settings(),
     script:
         "../../scripts/report_docx.py"
@@ -180,6 +188,7 @@ rule partnership_sheets:
     benchmark:
         "benchmarks/partnership_sheets/partnership_sheets.tsv"
     params:
+        code=code_version("report"),
         language=config["report"]["language"],
         min_group_size=config["min_group_size"],
     script:
@@ -204,10 +213,33 @@ rule region_reports:
     benchmark:
         "benchmarks/region_reports/region_reports.tsv"
     params:
+        code=code_version("report"),
         language=config["report"]["language"],
         min_group_size=config["min_group_size"],
     script:
         "../../scripts/region_reports.py"
+
+
+rule qc_workbook:
+    input:
+        exclusions="results/qc/exclusions.csv",
+        attrition="results/qc/attrition.csv",
+        value_issues="results/qc/value_issues.csv",
+        unmapped_columns="results/qc/unmapped_columns.csv",
+    output:
+        workbook=report(
+            "results/qc/qc.xlsx",
+            caption="../report/qc_workbook.rst",
+            category="1 Data and cleaning",
+            labels={"output": "qc", "format": "Excel"},
+        ),
+    log:
+        "logs/qc_workbook/qc_workbook.log",
+    params:
+        code=code_version("report"),
+        language=config["report"]["language"],
+    script:
+        "../../scripts/qc_workbook.py"
 
 
 rule spreadsheets:
@@ -230,6 +262,7 @@ rule spreadsheets:
     benchmark:
         "benchmarks/spreadsheets/spreadsheets.tsv"
     params:
+        code=code_version("report"),
         language=config["report"]["language"],
     script:
         "../../scripts/spreadsheets.py"

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from borgingsmonitor.clean.details import SEPARATOR
+from borgingsmonitor.clean.details import detail as detail_text
 from borgingsmonitor.core.contracts import EXCLUSION_REASONS as REASONS
 from borgingsmonitor.core.contracts import ISSUE_COLUMNS, TEST_MARKS
 from borgingsmonitor.core.errors import InputError
@@ -31,13 +33,14 @@ class CleaningSettings:
 def no_consent(t: pd.DataFrame, s: CleaningSettings):
     said_no = t["consent"].eq("no").fillna(False)
     unanswered = t["consent"].isna() & t["completed"].fillna(False)
-    detail = pd.Series("", index=t.index).mask(said_no, "consent: no").mask(unanswered, "consent not answered")
+    detail = pd.Series("", index=t.index).mask(said_no, detail_text("consent_no"))
+    detail = detail.mask(unanswered, detail_text("consent_unanswered"))
     # A response that stopped before the consent question is `incomplete`, not `no_consent`.
     return (said_no | unanswered).astype(bool), detail
 
 
 def incomplete(t: pd.DataFrame, s: CleaningSettings):
-    return ~t["completed"].fillna(False).astype(bool), pd.Series("not completed (tool's marker)", index=t.index)
+    return ~t["completed"].fillna(False).astype(bool), pd.Series(detail_text("not_completed"), index=t.index)
 
 
 def duplicate(t: pd.DataFrame, s: CleaningSettings):
@@ -59,9 +62,13 @@ def duplicate(t: pd.DataFrame, s: CleaningSettings):
             validate="many_to_one",
         )
         same = (kept["source_file_kept"] == kept["source_file"]).to_numpy()
-        where = np.where(same, "", kept["source_file_kept"].astype(str).to_numpy(dtype=object) + " ")
-        rows = kept["source_row"].astype("int64").astype(str).to_numpy(dtype=object)
-        detail.loc[dropped.index] = "later submission kept (" + where + "row " + rows + ")"
+        texts = [
+            detail_text("later_kept_same_file", row=row) if one_file else detail_text("later_kept", file=file, row=row)
+            for one_file, file, row in zip(
+                same, kept["source_file_kept"].astype(str), kept["source_row"].astype("int64")
+            )
+        ]
+        detail.loc[dropped.index] = texts
     return mask, detail
 
 
@@ -70,32 +77,27 @@ def test(t: pd.DataFrame, s: CleaningSettings):
     outside = t["submitted"].notna() & ((t["submitted"] < start) | (t["submitted"] >= end))
     detail = pd.Series("", index=t.index)
     for mark in TEST_MARKS:
-        detail = detail.mask(t["test_marker"].eq(mark).fillna(False).astype(bool), TEST_MARK_DETAIL[mark])
-    window = "submitted outside the fieldwork window"
+        detail = detail.mask(t["test_marker"].eq(mark).fillna(False).astype(bool), detail_text(f"mark_{mark}"))
+    window = detail_text("outside_window")
     detail = detail.mask(
-        outside, detail.map(lambda d: f"{window}; {d}" if d else window)
-    )  # both reasons, when both hold
+        outside, detail.map(lambda d: f"{window}{SEPARATOR}{d}" if d else window)
+    )  # both, when both hold
     return (outside | t["test_marker"].notna()).astype(bool), detail
-
-
-TEST_MARK_DETAIL = {
-    "tool": "marked as test or preview by the tool",
-    "comment": "test mark in comment",
-    "name": "test mark in name",
-    "e-mail": "test mark in e-mail",
-}
 
 
 def speeder(t: pd.DataFrame, s: CleaningSettings):
     fast = t["duration_s"].notna() & (t["duration_s"] < s.speeder_seconds)
-    detail = t["duration_s"].map(lambda d: f"{d:.0f} s < {s.speeder_seconds:g} s" if pd.notna(d) else "")
+    limit = f"{s.speeder_seconds:g}"
+    detail = t["duration_s"].map(
+        lambda d: detail_text("too_fast", seconds=f"{d:.0f}", limit=limit) if pd.notna(d) else ""
+    )
     return fast.fillna(False).astype(bool), detail
 
 
 def unknown_partnership(t: pd.DataFrame, s: CleaningSettings):
     unknown = t["partnership_id"].isna()
     detail = t["partnership_value"].map(
-        lambda v: f"not in the registry: {echo(v)!r}" if pd.notna(v) else "no partnership answered"
+        lambda v: detail_text("not_in_registry", answer=repr(echo(v))) if pd.notna(v) else detail_text("no_partnership")
     )
     return unknown.astype(bool), detail
 

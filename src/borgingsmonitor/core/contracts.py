@@ -23,6 +23,10 @@ UNMAPPED_COLUMNS = ["region", "source_file", "column", "non_empty"]
 MAIN_MODEL = "conditions_mixed"
 MAIN_MODEL_STD = f"{MAIN_MODEL}_std"
 
+# How models.csv's method column marks a fit that did not converge: its estimates are listed but no
+# conclusion is drawn from them (report/claims.py).
+NOT_CONVERGED = "NOT CONVERGED"
+
 # Protocol Amendment 1: with fewer regions than this a model declared `region_effect: auto` enters
 # region as fixed effects (a variance on a handful of df, and the regions are the population);
 # from this many on, as a random intercept.

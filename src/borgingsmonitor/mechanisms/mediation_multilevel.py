@@ -12,11 +12,16 @@ from ten regions on region is random, with partnership inside it (the two levels
 takes; the partnership-wave level is then left out and `region_effect` says "random").
 
 indirect_<level> = a_<level> * b_<level>, direct_<level> the x coefficient of the b path,
-total_<level> = direct + indirect. Their intervals come from Monte Carlo draws of the path
-estimates from their sampling distribution (joint normal within each fitted model, the a and b
-models independent), a fixed seed and a configurable number of draws: the percentile interval
-of the product, and a two-sided p-value as twice the share of draws on the other side of 0.
-The paths themselves get Wald intervals (normal reference).
+total_<level> = direct + indirect. The paths get t intervals and p-values on their Satterthwaite
+df (Amendment 1; `nested_lmm`'s df, as lmerTest): a between path rests on ~25 partnerships, and
+the normal reference made its interval too short. The derived effects come from Monte Carlo
+draws of the path estimates, a fixed seed and a configurable number of draws: the percentile
+interval, and a two-sided p-value as twice the share of draws on the other side of 0. Each
+path is drawn from the distribution its own interval uses: a scaled t on its Satterthwaite df,
+joined to the other paths of the same model by the correlation of their estimates (a Gaussian
+copula; the a and b models independent). A within path (df in the hundreds) is drawn as before
+from the normal; a between path gets the heavier tails of its small df, which total_between,
+carried mostly by direct_between, needs (docs/validation-mediation-survival.md).
 """
 
 from __future__ import annotations
@@ -110,33 +115,46 @@ def derived(paths: np.ndarray) -> np.ndarray:
     return np.stack([a_w, a_b, b_w, b_b, d_w, d_b, ind_w, ind_b, d_w + ind_w, d_b + ind_b, ind_b - ind_w], axis=-1)
 
 
-def monte_carlo(fits: dict, n_draws: int, seed: int, x="FAC", m="REL") -> np.ndarray:
+def path_draws(mean, cov, df, z) -> np.ndarray:
+    """Draws of correlated estimates: each a scaled t on its df (infinite = normal), correlated as
+    `cov` says (Gaussian copula). `z`: standard normal draws, shape (n_draws, len(mean))."""
+    se = np.sqrt(np.diag(cov))
+    w = z @ np.linalg.cholesky(cov / np.outer(se, se)).T
+    quantile = np.sign(w) * st.t.isf(st.norm.sf(np.abs(w)), df)
+    return mean + quantile * se
+
+
+def monte_carlo(fits: dict, n_draws: int, seed: int, x="FAC", m="REL", normal=False) -> np.ndarray:
     """Draws of every effect, shape (n_draws, len(ML_EFFECTS)): the path estimates of each model
-    from their joint normal (the a and b models drawn independently)."""
+    drawn by `path_draws` on their Satterthwaite df (`normal=True`: from the joint normal, the
+    reference before Amendment 1's df; kept for the coverage study), the a and b models independent."""
     rng = np.random.default_rng(seed)
     terms = path_terms(x, m)
-    columns = []
     draws = {}
     for model in ("a", "b"):
-        names = [coef for eff, (mod, coef) in terms.items() if mod == model]
-        names = list(dict.fromkeys(names))
+        names = list(dict.fromkeys(coef for mod, coef in terms.values() if mod == model))
         fit = fits[model]
-        mean = fit.params[names].to_numpy(float)
-        cov = fit.cov_params.loc[names, names].to_numpy(float)
+        df = np.inf if normal else path_df(fit, names)
         z = rng.standard_normal((n_draws, len(names)))
-        draws[model] = dict(zip(names, (mean + z @ np.linalg.cholesky(cov).T).T))
-    for eff in PATH_EFFECTS:
-        model, coef = terms[eff]
-        columns.append(draws[model][coef])
-    return derived(np.column_stack(columns))
+        values = path_draws(fit.params[names].to_numpy(float), fit.cov_params.loc[names, names].to_numpy(float), df, z)
+        draws[model] = dict(zip(names, values.T))
+    return derived(np.column_stack([draws[terms[eff][0]][terms[eff][1]] for eff in PATH_EFFECTS]))
 
 
-def point_paths(fits: dict, x="FAC", m="REL") -> tuple[np.ndarray, np.ndarray]:
-    """Path estimates and their SEs in PATH_EFFECTS order."""
+def path_df(fit, names) -> np.ndarray:
+    """Satterthwaite df of the named coefficients; infinite (the normal) where the fit has none."""
+    if fit.df is None:
+        return np.full(len(names), np.inf)
+    return np.nan_to_num(fit.df[names].to_numpy(float), nan=np.inf)
+
+
+def point_paths(fits: dict, x="FAC", m="REL") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Path estimates, their SEs and Satterthwaite df in PATH_EFFECTS order."""
     terms = path_terms(x, m)
     est = np.array([fits[terms[e][0]].params[terms[e][1]] for e in PATH_EFFECTS], dtype=float)
     se = np.array([fits[terms[e][0]].bse[terms[e][1]] for e in PATH_EFFECTS], dtype=float)
-    return est, se
+    df = np.concatenate([path_df(fits[terms[e][0]], [terms[e][1]]) for e in PATH_EFFECTS])
+    return est, se, df
 
 
 def multilevel_rows(
@@ -152,36 +170,47 @@ def multilevel_rows(
     cluster="partnership_id",
     region="region",
 ) -> pd.DataFrame:
-    """One row per ML_EFFECTS entry: estimate, Wald (paths) or Monte Carlo (products) CI and p."""
+    """One row per ML_EFFECTS entry: estimate, t (paths) or Monte Carlo (derived effects) CI and p."""
     frame = analysis_frame(data, x, m, y, covariates, wave, cluster, region)
     fits = fit_paths(frame, x, m, y, covariates, wave, cluster, region)
-    est, se = point_paths(fits, x, m)
-    draws = monte_carlo(fits, n_draws, seed, x, m)
+    return effect_rows(fits, frame[cluster].nunique(), len(frame), n_draws, seed, level, x, m)
+
+
+def effect_rows(
+    fits: dict, n_partnerships: int, n_obs: int, n_draws: int, seed: int, level: float, x="FAC", m="REL", normal=False
+) -> pd.DataFrame:
+    """The rows of `multilevel_rows` from the two fitted paths (`normal=True`: z intervals and
+    normal draws, the reference before Amendment 1's df; for the coverage study)."""
+    est, se, df = point_paths(fits, x, m)
+    df = np.full_like(df, np.inf) if normal else df
+    draws = monte_carlo(fits, n_draws, seed, x, m, normal)
     alpha = 1 - level
-    z = st.norm.ppf(1 - alpha / 2)
     n_paths = len(PATH_EFFECTS)
     low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0, method="linear")
     estimate = derived(est)
     other_side = np.where(estimate >= 0, draws <= 0, draws >= 0).mean(axis=0)
-    p_mc = np.clip(2 * other_side, 1 / n_draws, 1.0)
+    p_value = np.clip(2 * other_side, 1 / n_draws, 1.0)
     std_error = draws.std(axis=0, ddof=1)
     std_error[:n_paths] = se
-    low[:n_paths], high[:n_paths] = est - z * se, est + z * se
-    p_mc[:n_paths] = 2 * st.norm.sf(np.abs(est / se))
+    crit = st.t.isf(alpha / 2, df)
+    low[:n_paths], high[:n_paths] = est - crit * se, est + crit * se
+    p_value[:n_paths] = 2 * st.t.sf(np.abs(est / se), df)
+    n_derived = len(DERIVED_EFFECTS)
     return pd.DataFrame(
         {
             "effect": list(ML_EFFECTS),
             "estimate": estimate,
             "ci_low": low,
             "ci_high": high,
-            "p_value": p_mc,
-            "n_obs": len(frame),
-            "n_partnerships": frame[cluster].nunique(),
+            "p_value": p_value,
+            "n_obs": n_obs,
+            "n_partnerships": n_partnerships,
             "seed": seed,
             "method": METHOD,
             "std_error": std_error,
-            "n_draws": [np.nan] * n_paths + [n_draws] * len(DERIVED_EFFECTS),
+            "n_draws": [np.nan] * n_paths + [n_draws] * n_derived,
             "region_effect": fits["region_effect"],
+            "df": np.r_[np.where(np.isfinite(df), df, np.nan), [np.nan] * n_derived],
         }
     )
 
@@ -195,7 +224,11 @@ def h5_table(
 
     registered = mediation_table(data, n_boot=n_boot, seed=seed, level=level)
     registered = registered.assign(
-        method="single_level_bootstrap", std_error=registered["boot_std_error"], n_draws=np.nan, region_effect=""
+        method="single_level_bootstrap",
+        std_error=registered["boot_std_error"],
+        n_draws=np.nan,
+        region_effect="",
+        df=np.nan,
     )
     try:
         multilevel = multilevel_rows(data, n_draws=n_draws, seed=seed, level=level)

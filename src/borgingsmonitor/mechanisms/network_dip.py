@@ -13,7 +13,7 @@ centring), so the curve for new ages uses exactly the fitted basis.
 Amendment 1 adds three things. (1) A parametric-bootstrap p-value for the LRT: the LR statistic of
 a variance component model is not exactly chi2 in small samples (25 partnerships), so data are
 simulated from the fitted linear (null) model and both models refitted, B times (seeded). (2) Two
-contrasts on the adjusted curve, each with a Wald CI: the dip (lowest point minus the start) and the
+contrasts on the adjusted curve, each with a t CI on its Satterthwaite df: the dip (lowest point minus the start) and the
 recovery (latest age minus the lowest point); only these say "dips and recovers", the LRT says
 "not a straight line". (3) Ages carried by fewer than `min_partnerships` partnerships are shown but
 not interpreted (stopped partnerships are not surveyed: late ages are survivors), so the contrasts
@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
+from borgingsmonitor.core.contracts import NOT_CONVERGED
 from borgingsmonitor.core.disclosure import DEFAULT_MIN_GROUP_SIZE, suppress_small
 from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.table import MODEL_COLUMNS, extra_terms, model_rows, wald_terms
@@ -48,6 +49,7 @@ CONTRAST_COLUMNS = [
     "n_partnerships_from",
     "n_partnerships_to",
     "significant",
+    "df",
 ]
 # added after `suppressed`, so the earlier columns keep their places
 SURVIVOR_COLUMNS = ["n_partnerships", "few_partnerships"]
@@ -247,7 +249,8 @@ def contrast_ages(curve: pd.DataFrame) -> tuple[float, float, float] | None:
 
 
 def dip_contrasts(fit, frame: pd.DataFrame, knots, curve: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """The dip (lowest - start) and the recovery (latest - lowest) with Wald CIs and p-values.
+    """The dip (lowest - start) and the recovery (latest - lowest), each with a t interval and p on
+    its Satterthwaite df (as lmerTest's `contest`; the normal where the fit has no df).
 
     The conditions and the wave cancel in a difference of two ages, so each contrast is a linear
     combination of the spline coefficients only. The lowest point is chosen from the same data,
@@ -259,28 +262,29 @@ def dip_contrasts(fit, frame: pd.DataFrame, knots, curve: pd.DataFrame, level: f
     params = _as_series(fit.params)
     cov = _as_frame(fit.cov_params, list(params.index)).to_numpy()
     X = curve_rows(params, frame, np.asarray(ages, float), knots).to_numpy()
+    L = np.array([X[1] - X[0], X[2] - X[1]])
+    estimate, se = L @ params.to_numpy(), np.sqrt(np.einsum("ri,ij,rj->r", L, cov, L))
+    df = fit.contrast_df(L) if hasattr(fit, "contrast_df") else np.full(2, np.inf)
+    crit = stats.t.ppf(0.5 + level / 2, df)
+    low, high = estimate - crit * se, estimate + crit * se
     counts = curve.set_index("partnership_age")["n_partnerships"]
-    crit = stats.norm.ppf(0.5 + level / 2)
-    rows = []
-    for name, i, j in (("dip", 0, 1), ("recovery", 1, 2)):
-        c = X[j] - X[i]
-        est, se = float(c @ params.to_numpy()), float(np.sqrt(c @ cov @ c))
-        low, high = est - crit * se, est + crit * se
-        rows.append(
-            {
-                "contrast": name,
-                "age_from": int(ages[i]),
-                "age_to": int(ages[j]),
-                "estimate": est,
-                "std_error": se,
-                "ci_low": low,
-                "ci_high": high,
-                "p_value": float(2 * stats.norm.sf(abs(est / se))),
-                "n_partnerships_from": int(counts[ages[i]]),
-                "n_partnerships_to": int(counts[ages[j]]),
-                "significant": bool(low > 0 or high < 0),
-            }
-        )
+    rows = [
+        {
+            "contrast": name,
+            "age_from": int(ages[i]),
+            "age_to": int(ages[i + 1]),
+            "estimate": float(estimate[i]),
+            "std_error": float(se[i]),
+            "ci_low": float(low[i]),
+            "ci_high": float(high[i]),
+            "p_value": float(2 * stats.t.sf(abs(estimate[i] / se[i]), df[i])),
+            "n_partnerships_from": int(counts[ages[i]]),
+            "n_partnerships_to": int(counts[ages[i + 1]]),
+            "significant": bool(low[i] > 0 or high[i] < 0),
+            "df": float(df[i]) if np.isfinite(df[i]) else np.nan,
+        }
+        for i, name in enumerate(("dip", "recovery"))
+    ]
     return pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
 
 
@@ -446,7 +450,7 @@ def model_table(fit_linear, fit_spline, lrt: dict, knots, level: float = 0.95) -
         wt = wald_terms(params[terms], bse[terms], level, df=None if df is None else pd.Series(df)[terms])
         wt["term"] = [f"{label}:{t}" for t in terms]
         loglik = extra_terms({f"{label}:loglik": fit.loglik})
-        converged = "" if fit.converged else "; NOT CONVERGED"
+        converged = "" if fit.converged else f"; {NOT_CONVERGED}"
         test = "; t on Satterthwaite df" if df is not None else "; Wald z"
         parts.append(
             model_rows(

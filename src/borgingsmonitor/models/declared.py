@@ -13,11 +13,16 @@ A declaration is a mapping with
   decompose    gaussian nested_reml: {terms: [REL, ...], by: partnership_id}: each term enters as
                its group mean over the analysed rows (<term>_between) and the row's deviation from
                it (<term>_within), the hybrid (Mundlak) specification of protocol Amendment 1
-  estimator    nested_reml | statsmodels_mixedlm (gaussian) | ordered_logit (ordinal)
+  ddf          gaussian nested_reml: satterthwaite (default) | kenward_roger (REML only: Kenward-Roger's
+               adjusted standard errors and df, as lmerTest's ddf = "Kenward-Roger")
+  estimator    nested_reml | statsmodels_mixedlm (gaussian) | ordered_logit (ordinal, clustered SEs) |
+               ordered_logit_mixed (ordinal, a random intercept for the last grouping column, as
+               R's ordinal::clmm; logit link only)
   method       REML | ML (gaussian)
   standardise  z-score the response and the bare numeric predictors over the analysed rows
   distr        ordinal: logit | probit (default logit)
-  cov_type     ordinal: cluster | nonrobust (default cluster)
+  cov_type     ordered_logit: cluster | nonrobust (default cluster)
+  n_agq        ordered_logit_mixed: 1 = Laplace (default, clmm's), more = adaptive Gauss-Hermite nodes
   imputation   optional {m, seed, iterations, donors, auxiliary, categorical}: fit on m imputed
                data sets and pool with Rubin's rules
 """
@@ -30,12 +35,13 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from borgingsmonitor.core.contracts import RANDOM_REGIONS_FROM
+from borgingsmonitor.core.contracts import NOT_CONVERGED, RANDOM_REGIONS_FROM
 from borgingsmonitor.core.decompose import within_between
-from borgingsmonitor.models import imputation, mixed, ordinal
-from borgingsmonitor.models.table import extra_terms, model_rows, wald_terms
+from borgingsmonitor.models import imputation, mixed, ordinal, ordinal_mixed
+from borgingsmonitor.models.table import difference_term, extra_terms, model_rows, wald_terms
 
-FAMILIES = {"gaussian": {"nested_reml", "statsmodels_mixedlm"}, "ordinal": {"ordered_logit"}}
+DDF = ("satterthwaite", "kenward_roger")
+FAMILIES = {"gaussian": {"nested_reml", "statsmodels_mixedlm"}, "ordinal": {"ordered_logit", "ordered_logit_mixed"}}
 REQUIRED = ("name", "formula", "family", "grouping", "estimator")
 IMPUTATION_DEFAULTS = {"m": 20, "seed": 20250, "iterations": 10, "donors": 5, "auxiliary": [], "categorical": ["wave"]}
 
@@ -54,18 +60,31 @@ def check_spec(spec: dict) -> dict:
     if "~" not in spec["formula"]:
         raise ValueError(f"model {name}: formula {spec['formula']!r} has no '~'")
     grouping = list(spec["grouping"])
-    deep = len(grouping) > 2 or spec.get("decompose") or spec.get("region_effect", "random") != "random"
+    deep = is_multilevel({"region_effect": "random", "ddf": "satterthwaite", **spec, "grouping": grouping})
     if family == "gaussian" and len(grouping) < 2:
         raise ValueError(f"model {name}: gaussian models take grouping [outer, inner, ...], got {grouping}")
     if family == "gaussian" and len(grouping) > 2 and estimator != "nested_reml":
         raise ValueError(f"model {name}: more than two grouping levels need estimator nested_reml")
     if deep and (estimator != "nested_reml" or spec.get("imputation")):
-        raise ValueError(f"model {name}: decompose and region_effect need nested_reml without imputation")
-    defaults = {"method": "REML", "standardise": False, "distr": "logit", "cov_type": "cluster"}
+        raise ValueError(f"model {name}: decompose, region_effect and ddf need nested_reml without imputation")
+    if estimator == "ordered_logit_mixed" and (spec.get("distr", "logit") != "logit" or spec.get("imputation")):
+        raise ValueError(f"model {name}: ordered_logit_mixed takes the logit link and no imputation")
+    defaults = {
+        "method": "REML",
+        "standardise": False,
+        "distr": "logit",
+        "cov_type": "cluster",
+        "n_agq": 1,
+        "ddf": DDF[0],
+    }
     out = {**defaults, "region_effect": "random", **spec}
     out["grouping"] = grouping
     if out["region_effect"] not in ("random", "fixed", "auto"):
         raise ValueError(f"model {name}: region_effect must be random, fixed or auto")
+    if out["ddf"] not in DDF:
+        raise ValueError(f"model {name}: ddf must be one of {', '.join(DDF)}")
+    if out["ddf"] == "kenward_roger" and out["method"] != "REML":
+        raise ValueError(f"model {name}: ddf kenward_roger needs method REML")
     if out.get("decompose") is not None:
         out["decompose"] = _check_decompose(name, out["decompose"], grouping)
     if out.get("imputation") is not None:
@@ -136,17 +155,28 @@ def _fit_mixed(spec, rows):
     return fit, note
 
 
+DDF_TEXT = {
+    "satterthwaite": "t CI and p on Satterthwaite df",
+    "kenward_roger": "Kenward-Roger adjusted SE, t CI and p on Kenward-Roger df",
+}
+
+
 def _method_text(spec, fit_method, note, n_groups, df=None):
     text = note + fit_method
     if spec["standardise"]:
         text += "; standardised (z-scores over the analysed rows)"
-    test = "t CI and p on Satterthwaite df" if df is not None else "Wald z CI"
+    test = DDF_TEXT[spec["ddf"]] if df is not None else "Wald z CI"
     return f"{text}; {_groups_text(n_groups)}; {test}"
 
 
 def is_multilevel(spec: dict) -> bool:
-    """Deeper nesting, a decomposition or a non-random region: the general nested_reml path."""
-    return len(spec["grouping"]) > 2 or bool(spec.get("decompose")) or spec["region_effect"] != "random"
+    """Deeper nesting, a decomposition, a non-random region or Kenward-Roger: the general nested_reml path."""
+    return (
+        len(spec["grouping"]) > 2
+        or bool(spec.get("decompose"))
+        or spec["region_effect"] != "random"
+        or spec["ddf"] != "satterthwaite"
+    )
 
 
 def fit_mixed_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
@@ -194,7 +224,7 @@ def add_decomposition(rows: pd.DataFrame, decompose: dict, grouping: list[str]) 
 
 def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     """A nested_reml model with any depth of nesting, a fixed or random region and (optionally)
-    the between/within decomposition; t tests on Satterthwaite df."""
+    the between/within decomposition; t tests on Satterthwaite or Kenward-Roger df (`ddf`)."""
     from borgingsmonitor.models import nested_lmm as nl
 
     grouping = spec["grouping"]
@@ -210,12 +240,15 @@ def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     names = level_names(grouping)
     levels = dict(zip(names, grouping))
     random = [random_region] + [True] * (len(grouping) - 1)
-    res = nl.fit_nested_lmm(formula, rows, levels=levels, random=random, method=spec["method"])
+    res = nl.fit_nested_lmm(formula, rows, levels=levels, random=random, method=spec["method"], ddf=spec["ddf"])
     summary = {f"var_{k}": v for k, v in res.sigma2.items()}
     total = sum(res.sigma2.values())
     summary.update({f"icc_{k}": v / total for k, v in res.sigma2.items() if k != "residual"})
     summary["loglik"] = res.loglik
-    terms = pd.concat([wald_terms(res.params, res.bse, df=res.df), extra_terms(summary)], ignore_index=True)
+    differences = between_differences(res, spec["decompose"]["terms"]) if spec.get("decompose") else None
+    terms = pd.concat(
+        [wald_terms(res.params, res.bse, df=res.df), differences, extra_terms(summary)], ignore_index=True
+    )
     # n_groups: the partnerships, the clusters the between effects rest on; all counts in the text
     n_groups = {k: v for k, v in res.n_groups.items() if k != "partnership"}
     n_groups["partnership"] = res.n_groups["partnership"]
@@ -227,7 +260,7 @@ def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     )
     text = (
         f"{spec['method'].upper()}; borgingsmonitor.nested_lmm"
-        + ("" if res.converged else " (NOT CONVERGED)")
+        + ("" if res.converged else f" ({NOT_CONVERGED})")
         + f"; random intercepts {', '.join(n for n, r in zip(names, random) if r)}; {region_text}"
     )
     if spec.get("decompose"):
@@ -236,11 +269,41 @@ def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     return model_rows(spec["name"], terms, res.n_obs, n_groups, _method_text(spec, text, "", n_groups, res.df))
 
 
+def between_differences(res, names: list[str]) -> pd.DataFrame | None:
+    """difference:<a>_between-<b>_between for each pair of split terms (declared order): estimate,
+    SE and a t interval and p on the contrast's Satterthwaite df, from the fit's covariance (which
+    models.csv does not carry: the report's "most strongly related" needs these rows)."""
+    cols = list(res.params.index)
+    between = [f"{n}_between" for n in names if f"{n}_between" in cols]
+    pairs = [(a, b) for i, a in enumerate(between) for b in between[i + 1 :]]
+    if not pairs:
+        return None
+    L = np.zeros((len(pairs), len(cols)))
+    for row, (a, b) in enumerate(pairs):
+        L[row, cols.index(a)], L[row, cols.index(b)] = 1.0, -1.0
+    labels = [difference_term(a, b) for a, b in pairs]
+    estimate = pd.Series(L @ res.params.to_numpy(float), index=labels)
+    se = pd.Series(np.sqrt(np.einsum("ri,ij,rj->r", L, res.cov_params.to_numpy(float), L)), index=labels)
+    return wald_terms(estimate, se, df=pd.Series(res.contrast_df(L), index=labels))
+
+
 def fit_ordinal_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
+    if spec["estimator"] == "ordered_logit_mixed":
+        return fit_ordinal_mixed_spec(spec, data)
     cluster = spec["grouping"][-1] if spec["cov_type"] == "cluster" else None
     rows = analysed_rows(spec, data)
     fit = ordinal.fit_ordinal(spec["formula"], rows, cluster=cluster, distr=spec["distr"])
     return model_rows(spec["name"], fit.terms, fit.n_obs, fit.n_groups, fit.method)
+
+
+def fit_ordinal_mixed_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative logit with a random intercept for the last grouping column; a fit that does not
+    converge is written with its estimates and says so in `method`."""
+    group = spec["grouping"][-1]
+    rows = analysed_rows(spec, data)
+    level = "partnership" if group == "partnership_id" else group  # the row sd_partnership, as var_partnership
+    terms, fit = ordinal_mixed.fit_terms(spec["formula"], rows, group, int(spec["n_agq"]), level)
+    return model_rows(spec["name"], terms, fit.n_obs, fit.n_groups, ordinal_mixed.method_text(fit, level))
 
 
 def imputation_base(spec: dict, data: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -365,7 +428,7 @@ class _NestedCopies:
         ends = np.r_[self.starts[1:], len(Zs)]
         zz = np.stack([Zs[s:e].T @ Zs[s:e] for s, e in zip(self.starts, ends)])
         stats = replace(self.stats, zz=zz, sz=np.add.reduceat(Zs, self.starts, axis=0))
-        res = nl.fit_from_stats(stats, method=self.spec["method"], satterthwaite=False)  # Barnard-Rubin df instead
+        res = nl.fit_from_stats(stats, method=self.spec["method"], ddf=None)  # Barnard-Rubin df instead
         return mixed.from_nested_result(res, outer, inner, self.spec["method"])
 
 

@@ -25,6 +25,8 @@ import pandas as pd
 import patsy
 import statsmodels.formula.api as smf
 
+from borgingsmonitor.core.contracts import NOT_CONVERGED
+
 OPTIMISERS = ("lbfgs", "powell", "nm", "bfgs", "cg")
 NEAR_BOUNDARY = 1e-2  # a variance under 1% of the residual variance triggers the refits
 
@@ -283,7 +285,7 @@ def _describe(full, reason, tried, best, region, key, partnership) -> str:
             f"REML loglik {best.loglik:.4f} vs {full.loglik:.4f})"
         )
     elif not best.converged:
-        text += "; not converged"
+        text += f"; {NOT_CONVERGED}"
     return text
 
 
@@ -316,7 +318,7 @@ def from_nested_result(res, region: str, partnership: str, method: str) -> Mixed
             region: n_groups.get(region, n_groups.get("region")),
             partnership: n_groups.get(partnership, n_groups.get("partnership")),
         },
-        method=f"{method.upper()}; borgingsmonitor.nested_lmm" + ("" if res.converged else " (not converged)"),
+        method=f"{method.upper()}; borgingsmonitor.nested_lmm" + ("" if res.converged else f" ({NOT_CONVERGED})"),
         df=None if res.df is None else pd.Series(res.df, dtype=float),
     )
 

@@ -21,11 +21,13 @@ variance component of zero is found exactly rather than approached. The gradient
 (forward-mode derivatives carried through the recursion). A level can be declared not random
 (its ratio is fixed at 0): it then only defines the nesting (a region entered as fixed effects).
 
-Fixed-effect tests use Satterthwaite degrees of freedom as lmerTest does: df = 2 (c'Cc)^2 /
+Fixed-effect tests (each coefficient, or any contrast c: `NestedLMMResult.contrast_df`) use
+Satterthwaite degrees of freedom as lmerTest does: df = 2 (c'Cc)^2 /
 (g' A g) with C = cov(b) as a function of the variance parameters, g its gradient and A = 2 H^-1
 (H the Hessian of the deviance, profiled over b; REML or ML as fitted). At an interior optimum the
 result does not depend on how the variance parameters are written; we use the log ratios and log
-s2_e. A component estimated at exactly 0 is held fixed (it has no Hessian there).
+s2_e. A component estimated at exactly 0 is held fixed (it has no Hessian there). Or, for REML
+fits, Kenward-Roger's adjusted covariance and df (`kenward_roger.py`, as pbkrtest).
 
 Bootstrap over partnerships: drawing groups with replacement is the same as giving each group's
 statistics a multiplicity weight (how often it was drawn within its parent). A group drawn twice
@@ -48,9 +50,12 @@ from scipy import linalg, optimize
 from scipy import stats as st
 from threadpoolctl import ThreadpoolController
 
+from borgingsmonitor.models import kenward_roger
+
 log = logging.getLogger(__name__)
 
 METHODS = ("REML", "ML")
+DDF = ("satterthwaite", "kenward_roger")
 _LOG_BOUNDS = (-30.0, 15.0)
 
 
@@ -348,9 +353,25 @@ class NestedLMMResult:
     n_dropped: int = 0
     formula: str | None = None
     df: pd.Series | None = None
+    vcov_derivatives: np.ndarray | None = None  # d cov(b) / d variance parameters (Satterthwaite)
+    varpar_cov: np.ndarray | None = None  # asymptotic covariance of the variance parameters
+    ddf: str | None = None  # how df (and, for kenward_roger, the adjusted bse) were computed
+    kr: dict | None = None  # Kenward-Roger's Phi, P and W (kenward_roger.adjusted), for contrasts
+
+    def contrast_df(self, L) -> np.ndarray:
+        """df of each row of L (contrasts of the fixed effects, in params order) by the fit's method;
+        infinite (the normal) when the fit skipped the df."""
+        rows = np.atleast_2d(np.asarray(L, dtype=float))
+        if self.kr is not None:
+            return np.array(
+                [kenward_roger.contrast_df(row, self.kr["phi"], self.kr["P"], self.kr["W"]) for row in rows]
+            )
+        if self.vcov_derivatives is None:
+            return np.full(rows.shape[0], np.inf)
+        return satterthwaite_df(rows, self.cov_params.to_numpy(float), self.vcov_derivatives, self.varpar_cov)
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        """term, estimate, std_error, ci_low, ci_high, p_value, df: t on Satterthwaite df (normal
+        """term, estimate, std_error, ci_low, ci_high, p_value, df: t on the fit's df (normal
         reference where df is missing)."""
         df = pd.Series(np.nan, index=self.params.index) if self.df is None else self.df.reindex(self.params.index)
         used = df.fillna(np.inf).to_numpy(float)  # t with infinite df is the normal
@@ -609,17 +630,23 @@ def _single_threaded_blas():
 
 
 def fit_from_stats(
-    stats: NestedStats, method: str = "REML", start: dict | None = None, random=None, satterthwaite: bool = True
+    stats: NestedStats, method: str = "REML", start: dict | None = None, random=None, ddf: str | None = "satterthwaite"
 ) -> NestedLMMResult:
     """Fit by REML or ML from the sufficient statistics; SEs from (X'V^-1 X)^-1 at the estimate.
 
     `random` (one bool per level, default all True) says which levels carry a random intercept; a
     level that does not is fixed at 0 and only nests the inner ones. `start` (e.g. the
     full-sample `result.ratios`, for bootstrap refits) replaces the coarse grid search for starting
-    values; the boundary faces are checked either way. `satterthwaite=False` skips the df (bootstrap).
+    values; the boundary faces are checked either way. `ddf`: "satterthwaite" (df only),
+    "kenward_roger" (REML only: Kenward-Roger's adjusted covariance and df, `kenward_roger.py`)
+    or None (no df; bootstrap).
     """
+    if ddf is not None and ddf not in DDF:
+        raise ValueError(f"ddf must be one of {DDF} or None")
+    if ddf == "kenward_roger" and method != "REML":
+        raise ValueError("Kenward-Roger df need a REML fit (as lmerTest and pbkrtest)")
     with _single_threaded_blas():
-        return _fit(stats, method, start, random, satterthwaite)
+        return _fit(stats, method, start, random, ddf)
 
 
 def _faces(random):
@@ -634,7 +661,7 @@ def _faces(random):
     return out
 
 
-def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> NestedLMMResult:
+def _fit(stats: NestedStats, method: str, start, random, ddf) -> NestedLMMResult:
     prof = _Profile(stats, method)
     random = tuple(random) if random is not None else (True,) * prof.L
     if len(random) != prof.L:
@@ -669,9 +696,14 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
     cov = s2e * linalg.cho_solve(sol["chol"], np.eye(prof.k))
     cols = list(stats.columns)
     names = list(stats.levels)
-    df = None
-    if satterthwaite:
-        df = pd.Series(satterthwaite_df(prof, t, s2e, [bool(x > 0) for x in t]), index=cols, name="df")
+    df, dC, A, adj = None, None, None, None
+    if ddf == "satterthwaite":
+        dC, A = vcov_derivatives(prof, t, s2e, [bool(x > 0) for x in t])
+        df = pd.Series(satterthwaite_df(np.eye(prof.k), cov, dC, A), index=cols, name="df")
+    elif ddf == "kenward_roger":
+        adj = kenward_roger.adjusted(prof, t, s2e, random)
+        cov = adj["phi_a"]
+        df = pd.Series(kenward_roger.coefficient_df(adj), index=cols, name="df")
     message = f"{msg}; free ratios {dict(zip(names, free))}; kkt={'ok' if kkt else 'failed'}"
     sigma2 = {name: float(t[lev] * s2e) for lev, name in enumerate(names) if random[lev]}
     sigma2["residual"] = float(s2e)
@@ -688,11 +720,16 @@ def _fit(stats: NestedStats, method: str, start, random, satterthwaite) -> Neste
         message=message,
         ratios={name: float(t[lev]) for lev, name in enumerate(names) if random[lev]},
         df=df,
+        vcov_derivatives=dC,
+        varpar_cov=A,
+        ddf=ddf,
+        kr=adj,
     )
 
 
-def satterthwaite_df(prof: _Profile, t, s2e: float, free) -> np.ndarray:
-    """Satterthwaite df of each fixed effect (as lmerTest), over the nonzero variance parameters."""
+def vcov_derivatives(prof: _Profile, t, s2e: float, free) -> tuple[np.ndarray, np.ndarray]:
+    """(dC, A) for Satterthwaite's df (as lmerTest): dC[p] = d cov(b) / d psi_p for the nonzero
+    variance parameters psi (log ratios, then log s2e), A = 2 H^-1 their asymptotic covariance."""
     idx = [j for j in range(prof.L) if free[j]]
     t = np.asarray(t, dtype=float)
 
@@ -709,13 +746,19 @@ def satterthwaite_df(prof: _Profile, t, s2e: float, free) -> np.ndarray:
     sol = prof.solve(t, deriv=True)
     k = prof.k
     inv = linalg.cho_solve(sol["chol"], np.eye(k))
-    C = s2e * inv
-    # d diag(C) / d psi: log ratios (C = s2e (X'H^-1X)^-1), then log s2e
-    grads = [-s2e * t[j] * np.einsum("ia,ab,bi->i", inv, sol["dQ"][j][:k, :k], inv) for j in idx]
-    grads.append(np.diag(C))
-    G = np.array(grads)
-    var = np.einsum("pi,pq,qi->i", G, A, G)
-    return 2.0 * np.diag(C) ** 2 / var
+    # C = s2e (X'H^-1X)^-1: its derivative in a log ratio, then in log s2e (C itself)
+    dC = [-s2e * t[j] * inv @ sol["dQ"][j][:k, :k] @ inv for j in idx]
+    dC.append(s2e * inv)
+    return np.array(dC), A
+
+
+def satterthwaite_df(L, cov: np.ndarray, dC: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """Satterthwaite df of each contrast (row of L) of the fixed effects: 2 (l'Cl)^2 / (g'Ag),
+    g the gradient of l'Cl in the variance parameters (`vcov_derivatives`)."""
+    L = np.atleast_2d(np.asarray(L, dtype=float))
+    var = np.einsum("ri,ij,rj->r", L, cov, L)
+    grad = np.einsum("ri,pij,rj->rp", L, dC, L)
+    return 2.0 * var**2 / np.einsum("rp,pq,rq->r", grad, A, grad)
 
 
 def _kkt_ok(grad, t, random=None, tol=1e-3):
@@ -745,6 +788,7 @@ def fit_nested_lmm(
     method: str = "REML",
     levels: dict | None = None,
     random=None,
+    ddf: str | None = "satterthwaite",
 ) -> NestedLMMResult:
     """Build X with patsy (e.g. `DUR ~ REL + FAC + PRO + ORG + C(wave)`), drop incomplete rows
     listwise over the columns used, and fit. `levels` maps level names to columns, outer first
@@ -764,7 +808,7 @@ def fit_nested_lmm(
     y, X = design_matrices(formula, sub)
     groups = {name: sub[col].to_numpy() for name, col in levels.items()}
     stats = cell_stats(y.iloc[:, 0].to_numpy(), X, groups)
-    result = fit_from_stats(stats, method=method, random=random)
+    result = fit_from_stats(stats, method=method, random=random, ddf=ddf)
     result.n_dropped = n_dropped
     result.formula = formula
     return result

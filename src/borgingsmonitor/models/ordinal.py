@@ -25,6 +25,7 @@ import patsy
 from scipy import special
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from borgingsmonitor.core.contracts import NOT_CONVERGED
 from borgingsmonitor.models.table import wald_terms
 
 DISTRIBUTIONS = ("logit", "probit")  # the analytic Newton path; anything else goes to statsmodels
@@ -75,7 +76,7 @@ def cut_points(params: np.ndarray, cov: np.ndarray, k_exog: int, labels: list[st
         jac[k, 1 : k + 1] = np.exp(theta[1 : k + 1])
     cov_t = cov[k_exog:, k_exog:]
     se = np.sqrt(np.diag(jac @ cov_t @ jac.T))
-    names = [f"cut_{labels[k]}|{labels[k + 1]}" for k in range(len(theta))]
+    names = cut_names(labels)
     terms = wald_terms(pd.Series(cuts, index=names), pd.Series(se, index=names))
     terms["p_value"] = np.nan
     return terms
@@ -133,18 +134,22 @@ def _result(params, cov, llf, converged, endog, exog, data, cluster, method) -> 
     slopes = wald_terms(
         pd.Series(params[:k], index=exog.columns), pd.Series(np.sqrt(np.diag(cov))[:k], index=exog.columns)
     )
-    labels = [_level_label(v) for v in endog.cat.categories]
-    terms = pd.concat([slopes, cut_points(params, cov, k, labels)], ignore_index=True)
+    terms = pd.concat([slopes, cut_points(params, cov, k, level_labels(endog.cat.categories))], ignore_index=True)
     n_groups = int(data[cluster].nunique()) if cluster else None
     se_text = f"{cluster}-clustered SE" if cluster else "model SE"
     method = f"{method}; {se_text}; cut points c_k (not increments)"
     if not converged:
-        method += "; not converged"
+        method += f"; {NOT_CONVERGED}"
     return OrdinalFit(terms, int(len(data)), n_groups, converged, llf, method)
 
 
-def _level_label(value) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+def level_labels(levels) -> list[str]:
+    return [str(int(v)) if float(v).is_integer() else str(v) for v in levels]
+
+
+def cut_names(labels: list[str]) -> list[str]:
+    """models.csv's name of the cut point between each pair of adjacent levels: cut_1|2, ..."""
+    return [f"cut_{labels[k]}|{labels[k + 1]}" for k in range(len(labels) - 1)]
 
 
 def newton_fit(

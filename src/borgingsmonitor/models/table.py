@@ -44,6 +44,15 @@ VARIANCE_TERMS = (
 )
 
 
+# rows of a split (hybrid) model after its fixed effects: the difference of two between effects,
+# e.g. difference:REL_between-FAC_between = REL_between - FAC_between, with its t interval
+DIFFERENCE = "difference:"
+
+
+def difference_term(a: str, b: str) -> str:
+    return f"{DIFFERENCE}{a}-{b}"
+
+
 def wald_terms(params: pd.Series, bse: pd.Series, level: float = 0.95, df=None) -> pd.DataFrame:
     """Terms with normal (or t, when df is given: a number or one per term) Wald intervals and
     two-sided p-values; the df column is empty for normal ones."""

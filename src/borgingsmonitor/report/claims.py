@@ -1,7 +1,8 @@
 """The claims the report may make, each from a named statistic and its threshold (protocol Amendment 1).
 
 A conclusion sentence of the report ("supported", "does not depend on the model", "dips and recovers",
-"above all after the funding ended", an indirect effect "shown") picks its wording from `holds` of one
+"above all after the funding ended", an indirect effect "shown", the condition "most strongly related")
+picks its wording from `holds` of one
 row of this table; results/tables/claims.csv is the same table for the reader.
 """
 
@@ -11,9 +12,11 @@ import math
 
 import pandas as pd
 
+from borgingsmonitor.core.contracts import NOT_CONVERGED
 from borgingsmonitor.mechanisms.network_dip import dips_and_recovers
 from borgingsmonitor.mechanisms.survival import funding_claim
 from borgingsmonitor.models.hypotheses import ANALYSES, Hypothesis, ids_reading
+from borgingsmonitor.models.table import difference_term
 
 CLAIM_COLUMNS = ["claim", "hypothesis", "statement", "statistic", "threshold", "value", "holds"]
 # the hybrid model's split of a condition (models/declared.py): <term>_between and <term>_within
@@ -21,6 +24,7 @@ BETWEEN, WITHIN = "_between", "_within"
 # models that are not a sensitivity analysis of a condition hypothesis although they carry its term
 NOT_SENSITIVITY = ("network_dip",)
 ALL_MODELS = "models"
+STRONGEST = f"{ALL_MODELS}:strongest_between"
 
 
 def claims_table(hypotheses: list[Hypothesis], tables: dict[str, pd.DataFrame], alpha: float = 0.05) -> pd.DataFrame:
@@ -28,6 +32,7 @@ def claims_table(hypotheses: list[Hypothesis], tables: dict[str, pd.DataFrame], 
     rows = [
         *supported_claims(tables.get("hypotheses")),
         *model_claims(hypotheses, tables.get("models"), alpha),
+        *strongest_claims(hypotheses, tables.get("models")),
         *dip_claims(hypotheses, tables.get("network_dip_contrasts")),
         *funding_claims(hypotheses, tables.get("survival"), alpha),
         *mediation_claims(hypotheses, tables.get("mediation")),
@@ -111,15 +116,16 @@ def sensitivity_terms(models: pd.DataFrame, h: Hypothesis) -> list[tuple[str, st
     return out
 
 
-def conclusion(row, alpha: float) -> int:
-    """+1 / -1: the estimate's sign where p < alpha; 0: not significant (or no p)."""
+def conclusion(row, alpha: float) -> int | None:
+    """+1 / -1: the estimate's sign where p < alpha; 0: not significant; None: no estimate or p, or a
+    fit that did not converge (it says nothing, so it never makes a conclusion look model-dependent)."""
     p, est = pd.to_numeric(row.get("p_value"), errors="coerce"), pd.to_numeric(row.get("estimate"), errors="coerce")
-    if pd.isna(p) or pd.isna(est) or p >= alpha:
-        return 0
-    return int(math.copysign(1, est))
+    if pd.isna(p) or pd.isna(est) or NOT_CONVERGED in str(row.get("method", "")):
+        return None
+    return 0 if p >= alpha else int(math.copysign(1, est))
 
 
-CONCLUSION_WORDS = {1: "positive", -1: "negative", 0: "not significant"}
+CONCLUSION_WORDS = {1: "positive", -1: "negative", 0: "not significant", None: "not estimated"}
 
 
 def conclusions(models: pd.DataFrame, h: Hypothesis, alpha: float) -> dict[str, int]:
@@ -142,9 +148,10 @@ def model_claims(hypotheses: list[Hypothesis], models: pd.DataFrame | None, alph
     rows, all_same = [], []
     for h in model_hypotheses(hypotheses):
         seen = conclusions(models, h, alpha)
-        if len(seen) < 2:
+        found = [c for c in seen.values() if c is not None]
+        if len(found) < 2:
             continue
-        same = len(set(seen.values())) == 1
+        same = len(set(found)) == 1
         all_same.append(same)
         value = "; ".join(f"{m}: {CONCLUSION_WORDS[c]}" for m, c in seen.items())
         rows.append(
@@ -153,7 +160,7 @@ def model_claims(hypotheses: list[Hypothesis], models: pd.DataFrame | None, alph
                 h.id,
                 "does not depend on the model",
                 f"sign and p of {h.model} {h.term} and of the same condition in every sensitivity model",
-                f"one conclusion (sign where p < {alpha}, else not significant) in all",
+                f"one conclusion (sign where p < {alpha}, else not significant) in all that were estimated",
                 value,
                 same,
             )
@@ -177,6 +184,62 @@ def differing(claims: pd.DataFrame) -> list[str]:
     """The hypotheses whose conclusion depends on the model."""
     rows = claims[claims["claim"].str.endswith(":same_across_models") & (claims["hypothesis"] != "")]
     return rows.loc[~rows["holds"].astype(bool), "hypothesis"].tolist()
+
+
+# --- the strongest condition ----------------------------------------------------------------------------
+
+
+def ranked_between(hypotheses: list[Hypothesis], models: pd.DataFrame | None) -> pd.DataFrame:
+    """The between terms the condition hypotheses read (H1-H4 in the hybrid model), largest estimate
+    first; rows without an estimate or interval are left out."""
+    terms = [h.term for h in condition_hypotheses(hypotheses) if h.term.endswith(BETWEEN)]
+    if models is None or models.empty or not terms:
+        return pd.DataFrame(columns=["term", "estimate", "ci_low", "ci_high"])
+    rows = models[
+        (models["model"] == condition_hypotheses(hypotheses)[0].model) & models["term"].astype(str).isin(terms)
+    ]
+    numbers = rows[["estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce")
+    rows = rows[["term"]].join(numbers).dropna(subset=["estimate", "ci_low", "ci_high"])
+    return rows.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def difference(models: pd.DataFrame, model: str, a: str, b: str) -> dict | None:
+    """a - b with its 95% CI from the model's difference rows (models/declared.py), whichever way
+    round the row is; None when the model has no such row."""
+    rows = models[models["model"] == model].drop_duplicates("term").set_index("term")
+    for term, sign in ((difference_term(a, b), 1.0), (difference_term(b, a), -1.0)):
+        if term in rows.index:
+            r = rows.loc[term, ["estimate", "ci_low", "ci_high"]].astype(float)
+            low, high = sorted((sign * r["ci_low"], sign * r["ci_high"]))
+            return {"estimate": sign * r["estimate"], "ci_low": low, "ci_high": high}
+    return None
+
+
+def strongest_claims(hypotheses: list[Hypothesis], models: pd.DataFrame | None) -> list[dict]:
+    """'models:strongest_between': one condition's between-partnership association is the strongest:
+    shown itself (CI above 0) and larger than every other condition's (each difference's CI above
+    0). All must hold, an intersection-union test: no correction for the several differences."""
+    ranked = ranked_between(hypotheses, models)
+    if len(ranked) < 2:
+        return []
+    model, top = condition_hypotheses(hypotheses)[0].model, ranked.iloc[0]
+    diffs = {term: difference(models, model, top["term"], term) for term in ranked["term"].iloc[1:]}
+    if any(d is None for d in diffs.values()):
+        return []
+    value = [f"{top['term']} {top['estimate']:.4g} [{top['ci_low']:.4g}; {top['ci_high']:.4g}]"]
+    value += [f"minus {term} {d['estimate']:.4g} [{d['ci_low']:.4g}; {d['ci_high']:.4g}]" for term, d in diffs.items()]
+    return [
+        claim_row(
+            STRONGEST,
+            "",
+            "the strongest between-partnership association of the conditions",
+            f"{model}: the largest between term of the condition hypotheses (per scale point) and its "
+            "difference from each other one, 95% CI (t on Satterthwaite df)",
+            "ci_low > 0 for the largest and for each difference",
+            "; ".join(value),
+            top["ci_low"] > 0 and all(d["ci_low"] > 0 for d in diffs.values()),
+        )
+    ]
 
 
 # --- network dip -----------------------------------------------------------------------------------------

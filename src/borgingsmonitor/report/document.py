@@ -84,6 +84,7 @@ class ReportInputs:
     conclusions: list = field(default_factory=list)
     unmapped: pd.DataFrame | None = None  # qc/unmapped_columns.csv; None: not given (no appendix table)
     hypotheses: list[Hypothesis] = field(default_factory=list)  # as declared in config, in its order
+    claims: pd.DataFrame | None = None  # the claims table, once the inputs are complete (load_inputs)
 
 
 def read_registry(path) -> pd.DataFrame:
@@ -121,7 +122,7 @@ def region_names(registry: pd.DataFrame, responses: pd.DataFrame | None = None) 
 def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings: dict) -> ReportInputs:
     names = TABLE_FILES + tuple(n for n in OPTIONAL_TABLE_FILES if paths.get(n))
     tables = {name: pd.read_csv(paths[name], keep_default_na=True) for name in names}
-    return ReportInputs(
+    inputs = ReportInputs(
         responses=read_responses(paths["responses"]),
         tables=tables,
         registry=read_registry(paths["registry"]),
@@ -139,6 +140,8 @@ def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings:
         else None,
         hypotheses=declared(settings.get("hypotheses", [])),
     )
+    inputs.claims = report_claims(inputs)
+    return inputs
 
 
 def plain_text(inline) -> str:
@@ -249,7 +252,10 @@ def alpha_of(inputs: ReportInputs) -> float:
 
 
 def report_claims(inputs: ReportInputs) -> pd.DataFrame:
-    """The claims table behind every conclusion sentence (report/claims.py), from the report's tables."""
+    """The claims table behind every conclusion sentence (report/claims.py), from the report's tables;
+    computed once by load_inputs (inputs built by hand, as in tests, get it fresh on every call)."""
+    if getattr(inputs, "claims", None) is not None:
+        return inputs.claims
     return C.claims_table(inputs.hypotheses, inputs.tables, alpha_of(inputs))
 
 

@@ -28,6 +28,8 @@ HEADER_FILL = "DCE6F0"
 TABLE_FONT = Pt(8.5)
 CHAR_CM = 0.19  # width of a character at TABLE_FONT in a wide fallback font (DejaVu Sans)
 CELL_PADDING_CM = 0.4
+KEEP_TOGETHER_LINES = 22  # of table text at TABLE_FONT: about a third of an A4 page
+NBSP = "\u00a0"
 LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
 
 
@@ -87,29 +89,52 @@ def is_number_like(cell) -> bool:
     return cell.numeric or not re.search(r"[^\W\d_]", cell.text)
 
 
+def unbreakable(number: str) -> str:
+    """A number, interval or "< 0,001" as one unit: a line may break only before an interval."""
+    return number.replace(" ", NBSP).replace(f"{NBSP}[", " [")
+
+
 def column_widths(columns: list[str], rows: list[list], total_cm: float = TEXT_WIDTH_CM) -> list[float]:
     """Widths in cm so that no number breaks and, where the line allows, no word: number columns get
-    their longest value; text columns share the rest, each at least its longest word where that
-    fits, the remainder in proportion to their typical text length."""
-    bold = 1.15  # header words are bold
-    floor, numeric = [], []
-    for i, name in enumerate(columns):
-        cells = [row[i] for row in rows]
-        numeric.append(bool(cells) and all(is_number_like(c) for c in cells))
-        words = [round(len(w) * bold) for w in name.split()]
-        words += [len(c.text) if is_number_like(c) else max(map(len, re.split(r"\s+|(?<=-)", c.text))) for c in cells]
-        floor.append(max(words + [2]))
+    their longest value (an interval moves below its estimate when the text columns would otherwise
+    get less than their longest word); text columns share the rest, each at least its longest word
+    where that fits, the remainder in proportion to their typical text length."""
+    numeric = [bool(rows) and all(is_number_like(row[i]) for row in rows) for i in range(len(columns))]
+    floor = [_floor(name, [row[i] for row in rows], whole_numbers=True) for i, name in enumerate(columns)]
+    text = [i for i, num in enumerate(numeric) if not num] or list(range(len(columns)))
+    if sum(_cm(floor[i]) for i in range(len(columns))) > total_cm:
+        floor = [_floor(name, [row[i] for row in rows], whole_numbers=False) for i, name in enumerate(columns)]
     typical = [
         max(sorted(len(row[i].text) for row in rows)[len(rows) // 2] if rows else 0, f) for i, f in enumerate(floor)
     ]
-    widths = [CHAR_CM * f + CELL_PADDING_CM if num else 0.0 for f, num in zip(floor, numeric)]
-    text = [i for i, num in enumerate(numeric) if not num] or list(range(len(columns)))
+    widths = [_cm(f) if num else 0.0 for f, num in zip(floor, numeric)]
     room = total_cm - sum(widths[i] for i in range(len(columns)) if i not in text)
     char_cm = min(CHAR_CM, max(room - CELL_PADDING_CM * len(text), 0.0) / max(sum(floor[i] for i in text), 1))
     spare = max(room - sum(char_cm * floor[i] + CELL_PADDING_CM for i in text), 0.0)
     for i in text:
         widths[i] = char_cm * floor[i] + CELL_PADDING_CM + spare * typical[i] / sum(typical[j] for j in text)
     return widths
+
+
+def _cm(chars: int) -> float:
+    return CHAR_CM * chars + CELL_PADDING_CM
+
+
+def _floor(name: str, cells: list, whole_numbers: bool) -> int:
+    """The longest piece of a column that must stay on one line, in characters (header words are bold)."""
+    pieces = [round(len(w) * 1.15) for w in name.split()]
+    for c in cells:
+        if is_number_like(c):
+            pieces.append(len(c.text) if whole_numbers else max(map(len, c.text.split(" ["))) + 1)
+        else:
+            pieces.append(max(map(len, re.split(r"\s+|(?<=-)", c.text))))
+    return max(pieces + [2])
+
+
+def table_lines(rows: list[list], widths: list[float]) -> int:
+    """About how many lines of text a table takes (each row as high as its fullest cell)."""
+    per_line = [max(int((w - CELL_PADDING_CM) / CHAR_CM), 1) for w in widths]
+    return sum(max((len(c.text) // n + 1 for c, n in zip(row, per_line)), default=1) for row in rows)
 
 
 def caption(document, label: str, text: str, keep_with_next: bool):
@@ -139,20 +164,21 @@ def add_table(document, block, t) -> None:
     for row in block.rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, row):
-            cell.text = value.text
+            cell.text = unbreakable(value.text) if is_number_like(value) else value.text
             if value.numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if value.suppressed:
                 shade(cell, SUPPRESSED_FILL)
                 cell.paragraphs[0].runs[0].italic = True
-    last = len(table.rows) - 1
+    # a table up to about a third of a page stays on one page with its caption; a longer one keeps its
+    # caption, header and first rows together and may then break between rows (no half-empty page)
+    together = len(table.rows) if table_lines(block.rows, [w.cm for w in widths]) <= KEEP_TOGETHER_LINES else 3
     for index, row in enumerate(table.rows):
         row_property(row, "cantSplit")
         for cell, width in zip(row.cells, widths):
             cell.width = width
             for paragraph in cell.paragraphs:
-                # a short table stays on one page with its caption; a long one may break between rows
-                paragraph.paragraph_format.keep_with_next = index < last and len(table.rows) <= 15
+                paragraph.paragraph_format.keep_with_next = index < min(together, len(table.rows) - 1)
                 for run in paragraph.runs:
                     run.font.size = TABLE_FONT
     if block.note:

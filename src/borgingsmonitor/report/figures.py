@@ -319,23 +319,6 @@ def profiles_region_figure(responses, t: Translator, min_group_size: int, region
     return fig
 
 
-def group_means(responses: pd.DataFrame, by: list[str], min_group_size: int) -> pd.DataFrame:
-    """Mean, sd and n of every scale per group, passed through the small-cell rule."""
-    long = responses.melt(
-        id_vars=by, value_vars=[s for s in SCALES if s in responses], var_name="scale", value_name="score"
-    )
-    long["score"] = pd.to_numeric(long["score"], errors="coerce")
-    long = long.dropna(subset=["score"])
-    table = (
-        long.groupby([*by, "scale"], observed=True)["score"]
-        .agg(n="count", mean="mean", sd="std")
-        .reset_index()
-        .sort_values([*by, "scale"], kind="mergesort")
-        .reset_index(drop=True)
-    )
-    return suppress_small(table, ["mean", "sd"], "n", min_group_size)
-
-
 def published_means(cells: pd.DataFrame, geo_type: str, geo: str | None = None) -> pd.DataFrame:
     """Per-wave n, mean and sd of a geography from the protected cells (`core.disclosure.protected_cells`):
     columns region (for regions), wave (int), scale, n, mean, sd, suppressed; hidden cells blank."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from borgingsmonitor.clean import details
 from borgingsmonitor.core.questionnaire import SCALES
 from borgingsmonitor.core.tables import neutralise_frame
 from borgingsmonitor.report.xlsx_rows import Unsupported, cell_range, splice
@@ -93,6 +94,27 @@ def _write_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo, chunks) -> None:
 def table_sheets(paths: dict[str, str]) -> dict[str, pd.DataFrame]:
     """Result CSVs by name, read as the contract writes them (missing stays empty)."""
     return {name: pd.read_csv(path, keep_default_na=True) for name, path in paths.items()}
+
+
+QC_TABLES = ("exclusions", "attrition", "value_issues", "unmapped_columns")
+QC_TEXT_COLUMNS = {"detail": str, "value": str, "column": str, "source_file": str}
+
+
+def qc_sheets(paths: dict[str, str], t) -> dict[str, pd.DataFrame]:
+    """The QC tables for people: sheet names, headers, reasons, details and problems in the report
+    language (the CSVs keep the contract's English codes)."""
+    sheets = {}
+    for name in QC_TABLES:
+        frame = pd.read_csv(paths[name], dtype=QC_TEXT_COLUMNS, keep_default_na=False)
+        if "reason" in frame:
+            frame["reason"] = frame["reason"].map(lambda r: t.get(f"reasons.{r}", r))
+        if "detail" in frame:
+            frame["detail"] = frame["detail"].map(lambda d: details.translate(d, t.language))
+        if "problem" in frame:
+            frame["problem"] = frame["problem"].map(lambda p: t.get(f"problems.{p}", p))
+        headers = {c: t.get(f"reasons.{c}", t.get(f"qc.columns.{c}", c)) for c in frame.columns}
+        sheets[t(f"qc.sheets.{name}")] = frame.rename(columns=headers)
+    return sheets
 
 
 def codebook(responses: pd.DataFrame, questionnaire, t) -> pd.DataFrame:

@@ -141,6 +141,11 @@ def _report_inputs(input, params):
     return load_inputs(paths, _figure_paths(input, "png"), input.provenance, dict(params.settings))
 
 
+def qc_workbook(input, output, params) -> None:
+    """The QC tables (exclusions, attrition, value issues, unmapped columns) as one workbook in the report language."""
+    S.write_workbook(S.qc_sheets(dict(input.items()), Translator(params.language)), output.workbook)
+
+
 def spreadsheets(input, output, params) -> None:
     """The tables as an Excel workbook; the clean data as Excel and labelled SPSS, with its codebook."""
     questionnaire = load_questionnaire(input.questionnaire)

@@ -77,8 +77,9 @@ def column_cells(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         values = column.astype(object).where(column.notna(), None).to_numpy()
         if pd.api.types.is_bool_dtype(dtype):
             return _per_distinct(values, value_cell)
-        cast = float if pd.api.types.is_float_dtype(dtype) else int
-        return _per_distinct(values, lambda v: EMPTY if v is None else number_cell(cast(v)))
+        if pd.api.types.is_float_dtype(dtype):
+            return _float_cells(column)
+        return _per_distinct(values, lambda v: EMPTY if v is None else number_cell(int(v)))
     if not pd.api.types.is_object_dtype(dtype) and str(dtype) != "string":
         raise Unsupported(f"a column of dtype {dtype}")
     values = column.to_numpy(dtype=object)
@@ -86,6 +87,14 @@ def column_cells(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return _per_distinct(values, lambda v: EMPTY if not isinstance(v, str) else text_cell(v))
     # mixed types: 1, 1.0 and True are equal but written differently, so each value is formatted
     return np.arange(len(values)), np.array([value_cell(v) for v in values], dtype=object)
+
+
+def _float_cells(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Floats grouped by their bits, not their value: 0.0 and -0.0 are equal but openpyxl writes '0' and '-0'."""
+    numbers = column.to_numpy(dtype=float, na_value=np.nan)
+    codes, uniques = pd.factorize(numbers.view(np.int64))
+    codes[np.isnan(numbers)] = -1
+    return codes, np.array([number_cell(float(u)) for u in uniques.view(np.float64)] + [EMPTY], dtype=object)
 
 
 def _per_distinct(values: np.ndarray, cell) -> tuple[np.ndarray, np.ndarray]:

@@ -42,6 +42,10 @@ def method_text(t: Translator, name: str, spec: dict | None) -> str:
     spec = spec or {}
     if name == "network_dip":
         return t("method_kind.network_dip")
+    if spec.get("estimator") == "ordered_logit_mixed" or name.startswith("ordinal_mixed_"):
+        n_agq = int(spec.get("n_agq", 1))
+        how = t("method_kind.ordinal_mixed_agq", n=n_agq) if n_agq > 1 else t("method_kind.ordinal_mixed_laplace")
+        return t("method_kind.ordinal_mixed", approximation=how)
     if spec.get("family") == "ordinal" or name.startswith("ordinal_"):
         return t("method_kind.ordinal")
     if spec.get("imputation") or name.endswith("_mi"):

@@ -8,7 +8,7 @@ import pandas as pd
 
 from borgingsmonitor.core.contracts import MAIN_MODEL, RANDOM_REGIONS_FROM
 from borgingsmonitor.models.hypotheses import Hypothesis
-from borgingsmonitor.models.table import VARIANCE_TERMS
+from borgingsmonitor.models.table import DIFFERENCE, VARIANCE_TERMS
 from borgingsmonitor.report import claims as C
 from borgingsmonitor.report.document import (
     Builder,
@@ -24,8 +24,8 @@ from borgingsmonitor.report.document import (
 from borgingsmonitor.report.figures import CONDITIONS, region_label, titled
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
 
-# rows of models.csv that are not fixed effects: variance components, ICCs, cut points, MI diagnostics
-NOT_FIXED_PREFIXES = ("cut_", "df_barnard_rubin:", "lambda:", "var_", "icc_", "design_effect")
+# rows of models.csv that are not fixed effects: variance components (var_, sd_), ICCs, cut points, MI diagnostics
+NOT_FIXED_PREFIXES = ("cut_", "df_barnard_rubin:", "lambda:", "var_", "sd_", "icc_", "design_effect", DIFFERENCE)
 VARIANCE_PREFIXES = ("var_", "icc_", "design_effect")
 CATEGORY_TERM = re.compile(r"^C\((\w+)\)\[T\.(.+)\]$")
 
@@ -101,12 +101,16 @@ def variance_rows(t: Translator, models: pd.DataFrame, model: str = MAIN_MODEL) 
     ]
 
 
+# ordinal models are named <prefix><item code>; the first matching prefix picks the label
+ORDINAL_LABELS = (("ordinal_mixed_", "models.ordinal_mixed"), ("ordinal_", "models.ordinal"))
+
+
 def model_label(t: Translator, model: str, questionnaire=None) -> str:
     """A declared model's name for a reader; ordinal models name the statement they model."""
-    if model.startswith("ordinal_") and questionnaire is not None:
-        item = model[len("ordinal_") :]
-        if item in getattr(questionnaire, "item_codes", []):
-            return t("models.ordinal", item=t.item(item))
+    for prefix, key in ORDINAL_LABELS:
+        item = model[len(prefix) :]
+        if model.startswith(prefix) and item in getattr(questionnaire, "item_codes", []):
+            return t(key, item=t.item(item))
     return t.get(f"models.{model}", model)
 
 
@@ -283,7 +287,10 @@ def sensitivity_rows(t: Translator, inputs: ReportInputs, name: str) -> list[lis
         cells = [Cell(sensitivity_label(t, model, name, inputs.questionnaire))]
         for term, seen, first in zip(terms, found, own):
             r = frame.loc[term]
-            mark = " †" if seen != first else ""
+            if seen is None:
+                cells.append(Cell("–", numeric=True))
+                continue
+            mark = " †" if first is not None and seen != first else ""
             cells.append(Cell(f"{t.num(r['estimate'])} {t.ci(r['ci_low'], r['ci_high'])}{mark}".strip(), numeric=True))
         rows.append(cells)
     return rows

@@ -7,7 +7,6 @@ import pandas as pd
 from borgingsmonitor.models.hypotheses import ANALYSES
 from borgingsmonitor.report import claims as C
 from borgingsmonitor.report.document import Builder, ReportInputs, region_names, report_claims
-from borgingsmonitor.report.figures import CONDITIONS
 from borgingsmonitor.report.sections.hypotheses import (
     declaration,
     hypothesis_rows,
@@ -94,6 +93,31 @@ def hypothesis_detail(t: Translator, inputs: ReportInputs, h) -> str:
     return text[:1].upper() + text[1:] + "." if text else ""
 
 
+def strongest_sentence(t: Translator, inputs: ReportInputs) -> str:
+    """Which condition goes most with durability between partnerships: said only where its claim
+    holds (claims.STRONGEST), with its difference from the next; otherwise the largest and the next
+    with the caveat; empty without the claim."""
+    models, claims = inputs.tables.get("models"), report_claims(inputs)
+    if C.STRONGEST not in set(claims["claim"]):
+        return ""
+    ranked = C.ranked_between(inputs.hypotheses, models)
+    top, following = ranked.iloc[0], ranked.iloc[1]
+    model = C.condition_hypotheses(inputs.hypotheses)[0].model
+    gap = C.difference(models, model, top["term"], following["term"])
+    key = "summary.strongest" if C.holds(claims, C.STRONGEST) else "summary.strongest_not_shown"
+    return t(
+        key,
+        scale=t.scale(C.pooled_term(top["term"])),
+        estimate=t.num(top["estimate"]),
+        ci=t.ci(top["ci_low"], top["ci_high"]),
+        next=t.scale(C.pooled_term(following["term"])),
+        next_estimate=t.num(following["estimate"]),
+        next_ci=t.ci(following["ci_low"], following["ci_high"]),
+        difference=t.num(gap["estimate"], 3),  # 3 digits: a bound of -0.004 is not "0.00"
+        difference_ci=t.ci(gap["ci_low"], gap["ci_high"], 3),
+    )
+
+
 def section_summary(b: Builder, inputs: ReportInputs):
     t, r, chosen = b.t, inputs.responses, choose_report_year(inputs.responses, inputs.year)
     year = chosen.year
@@ -125,12 +149,8 @@ def section_summary(b: Builder, inputs: ReportInputs):
             if low
             else t("summary.reliability_ok", **fields)
         )
-    std = inputs.tables["models"]
-    std = std[(std["model"] == "conditions_mixed_std") & std["term"].isin(CONDITIONS)]
-    if not std.empty:
-        top = std.loc[pd.to_numeric(std["estimate"]).idxmax()]
-        items.append(t("summary.strongest", scale=t.scale(top["term"]), estimate=t.num(top["estimate"])))
+    items.append(strongest_sentence(t, inputs))
     for h in hypothesis_rows(inputs):
         items.append(hypothesis_summary(t, inputs, h))
-    b.bullets(items)
+    b.bullets([item for item in items if item])
     b.para(t("summary.caution", min=inputs.min_group_size))
