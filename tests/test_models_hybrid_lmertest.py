@@ -14,20 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.models import HYBRID_SPEC
 from scipy import stats
 
 from borgingsmonitor.models import declared
 from borgingsmonitor.models.table import DIFFERENCE
 
 DATA = Path(__file__).parent / "data"
-SPEC = {
-    "name": "conditions_hybrid",
-    "formula": "DUR ~ REL + FAC + PRO + ORG + C(wave)",
-    "family": "gaussian",
-    "grouping": ["region", "partnership_id", "wave"],
-    "estimator": "nested_reml",
-    "decompose": {"terms": ["REL", "FAC", "PRO", "ORG"], "by": "partnership_id"},
-}
+SPEC = HYBRID_SPEC
 
 
 def load(name):

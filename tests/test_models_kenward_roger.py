@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from fixtures.models import HYBRID_SPEC
 
 from borgingsmonitor.models import declared
 from borgingsmonitor.models import kenward_roger as kr
@@ -24,16 +25,7 @@ from borgingsmonitor.models.table import DIFFERENCE
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parents[1]
-SPEC = {
-    "name": "conditions_hybrid",
-    "formula": "DUR ~ REL + FAC + PRO + ORG + C(wave)",
-    "family": "gaussian",
-    "grouping": ["region", "partnership_id", "wave"],
-    "estimator": "nested_reml",
-    "region_effect": "auto",
-    "decompose": {"terms": ["REL", "FAC", "PRO", "ORG"], "by": "partnership_id"},
-    "ddf": "kenward_roger",
-}
+SPEC = {**HYBRID_SPEC, "ddf": "kenward_roger"}
 
 
 def three_level_rows(seed):

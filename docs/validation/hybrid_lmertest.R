@@ -48,19 +48,7 @@ fit_one <- function(df, region, reml, inner = "wave") {
   s2[[inner_name]] <- vc$vcov[vc$grp == paste0("region:partnership_id:", inner)]
   if (region == "random") s2$region <- vc$vcov[vc$grp == "region"]
   nm <- py_name(rownames(co))
-  # each pair of between effects, a - b (the difference rows of models.csv), by lmerTest's contestMD
-  between <- paste0(c("REL", "FAC", "PRO", "ORG"), "_between")
-  differences <- list()
-  for (i in seq_along(between)) for (j in seq_along(between)) if (i < j) {
-    L <- setNames(rep(0, nrow(co)), rownames(co))
-    L[between[i]] <- 1
-    L[between[j]] <- -1
-    ct <- contestMD(m, matrix(L, nrow = 1), ddf = "Satterthwaite")
-    est <- sum(L * fixef(m))
-    differences[[paste0("difference:", between[i], "-", between[j])]] <- list(
-      estimate = est, std_error = sqrt(as.numeric(t(L) %*% as.matrix(vcov(m)) %*% L)),
-      df = ct$DenDF, p_value = ct[["Pr(>F)"]])
-  }
+  differences <- between_differences(m, rownames(co), as.matrix(vcov(m)), "Satterthwaite")
   out <- list(
     params = as.list(setNames(co[, "Estimate"], nm)),
     bse = as.list(setNames(co[, "Std. Error"], nm)),
@@ -76,21 +64,27 @@ fit_one <- function(df, region, reml, inner = "wave") {
   out
 }
 
-kenward_roger <- function(m) {
-  co <- summary(m, ddf = "Kenward-Roger")$coefficients
-  nm <- py_name(rownames(co))
-  adj <- as.matrix(pbkrtest::vcovAdj(m))
-  # each pair of between effects, a - b: Kenward-Roger SE, df and p (contestMD)
+# each pair of between effects, a - b (the difference rows of models.csv): estimate, SE from `vc`,
+# and lmerTest's contestMD df and p with `ddf`
+between_differences <- function(m, terms, vc, ddf) {
   between <- paste0(c("REL", "FAC", "PRO", "ORG"), "_between")
   differences <- list()
   for (i in seq_along(between)) for (j in seq_along(between)) if (i < j) {
-    L <- setNames(rep(0, nrow(co)), rownames(co))
+    L <- setNames(rep(0, length(terms)), terms)
     L[between[i]] <- 1
     L[between[j]] <- -1
-    ct <- contestMD(m, matrix(L, nrow = 1), ddf = "Kenward-Roger")
+    ct <- contestMD(m, matrix(L, nrow = 1), ddf = ddf)
     differences[[paste0("difference:", between[i], "-", between[j])]] <- list(
-      std_error = sqrt(as.numeric(t(L) %*% adj %*% L)), df = ct$DenDF, p_value = ct[["Pr(>F)"]])
+      estimate = sum(L * fixef(m)), std_error = sqrt(as.numeric(t(L) %*% vc %*% L)),
+      df = ct$DenDF, p_value = ct[["Pr(>F)"]])
   }
+  differences
+}
+
+kenward_roger <- function(m) {
+  co <- summary(m, ddf = "Kenward-Roger")$coefficients
+  nm <- py_name(rownames(co))
+  differences <- between_differences(m, rownames(co), as.matrix(pbkrtest::vcovAdj(m)), "Kenward-Roger")
   list(
     differences = differences,
     bse = as.list(setNames(co[, "Std. Error"], nm)),
