@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import patsy
 import pytest
 import statsmodels.api as sm
+from fixtures.models import HYBRID_SPEC
 from fixtures.nested_lmm import FORMULA, make_nested, statsmodels_fit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from borgingsmonitor.models import declared
 from borgingsmonitor.models import nested_lmm as nl
+from borgingsmonitor.synthetic.simulate import simulate_clean
 
 
 def stats_of(df):
@@ -91,3 +95,18 @@ def test_fit_is_global_optimum(seed, s2_region, s2_partnership, reml):
     values = np.array([[prof.criterion(a, b) for b in grid] for a in grid])
     assert best <= values.min() + 1e-9 * abs(best)
     assert res.converged
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([0.0, 0.01]), st.sampled_from(["REML", "ML"]))
+def test_polishing_only_the_faces_near_the_best_gives_the_fit_of_polishing_all(seed, s2_cell, method):
+    """The fast path polishes a boundary face only if its optimum is within POLISH_MARGIN of the best:
+    the same fit, to the last bit, as polishing every face, on the hybrid model's three random levels
+    (region, partnership, partnership-within-wave; with and without a partnership-wave variance)."""
+    data, _ = simulate_clean(1500, n_regions=12, n_partnerships=48, seed=seed, sigma2={"partnership_wave": s2_cell})
+    spec = {**HYBRID_SPEC, "region_effect": "random", "method": method}
+    fast = declared.fit_declared(spec, data)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(nl, "POLISH_MARGIN", np.inf)
+        plain = declared.fit_declared(spec, data)
+    pd.testing.assert_frame_equal(fast, plain, check_exact=True)

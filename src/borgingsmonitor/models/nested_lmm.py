@@ -547,8 +547,10 @@ class _Profile:
         return np.r_[g_t, g_s], p
 
 
-def _minimise(prof: _Profile, free, start):
-    """Minimise over log ratios of the free components; the others are exactly 0."""
+def _minimise(prof: _Profile, free, start, polish: bool = True):
+    """Minimise over log ratios of the free components; the others are exactly 0. Returns (t, value,
+    converged, message, finish): `finish()` gives the Newton-polished (t, value) (already applied
+    when `polish`)."""
     idx = [i for i in range(prof.L) if free[i]]
 
     def unpack(phi):
@@ -562,7 +564,8 @@ def _minimise(prof: _Profile, free, start):
         return val, (g * t)[idx]
 
     if not idx:
-        return np.zeros(prof.L), prof.criterion(np.zeros(prof.L)), True, "all variance ratios 0 (OLS)"
+        t0, v0 = np.zeros(prof.L), prof.criterion(np.zeros(prof.L))
+        return t0, v0, True, "all variance ratios 0 (OLS)", lambda: (t0, v0)
     res = optimize.minimize(
         fun,
         np.log(np.asarray(start, dtype=float)[idx]),
@@ -571,12 +574,20 @@ def _minimise(prof: _Profile, free, start):
         bounds=[_LOG_BOUNDS] * len(idx),
         options=dict(ftol=1e-15, gtol=1e-9, maxiter=500),
     )
-    phi = _newton_polish(fun, res.x)
-    val, g = fun(phi)
-    # the criterion is only resolved to ~1e-14 relative; judge the polish by its gradient
-    if not (val <= res.fun + 1e-11 * abs(res.fun) and np.max(np.abs(g)) <= np.max(np.abs(res.jac))):
-        phi, val = res.x, res.fun
-    return unpack(phi), val, bool(res.success), str(res.message)
+
+    def finish():
+        phi = _newton_polish(fun, res.x)
+        val, g = fun(phi)
+        # the criterion is only resolved to ~1e-14 relative; judge the polish by its gradient
+        if not (val <= res.fun + 1e-11 * abs(res.fun) and np.max(np.abs(g)) <= np.max(np.abs(res.jac))):
+            phi, val = res.x, res.fun
+        return unpack(phi), val
+
+    t, val = finish() if polish else (unpack(res.x), res.fun)
+    return t, val, bool(res.success), str(res.message), finish
+
+
+POLISH_MARGIN = 1e-6  # relative: faces whose optimum is further from the best cannot win after polishing
 
 
 def _newton_polish(fun, phi, steps=8, h=1e-5):
@@ -666,7 +677,7 @@ def _fit(stats: NestedStats, method: str, start, random, ddf) -> NestedLMMResult
     random = tuple(random) if random is not None else (True,) * prof.L
     if len(random) != prof.L:
         raise ValueError(f"random must have one flag per level {stats.levels}")
-    candidates = []
+    candidates, found = [], []
     full_t = None
     for free in _faces(random):
         if start is not None:
@@ -677,9 +688,16 @@ def _fit(stats: NestedStats, method: str, start, random, ddf) -> NestedLMMResult
             # deeper models: the faces start from the full model's optimum (a grid per face
             # costs 4^k evaluations each); the full model itself had the grid
             t0 = np.maximum(full_t, 1e-4)
-        t, val, ok, msg = _minimise(prof, free, t0)
+        # the full model is polished at once (the other faces start from it); a face is polished
+        # only if its unpolished optimum comes near the best (polishing moves it by ~1e-12)
+        t, val, ok, msg, finish = _minimise(prof, free, t0, polish=full_t is None)
         if full_t is None:
             full_t = t
+        found.append((t, val, ok, msg, finish, free, full_t is t))
+    near = min(f[1] for f in found) + POLISH_MARGIN * max(1.0, abs(min(f[1] for f in found)))
+    for t, val, ok, msg, finish, free, polished in found:
+        if not polished and val <= near:
+            t, val = finish()
         t = np.where(np.log(np.maximum(t, 1e-300)) <= _LOG_BOUNDS[0] + 1e-6, 0.0, t)
         val = prof.criterion(t)
         candidates.append((val, sum(free), t, ok, msg, free))
