@@ -38,9 +38,9 @@ import pandas as pd
 from borgingsmonitor.core.contracts import NOT_CONVERGED, RANDOM_REGIONS_FROM
 from borgingsmonitor.core.decompose import within_between
 from borgingsmonitor.models import imputation, mixed, ordinal, ordinal_mixed
+from borgingsmonitor.models.nested_lmm import DDF
 from borgingsmonitor.models.table import difference_term, extra_terms, model_rows, wald_terms
 
-DDF = ("satterthwaite", "kenward_roger")
 FAMILIES = {"gaussian": {"nested_reml", "statsmodels_mixedlm"}, "ordinal": {"ordered_logit", "ordered_logit_mixed"}}
 REQUIRED = ("name", "formula", "family", "grouping", "estimator")
 IMPUTATION_DEFAULTS = {"m": 20, "seed": 20250, "iterations": 10, "donors": 5, "auxiliary": [], "categorical": ["wave"]}
@@ -60,15 +60,6 @@ def check_spec(spec: dict) -> dict:
     if "~" not in spec["formula"]:
         raise ValueError(f"model {name}: formula {spec['formula']!r} has no '~'")
     grouping = list(spec["grouping"])
-    deep = is_multilevel({"region_effect": "random", "ddf": "satterthwaite", **spec, "grouping": grouping})
-    if family == "gaussian" and len(grouping) < 2:
-        raise ValueError(f"model {name}: gaussian models take grouping [outer, inner, ...], got {grouping}")
-    if family == "gaussian" and len(grouping) > 2 and estimator != "nested_reml":
-        raise ValueError(f"model {name}: more than two grouping levels need estimator nested_reml")
-    if deep and (estimator != "nested_reml" or spec.get("imputation")):
-        raise ValueError(f"model {name}: decompose, region_effect and ddf need nested_reml without imputation")
-    if estimator == "ordered_logit_mixed" and (spec.get("distr", "logit") != "logit" or spec.get("imputation")):
-        raise ValueError(f"model {name}: ordered_logit_mixed takes the logit link and no imputation")
     defaults = {
         "method": "REML",
         "standardise": False,
@@ -77,8 +68,16 @@ def check_spec(spec: dict) -> dict:
         "n_agq": 1,
         "ddf": DDF[0],
     }
-    out = {**defaults, "region_effect": "random", **spec}
-    out["grouping"] = grouping
+    out = {**defaults, "region_effect": "random", **spec, "grouping": grouping}
+    deep = is_multilevel(out)
+    if family == "gaussian" and len(grouping) < 2:
+        raise ValueError(f"model {name}: gaussian models take grouping [outer, inner, ...], got {grouping}")
+    if family == "gaussian" and len(grouping) > 2 and estimator != "nested_reml":
+        raise ValueError(f"model {name}: more than two grouping levels need estimator nested_reml")
+    if deep and (estimator != "nested_reml" or spec.get("imputation")):
+        raise ValueError(f"model {name}: decompose, region_effect and ddf need nested_reml without imputation")
+    if estimator == "ordered_logit_mixed" and (spec.get("distr", "logit") != "logit" or spec.get("imputation")):
+        raise ValueError(f"model {name}: ordered_logit_mixed takes the logit link and no imputation")
     if out["region_effect"] not in ("random", "fixed", "auto"):
         raise ValueError(f"model {name}: region_effect must be random, fixed or auto")
     if out["ddf"] not in DDF:
@@ -271,8 +270,9 @@ def fit_multilevel_spec(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
 
 def between_differences(res, names: list[str]) -> pd.DataFrame | None:
     """difference:<a>_between-<b>_between for each pair of split terms (declared order): estimate,
-    SE and a t interval and p on the contrast's Satterthwaite df, from the fit's covariance (which
-    models.csv does not carry: the report's "most strongly related" needs these rows)."""
+    SE and a t interval and p on the contrast's df (Satterthwaite or Kenward-Roger, as the fit's),
+    from the fit's covariance (which models.csv does not carry: the report's "most strongly related"
+    needs these rows)."""
     cols = list(res.params.index)
     between = [f"{n}_between" for n in names if f"{n}_between" in cols]
     pairs = [(a, b) for i, a in enumerate(between) for b in between[i + 1 :]]

@@ -694,7 +694,8 @@ def _fit(stats: NestedStats, method: str, start, random, ddf) -> NestedLMMResult
         if full_t is None:
             full_t = t
         found.append((t, val, ok, msg, finish, free, full_t is t))
-    near = min(f[1] for f in found) + POLISH_MARGIN * max(1.0, abs(min(f[1] for f in found)))
+    lowest = min(f[1] for f in found)
+    near = lowest + POLISH_MARGIN * max(1.0, abs(lowest))
     for t, val, ok, msg, finish, free, polished in found:
         if not polished and val <= near:
             t, val = finish()

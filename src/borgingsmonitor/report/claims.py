@@ -234,7 +234,7 @@ def strongest_claims(hypotheses: list[Hypothesis], models: pd.DataFrame | None) 
             "",
             "the strongest between-partnership association of the conditions",
             f"{model}: the largest between term of the condition hypotheses (per scale point) and its "
-            "difference from each other one, 95% CI (t on Satterthwaite df)",
+            "difference from each other one, 95% CI (t on the model's df: Satterthwaite or Kenward-Roger)",
             "ci_low > 0 for the largest and for each difference",
             "; ".join(value),
             top["ci_low"] > 0 and all(d["ci_low"] > 0 for d in diffs.values()),

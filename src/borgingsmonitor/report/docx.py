@@ -28,6 +28,7 @@ HEADER_FILL = "DCE6F0"
 TABLE_FONT = Pt(8.5)
 CHAR_CM = 0.19  # width of a character at TABLE_FONT in a wide fallback font (DejaVu Sans)
 CELL_PADDING_CM = 0.4
+BOLD_WIDTH = 1.15  # header words are bold: wider per character
 KEEP_TOGETHER_LINES = 22  # of table text at TABLE_FONT: about a third of an A4 page
 NBSP = "\u00a0"
 LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
@@ -122,7 +123,7 @@ def _cm(chars: int) -> float:
 
 def _floor(name: str, cells: list, whole_numbers: bool) -> int:
     """The longest piece of a column that must stay on one line, in characters (header words are bold)."""
-    pieces = [round(len(w) * 1.15) for w in name.split()]
+    pieces = [round(len(w) * BOLD_WIDTH) for w in name.split()]
     for c in cells:
         if is_number_like(c):
             pieces.append(len(c.text) if whole_numbers else max(map(len, c.text.split(" ["))) + 1)
