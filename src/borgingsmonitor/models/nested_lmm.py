@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -400,6 +401,52 @@ class NestedLMMResult:
         return out
 
 
+@dataclass(frozen=True)
+class _Pool:
+    """The innermost cells grouped into classes of equal parent, n and weights (one class: every
+    respondent of a partnership who answered twice, say). Per class: the cells' count, sum U of u
+    and sum M of u u'; `parent_starts` where each parent's classes begin."""
+
+    n: np.ndarray
+    path: np.ndarray
+    own: np.ndarray
+    count: np.ndarray
+    U: np.ndarray
+    M: np.ndarray
+    parent_starts: np.ndarray
+
+
+class _PooledTerm(NamedTuple):
+    M: np.ndarray
+    wdd: np.ndarray  # per level j, the derivative of each class's weight in Q in t_j
+
+
+POOL_RATIO = 0.5  # pool only when the classes are at most this share of the cells
+
+
+def _pool_cells(n, sz, path, own, firsts) -> _Pool | None:
+    """Classes of innermost cells whose step is the same function of t (`_Profile._innermost_pooled`),
+    or None when there are not enough cells per class to gain (or only one level)."""
+    if len(firsts) < 2 or not len(n):
+        return None
+    parent = np.searchsorted(firsts[-2], np.arange(len(n)), side="right") - 1
+    keys = np.column_stack([parent, n, path, own])
+    classes, inverse = np.unique(keys, axis=0, return_inverse=True)
+    if len(classes) > POOL_RATIO * len(n):
+        return None
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    count = np.bincount(inverse, minlength=len(classes))
+    starts = np.r_[0, np.cumsum(count)[:-1]]
+    rows = sz[order]
+    M = np.empty((len(classes), sz.shape[1], sz.shape[1]))
+    for c, (s, m) in enumerate(zip(starts, count)):
+        M[c] = rows[s : s + m].T @ rows[s : s + m]
+    parent_starts = np.flatnonzero(np.r_[True, classes[1:, 0] != classes[:-1, 0]])
+    U = np.add.reduceat(rows, starts, axis=0)
+    return _Pool(classes[:, 1], classes[:, 2], classes[:, 3], count.astype(float), U, M, parent_starts)
+
+
 class _Profile:
     """-2 log-likelihood profiled over b and s2_e, as a function of the variance ratios t."""
 
@@ -436,20 +483,25 @@ class _Profile:
         self.dof = self.N - self.k if self.reml else self.N
         if self.dof <= 0:
             raise ValueError("not enough observations for the number of fixed effects")
+        self.pool = _pool_cells(self.n, self.sz, path[:, -1], W[:, -1], firsts)
 
     def _recurse(self, t, deriv=False):
         """Q = Z'H^-1 Z and log|H|; with `deriv`, d log|H| / dt_j and the per-level terms from
         which the derivatives of Q follow (`_dq`, `_gradient_parts`)."""
         L = self.L
-        u, s = self.sz, self.n
         Q = self.szz.copy()
-        logdet = 0.0
         dld = np.zeros(L)
-        du = np.zeros((L,) + u.shape) if deriv else None
-        ds = np.zeros((L,) + s.shape) if deriv else None
         terms = []
-        for lev in range(L - 1, -1, -1):
-            if lev < L - 1:  # sum the children (level l+1 groups) into their level-l parents
+        if self.pool is None:
+            top, logdet = L - 1, 0.0
+            u, s = self.sz, self.n
+            du = np.zeros((L,) + u.shape) if deriv else None
+            ds = np.zeros((L,) + s.shape) if deriv else None
+        else:  # the innermost level from its pooled classes; u, s, du, ds arrive summed per parent
+            top = L - 2
+            logdet, u, s, du, ds = self._innermost_pooled(t, deriv, Q, dld, terms)
+        for lev in range(top, -1, -1):
+            if lev < top:  # sum the children (level l+1 groups) into their level-l parents
                 own = self.own[lev + 1]
                 starts = self.parent_starts[lev + 1]
                 u = np.add.reduceat(u * own[:, None], starts, axis=0)
@@ -476,12 +528,42 @@ class _Profile:
             s = s / a
         return Q, logdet, dld, terms
 
+    def _innermost_pooled(self, t, deriv, Q, dld, terms):
+        """The innermost level's step on its classes (`_pool_cells`): the cells of a class share a, so
+        their u u' enter Q only through the class sum M. Updates Q, dld and terms in place; returns
+        log|H|'s share and the level-above sums u, s (with du, ds)."""
+        L, pool = self.L, self.pool
+        tl = t[L - 1]
+        a = 1.0 + tl * pool.n
+        wd = pool.path * tl / a
+        Q -= np.tensordot(wd, pool.M, axes=1)
+        logdet = float(np.sum(pool.path * pool.count * np.log(a)))
+        own = pool.own / a
+        u = np.add.reduceat(pool.U * own[:, None], pool.parent_starts, axis=0)
+        s = np.add.reduceat(pool.count * pool.n * own, pool.parent_starts)
+        if not deriv:
+            return logdet, u, s, None, None
+        # within a cell u, s do not depend on t: only a does, through t_inner
+        wdd = np.zeros((L, len(a)))
+        wdd[L - 1] = pool.path / a**2
+        terms.append(_PooledTerm(pool.M, wdd))
+        dld[L - 1] += np.sum(pool.path * pool.count * pool.n / a)
+        du = np.zeros((L,) + u.shape)
+        ds = np.zeros((L,) + s.shape)
+        du[L - 1] = -np.add.reduceat(pool.U * (own * pool.n / a)[:, None], pool.parent_starts, axis=0)
+        ds[L - 1] = -np.add.reduceat(pool.count * pool.n**2 * own / a, pool.parent_starts)
+        return logdet, u, s, du, ds
+
     @staticmethod
     def _dq(terms, L):
         """The derivatives of Q = Z'H^-1 Z in each t_j (L x m x m)."""
-        m = terms[0][0].shape[1]
+        m = terms[-1][0].shape[1]
         dQ = np.zeros((L, m, m))
-        for u, du, wd, wdd in terms:
+        for term in terms:
+            if isinstance(term, _PooledTerm):
+                dQ -= np.tensordot(term.wdd, term.M, axes=1)
+                continue
+            u, du, wd, wdd = term
             for j in range(L):
                 A = u * (wdd[j] / 2)[:, None] + du[j] * wd[:, None]
                 X = A.T @ u
@@ -526,7 +608,14 @@ class _Profile:
         e = np.r_[-b, 1.0]
         drss = np.zeros(self.L)
         dlogx = np.zeros(self.L)
-        for u, du, wd, wdd in terms:
+        for term in terms:
+            if isinstance(term, _PooledTerm):
+                drss -= term.wdd @ np.einsum("i,gij,j->g", e, term.M, e)
+                if self.reml:
+                    qinv = linalg.cho_solve(chol, np.eye(k))
+                    dlogx -= term.wdd @ np.einsum("ij,gij->g", qinv, term.M[:, :k, :k])
+                continue
+            u, du, wd, wdd = term
             ue = u @ e
             due = du @ e
             drss -= wdd @ ue**2 + 2 * (due * (wd * ue)[None]).sum(axis=1)
