@@ -97,3 +97,13 @@ def test_cells_of_distinct_sizes_are_not_pooled():
     y = X @ [1.0, 0.5] + rng.normal(size=len(part))
     stats = nl.cell_stats(y, X, {"region": part % 4, "partnership": part})
     assert nl._Profile(stats, "REML").pool is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(counts=st.lists(st.integers(1, 3 * nl.SMALL_CELL), min_size=1, max_size=60), seed=st.integers(0, 99))
+def test_cell_products_equal_one_product_per_cell(counts, seed):
+    counts = np.array(counts)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    rows = np.random.default_rng(seed).normal(size=(counts.sum(), 5))
+    expected = np.stack([rows[s : s + c].T @ rows[s : s + c] for s, c in zip(starts, counts)])
+    np.testing.assert_array_equal(nl._cell_products(rows, starts, counts), expected)

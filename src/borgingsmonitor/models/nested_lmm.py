@@ -227,14 +227,31 @@ class CellLayout:
         if not np.isfinite(Z).all():
             raise ValueError("y and X must be complete and finite; drop incomplete rows first")
         Zs = Z[self.order]
-        zz = np.empty((len(self.counts), Z.shape[1], Z.shape[1]))
-        for g, (s, c) in enumerate(zip(self.starts, self.counts)):
-            block = Zs[s : s + c]
-            zz[g] = block.T @ block
+        zz = _cell_products(Zs, self.starts, self.counts)
         sz = np.add.reduceat(Zs, self.starts, axis=0)
         return NestedStats(
             columns, self.levels, self.labels, self.counts.astype(float), zz, sz, np.ones(self.labels.shape)
         )
+
+
+SMALL_CELL = 8  # cells up to this many rows are multiplied together, one batch per size
+
+
+def _cell_products(rows, starts, counts) -> np.ndarray:
+    """Each cell's cross-product block'block of `rows` (grouped by cell): small cells in batches of
+    equal size (a Python step per cell costs more than its product), large ones one by one."""
+    m = rows.shape[1]
+    out = np.empty((len(counts), m, m))
+    small = counts <= SMALL_CELL
+    for size in np.unique(counts[small]):
+        cells = np.flatnonzero(counts == size)
+        for chunk in np.array_split(cells, max(1, len(cells) * size * m * m // 50_000_000)):
+            block = rows[starts[chunk, None] + np.arange(size)]
+            out[chunk] = np.matmul(block.transpose(0, 2, 1), block)
+    for g in np.flatnonzero(~small):
+        block = rows[starts[g] : starts[g] + counts[g]]
+        out[g] = block.T @ block
+    return out
 
 
 def _column_names(X) -> tuple[str, ...]:
@@ -263,9 +280,7 @@ class FixedDesign:
         xs = np.asarray(X, dtype=float)[layout.order]
         if not np.isfinite(xs).all():
             raise ValueError("X must be complete and finite; drop incomplete rows first")
-        xtx = np.empty((len(layout.counts), xs.shape[1], xs.shape[1]))
-        for g, (s, c) in enumerate(zip(layout.starts, layout.counts)):
-            xtx[g] = xs[s : s + c].T @ xs[s : s + c]
+        xtx = _cell_products(xs, layout.starts, layout.counts)
         return cls(layout, _column_names(X), xs, xtx, np.add.reduceat(xs, layout.starts, axis=0))
 
     def stats(self, y) -> NestedStats:
