@@ -26,6 +26,7 @@ from scipy import special
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from borgingsmonitor.core.contracts import NOT_CONVERGED
+from borgingsmonitor.models.design import rename_term, unwrap_factors
 from borgingsmonitor.models.table import wald_terms
 
 DISTRIBUTIONS = ("logit", "probit")  # the analytic Newton path; anything else goes to statsmodels
@@ -45,7 +46,10 @@ def design(formula: str, data: pd.DataFrame):
     """Response (ordered categorical of the observed levels) and exog without an intercept."""
     lhs, rhs = formula.split("~", 1)
     # built with the intercept (so factors get treatment contrasts), which is then dropped
-    exog = patsy.dmatrix(rhs, _categoricals(rhs, data), return_type="dataframe", NA_action="raise")
+    data = _categoricals(rhs, data)
+    fast, renamed = unwrap_factors(rhs, data)
+    exog = patsy.dmatrix(fast, data, return_type="dataframe", NA_action="raise")
+    exog.columns = [rename_term(c, renamed) for c in exog.columns]
     exog = exog.drop(columns=[c for c in exog.columns if c == "Intercept"])
     y = data[lhs.strip()]
     levels = sorted(pd.unique(y))
