@@ -95,7 +95,7 @@ def _pmm(y_obs, yhat_obs, yhat_mis, donors, rng, chunk: int = 2000):
         if k < n_obs:
             window = first[start : start + chunk, None] + np.arange(min(2 * k, n_obs))[None, :]
             dist = np.abs(part[:, None] - sorted_hat[window])
-            pos = np.take_along_axis(window, np.argpartition(dist, k - 1, axis=1)[:, :k], axis=1)
+            pos = np.take_along_axis(window, _closest(dist, k), axis=1)
             nearest = order[pos]
         else:
             nearest = np.tile(np.arange(k), (len(part), 1))
@@ -103,6 +103,27 @@ def _pmm(y_obs, yhat_obs, yhat_mis, donors, rng, chunk: int = 2000):
         pick = nearest[np.arange(len(part)), rng.integers(0, k, size=len(part))]
         out[start : start + chunk] = y_obs[pick]
     return out
+
+
+def _closest(dist, k):
+    """Columns of the k smallest of each row of `dist`: the set np.argpartition(dist, k - 1)[:, :k]
+    gives (the caller sorts the rows they point at). A row holds the distances to 2k sorted values,
+    so it falls, then rises, and its k smallest are the run of k columns from L = #{l < k:
+    dist[l + k] < dist[l]}, which is the one set whenever the run's largest distance is below both
+    neighbours'. On a tie at the k-th distance argpartition chooses, as before."""
+    m, width = dist.shape
+    if width != 2 * k:
+        return np.argpartition(dist, k - 1, axis=1)[:, :k]
+    start = (dist[:, k:] < dist[:, :k]).sum(axis=1)
+    at = np.arange(m)
+    inside = np.maximum(dist[at, start], dist[at, start + k - 1])
+    before = np.where(start > 0, dist[at, np.maximum(start - 1, 0)], np.inf)
+    after = np.where(start < k, dist[at, np.minimum(start + k, width - 1)], np.inf)
+    cols = start[:, None] + np.arange(k)
+    tie = ~(inside < np.minimum(before, after))
+    if tie.any():
+        cols[tie] = np.argpartition(dist[tie], k - 1, axis=1)[:, :k]
+    return cols
 
 
 def _windows(yhat_obs, yhat_mis, k):
