@@ -174,21 +174,29 @@ def test_parametric_bootstrap_is_seeded_and_calibrated(dip_result):
     assert a["p_value"] == pytest.approx((1 + np.sum(a["values"] >= 3.0)) / 61)
 
 
-def test_bootstrap_with_x_fixed_once_gives_the_plain_refits_lr_statistics(monkeypatch):
-    """Each draw's statistics come from X'X formed once and the spline model's columns only
-    (FixedDesign, select); a plain pass over [X, y] per model and draw (the reference below) gives
-    the same LR statistics, to the refit's tolerance, and so the same p-value."""
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_bootstrap_with_x_fixed_once_gives_the_plain_refits_lr_statistics(monkeypatch, shuffle):
+    """Each draw's statistics come from X'X formed once, the null mean's statistics and the
+    residuals' sums per cell and run (FixedDesign, NullDraws, select); a plain pass over [X, y]
+    per model and draw, y built row by row from the same draws (the reference below), gives the
+    same LR statistics, to the refit's tolerance, and so the same p-value. Shuffled: rows not
+    in cell order."""
     from borgingsmonitor.models import nested_lmm as nl
 
     data = simulate_responses(6, 20, seed=8, age_effect=dip_curve)
     frame, knots = nd.analysis_frame(data)
+    if shuffle:
+        frame = frame.sample(frac=1.0, random_state=3).reset_index(drop=True)
     pair = nd.formulas(len(knots) - 1)
     fit = nd.fit_lmm(pair[0], frame)
     fast = nd.bootstrap_lr(frame, pair, fit, 2.0, n_boot=40, seed=5)
     designs = [nl.design_matrices(formula, frame)[1] for formula in pair]
     groups = {"region": frame["region"].to_numpy(), "partnership": frame["partnership_id"].to_numpy()}
+    mean = designs[0].to_numpy() @ fit.params.reindex(designs[0].columns).to_numpy()
+    r_codes = pd.factorize(frame["region"])[0]
+    p_codes = pd.factorize(frame["region"] + "/" + frame["partnership_id"])[0]
 
-    def plain_draw(rng, mean, sd, r_codes, r_n, p_codes, p_n, design, small, ratios):
+    def plain_draw(rng, draws, sd, r_cells, r_n, p_cells, p_n, small, ratios):
         y = (
             mean
             + rng.normal(0, sd["region"], r_n)[r_codes]
@@ -236,3 +244,52 @@ def test_a_single_partnership_age_is_not_estimable_and_the_run_goes_on(tmp_path)
     assert pd.read_csv(out.curve).empty and pd.read_csv(out.contrasts).empty
     model = pd.read_csv(out.model)
     assert model["p_value"].isna().all() and model["method"].str.contains("not estimable").all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 150),
+    n_regions=st.integers(1, 3),
+    n_partnerships=st.integers(1, 5),
+    sort_rows=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_null_draw_statistics_equal_a_plain_pass_over_y(n, n_regions, n_partnerships, sort_rows, seed):
+    """NullDraws: the statistics of y = mean + u[cell] + e from the mean's statistics and the
+    residuals' sums equal the plain pass over [X, y] to rounding, with columns constant within
+    runs of rows (intercept, wave dummies, a wave-level column) and columns that vary by row,
+    rows in cell order or not."""
+    from borgingsmonitor.models import nested_lmm as nl
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "region": rng.choice([f"r{i}" for i in range(n_regions)], n),
+            "partnership": rng.choice([f"p{i}" for i in range(n_partnerships)], n),
+            "wave": rng.integers(0, 3, n),
+        }
+    )
+    if sort_rows:
+        frame = frame.sort_values(["region", "partnership", "wave"]).reset_index(drop=True)
+    X = pd.DataFrame(
+        {
+            "one": 1.0,
+            "w1": (frame["wave"] == 1).astype(float),
+            "age": frame["wave"] * 1.5 + 2.0,
+            "x": rng.normal(size=n) * 10,
+            "z": rng.normal(size=n),
+        }
+    )
+    groups = {"region": frame["region"].to_numpy(), "partnership": frame["partnership"].to_numpy()}
+    layout = nl.cell_layout(groups, n)
+    mean = X.to_numpy() @ rng.normal(size=X.shape[1])
+    draws = nd.NullDraws.of(nl.FixedDesign.of(layout, X), mean)
+    for _ in range(2):
+        u, e = rng.normal(size=len(layout.counts)), rng.normal(size=n)
+        y = mean + np.repeat(u, layout.counts)[np.argsort(layout.order)] + e
+        fast, plain = draws.stats(u, e), layout.stats(y, X)
+        assert fast.columns == plain.columns
+        np.testing.assert_array_equal(fast.n, plain.n)
+        np.testing.assert_array_equal(fast.labels, plain.labels)
+        np.testing.assert_allclose(fast.zz, plain.zz, rtol=1e-12, atol=1e-12 * np.abs(plain.zz).max())
+        np.testing.assert_allclose(fast.sz, plain.sz, rtol=1e-12, atol=1e-12 * np.abs(plain.sz).max())

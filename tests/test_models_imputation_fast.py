@@ -164,3 +164,45 @@ def test_transformed_imputed_terms_take_the_general_path(large):
     assert declared._NestedCopies.build(spec, rows, impute) is None
     fit, note = declared._copy_fitter(spec, rows, impute)(rows)
     assert "I(FAC ** 2)" in fit.params.index and note == ""
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 3000),
+    st.integers(0, 2000),
+    st.sampled_from([0, 1, 6]),
+    st.sampled_from(["left", "right"]),
+)
+def test_searchsorted_in_key_order_matches_numpy(seed, n_values, n_keys, decimals, side):
+    """The PMM looks up its keys in sorted order (`_searchsorted`): the same positions as numpy's,
+    ties and keys outside the range included."""
+    rng = np.random.default_rng(seed)
+    values = np.sort(np.round(rng.normal(0, 2, n_values), decimals))
+    keys = np.round(rng.normal(0, 3, n_keys), decimals)
+    keys[::5] = values[rng.integers(0, n_values, len(keys[::5]))] if n_values else keys[::5]
+    np.testing.assert_array_equal(imputation._searchsorted(values, keys, side), np.searchsorted(values, keys, side))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-50, 50, allow_nan=False, width=32), min_size=0, max_size=300), st.integers(0, 3))
+def test_stable_sort_returns_the_values_in_that_order(values, decimals):
+    x = np.round(np.asarray(values, dtype=float), decimals)
+    order, ranked = imputation._stable_sort(x)
+    np.testing.assert_array_equal(order, np.argsort(x, kind="stable"))
+    np.testing.assert_array_equal(ranked, x[order])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 300), st.sampled_from([0, 1, 2, 8]))
+def test_closest_picks_the_argpartition_set(seed, k, m, decimals):
+    """The PMM's k nearest of 2k sorted candidates (`_closest`, a run of the window) are the set
+    np.argpartition picks, ties (rounded values, duplicates) included."""
+    rng = np.random.default_rng(seed)
+    window = np.sort(np.round(rng.normal(0, 1, (m, 2 * k)), decimals), axis=1)
+    x = np.round(rng.normal(0, 1.2, (m, 1)), decimals)
+    x[::3] = window[::3, [k - 1]]
+    dist = np.abs(x - window)
+    fast = np.sort(imputation._closest(dist, k), axis=1)
+    plain = np.sort(np.argpartition(dist, k - 1, axis=1)[:, :k], axis=1)
+    np.testing.assert_array_equal(fast, plain)

@@ -22,7 +22,7 @@ use only the other ages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -336,8 +336,9 @@ def bootstrap_lr(
     (fixed effects plus region, partnership and residual draws), both models refitted by ML.
 
     X does not change between draws, only y: the rows are grouped into cells and X'X formed once
-    (`nested_lmm.FixedDesign`), each draw adds only X'y and y'y, for the spline model's columns (the
-    linear model's are among them: its statistics are a selection). The null refit starts at the fitted
+    (`nested_lmm.FixedDesign`); a draw's X'y, y'y and 1'y follow from the fixed mean's, the cell's
+    random effects and the residuals' sums (`NullDraws`), for the spline model's columns (the linear
+    model's are among them: its statistics are a selection). The null refit starts at the fitted
     null's variance ratios and the alternative at the null refit's (warm starts instead of a grid
     search). p = (1 + #{LR* >= LR}) / (B + 1).
     """
@@ -353,13 +354,14 @@ def bootstrap_lr(
     sd = {k: np.sqrt(max(v, 0.0)) for k, v in fit_linear.sigma2.items()}
     ratios = [fit_linear.sigma2[k] / fit_linear.sigma2["residual"] for k in ("region", "partnership")]
     layout = cell_layout({"region": region, "partnership": partnership}, len(frame))
+    first = layout.order[layout.starts]  # a row of each cell: its region and partnership draw
     rng = np.random.default_rng(seed)
     values = np.empty(n_boot)
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: BLAS threads only spin
-        design = FixedDesign.of(layout, X_big)
+        draws = NullDraws.of(FixedDesign.of(layout, X_big), mean)
         small = [str(c) for c in X_small.columns]
         for b in range(n_boot):
-            values[b] = _one_draw(rng, mean, sd, r_codes, r_n, p_codes, len(p_n), design, small, ratios)
+            values[b] = _one_draw(rng, draws, sd, r_codes[first], r_n, p_codes[first], len(p_n), small, ratios)
     return {
         "p_value": float((1 + np.sum(values >= observed - 1e-9)) / (n_boot + 1)),
         "n_boot": int(n_boot),
@@ -369,17 +371,90 @@ def bootstrap_lr(
     }
 
 
-def _one_draw(rng, mean, sd, r_codes, r_n, p_codes, p_n, design, small, ratios) -> float:
-    y = (
-        mean
-        + rng.normal(0, sd["region"], r_n)[r_codes]
-        + rng.normal(0, sd["partnership"], p_n)[p_codes]
-        + rng.normal(0, sd["residual"], len(mean))
-    )
-    big = design.stats(y)
+def _one_draw(rng, draws, sd, r_cells, r_n, p_cells, p_n, small, ratios) -> float:
+    """One draw: the region, partnership and residual draws in that order (as y = mean + region[r] +
+    partnership[p] + e, row by row), both models refitted."""
+    u = rng.normal(0, sd["region"], r_n)[r_cells] + rng.normal(0, sd["partnership"], p_n)[p_cells]
+    big = draws.stats(u, rng.normal(0, sd["residual"], draws.n_rows))
     ll_small, t_small = max_loglik(big.select(small), ratios)
     ll_big, _ = max_loglik(big, t_small)
     return max(0.0, 2 * (ll_big - ll_small))
+
+
+@dataclass(frozen=True)
+class NullDraws:
+    """Cell statistics of y = mean + u + e for many draws of u (one value per cell) and e (per row).
+
+    Within a cell u is a constant, so X'y = X'mean + u X'1 + X'e, y'y = mean'mean + 2 u 1'mean +
+    2 mean'e + n u^2 + 2 u 1'e + e'e and 1'y = 1'mean + n u + 1'e: a draw costs only the residuals'
+    sums. Columns constant within runs of rows (the intercept, the wave dummies and the spline of
+    partnership age are constant within a partnership's wave) take X'e from the runs' sums of e; the
+    others (and mean) one product a row. Same sums in another order than the plain pass over y
+    (`CellLayout.stats`): equal to rounding.
+    """
+
+    base: object  # NestedStats of y = mean
+    order: np.ndarray | None  # rows into cell order (None: they are in it)
+    starts: np.ndarray
+    runs: np.ndarray  # first row of each run (cell order); every cell starts a run
+    run_cells: np.ndarray  # first run of each cell
+    constant: np.ndarray  # columns constant within runs
+    x_runs: np.ndarray  # their value per run
+    rows: np.ndarray  # the other columns and mean, per row (cell order)
+    varying: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows)
+
+    @classmethod
+    def of(cls, design, mean, share: float = 0.25) -> NullDraws:
+        layout, xs = design.layout, design.xs
+        n = len(xs)
+        order = None if np.array_equal(layout.order, np.arange(n)) else layout.order
+        cut = np.zeros(n, dtype=bool)
+        cut[layout.starts] = True
+        change = xs[1:] != xs[:-1]
+        constant = np.flatnonzero(change.sum(axis=0) < share * n)
+        cut[1:] |= change[:, constant].any(axis=1)
+        runs = np.flatnonzero(cut)
+        if len(runs) > share * n:  # too many runs to gain: every column row by row
+            runs, constant = np.asarray(layout.starts), np.array([], dtype=int)
+        varying = np.setdiff1d(np.arange(xs.shape[1]), constant)
+        rows = np.column_stack([xs[:, varying], np.asarray(mean, dtype=float)[layout.order]])
+        return cls(
+            design.stats(mean),
+            order,
+            np.asarray(layout.starts),
+            runs,
+            np.searchsorted(runs, layout.starts),
+            constant,
+            xs[runs][:, constant],
+            rows,
+            varying,
+        )
+
+    def stats(self, u, e):
+        """The statistics of y = mean + u[cell] + e (e row by row, in the rows' own order)."""
+        es = np.asarray(e, dtype=float) if self.order is None else np.asarray(e, dtype=float)[self.order]
+        e_run = np.add.reduceat(es, self.runs)
+        e1 = np.add.reduceat(e_run, self.run_cells)
+        b = self.base
+        k = b.k
+        xe = np.empty((len(self.starts), k))
+        xe[:, self.constant] = np.add.reduceat(self.x_runs * e_run[:, None], self.run_cells, axis=0)
+        products = np.add.reduceat(self.rows * es[:, None], self.starts, axis=0)
+        xe[:, self.varying] = products[:, :-1]
+        me = products[:, -1]
+        ee = np.add.reduceat(es * es, self.starts)
+        m1, n = b.yt1, b.n
+        zz = b.zz.copy()
+        zz[:, :k, k] += u[:, None] * b.xt1 + xe
+        zz[:, k, :k] = zz[:, :k, k]
+        zz[:, k, k] += 2 * u * m1 + 2 * me + n * u * u + 2 * u * e1 + ee
+        sz = b.sz.copy()
+        sz[:, k] += n * u + e1
+        return replace(b, zz=zz, sz=sz)
 
 
 def network_dip(

@@ -342,15 +342,16 @@ def fit_imputed(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     )
     numeric = mixed.numeric_plain_terms(spec["formula"], base)
     fits, summaries, methods = [], [], set()
-    fitter = None
+    fitter, sizes = None, None
     for values in copies:
         rows = base.copy()
         rows[impute] = values
         rows = mixed.standardise(rows, numeric) if spec["standardise"] else rows
         fitter = fitter or _copy_fitter(spec, rows, impute)
+        sizes = sizes or mixed.cluster_sizes(rows, outer, inner)  # the copies differ only in `impute`
         fit, note = fitter(rows)
         fits.append(fit)
-        summaries.append(mixed.variance_summary(fit, rows, outer, inner))
+        summaries.append(mixed.variance_rows(fit, sizes))
         methods.add(note + _estimator_name(fit.method))
     pooled = imputation.rubin_pool([f.params for f in fits], [f.bse**2 for f in fits], len(base) - len(fits[0].params))
     averaged = pd.DataFrame(summaries).drop(columns="loglik").mean().to_dict()
@@ -385,7 +386,8 @@ class _NestedCopies:
     def __init__(self, spec, y_name, X, varying, stats, order, starts):
         self.spec, self.y_name, self.varying = spec, y_name, varying
         self.stats, self.order, self.starts = stats, order, starts
-        # rows in partnership order, with the response last; the fixed columns are filled once
+        # rows in partnership order, with the response last; the fixed columns are filled once,
+        # the response and the varying columns are overwritten by every copy
         self.Zs = np.column_stack([X[order], np.zeros(len(order))])
 
     @classmethod
@@ -421,7 +423,7 @@ class _NestedCopies:
         from borgingsmonitor.models import nested_lmm as nl
 
         outer, inner = self.spec["grouping"]
-        Zs = self.Zs.copy()
+        Zs = self.Zs
         Zs[:, -1] = rows[self.y_name].to_numpy(float)[self.order]
         for col, j in self.varying.items():
             Zs[:, j] = rows[col].to_numpy(float)[self.order]

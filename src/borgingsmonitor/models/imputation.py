@@ -39,12 +39,18 @@ def _draw_regression(xtx, xty, yty, n, rng):
 
 
 def _stable_argsort(values: np.ndarray) -> np.ndarray:
-    """np.argsort(values, kind="stable") of finite values, ~3x faster: one sort of uint64 keys holding the value's
-    leading bits and the row index (so equal values stay in row order); the rare near-equal values
-    the truncated keys leave out of order are put right by a stable pass over the almost sorted array."""
+    """np.argsort(values, kind="stable") of finite values, ~3x faster (`_stable_sort`)."""
+    return _stable_sort(values)[0]
+
+
+def _stable_sort(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(np.argsort(values, kind="stable"), the values in that order) of finite values: one sort of uint64 keys
+    holding the value's leading bits and the row index (so equal values stay in row order); the rare
+    near-equal values the truncated keys leave out of order are put right by a stable pass over the
+    almost sorted array."""
     n = len(values)
     if n < 2:
-        return np.arange(n)
+        return np.arange(n), values[:n].copy()
     u = (np.asarray(values, dtype=np.float64) + 0.0).view(np.uint64)  # + 0.0: -0.0 becomes 0.0
     key = np.where(u >> np.uint64(63), ~u, u | np.uint64(1 << 63))
     bits = np.uint64(int(n - 1).bit_length())
@@ -55,8 +61,21 @@ def _stable_argsort(values: np.ndarray) -> np.ndarray:
     order = (key & np.uint64((1 << int(bits)) - 1)).astype(np.intp)
     ranked = values[order]
     if (ranked[1:] < ranked[:-1]).any():
-        order = order[np.argsort(ranked, kind="stable")]
-    return order
+        fix = np.argsort(ranked, kind="stable")
+        order, ranked = order[fix], ranked[fix]
+    return order, ranked
+
+
+def _searchsorted(a: np.ndarray, v: np.ndarray, side: str = "left") -> np.ndarray:
+    """np.searchsorted(a, v, side). Many keys are looked up in sorted order: each binary search then
+    starts where the last one ended instead of jumping across a large array (100,000 keys in
+    900,000 values: ~90 ms unsorted, ~12 ms with the sort)."""
+    if len(v) < 256:
+        return np.searchsorted(a, v, side)
+    order = np.argsort(v)
+    out = np.empty(len(v), dtype=np.intp)
+    out[order] = np.searchsorted(a, v[order], side)
+    return out
 
 
 def _pmm(y_obs, yhat_obs, yhat_mis, donors, rng, chunk: int = 2000):
@@ -76,7 +95,7 @@ def _pmm(y_obs, yhat_obs, yhat_mis, donors, rng, chunk: int = 2000):
         if k < n_obs:
             window = first[start : start + chunk, None] + np.arange(min(2 * k, n_obs))[None, :]
             dist = np.abs(part[:, None] - sorted_hat[window])
-            pos = np.take_along_axis(window, np.argpartition(dist, k - 1, axis=1)[:, :k], axis=1)
+            pos = np.take_along_axis(window, _closest(dist, k), axis=1)
             nearest = order[pos]
         else:
             nearest = np.tile(np.arange(k), (len(part), 1))
@@ -84,6 +103,27 @@ def _pmm(y_obs, yhat_obs, yhat_mis, donors, rng, chunk: int = 2000):
         pick = nearest[np.arange(len(part)), rng.integers(0, k, size=len(part))]
         out[start : start + chunk] = y_obs[pick]
     return out
+
+
+def _closest(dist, k):
+    """Columns of the k smallest of each row of `dist`: the set np.argpartition(dist, k - 1)[:, :k]
+    gives (the caller sorts the rows they point at). A row holds the distances to 2k sorted values,
+    so it falls, then rises, and its k smallest are the run of k columns from L = #{l < k:
+    dist[l + k] < dist[l]}, which is the one set whenever the run's largest distance is below both
+    neighbours'. On a tie at the k-th distance argpartition chooses, as before."""
+    m, width = dist.shape
+    if width != 2 * k:
+        return np.argpartition(dist, k - 1, axis=1)[:, :k]
+    start = (dist[:, k:] < dist[:, :k]).sum(axis=1)
+    at = np.arange(m)
+    inside = np.maximum(dist[at, start], dist[at, start + k - 1])
+    before = np.where(start > 0, dist[at, np.maximum(start - 1, 0)], np.inf)
+    after = np.where(start < k, dist[at, np.minimum(start + k, width - 1)], np.inf)
+    cols = start[:, None] + np.arange(k)
+    tie = ~(inside < np.minimum(before, after))
+    if tie.any():
+        cols[tie] = np.argpartition(dist[tie], k - 1, axis=1)[:, :k]
+    return cols
 
 
 def _windows(yhat_obs, yhat_mis, k):
@@ -95,9 +135,8 @@ def _windows(yhat_obs, yhat_mis, k):
         found = _candidate_rows(yhat_obs, yhat_mis, k)
         if found is not None:
             return found
-    order = _stable_argsort(yhat_obs)
-    sorted_hat = yhat_obs[order]
-    first = np.clip(np.searchsorted(sorted_hat, yhat_mis) - k, 0, max(n_obs - 2 * k, 0))
+    order, sorted_hat = _stable_sort(yhat_obs)
+    first = np.clip(_searchsorted(sorted_hat, yhat_mis) - k, 0, max(n_obs - 2 * k, 0))
     return order, sorted_hat, first
 
 
@@ -117,7 +156,9 @@ def _candidate_rows(yhat_obs, yhat_mis, k):
     scale = n_bins / (hi - lo)
 
     def bins(v):
-        return np.clip((v - lo) * scale, 0, n_bins - 1).astype(np.intp)
+        at = v - lo
+        at *= scale
+        return np.clip(at, 0, n_bins - 1, out=at).astype(np.intp)
 
     b_obs = bins(yhat_obs)
     hist = np.bincount(b_obs, minlength=n_bins)
@@ -126,18 +167,18 @@ def _candidate_rows(yhat_obs, yhat_mis, k):
     below = cum[b_mis] - hist[b_mis]
     rank_lo = np.clip(np.minimum(below - k, n_obs - 2 * k), 0, None)
     rank_hi = np.clip(np.maximum(below + hist[b_mis] + k, 2 * k), None, n_obs)
-    bin_lo = np.searchsorted(cum, rank_lo, side="right")
-    bin_hi = np.searchsorted(cum, rank_hi - 1, side="right")
+    bin_lo = _searchsorted(cum, rank_lo, side="right")
+    bin_hi = _searchsorted(cum, rank_hi - 1, side="right")
     marks = np.bincount(bin_lo, minlength=n_bins + 1) - np.bincount(bin_hi + 1, minlength=n_bins + 1)
     kept_bin = np.cumsum(marks)[:n_bins] > 0
     rows = np.flatnonzero(kept_bin[b_obs])
     values = yhat_obs[rows]
-    sub = _stable_argsort(values)
-    order, sorted_hat = rows[sub], values[sub]
+    sub, sorted_hat = _stable_sort(values)
+    order = rows[sub]
     kept_hist = hist * kept_bin
     kept_below = (np.cumsum(kept_hist) - kept_hist)[b_mis]
     skipped = below - kept_below
-    rank = skipped + np.searchsorted(sorted_hat, yhat_mis)
+    rank = skipped + _searchsorted(sorted_hat, yhat_mis)
     first = np.clip(rank - k, 0, n_obs - 2 * k) - skipped
     if (first < 0).any() or (first + 2 * k > len(rows)).any():
         return None

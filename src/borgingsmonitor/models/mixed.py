@@ -341,14 +341,26 @@ def variance_summary(fit: MixedFit, data: pd.DataFrame, region: str, partnership
     icc_region + (m_P - 1) icc_partnership with m = sum(n_j^2) / n, the exact variance inflation
     of the mean under both levels and unequal cluster sizes.
     """
-    s2 = fit.sigma2
-    total = s2["region"] + s2["partnership"] + s2["residual"]
-    icc_r = s2["region"] / total
-    icc_p = s2["partnership"] / total
+    return variance_rows(fit, cluster_sizes(data, region, partnership))
+
+
+def cluster_sizes(data: pd.DataFrame, region: str, partnership: str) -> tuple[int, int, float, float]:
+    """(n, partnerships, m_R, m_P) of `variance_summary`: imputed copies share them, so they are
+    worked out once (at a million rows, ~0.4 s of string keys a copy)."""
     n = len(data)
     key = data[region].astype(str) + "/" + data[partnership].astype(str)
     m_r = float((data.groupby(region).size() ** 2).sum() / n)
     m_p = float((key.value_counts() ** 2).sum() / n)
+    return n, key.nunique(), m_r, m_p
+
+
+def variance_rows(fit: MixedFit, sizes: tuple[int, int, float, float]) -> dict:
+    """`variance_summary` from the fit and `cluster_sizes`."""
+    n, n_partnerships, m_r, m_p = sizes
+    s2 = fit.sigma2
+    total = s2["region"] + s2["partnership"] + s2["residual"]
+    icc_r = s2["region"] / total
+    icc_p = s2["partnership"] / total
     return {
         "var_region": s2["region"],
         "var_partnership": s2["partnership"],
@@ -356,7 +368,7 @@ def variance_summary(fit: MixedFit, data: pd.DataFrame, region: str, partnership
         "icc_region": icc_r,
         "icc_partnership": icc_p,
         "icc_same_partnership": icc_r + icc_p,
-        "design_effect": 1 + (n / key.nunique() - 1) * (icc_r + icc_p),
+        "design_effect": 1 + (n / n_partnerships - 1) * (icc_r + icc_p),
         "design_effect_nested": 1 + (m_r - 1) * icc_r + (m_p - 1) * icc_p,
         "loglik": fit.loglik,
     }
