@@ -152,3 +152,35 @@ def test_hostile_answers_and_registry_names_reach_no_output_as_formulas(tmp_path
         for c in cells
         if isinstance(c.value, str) and c.value.startswith(FORMULA_START) and not _is_number(c.value)
     ]
+
+
+CELLS = st.one_of(
+    st.sampled_from(["=1+1", "-1.5", "+3", "@sum", "\tx", "-2,5", "plain", "", "Docent", "=A1"]),
+    st.text(max_size=6),
+    st.sampled_from([None, float("nan"), pd.NA, 1, 1.0, True, -2]),
+)
+
+
+def _typed_cells(series: pd.Series) -> list:
+    return [(type(v), repr(v)) for v in series]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(["plain", "=x", "-1", "@a"]), st.sampled_from([None, float("nan")])), max_size=30
+    ),
+    st.lists(CELLS, max_size=30),
+    st.sampled_from(["object", "string", "category"]),
+)
+def test_neutralise_frame_is_the_cell_by_cell_map(texts, mixed, dtype):
+    """Text columns are neutralised once per distinct text: the same cells, types and missing values as
+    mapping `neutralise_cell` over every cell."""
+    frame = pd.DataFrame({"texts": pd.Series(texts, dtype=object), "mixed": pd.Series(mixed, dtype=object)})
+    if dtype != "object":
+        frame["texts"] = frame["texts"].astype(dtype)
+    out = neutralise_frame(frame)
+    for column in frame.columns:
+        plain = frame[column].astype(object).map(neutralise_cell)
+        assert out[column].dtype == plain.dtype
+        assert _typed_cells(out[column]) == _typed_cells(plain)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 # Full precision without float noise: every CSV of results/ uses it.
@@ -29,8 +30,21 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         dtype = out[column].dtype
         if pd.api.types.is_object_dtype(dtype) or str(dtype) in ("string", "category"):
-            out[column] = out[column].astype(object).map(neutralise_cell)
+            out[column] = _neutralise_column(out[column].astype(object))
     return out
+
+
+def _neutralise_column(column: pd.Series) -> pd.Series:
+    """`column.map(neutralise_cell)`; a column of text (and missing values, left as they are) is
+    neutralised once per distinct text."""
+    values = column.to_numpy()
+    if pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return column.map(neutralise_cell)
+    text = ~pd.isna(values)
+    codes, uniques = pd.factorize(values[text])
+    values = values.copy()
+    values[text] = np.array([neutralise_cell(u) for u in uniques] + [None], dtype=object)[codes]
+    return pd.Series(values, index=column.index, name=column.name)
 
 
 def write_table(table: pd.DataFrame, path) -> None:

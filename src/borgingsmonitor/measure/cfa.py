@@ -200,9 +200,10 @@ def fit_cfa(data: pd.DataFrame, factors: dict[str, list[str]]) -> CfaFit:
     observed = [i for items in factors.values() for i in items]
     x = data[observed].dropna(how="any").astype("float64")
     n = len(x)
-    s = np.cov(x.to_numpy(), rowvar=False, ddof=0)
     model = semopy.Model(model_description(factors))
-    with threadpool_limits(limits=1, user_api="blas"):  # 20x20 matrices: BLAS threads only cost
+    with threadpool_limits(limits=1, user_api="blas"):  # 20x20 matrices, 20 columns: BLAS threads only cost
+        s = np.cov(x.to_numpy(), rowvar=False, ddof=0)
+        # semopy's starting loadings are regressions on the rows: other starts change the last digits
         model.fit(x, cov=pd.DataFrame(s, index=observed, columns=observed))
         converged = _polish(model)
         _newton(model)
@@ -233,9 +234,9 @@ def fit_cfa_fiml(data: pd.DataFrame, factors: dict[str, list[str]]) -> FimlFit:
     lavaan's fit indices for missing data (measure/fiml.py)."""
     observed = [i for items in factors.values() for i in items]
     x = data[observed].astype("float64").to_numpy()
-    patterns = fiml.missing_patterns(x)
-    p, n = len(observed), sum(pat.n for pat in patterns)
     with threadpool_limits(limits=1, user_api="blas"):
+        patterns = fiml.missing_patterns(x)
+        p, n = len(observed), sum(pat.n for pat in patterns)
         mu_h1, sigma_h1 = fiml.em_saturated(patterns, p)
         model = fiml.CfaModel(factors, observed)
         est, m2ll, converged = fiml.fit_model(model, patterns, model.start(mu_h1, sigma_h1))

@@ -16,11 +16,13 @@ means and variances, also FIML (it factorises per item); RMSEA with N = all case
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import linalg, optimize
 
 LOG_2PI = float(np.log(2 * np.pi))
+POTRF, POTRS = linalg.get_lapack_funcs(("potrf", "potrs"), (np.zeros(1),))
 
 
 @dataclass(frozen=True)
@@ -30,41 +32,74 @@ class Pattern:
     mean: np.ndarray  # of the answered items
     cov: np.ndarray  # divisor n
 
+    @cached_property
+    def block(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.ix_(self.observed, self.observed)
+
+    @cached_property
+    def identity(self) -> np.ndarray:
+        return np.eye(len(self.observed))
+
 
 def missing_patterns(x: np.ndarray) -> list[Pattern]:
-    """One Pattern per distinct set of answered items; rows that answered nothing are dropped."""
+    """One Pattern per distinct set of answered items (in the order of np.unique(axis=0)); rows that
+    answered nothing are dropped. Each pattern's rows keep their order, so its moments are those of
+    the rows selected by a mask."""
     seen = np.isfinite(x)
     keep = seen.any(axis=1)
     x, seen = x[keep], seen[keep]
-    keys, inverse = np.unique(seen, axis=0, return_inverse=True)
+    first, inverse, counts = _pattern_groups(seen)
+    order = np.argsort(inverse, kind="stable")
+    ends = np.cumsum(counts)
     patterns = []
-    for g, key in enumerate(keys):
-        obs = np.flatnonzero(key)
-        rows = x[inverse.ravel() == g][:, obs]
+    for g in range(len(first)):
+        obs = np.flatnonzero(seen[first[g]])
+        rows = x[order[ends[g] - counts[g] : ends[g]]][:, obs]
         mean = rows.mean(axis=0)
         centred = rows - mean
         patterns.append(Pattern(obs, len(rows), mean, centred.T @ centred / len(rows)))
     return patterns
 
 
+def _pattern_groups(seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first row, group of each row, rows) per distinct row of `seen`, groups in lexicographic order
+    of the rows (np.unique(axis=0)'s): up to 64 items, a row is packed into one integer whose highest
+    bit is the first item."""
+    if seen.shape[1] > 64:
+        _, first, inverse, counts = np.unique(seen, axis=0, return_index=True, return_inverse=True, return_counts=True)
+        return first, inverse.ravel(), counts
+    padded = np.zeros((len(seen), 64), dtype=bool)
+    padded[:, : seen.shape[1]] = seen
+    codes = np.packbits(padded, axis=1).view(">u8").ravel()
+    _, first, inverse, counts = np.unique(codes, return_index=True, return_inverse=True, return_counts=True)
+    return first, inverse, counts
+
+
 def minus2_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, grad: bool = False):
-    """-2 log L over the patterns; with grad, also d/dmu and d/dSigma (symmetric p x p)."""
+    """-2 log L over the patterns; with grad, also d/dmu and d/dSigma (symmetric p x p).
+
+    LAPACK's potrf/potrs are called as scipy's cho_factor(lower=True)/cho_solve call them, without
+    their per-call checks: the same numbers, in a loop that runs once per pattern and evaluation."""
     total, g_mu, g_sigma = 0.0, np.zeros_like(mu), np.zeros_like(sigma)
+    finite = bool(np.isfinite(sigma).all())
     for pat in patterns:
         o = pat.observed
-        s = sigma[np.ix_(o, o)]
-        try:
-            chol = linalg.cho_factor(s, lower=True)
-        except linalg.LinAlgError:
+        s = sigma[pat.block]
+        if not finite and not np.isfinite(s).all():
+            raise ValueError("array must not contain infs or NaNs")  # as cho_factor's check
+        chol, info = POTRF(s, lower=True, overwrite_a=False, clean=False)
+        if info > 0:
             return (np.inf, None, None) if grad else np.inf
+        inv, info = POTRS(chol, pat.identity, lower=True, overwrite_b=False)
+        if info != 0:
+            raise ValueError(f"potrf/potrs: illegal argument {-info}")
         d = pat.mean - mu[o]
-        c = pat.cov + np.outer(d, d)
-        inv = linalg.cho_solve(chol, np.eye(len(o)))
-        logdet = 2 * np.sum(np.log(np.diag(chol[0])))
-        total += pat.n * (len(o) * LOG_2PI + logdet + np.sum(inv * c))
+        c = pat.cov + d[:, None] * d  # np.outer(d, d), np.sum and np.diag without their wrappers
+        logdet = 2 * np.log(chol.diagonal()).sum()
+        total += pat.n * (len(o) * LOG_2PI + logdet + (inv * c).sum())
         if grad:
             g_mu[o] -= 2 * pat.n * inv @ d
-            g_sigma[np.ix_(o, o)] += pat.n * (inv - inv @ c @ inv)
+            g_sigma[pat.block] += pat.n * (inv - inv @ c @ inv)
     return (total, g_mu, g_sigma) if grad else total
 
 
@@ -75,23 +110,13 @@ def em_saturated(patterns: list[Pattern], p: int, tol: float = 1e-12, max_iter: 
         np.bincount(pat.observed, np.full(len(pat.observed), pat.n), p) for pat in patterns
     )
     sigma = np.eye(p)
+    steps = [_EmStep(pat, p) for pat in patterns]
     for _ in range(max_iter):
         t1, t2 = np.zeros(p), np.zeros((p, p))
-        for pat in patterns:
-            o = pat.observed
-            m = np.setdiff1d(np.arange(p), o)
-            # expected full vector = K x_o + k for the pattern's cases
-            K, k = np.zeros((p, len(o))), np.zeros(p)
-            K[o, np.arange(len(o))] = 1.0
-            extra = np.zeros((p, p))
-            if len(m):
-                B = sigma[np.ix_(m, o)] @ np.linalg.inv(sigma[np.ix_(o, o)])
-                K[m] = B
-                k[m] = mu[m] - B @ mu[o]
-                extra[np.ix_(m, m)] = sigma[np.ix_(m, m)] - B @ sigma[np.ix_(o, m)]
-            ez = K @ pat.mean + k
+        for pat, step in zip(patterns, steps):
+            ez, second = step.expected(pat, mu, sigma)
             t1 += pat.n * ez
-            t2 += pat.n * (K @ pat.cov @ K.T + np.outer(ez, ez) + extra)
+            t2 += pat.n * second
         new_mu = t1 / n
         new_sigma = t2 / n - np.outer(new_mu, new_mu)
         change = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma)))
@@ -99,6 +124,32 @@ def em_saturated(patterns: list[Pattern], p: int, tol: float = 1e-12, max_iter: 
         if change < tol:
             break
     return mu, sigma
+
+
+class _EmStep:
+    """A pattern's E step: the expected full vector is K x_o + k for its cases. K's rows of the
+    observed items and the zeros of `extra` outside the missing block stay from step to step."""
+
+    def __init__(self, pat: Pattern, p: int):
+        o = pat.observed
+        self.m = np.setdiff1d(np.arange(p), o)
+        self.K = np.zeros((p, len(o)))
+        self.K[o, np.arange(len(o))] = 1.0
+        self.k = np.zeros(p)
+        self.extra = np.zeros((p, p))
+        self.mo, self.oo = np.ix_(self.m, o), pat.block
+        self.mm, self.om = np.ix_(self.m, self.m), np.ix_(o, self.m)
+
+    def expected(self, pat: Pattern, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(E z, E zz' summed over the pattern's cases / n) for the current mu and Sigma."""
+        K, k, m, o = self.K, self.k, self.m, pat.observed
+        if len(m):
+            B = sigma[self.mo] @ np.linalg.inv(sigma[self.oo])
+            K[m] = B
+            k[m] = mu[m] - B @ mu[o]
+            self.extra[self.mm] = sigma[self.mm] - B @ sigma[self.om]
+        ez = K @ pat.mean + k
+        return ez, K @ pat.cov @ K.T + np.outer(ez, ez) + self.extra
 
 
 def independence_m2ll(patterns: list[Pattern], p: int) -> float:

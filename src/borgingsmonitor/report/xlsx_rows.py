@@ -105,15 +105,22 @@ def _per_distinct(values: np.ndarray, cell) -> tuple[np.ndarray, np.ndarray]:
 
 
 def data_rows(frame: pd.DataFrame) -> Iterator[str]:
-    """The `<row>` elements after the header row, in chunks of text."""
-    letters = [get_column_letter(i) for i in range(1, frame.shape[1] + 1)]
+    """The `<row>` elements after the header row, in chunks of text.
+
+    A row is `<row r="R">` and per column `<c r="` letter R `"` cell, then `</row>`: a chunk is one
+    join of those pieces laid out as a rows x pieces array, filled a column at a time."""
+    prefixes = [f'<c r="{get_column_letter(i)}' for i in range(1, frame.shape[1] + 1)]
     columns = [column_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    columns = [(codes, np.array(['"' + text for text in texts], dtype=object)) for codes, texts in columns]
+    width = 3 * len(columns) + 4
     for start in range(0, len(frame), ROWS_PER_CHUNK):
-        block = [texts[codes[start : start + ROWS_PER_CHUNK]] for codes, texts in columns]
-        yield "".join(
-            f'<row r="{r}">' + "".join(f'<c r="{letter}{r}"{cell}' for letter, cell in zip(letters, cells)) + "</row>"
-            for r, cells in enumerate(zip(*block), start=start + 2)
-        )
+        stop = min(start + ROWS_PER_CHUNK, len(frame))
+        numbers = np.array([str(r) for r in range(start + 2, stop + 2)], dtype=object)
+        pieces = np.empty((stop - start, width), dtype=object)
+        pieces[:, 0], pieces[:, 1], pieces[:, 2], pieces[:, -1] = '<row r="', numbers, '">', "</row>"
+        for j, (prefix, (codes, texts)) in enumerate(zip(prefixes, columns)):
+            pieces[:, 3 * j + 3], pieces[:, 3 * j + 4], pieces[:, 3 * j + 5] = prefix, numbers, texts[codes[start:stop]]
+        yield "".join(pieces.ravel().tolist())
 
 
 def cell_range(frame: pd.DataFrame, rows: int | None = None) -> str:
