@@ -34,6 +34,22 @@ def respondent_stats(seed: int, n_rows: int, depth: int, weights: bool):
     return stats
 
 
+@pytest.fixture(autouse=True, scope="module")
+def pool_small_models():
+    """These data have a few hundred cells: below POOL_MIN_CELLS they would not be pooled."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(nl, "POOL_MIN_CELLS", 0)
+        yield
+
+
+def test_small_models_are_not_pooled(monkeypatch):
+    monkeypatch.setattr(nl, "POOL_MIN_CELLS", 5000)
+    stats = respondent_stats(1, 400, 3, weights=False)
+    assert nl._Profile(stats, "REML").pool is None
+    monkeypatch.setattr(nl, "POOL_MIN_CELLS", len(stats.n))
+    assert nl._Profile(stats, "REML").pool is not None
+
+
 def unpooled(prof):
     prof.pool = None
     return prof

@@ -436,12 +436,15 @@ class _PooledTerm(NamedTuple):
 
 
 POOL_RATIO = 0.5  # pool only when the classes are at most this share of the cells
+# below this many cells an evaluation costs microseconds: pooling would not repay its set-up (the
+# network-dip bootstrap builds two profiles a draw)
+POOL_MIN_CELLS = 5000
 
 
 def _pool_cells(n, sz, path, own, firsts) -> _Pool | None:
     """Classes of innermost cells whose step is the same function of t (`_Profile._innermost_pooled`),
     or None when there are not enough cells per class to gain (or only one level)."""
-    if len(firsts) < 2 or not len(n):
+    if len(firsts) < 2 or len(n) < POOL_MIN_CELLS:
         return None
     parent = np.searchsorted(firsts[-2], np.arange(len(n)), side="right") - 1
     keys = np.column_stack([parent, n, path, own])
