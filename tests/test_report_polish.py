@@ -24,8 +24,9 @@ from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.report import figures as F
 from borgingsmonitor.report.content import build_report
-from borgingsmonitor.report.document import ReportInputs, read_registry, region_names
+from borgingsmonitor.report.document import ReportInputs
 from borgingsmonitor.report.html import render_report_html
+from borgingsmonitor.report.names import read_registry, region_names
 from borgingsmonitor.report.sections.methods import find_seeds
 from borgingsmonitor.report.sections.rq3 import fixed_effects, term_label
 from borgingsmonitor.report.sheets import sheet_context

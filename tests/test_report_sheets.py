@@ -117,7 +117,7 @@ def test_sheet_pages_show_the_marker_the_band_and_the_counts(data, questionnaire
 
 
 def test_region_reports_show_the_region_its_partnerships_and_nothing_hidden(data, questionnaire, tmp_path):
-    from borgingsmonitor.report.figures import clustered_mean_ci
+    from borgingsmonitor.report.intervals import clustered_mean_ci
     from borgingsmonitor.report.regions import write_region_reports
 
     registry, responses = data

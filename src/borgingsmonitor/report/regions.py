@@ -16,8 +16,9 @@ import pandas as pd
 from borgingsmonitor.core.disclosure import ALL
 from borgingsmonitor.core.paths import output_path
 from borgingsmonitor.core.questionnaire import SCALES
-from borgingsmonitor.report.figures import clustered_mean_ci, region_label
 from borgingsmonitor.report.html import environment, stylesheet, write_text
+from borgingsmonitor.report.intervals import clustered_mean_ci
+from borgingsmonitor.report.names import region_label
 from borgingsmonitor.report.sheet_chart import legend, waves_svg
 from borgingsmonitor.report.sheets import (
     SheetData,

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells
 from borgingsmonitor.core.paths import output_path
 from borgingsmonitor.core.questionnaire import SCALES
-from borgingsmonitor.report.figures import region_label
 from borgingsmonitor.report.html import environment, stylesheet, write_text
+from borgingsmonitor.report.intervals import t_quantile
+from borgingsmonitor.report.names import region_label
 from borgingsmonitor.report.sheet_chart import legend, waves_svg
 from borgingsmonitor.report.translate import Translator
 
@@ -122,7 +122,7 @@ def _points(cells: pd.DataFrame) -> dict:
     waves["wave"] = waves["wave"].astype(int)
     n, sd, mean = (waves[c].astype(float).to_numpy(na_value=np.nan) for c in ("n", "sd", "mean"))
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + INTERVAL_LEVEL / 2, n - 1) * sd / np.sqrt(n)
+        half = t_quantile(0.5 + INTERVAL_LEVEL / 2, n - 1) * sd / np.sqrt(n)
     waves = waves.assign(
         mean=mean, n=n, half=half, low=np.clip(mean - half, 1.0, None), high=np.clip(mean + half, None, 5.0)
     )
