@@ -6,6 +6,8 @@ Every table, figure and feedback sheet that shows groups calls `small_groups` or
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from scipy.linalg import null_space
@@ -262,7 +264,7 @@ def protected_cells(
         if margin in responses:
             frames.append(_cell_stats(values, codes, [margin], margin, margin, False))
     cells = pd.concat(frames, ignore_index=True)
-    cells[["parent_type", "parent"]] = _parents(responses, cells, levels, codes)
+    cells[["parent_type", "parent"]] = _parents(responses, cells, levels)
     out = []
     for _, part in cells.groupby("scale", sort=False):
         keys = list(zip(part["geo_type"], part["geo"], part["wave"]))
@@ -275,22 +277,20 @@ def protected_cells(
     return table[[*CELL_COLUMNS, "parent_type", "parent"]]  # the parents give the sums (`linked_relations`)
 
 
-def group_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A group column as (codes, labels, firsts): codes index the sorted labels (the values as text, as
-    the tables print them), -1 for a missing value; firsts: the first row of each distinct value
-    (missing included), in row order. Grouping by integer codes instead of text is far cheaper at a
-    million rows and keeps each group's rows in order, so its sums are the same to the last bit."""
+def group_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A group column as (codes, labels): codes index the sorted labels (the values as text, as the
+    tables print them), -1 for a missing value. Grouping by integer codes instead of text is far
+    cheaper at a million rows and keeps each group's rows in order, so its sums are the same to the
+    last bit."""
     raw, uniques = pd.factorize(column)
     text = pd.Series(uniques, dtype=column.dtype).astype(str).to_numpy(dtype=object)
     labels, rank = np.unique(text, return_inverse=True)
     codes = np.append(rank.reshape(-1), -1)[raw]  # raw -1 (missing) takes the appended -1
-    _, firsts = np.unique(raw, return_index=True)
-    return codes, labels, np.sort(firsts)
+    return codes, labels
 
 
-def _parents(responses: pd.DataFrame, cells: pd.DataFrame, levels, codes: dict) -> pd.DataFrame:
-    """Each geography cell's parent (parent_type, parent): a top level's is `all`, a partnership's its region
-    (the region of the partnership's first row)."""
+def _parents(responses: pd.DataFrame, cells: pd.DataFrame, levels) -> pd.DataFrame:
+    """Each geography cell's parent (parent_type, parent): a top level's is `all`, a partnership's its region."""
     out = pd.DataFrame({"parent_type": "", "parent": ""}, index=cells.index, dtype=object)
     for i, (geo_type, column) in enumerate(levels):
         mine = cells["geo_type"] == geo_type
@@ -298,11 +298,14 @@ def _parents(responses: pd.DataFrame, cells: pd.DataFrame, levels, codes: dict) 
             out.loc[mine, ["parent_type", "parent"]] = [ALL, ALL]
             continue
         up_type, up_column = levels[i - 1]
-        first = responses[[column, up_column]].take(codes[column][2])
+        first = responses[[column, up_column]].drop_duplicates(column)
         up = dict(zip(first[column].astype(str), first[up_column].astype(str)))
         out.loc[mine, "parent_type"] = up_type
         out.loc[mine, "parent"] = cells.loc[mine, "geo"].map(up)
     return out
+
+
+STATS = {"n": "count", "mean": "mean", "sd": "std"}
 
 
 def _cell_stats(values: pd.DataFrame, codes: dict, by, geo_type, column, by_wave) -> pd.DataFrame:
@@ -312,13 +315,16 @@ def _cell_stats(values: pd.DataFrame, codes: dict, by, geo_type, column, by_wave
     scales = list(values.columns)
     if by:
         key, labels = _combined_key([codes[c] for c in by])
-        stats = values.groupby(key, sort=True).agg(["count", "mean", "std"])
-        stats = stats[stats.index >= 0]
-        keys = [labels(g) for g in stats.index]
+        grouped = values.groupby(key, sort=True)
+        stats = {name: getattr(grouped, stat)() for name, stat in STATS.items()}  # all scales in one pass each
+        present = stats["n"].index >= 0
+        stats = {name: table[present] for name, table in stats.items()}
+        keys = [labels(g) for g in stats["n"].index]
     else:
-        stats = values.agg(["count", "mean", "std"]).unstack().to_frame().T
+        table = values.agg(list(STATS.values()))
+        stats = {name: table.loc[[stat]] for name, stat in STATS.items()}
         keys = [()]
-    if stats.empty:
+    if not keys or not scales:
         return pd.DataFrame([])
     named = [dict(zip(by, k)) for k in keys]
     table = {
@@ -327,26 +333,25 @@ def _cell_stats(values: pd.DataFrame, codes: dict, by, geo_type, column, by_wave
         "geo": [(k.get(column, ALL) if column else ALL) for k in named for _ in scales],
         "wave": [k.get("wave", ALL) for k in named for _ in scales],
     }
-    for name, stat in (("n", "count"), ("mean", "mean"), ("sd", "std")):
-        block = np.column_stack([stats[(s, stat)].to_numpy(dtype=float) for s in scales])
-        table[name] = block.reshape(-1)
+    for name, frame in stats.items():
+        table[name] = frame[scales].to_numpy(dtype=float).reshape(-1)  # group by group, scale by scale
     return pd.DataFrame(table)
 
 
-def _combined_key(parts: list) -> tuple[np.ndarray, callable]:
+def _combined_key(parts: list) -> tuple[np.ndarray, Callable[[int], tuple]]:
     """One integer per row for the combination of group columns, ordered as their labels sort (-1 where
     any is missing), and the labels of a combination."""
     key = np.zeros(len(parts[0][0]), dtype=np.int64)
     missing = np.zeros(len(key), dtype=bool)
-    sizes = [len(labels) for _, labels, _ in parts]
-    for (code, _, _), size in zip(parts, sizes):
+    sizes = [len(labels) for _, labels in parts]
+    for (code, _), size in zip(parts, sizes):
         key = key * size + code
         missing |= code < 0
     key[missing] = -1
 
     def labels(g: int) -> tuple:
         out = []
-        for (_, names, _), size in zip(parts[::-1], sizes[::-1]):
+        for (_, names), size in zip(parts[::-1], sizes[::-1]):
             g, i = divmod(g, size)
             out.append(names[i])
         return tuple(out[::-1])

@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 
 from borgingsmonitor.core.questionnaire import load_questionnaire
-from borgingsmonitor.core.responses import read_responses
+from borgingsmonitor.core.responses import GROUP_COLUMNS, read_responses
 from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.hypotheses import declared
 from borgingsmonitor.report.figure_registry import FIGURE_NAMES
@@ -119,10 +119,11 @@ def region_reports(input, output, params) -> None:
 def _write_pages(writer, input, out_dir, params) -> list:
     """The sheets and the region reports read the same inputs and settings."""
     from borgingsmonitor.report.names import read_registry, region_names
+    from borgingsmonitor.report.sheets import sheet_columns
 
     questionnaire = load_questionnaire(input.questionnaire)
     registry = read_registry(input.registry)
-    responses = read_responses(input.responses)
+    responses = read_responses(input.responses, sheet_columns(questionnaire), GROUP_COLUMNS)
     t = Translator(params.language, questionnaire)
     names = region_names(registry, responses)
     return writer(responses, registry, questionnaire, out_dir, t, params.min_group_size, names)
