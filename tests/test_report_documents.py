@@ -17,9 +17,10 @@ from fixtures.report import HYPOTHESES, build_fixture
 from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.report import figures as F
 from borgingsmonitor.report.content import build_report
-from borgingsmonitor.report.document import TABLE_FILES, ReportInputs, read_registry, region_names
+from borgingsmonitor.report.document import TABLE_FILES, ReportInputs
 from borgingsmonitor.report.docx import docx_options, write_docx
 from borgingsmonitor.report.html import render_report_html
+from borgingsmonitor.report.names import read_registry, region_names
 from borgingsmonitor.report.provenance import build_provenance
 from borgingsmonitor.report.regions import write_region_reports
 from borgingsmonitor.report.sheets import write_sheets

@@ -24,11 +24,12 @@ from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.models.table import VARIANCE_TERMS
 from borgingsmonitor.report import figures as F
 from borgingsmonitor.report.content import build_report
-from borgingsmonitor.report.document import ReportInputs, read_registry, region_names
+from borgingsmonitor.report.document import ReportInputs
 from borgingsmonitor.report.html import render_report_html
+from borgingsmonitor.report.names import read_registry, region_names
 from borgingsmonitor.report.sections.methods import find_seeds
 from borgingsmonitor.report.sections.rq3 import fixed_effects, term_label
-from borgingsmonitor.report.sheets import sheet_context
+from borgingsmonitor.report.sheets import sheet_context, waves_lines
 from borgingsmonitor.report.translate import Translator
 
 MIN = 5
@@ -405,7 +406,7 @@ def test_sheet_lines_hold_partnership_region_and_all_regions(pilot, questionnair
     t = Translator("en", questionnaire)
     pid = "DEN-01"
     ctx = sheet_context(pid, responses, questionnaire, t, MIN, region_names(pilot["registry"], responses), {})
-    lines = ctx["lines"]
+    lines = waves_lines(ctx["series"], ctx["labels"])
     assert set(lines["line"]) == {"own", "region", "all"}
     assert set(lines.loc[lines["line"] == "all", "label"]) == {"All regions"}
     assert set(lines.loc[lines["line"] == "region", "label"]) == {"Region 's-Hertogenbosch"}
@@ -422,7 +423,8 @@ def test_sheet_lines_blank_small_groups(pilot, questionnaire, tmp_path):
     keep = responses[(responses["partnership_id"] != "HEL-03") | (responses["wave"] == 2025)]
     keep = pd.concat([keep, responses[(responses["partnership_id"] == "HEL-03") & (responses["wave"] < 2025)]])
     ctx = sheet_context("HEL-03", keep, questionnaire, Translator("nl", questionnaire), MIN, {}, {})
-    own = ctx["lines"][ctx["lines"]["line"] == "own"]
+    lines = waves_lines(ctx["series"], ctx["labels"])
+    own = lines[lines["line"] == "own"]
     assert own.loc[own["wave"] == 2025, "mean"].isna().all() and own.loc[own["wave"] == 2025, "hidden"].all()
     assert own.loc[~own["hidden"], "mean"].notna().all() and (~own["hidden"]).any()
 

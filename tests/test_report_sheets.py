@@ -117,7 +117,7 @@ def test_sheet_pages_show_the_marker_the_band_and_the_counts(data, questionnaire
 
 
 def test_region_reports_show_the_region_its_partnerships_and_nothing_hidden(data, questionnaire, tmp_path):
-    from borgingsmonitor.report.figures import clustered_mean_ci
+    from borgingsmonitor.report.intervals import clustered_mean_ci
     from borgingsmonitor.report.regions import write_region_reports
 
     registry, responses = data
@@ -134,3 +134,27 @@ def test_region_reports_show_the_region_its_partnerships_and_nothing_hidden(data
     assert row.count('class="num suppressed"') == 6  # its n and five means: 3 respondents
     assert f'href="../partnerships/{SMALL_PARTNERSHIP}.html"' not in html
     assert 'href="../partnerships/DEN-01.html"' in (tmp_path / "den-bosch.html").read_text(encoding="utf-8")
+
+
+def test_pages_from_categorical_group_columns_equal_those_from_text(data, questionnaire, tmp_path):
+    """The jobs read the group columns as sorted categoricals (`read_responses(groups=...)`): the sheets
+    and region reports must be byte for byte those made from the same responses read as text."""
+    from borgingsmonitor.core.responses import GROUP_COLUMNS, read_responses
+    from borgingsmonitor.report.regions import write_region_reports
+    from borgingsmonitor.report.sheets import sheet_columns
+
+    registry, responses = data
+    path = tmp_path / "responses.parquet"
+    # ids not in sorted order of first appearance, and one region name that sorts before the others
+    responses.iloc[::-1].assign(extra=1.0).to_parquet(path)
+    coded = read_responses(path, sheet_columns(questionnaire), GROUP_COLUMNS)
+    text = read_responses(path)
+    assert isinstance(coded["partnership_id"].dtype, pd.CategoricalDtype) and "extra" not in coded
+    assert list(coded["partnership_id"].cat.categories) == sorted(text["partnership_id"].unique())
+    t = Translator("en", questionnaire)
+    for writer in (write_sheets, write_region_reports):
+        pages = {}
+        for name, frame in (("coded", coded), ("text", text)):
+            writer(frame, registry, questionnaire, tmp_path / name, t, MIN, {})
+            pages[name] = {p.name: p.read_bytes() for p in sorted((tmp_path / name).iterdir())}
+        assert pages["coded"] == pages["text"] and len(pages["text"]) > 3

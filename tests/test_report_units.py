@@ -264,7 +264,7 @@ def test_region_intervals_allow_for_partnership_clustering():
     import statsmodels.api as sm
     from scipy import stats
 
-    from borgingsmonitor.report.figures import clustered_mean_ci
+    from borgingsmonitor.report.intervals import clustered_mean_ci
 
     rng = np.random.default_rng(7)
     clusters = np.repeat(np.arange(8), 40)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from borgingsmonitor.core.questionnaire import load_questionnaire
-from borgingsmonitor.core.responses import read_responses
+from borgingsmonitor.core.responses import GROUP_COLUMNS, read_responses
 from borgingsmonitor.core.tables import write_table
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ def descriptives(input, output, params) -> None:
     from borgingsmonitor.measure.descriptives import descriptives_table
 
     questionnaire = load_questionnaire(input.questionnaire)
-    table = descriptives_table(read_responses(input.responses), list(questionnaire.scales), params.min_group_size)
+    scales = list(questionnaire.scales)
+    responses = read_responses(input.responses, [*GROUP_COLUMNS, "wave", *scales], GROUP_COLUMNS)
+    table = descriptives_table(responses, scales, params.min_group_size)
     log.info("%d of %d groups suppressed", int(table["suppressed"].sum()), len(table))
     write_table(table, output.descriptives)

@@ -18,6 +18,7 @@ from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.models.hypotheses import Hypothesis, declared
 from borgingsmonitor.report import claims as C
+from borgingsmonitor.report.names import read_registry
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
 from borgingsmonitor.report.year import choose_report_year
 
@@ -85,38 +86,6 @@ class ReportInputs:
     unmapped: pd.DataFrame | None = None  # qc/unmapped_columns.csv; None: not given (no appendix table)
     hypotheses: list[Hypothesis] = field(default_factory=list)  # as declared in config, in its order
     claims: pd.DataFrame | None = None  # the claims table, once the inputs are complete (load_inputs)
-
-
-def read_registry(path) -> pd.DataFrame:
-    """The registry with stray spaces stripped from ids and region names."""
-    reg = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for col in reg.columns:
-        reg[col] = reg[col].str.strip()
-    return reg
-
-
-def slugify(name: str) -> str:
-    return "-".join(str(name).strip().lower().split())
-
-
-def region_names(registry: pd.DataFrame, responses: pd.DataFrame | None = None) -> dict[str, str]:
-    """Region slug -> the registry's region name.
-
-    With the responses, a slug gets the registry region of its own partnerships, so a slug that is
-    not simply the name in lower case (den-bosch for 's-Hertogenbosch) still finds its name.
-    """
-    if "region" not in registry:
-        return {}
-    names = {slugify(r): r for r in sorted(registry["region"].unique())}
-    if responses is not None and "partnership_id" in registry:
-        of_partnership = dict(zip(registry["partnership_id"], registry["region"]))
-        pairs = responses[["region", "partnership_id"]].drop_duplicates().astype(str)
-        joined = {}
-        for slug, pid in sorted(zip(pairs["region"], pairs["partnership_id"].str.strip())):
-            if pid in of_partnership:
-                joined.setdefault(slug, of_partnership[pid])
-        names.update(joined)
-    return names
 
 
 def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings: dict) -> ReportInputs:

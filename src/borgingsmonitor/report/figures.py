@@ -21,7 +21,6 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
-from scipy import stats  # noqa: E402
 
 from borgingsmonitor.core.contracts import EXCLUSION_REASONS, MAIN_MODEL, MAIN_MODEL_STD  # noqa: E402
 from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells, suppress_small  # noqa: E402
@@ -29,6 +28,8 @@ from borgingsmonitor.core.questionnaire import SCALES  # noqa: E402
 from borgingsmonitor.models.hypotheses import ANALYSES, id_suffix  # noqa: E402
 from borgingsmonitor.report.claims import BETWEEN, condition_hypotheses, pooled_term  # noqa: E402
 from borgingsmonitor.report.figure_registry import FIGURE_NAMES, FIGURES  # noqa: E402
+from borgingsmonitor.report.intervals import clustered_mean_ci  # noqa: E402
+from borgingsmonitor.report.names import region_label  # noqa: E402
 from borgingsmonitor.report.translate import Translator, format_number  # noqa: E402
 from borgingsmonitor.report.year import choose_report_year  # noqa: E402
 
@@ -196,30 +197,6 @@ def likert_figure(responses, questionnaire, scale: str, t: Translator, min_group
 
 
 # --- Profiles ------------------------------------------------------------------------------------
-
-
-def region_label(slug: str, region_names: dict[str, str] | None) -> str:
-    if region_names and slug in region_names:
-        return region_names[slug]
-    return str(slug).replace("-", " ").title()
-
-
-def clustered_mean_ci(values: pd.Series, clusters: pd.Series, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean with a confidence interval that respects clustering: the cluster-robust (CR1) standard
-    error of a mean, with t on G - 1 degrees of freedom for G clusters. Fewer than two clusters: no
-    interval (NaN bounds)."""
-    keep = values.notna() & clusters.notna()
-    y, g = values[keep].astype(float), clusters[keep]
-    n, groups = len(y), g.nunique()
-    if n == 0:
-        return float("nan"), float("nan"), float("nan")
-    mean = float(y.mean())
-    if groups < 2:
-        return mean, float("nan"), float("nan")
-    sums = (y - mean).groupby(g.to_numpy()).sum()
-    se = float(np.sqrt(groups / (groups - 1) * (sums**2).sum()) / n)
-    half = float(stats.t.ppf(0.5 + level / 2, groups - 1)) * se
-    return mean, mean - half, mean + half
 
 
 def region_profiles(responses: pd.DataFrame, min_group_size: int, cells: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -16,8 +16,9 @@ import pandas as pd
 from borgingsmonitor.core.disclosure import ALL
 from borgingsmonitor.core.paths import output_path
 from borgingsmonitor.core.questionnaire import SCALES
-from borgingsmonitor.report.figures import clustered_mean_ci, region_label
 from borgingsmonitor.report.html import environment, stylesheet, write_text
+from borgingsmonitor.report.intervals import clustered_mean_ci
+from borgingsmonitor.report.names import region_label
 from borgingsmonitor.report.sheet_chart import legend, waves_svg
 from borgingsmonitor.report.sheets import (
     SheetData,
@@ -31,16 +32,25 @@ from borgingsmonitor.report.sheets import (
 from borgingsmonitor.report.translate import Translator
 
 
-def region_points(responses: pd.DataFrame, shared: SheetData, region: str) -> dict[str, list[dict]]:
-    """The region's published wave points, with intervals clustered by partnership."""
+def wave_frames(responses: pd.DataFrame) -> dict[str, dict[int, pd.DataFrame]]:
+    """Each region's respondents per wave (partnership and scales), split once for all regions."""
+    columns = ["partnership_id", *(s for s in SCALES if s in responses)]
+    out: dict = {}
+    for (region, wave), part in responses.groupby(["region", "wave"], observed=True, sort=False)[columns]:
+        out.setdefault(str(region), {})[int(wave)] = part
+    return out
+
+
+def region_points(waves: dict[int, pd.DataFrame], shared: SheetData, region: str) -> dict[str, list[dict]]:
+    """The region's published wave points, with intervals clustered by partnership (`waves`: the
+    region's respondents per wave)."""
     out = {}
-    mine = responses[responses["region"].astype(str) == region]
     for scale, points in shared.series("region", region).items():
         out[scale] = []
         for p in points:
             low = high = float("nan")
             if not p["hidden"]:
-                wave = mine[mine["wave"] == p["wave"]]
+                wave = waves[p["wave"]]
                 _, low, high = clustered_mean_ci(wave[scale], wave["partnership_id"])
             out[scale].append({**p, "low": low, "high": high, "half": (high - low) / 2})
     return out
@@ -70,7 +80,7 @@ def partnership_rows(shared: SheetData, region: str, with_sheet: set, partnershi
 
 def region_context(
     region: str,
-    responses,
+    waves: dict[int, pd.DataFrame],
     shared: SheetData,
     t: Translator,
     names: dict,
@@ -79,7 +89,7 @@ def region_context(
     min_group_size: int,
 ) -> dict:
     name = region_label(region, names)
-    own = region_points(responses, shared, region)
+    own = region_points(waves, shared, region)
     everyone = shared.series(ALL)
     counts = published_counts(own)
     wave = max(counts) if counts else None
@@ -122,8 +132,10 @@ def write_region_reports(
     env = environment()
     template, css = env.get_template("region.html.j2"), stylesheet()
     written = []
+    by_region = wave_frames(responses)
     for region in sorted(responses["region"].astype(str).unique()):
-        ctx = region_context(region, responses, shared, t, names, partnership_names, with_sheet, min_group_size)
+        waves = by_region.get(region, {})
+        ctx = region_context(region, waves, shared, t, names, partnership_names, with_sheet, min_group_size)
         path = output_path(out_dir, f"{region}.html")
         write_text(template.render(r=ctx, t=t, css=css, lang=t.language, scales=SCALES), path)
         written.append(path)

@@ -11,19 +11,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from borgingsmonitor.core.disclosure import ALL, is_small, protected_cells
 from borgingsmonitor.core.paths import output_path
 from borgingsmonitor.core.questionnaire import SCALES
-from borgingsmonitor.report.figures import region_label
 from borgingsmonitor.report.html import environment, stylesheet, write_text
+from borgingsmonitor.report.intervals import t_quantile
+from borgingsmonitor.report.names import region_label
 from borgingsmonitor.report.sheet_chart import legend, waves_svg
 from borgingsmonitor.report.translate import Translator
 
 SHEET_COLUMNS = ["partnership_id", "region", "wave", *SCALES]  # with the items, nothing else reaches a sheet
 MARGINS = ("role", "org_type")  # published beside the cells (descriptives.csv), so protected with them
 N_ITEMS_SHOWN = 3
+
+
+def sheet_columns(questionnaire) -> list[str]:
+    """The columns the sheets and the region reports read."""
+    return [*SHEET_COLUMNS, *MARGINS, *questionnaire.item_codes]
 
 
 def eligible_partnerships(responses: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
@@ -86,15 +91,15 @@ class SheetData:
     looks things up (filtering a national table per sheet would dominate the run)."""
 
     def __init__(self, responses: pd.DataFrame, questionnaire, min_group_size: int):
-        responses = responses[[c for c in (*SHEET_COLUMNS, *MARGINS, *questionnaire.item_codes) if c in responses]]
+        keep = [c for c in sheet_columns(questionnaire) if c in responses]
+        responses = responses[keep] if len(keep) < responses.shape[1] else responses
         self.cells = protected_cells(responses, [s for s in SCALES if s in responses], min_group_size, MARGINS)
         self.points = _points(self.cells)
         firsts = responses.drop_duplicates("partnership_id")
         self.region = dict(zip(firsts["partnership_id"].astype(str), firsts["region"].astype(str)))
-        self.latest = {
-            str(p): int(w) for p, w in responses.groupby("partnership_id", observed=True)["wave"].max().items()
-        }
-        latest = responses[responses["wave"] == responses["partnership_id"].astype(str).map(self.latest)]
+        waves = responses.groupby("partnership_id", observed=True)["wave"]
+        self.latest = {str(p): int(w) for p, w in waves.max().items()}
+        latest = responses[responses["wave"] == waves.transform("max")]
         self.items = _item_stats(latest, questionnaire, ["partnership_id"])
         self.items.index = self.items.index.astype(str)
 
@@ -122,7 +127,7 @@ def _points(cells: pd.DataFrame) -> dict:
     waves["wave"] = waves["wave"].astype(int)
     n, sd, mean = (waves[c].astype(float).to_numpy(na_value=np.nan) for c in ("n", "sd", "mean"))
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + INTERVAL_LEVEL / 2, n - 1) * sd / np.sqrt(n)
+        half = t_quantile(0.5 + INTERVAL_LEVEL / 2, n - 1) * sd / np.sqrt(n)
     waves = waves.assign(
         mean=mean, n=n, half=half, low=np.clip(mean - half, 1.0, None), high=np.clip(mean + half, None, 5.0)
     )
@@ -197,7 +202,8 @@ def sheet_context(
         "counts": [{"wave": w, "n": c} for w, c in counts.items()],
         "caution": caution,
         "min": min_group_size,
-        "lines": waves_lines(series, labels),
+        "series": series,  # the chart's data; `waves_lines` makes it a table
+        "labels": labels,
     }
 
 
@@ -239,7 +245,7 @@ def waves_lines(series: dict, labels: dict) -> pd.DataFrame:
 
 def without_sheet(registry, responses, eligible, t: Translator) -> list[str]:
     """Registry partnerships without a sheet, each with why (never surveyed, stopped, too few answers)."""
-    surveyed = set(responses["partnership_id"].astype(str))
+    surveyed = set(pd.Series(responses["partnership_id"].unique()).astype(str))
     out = []
     for r in registry[~registry["partnership_id"].isin(eligible["partnership_id"])].itertuples(index=False):
         why = t("sheet.too_few") if r.partnership_id in surveyed else t("sheet.never_surveyed")

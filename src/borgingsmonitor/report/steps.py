@@ -14,20 +14,18 @@ import pandas as pd
 import yaml
 
 from borgingsmonitor.core.questionnaire import load_questionnaire
-from borgingsmonitor.core.responses import read_responses
+from borgingsmonitor.core.responses import GROUP_COLUMNS, read_responses
 from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.hypotheses import declared
-from borgingsmonitor.report import spreadsheets as S
 from borgingsmonitor.report.figure_registry import FIGURE_NAMES
-from borgingsmonitor.report.provenance import build_provenance, write_provenance
 from borgingsmonitor.report.translate import Translator
 
 log = logging.getLogger(__name__)
 
 
 def figures(input, output, params) -> None:
-    from borgingsmonitor.report.document import read_registry, region_names
     from borgingsmonitor.report.figures import build_figures, setup_matplotlib, write_figures
+    from borgingsmonitor.report.names import read_registry, region_names
 
     setup_matplotlib()
     questionnaire = load_questionnaire(input.questionnaire)
@@ -53,6 +51,8 @@ def figures(input, output, params) -> None:
 
 def provenance_record(input, output, params) -> None:
     """What the results are made from (inputs, settings, code), in interim until the whole run succeeded."""
+    from borgingsmonitor.report.provenance import build_provenance, write_provenance
+
     run = params.run.value
     record = build_provenance(
         list(input.manifests), input.registry, input.questionnaire, dict(run["config"]), repo_dir=params.repo_dir
@@ -118,11 +118,12 @@ def region_reports(input, output, params) -> None:
 
 def _write_pages(writer, input, out_dir, params) -> list:
     """The sheets and the region reports read the same inputs and settings."""
-    from borgingsmonitor.report.document import read_registry, region_names
+    from borgingsmonitor.report.names import read_registry, region_names
+    from borgingsmonitor.report.sheets import sheet_columns
 
     questionnaire = load_questionnaire(input.questionnaire)
     registry = read_registry(input.registry)
-    responses = read_responses(input.responses)
+    responses = read_responses(input.responses, sheet_columns(questionnaire), GROUP_COLUMNS)
     t = Translator(params.language, questionnaire)
     names = region_names(registry, responses)
     return writer(responses, registry, questionnaire, out_dir, t, params.min_group_size, names)
@@ -143,11 +144,15 @@ def _report_inputs(input, params):
 
 def qc_workbook(input, output, params) -> None:
     """The QC tables (exclusions, attrition, value issues, unmapped columns) as one workbook in the report language."""
+    from borgingsmonitor.report import spreadsheets as S
+
     S.write_workbook(S.qc_sheets(dict(input.items()), Translator(params.language)), output.workbook)
 
 
 def spreadsheets(input, output, params) -> None:
     """The tables as an Excel workbook; the clean data as Excel and labelled SPSS, with its codebook."""
+    from borgingsmonitor.report import spreadsheets as S
+
     questionnaire = load_questionnaire(input.questionnaire)
     t = Translator(params.language, questionnaire)
     tables = {name: path for name, path in input.items() if name not in ("responses", "questionnaire")}

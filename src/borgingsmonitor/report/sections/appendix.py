@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from borgingsmonitor.report.document import Builder, Cell, ReportInputs, col, int_cell, region_names
+from borgingsmonitor.report.document import Builder, Cell, ReportInputs, col, int_cell
 from borgingsmonitor.report.figures import region_label
+from borgingsmonitor.report.names import region_names
 from borgingsmonitor.report.translate import Translator, format_int
 
 

@@ -9,8 +9,9 @@ import pandas as pd
 from borgingsmonitor.core.contracts import MAIN_MODEL
 from borgingsmonitor.core.disclosure import secondary_suppression
 from borgingsmonitor.models.hypotheses import id_range
-from borgingsmonitor.report.document import Builder, Cell, ReportInputs, int_cell, region_names, suppressed_cell
+from borgingsmonitor.report.document import Builder, Cell, ReportInputs, int_cell, suppressed_cell
 from borgingsmonitor.report.figures import attrition_totals, region_label
+from borgingsmonitor.report.names import region_names
 from borgingsmonitor.report.sections.hypotheses import hypothesis_rows
 from borgingsmonitor.report.sections.rq3 import model_label
 from borgingsmonitor.report.translate import Translator, format_int

@@ -12,12 +12,12 @@ from borgingsmonitor.report.document import (
     ReportInputs,
     int_cell,
     num_cell,
-    region_names,
     report_year,
     suppressed_cell,
     truthy,
 )
 from borgingsmonitor.report.figures import region_label
+from borgingsmonitor.report.names import region_names
 from borgingsmonitor.report.translate import Translator, is_missing
 
 GROUP_TYPES = ("region", "wave", "role", "org_type", "partnership")

@@ -18,10 +18,10 @@ from borgingsmonitor.report.document import (
     col,
     num_cell,
     p_cell,
-    region_names,
     report_claims,
 )
 from borgingsmonitor.report.figures import CONDITIONS, region_label, titled
+from borgingsmonitor.report.names import region_names
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
 
 # rows of models.csv that are not fixed effects: variance components (var_, sd_), ICCs, cut points, MI diagnostics

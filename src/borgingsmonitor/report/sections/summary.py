@@ -6,7 +6,8 @@ import pandas as pd
 
 from borgingsmonitor.models.hypotheses import ANALYSES
 from borgingsmonitor.report import claims as C
-from borgingsmonitor.report.document import Builder, ReportInputs, region_names, report_claims
+from borgingsmonitor.report.document import Builder, ReportInputs, report_claims
+from borgingsmonitor.report.names import region_names
 from borgingsmonitor.report.sections.hypotheses import (
     declaration,
     hypothesis_rows,
