@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borgingsmonitor.mechanisms import network_dip as nd
+from borgingsmonitor.models.design import design_matrices
 from borgingsmonitor.models.table import MODEL_COLUMNS
 
 
@@ -190,7 +191,7 @@ def test_bootstrap_with_x_fixed_once_gives_the_plain_refits_lr_statistics(monkey
     pair = nd.formulas(len(knots) - 1)
     fit = nd.fit_lmm(pair[0], frame)
     fast = nd.bootstrap_lr(frame, pair, fit, 2.0, n_boot=40, seed=5)
-    designs = [nl.design_matrices(formula, frame)[1] for formula in pair]
+    designs = [design_matrices(formula, frame)[1] for formula in pair]
     groups = {"region": frame["region"].to_numpy(), "partnership": frame["partnership_id"].to_numpy()}
     mean = designs[0].to_numpy() @ fit.params.reindex(designs[0].columns).to_numpy()
     r_codes = pd.factorize(frame["region"])[0]
@@ -216,7 +217,7 @@ def test_bootstrap_with_x_fixed_once_gives_the_plain_refits_lr_statistics(monkey
 
 def test_bootstrap_refit_matches_the_reported_fit():
     """max_loglik (the bootstrap's light refit) reaches the full fit's ML optimum."""
-    from borgingsmonitor.models.nested_lmm import design_matrices, partnership_stats
+    from borgingsmonitor.models.nested_lmm import partnership_stats
 
     data = simulate_responses(6, 20, seed=7, age_effect=dip_curve)
     frame, knots = nd.analysis_frame(data)

@@ -342,7 +342,8 @@ def bootstrap_lr(
     null's variance ratios and the alternative at the null refit's (warm starts instead of a grid
     search). p = (1 + #{LR* >= LR}) / (B + 1).
     """
-    from borgingsmonitor.models.nested_lmm import FixedDesign, cell_layout, design_matrices
+    from borgingsmonitor.models.design import design_matrices
+    from borgingsmonitor.models.nested_lmm import FixedDesign, cell_layout
 
     _, X_big = design_matrices(formulas_pair[1], frame)
     _, X_small = design_matrices(formulas_pair[0], frame)

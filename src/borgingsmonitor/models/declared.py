@@ -393,13 +393,14 @@ class _NestedCopies:
     @classmethod
     def build(cls, spec, rows, impute):
         from borgingsmonitor.models import nested_lmm as nl
+        from borgingsmonitor.models.design import design_matrices
 
         outer, inner = spec["grouping"]
         factors = {
             c: pd.Categorical(rows[c]) for c in re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)", spec["formula"])
         }
         sub = rows.assign(**factors)
-        y, X = nl.design_matrices(spec["formula"], sub)
+        y, X = design_matrices(spec["formula"], sub)
         y_name = y.columns[0]
         varying = {}
         for term, cols in X.design_info.term_slices.items():

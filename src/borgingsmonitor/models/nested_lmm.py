@@ -456,9 +456,7 @@ def _pool_cells(n, sz, path, own, firsts) -> _Pool | None:
     count = np.bincount(inverse, minlength=len(classes))
     starts = np.r_[0, np.cumsum(count)[:-1]]
     rows = sz[order]
-    M = np.empty((len(classes), sz.shape[1], sz.shape[1]))
-    for c, (s, m) in enumerate(zip(starts, count)):
-        M[c] = rows[s : s + m].T @ rows[s : s + m]
+    M = _cell_products(rows, starts, count)
     parent_starts = np.flatnonzero(np.r_[True, classes[1:, 0] != classes[:-1, 0]])
     U = np.add.reduceat(rows, starts, axis=0)
     return _Pool(classes[:, 1], classes[:, 2], classes[:, 3], count.astype(float), U, M, parent_starts)

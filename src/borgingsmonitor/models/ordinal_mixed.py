@@ -101,7 +101,6 @@ class Marginal:
         nodes, weights = np.polynomial.hermite.hermgauss(self.n_agq)
         self.nodes, self.log_weights = nodes, np.log(weights) + nodes**2
         self.u = np.zeros(lay.n_groups)
-        self.n_rows = lay.counts
 
     def split(self, params):
         j = self.lay.n_cuts
@@ -113,7 +112,7 @@ class Marginal:
     def modes(self, eta_fix, cuts, sd, tol=1e-11, max_iter=200):
         """u_hat of every group: Newton on h'(u) = sd * sum(F(a) + F(b) - 1) - u, safeguarded by
         bisection; h' falls in u and its root lies in [-sd * n_g, sd * n_g] (|F(a) + F(b) - 1| < 1)."""
-        lo, hi = -sd * self.n_rows - 1e-12, sd * self.n_rows + 1e-12
+        lo, hi = -sd * self.lay.counts - 1e-12, sd * self.lay.counts + 1e-12
         u = np.clip(self.u, lo, hi)
         for _ in range(max_iter):
             fa, fb, da, db, _ = _cdf_terms(self.lay, eta_fix + sd * self.lay.per_row(u), cuts, with_prob=False)
