@@ -104,3 +104,37 @@ def test_one_ingestion_job_per_region_or_per_export_file(tmp_path, jobs, rule, e
     other = ({"ingest_region", "ingest_file"} - {rule}).pop()
     assert counts[rule] == expected and other not in counts
     assert counts["harmonised"] == "1"
+
+
+def dry_run_jobs(tmp_path) -> list[dict]:
+    """Each job of a dry run of the example: rule, input, wildcards and priority as Snakemake prints them."""
+    write_config(tmp_path, example_config())
+    out = run_workflow(tmp_path, "-n").stdout
+    jobs = []
+    for line in out.splitlines():
+        if re.match(r"^(local)?rule \w+:$", line):
+            jobs.append({"rule": line.split()[-1][:-1], "priority": "0"})
+        elif jobs and re.match(r"^    (input|wildcards|priority): ", line):
+            key, value = line.strip().split(": ", 1)
+            jobs[-1][key] = value
+    return jobs
+
+
+def test_the_longest_jobs_after_cleaning_start_first_and_the_clean_copies_wait_for_no_model(tmp_path):
+    """On 2 cores the run ends when its longest chain does: multiple imputation, the network dip and the
+    clean data's Excel and SPSS copies (the longest jobs at 1M rows) must not wait behind short ones."""
+    jobs = dry_run_jobs(tmp_path)
+    priority = {(j["rule"], j.get("wildcards", "")): int(j["priority"]) for j in jobs}
+    assert priority[("declared_model", "model=conditions_mixed_mi")] == max(priority.values())
+    order = [
+        priority[("declared_model", "model=conditions_mixed_mi")],
+        priority[("network_dip", "")],
+        priority[("clean_copies", "")],
+        priority[("declared_model", "model=ordinal_mixed_dur_continue")],
+        priority[("declared_model", "model=conditions_mixed")],
+    ]
+    assert order == sorted(order, reverse=True) and len(set(order)) == len(order)
+    assert priority[("cfa", "")] > priority[("reliability", "")]
+    copies = next(j for j in jobs if j["rule"] == "clean_copies")
+    assert "models" not in copies["input"] and "tables" not in copies["input"]
+    assert "results/clean/responses.parquet" in copies["input"]

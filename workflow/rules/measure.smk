@@ -54,6 +54,7 @@ rule cfa:
         "logs/cfa/cfa.log",
     benchmark:
         "benchmarks/cfa/cfa.tsv"
+    priority: PRIORITY["cfa"]
     params:
         code=code_version("measure"),
     script:

@@ -50,6 +50,7 @@ rule network_dip:
         "logs/network_dip/network_dip.log",
     benchmark:
         "benchmarks/network_dip/network_dip.tsv"
+    priority: PRIORITY["network_dip"]
     params:
         code=code_version("mechanisms"),
         spline_df=config["network_dip"]["spline_df"],

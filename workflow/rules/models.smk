@@ -19,6 +19,21 @@ if set(DECLARED_MODELS) & {os.path.basename(p)[:-4] for p in OTHER_MODEL_TABLES}
 HYPOTHESES = declared(config["hypotheses"]["declared"], DECLARED_MODELS)
 
 
+# imputation and the ordinal mixed models are the longest model jobs (PRIORITY in common.smk)
+MODEL_PRIORITY = {
+    name: (
+        PRIORITY["imputed_model"]
+        if spec.get("imputation")
+        else (
+            PRIORITY["ordinal_mixed_model"]
+            if spec["estimator"] == "ordered_logit_mixed"
+            else 0
+        )
+    )
+    for name, spec in MODEL_SPECS.items()
+}
+
+
 rule declared_model:
     input:
         responses="results/clean/responses.parquet",
@@ -31,6 +46,7 @@ rule declared_model:
         "benchmarks/declared_model/{model}.tsv"
     wildcard_constraints:
         model="|".join(re.escape(name) for name in DECLARED_MODELS) or "(?!x)x",
+    priority: lookup(dpath="{model}", within=MODEL_PRIORITY)
     params:
         code=code_version("models"),
         spec=lookup(dpath="{model}", within=MODEL_SPECS),

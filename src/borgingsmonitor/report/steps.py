@@ -149,14 +149,19 @@ def qc_workbook(input, output, params) -> None:
     S.write_workbook(S.qc_sheets(dict(input.items()), Translator(params.language)), output.workbook)
 
 
-def spreadsheets(input, output, params) -> None:
-    """The tables as an Excel workbook; the clean data as Excel and labelled SPSS, with its codebook."""
+def tables_workbook(input, output, params) -> None:
+    """The result tables as one Excel workbook."""
+    from borgingsmonitor.report import spreadsheets as S
+
+    S.write_workbook(S.table_sheets(dict(input.items())), output.tables)
+
+
+def clean_copies(input, output, params) -> None:
+    """The clean data as Excel and labelled SPSS, with its codebook."""
     from borgingsmonitor.report import spreadsheets as S
 
     questionnaire = load_questionnaire(input.questionnaire)
     t = Translator(params.language, questionnaire)
-    tables = {name: path for name, path in input.items() if name not in ("responses", "questionnaire")}
-    S.write_workbook(S.table_sheets(tables), output.tables)
     responses = read_responses(input.responses)
     S.write_workbook({"responses": responses}, output.responses_xlsx)
     S.write_sav(responses, questionnaire, output.responses_sav, t)
