@@ -1,4 +1,4 @@
-"""Rule `figures`: every figure of the report, as PNG and SVG."""
+"""Rule `figures`: the figures that do not wait for the models (FIGURE_JOBS), as PNG and SVG."""
 
 from borgingsmonitor.core.rulescript import run
 from borgingsmonitor.report.steps import figures

@@ -10,7 +10,7 @@ from borgingsmonitor.core.errors import console_warning
 from borgingsmonitor.core.paths import input_file
 from borgingsmonitor.ingest import scrub_service
 from borgingsmonitor.ingest.secret import check_run_secret
-from borgingsmonitor.report.figure_registry import FIGURES
+from borgingsmonitor.report.figure_registry import FIGURE_JOBS, FIGURES
 from borgingsmonitor.ingest.sources import file_units
 
 # A bad secret stops the run here, before any job (ingest/secret.py); the executor is not known yet
@@ -186,10 +186,13 @@ REPORT_TABLES = {
 }
 
 
-def figure_outputs():
-    """PNG (in `snakemake --report`, with its declared caption and category) and SVG of each figure."""
+def figure_outputs(job):
+    """PNG (in `snakemake --report`, with its declared caption and category) and SVG of each figure
+    the job draws (FIGURE_JOBS)."""
     outputs = {}
     for fig in FIGURES:
+        if fig.name not in FIGURE_JOBS[job]:
+            continue
         outputs[f"{fig.name}_png"] = report(
             f"results/figures/{fig.name}.png",
             caption=f"../report/{fig.caption}",

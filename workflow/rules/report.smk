@@ -11,7 +11,6 @@ rule figures:
     input:
         responses="results/clean/responses.parquet",
         descriptives=REPORT_TABLES["descriptives"],
-        models=REPORT_TABLES["models"],
         mediation=REPORT_TABLES["mediation"],
         network_dip=REPORT_TABLES["network_dip"],
         survival=REPORT_TABLES["survival"],
@@ -19,7 +18,7 @@ rule figures:
         registry=input_path(config["registry"]),
         questionnaire=config["questionnaire"],
     output:
-        **figure_outputs(),
+        **figure_outputs("figures"),
     log:
         "logs/figures/figures.log",
     benchmark:
@@ -30,8 +29,31 @@ rule figures:
         year=config["report"]["year"],
         min_group_size=config["min_group_size"],
         hypotheses=config["hypotheses"]["declared"],
+        figures=FIGURE_JOBS["figures"],
     script:
         "../../scripts/figures.py"
+
+
+# The figures drawn from models.csv, apart: the table is made last, and the other figures need not wait.
+rule model_figures:
+    input:
+        responses="results/clean/responses.parquet",
+        models=REPORT_TABLES["models"],
+        registry=input_path(config["registry"]),
+        questionnaire=config["questionnaire"],
+    output:
+        **figure_outputs("model_figures"),
+    log:
+        "logs/model_figures/model_figures.log",
+    params:
+        code=code_version("report"),
+        language=config["report"]["language"],
+        year=config["report"]["year"],
+        min_group_size=config["min_group_size"],
+        hypotheses=config["hypotheses"]["declared"],
+        figures=FIGURE_JOBS["model_figures"],
+    script:
+        "../../scripts/model_figures.py"
 
 
 # Provenance in two steps: the record is made beside the analyses (the reports show it) in interim;

@@ -11,7 +11,7 @@ def within_between(frame: pd.DataFrame, names, by) -> pd.DataFrame:
 
     `by` is a column or a list of columns (a partnership within its region, say)."""
     keys = [by] if isinstance(by, str) else list(by)
-    means = frame.groupby(keys, sort=False)[list(names)].transform("mean")
+    means = frame.groupby(keys, sort=False, observed=True)[list(names)].transform("mean")
     extra = {}
     for name in names:
         extra[f"{name}_between"] = means[name].to_numpy(float)

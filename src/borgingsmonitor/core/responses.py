@@ -16,10 +16,15 @@ def read_responses(path, columns=None, groups: tuple[str, ...] = ()) -> pd.DataF
     """The analysed columns, or only those of `columns` the file has. `groups`: text columns read as
     categoricals whose categories sort as the text does, for steps that group by them and compare
     them as text: a million rows of text are a million Python strings to make and hash."""
+    names = [c for c in pq.read_schema(path).names if c not in NOT_ANALYSED and (columns is None or c in columns)]
+    return read_columns(path, names, groups)
+
+
+def read_columns(path, names, groups: tuple[str, ...] = ()) -> pd.DataFrame:
+    """These columns of a parquet file, with `groups` read as in `read_responses`, analysed or not."""
     schema = pq.read_schema(path)
-    names = [c for c in schema.names if c not in NOT_ANALYSED and (columns is None or c in columns)]
     coded = [c for c in groups if c in names and pa.types.is_string(schema.field(c).type)]
-    responses = pd.read_parquet(path, columns=names, read_dictionary=coded or None)
+    frame = pd.read_parquet(path, columns=list(names), read_dictionary=coded or None)
     for c in coded:
-        responses[c] = responses[c].cat.reorder_categories(sorted(responses[c].cat.categories))
-    return responses
+        frame[c] = frame[c].cat.reorder_categories(sorted(frame[c].cat.categories))
+    return frame

@@ -66,16 +66,19 @@ class NestedStats:
     `labels[:, l]` is each cell's group label at level `levels[l]`; `zz` holds the cross-products of
     Z = [X, y] (so X'X, X'y and y'y), `sz` the column sums of Z (so X'1 and 1'y).
     `weights[:, l]` is the multiplicity of the cell's level-l group within its parent (the same on
-    every row of that group).
+    every row of that group). A fit needs only the sum of `zz` over the cells; `cell_stats(...,
+    per_cell=False)` keeps only that (`zz` None, `zz_total` the sum): at a million rows with a cell
+    per respondent the per-cell products are the fit's largest array. Such stats cannot be reweighted.
     """
 
     columns: tuple[str, ...]
     levels: tuple[str, ...]
     labels: np.ndarray
     n: np.ndarray
-    zz: np.ndarray
+    zz: np.ndarray | None
     sz: np.ndarray
     weights: np.ndarray
+    zz_total: np.ndarray | None = None
 
     @property
     def k(self) -> int:
@@ -200,14 +203,14 @@ def _align(values, labels, keys, what) -> np.ndarray:
     return values
 
 
-def cell_stats(y, X, groups: dict) -> NestedStats:
+def cell_stats(y, X, groups: dict, per_cell: bool = True) -> NestedStats:
     """One vectorised pass over complete rows: the sufficient statistics per innermost cell.
 
     `groups` maps level names to label arrays, outer level first. A level's groups are nested in
     the outer levels: a partnership id seen in two regions is two clusters (as lme4's
-    `(1 | region/partnership)`).
+    `(1 | region/partnership)`). `per_cell=False`: the cross-products only summed (`NestedStats`).
     """
-    return cell_layout(groups, len(y)).stats(y, X)
+    return cell_layout(groups, len(y)).stats(y, X, per_cell)
 
 
 @dataclass(frozen=True)
@@ -220,20 +223,24 @@ class CellLayout:
     starts: np.ndarray
     counts: np.ndarray
 
-    def stats(self, y, X) -> NestedStats:
+    def stats(self, y, X, per_cell: bool = True) -> NestedStats:
         columns = _column_names(X)
-        Z = np.column_stack([np.asarray(X, dtype=float), np.asarray(y, dtype=float)])
-        if not np.isfinite(Z).all():
+        Zs = np.column_stack([np.asarray(X, dtype=float), np.asarray(y, dtype=float)])[self.order]
+        if not np.isfinite(Zs).all():
             raise ValueError("y and X must be complete and finite; drop incomplete rows first")
-        Zs = Z[self.order]
-        zz = _cell_products(Zs, self.starts, self.counts)
         sz = np.add.reduceat(Zs, self.starts, axis=0)
-        return NestedStats(
-            columns, self.levels, self.labels, self.counts.astype(float), zz, sz, np.ones(self.labels.shape)
-        )
+        if per_cell:
+            zz, total = _cell_products(Zs, self.starts, self.counts), None
+        else:
+            zz, total = None, _summed_cell_products(Zs, self.starts, self.counts)
+        n = self.counts.astype(float)
+        return NestedStats(columns, self.levels, self.labels, n, zz, sz, np.ones(self.labels.shape), total)
 
 
 SMALL_CELL = 8  # cells up to this many rows are multiplied together, one batch per size
+# elements of one batch's products (32 MB): a batch is a temporary beside the result, and larger
+# batches are no faster
+BATCH_ELEMENTS = 4_000_000
 
 
 def _cell_products(rows, starts, counts) -> np.ndarray:
@@ -244,13 +251,26 @@ def _cell_products(rows, starts, counts) -> np.ndarray:
     small = counts <= SMALL_CELL
     for size in np.unique(counts[small]):
         cells = np.flatnonzero(counts == size)
-        for chunk in np.array_split(cells, max(1, len(cells) * size * m * m // 50_000_000)):
+        for chunk in np.array_split(cells, max(1, len(cells) * m * m // BATCH_ELEMENTS)):
             block = rows[starts[chunk, None] + np.arange(size)]
             out[chunk] = np.matmul(block.transpose(0, 2, 1), block)
     for g in np.flatnonzero(~small):
         block = rows[starts[g] : starts[g] + counts[g]]
         out[g] = block.T @ block
     return out
+
+
+def _summed_cell_products(rows, starts, counts) -> np.ndarray:
+    """The sum over cells of `_cell_products`, a batch of cells at a time, bit for bit as
+    `_Profile` sums them with unit weights: einsum adds the cells one by one in order, and the
+    running total enters each batch's sum as its first cell (1.0 * total + 0 is exact)."""
+    m = rows.shape[1]
+    total = np.zeros((m, m))
+    step = max(1, BATCH_ELEMENTS // (m * m))
+    for first in range(0, len(counts), step):
+        part = _cell_products(rows, starts[first : first + step], counts[first : first + step])
+        total = np.einsum("g,gij->ij", np.ones(len(part) + 1), np.concatenate([total[None], part]))
+    return total
 
 
 def _column_names(X) -> tuple[str, ...]:
@@ -462,6 +482,16 @@ def _pool_cells(n, sz, path, own, firsts) -> _Pool | None:
     return _Pool(classes[:, 1], classes[:, 2], classes[:, 3], count.astype(float), U, M, parent_starts)
 
 
+def _weighted_products(stats: NestedStats, keep, weight) -> np.ndarray:
+    """The cells' cross-products summed with their path weights (kept cells only)."""
+    if stats.zz is None:
+        if not (stats.weights == 1).all():
+            raise ValueError("reweighted cells need their own cross-products: cell_stats(..., per_cell=True)")
+        return stats.zz_total
+    # no copy when every cell is kept (at a million rows the products are the fit's largest array)
+    return np.einsum("g,gij->ij", weight, stats.zz if keep.all() else stats.zz[keep])
+
+
 class _Profile:
     """-2 log-likelihood profiled over b and s2_e, as a function of the variance ratios t."""
 
@@ -490,7 +520,7 @@ class _Profile:
         self.own = [W[f, lev] for lev, f in enumerate(firsts)]
         # where each level-(l-1) group starts among the level-l groups
         self.parent_starts = [None] + [np.searchsorted(firsts[lev], firsts[lev - 1]) for lev in range(1, self.L)]
-        self.szz = np.einsum("g,gij->ij", path[:, -1], stats.zz[keep])
+        self.szz = _weighted_products(stats, keep, path[:, -1])
         self.N = float(np.sum(path[:, -1] * self.n))
         self.n_groups = [float(np.sum(p)) for p in self.path]
         if np.linalg.matrix_rank(self.szz[: self.k, : self.k]) < self.k:
@@ -924,7 +954,7 @@ def fit_nested_lmm(
     sub = sub.assign(**patsy_ready(formula, sub, exclude=tuple(c for c in group_cols if c not in in_formula)))
     y, X = design_matrices(formula, sub)
     groups = {name: sub[col].to_numpy() for name, col in levels.items()}
-    stats = cell_stats(y.iloc[:, 0].to_numpy(), X, groups)
+    stats = cell_stats(y.iloc[:, 0].to_numpy(), X, groups, per_cell=False)
     result = fit_from_stats(stats, method=method, random=random, ddf=ddf)
     result.n_dropped = n_dropped
     result.formula = formula

@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from borgingsmonitor.core.questionnaire import load_questionnaire
+from borgingsmonitor.core.responses import read_columns
 from borgingsmonitor.core.tables import write_table
 from borgingsmonitor.models.declared import columns_used, fit_declared
 from borgingsmonitor.models.hypotheses import declared, fill_model_p_adjusted, hypotheses_table
@@ -20,7 +21,8 @@ def declared_model(input, output, params) -> None:
     """Fit one model declared in config (`params.spec`) to the clean responses."""
     spec = dict(params.spec)
     path = input.responses
-    responses = pd.read_parquet(path, columns=columns_used(spec, pq.read_schema(path).names))
+    # the grouping columns as categoricals: a respondent key per row is a million strings at 1M rows
+    responses = read_columns(path, columns_used(spec, pq.read_schema(path).names), tuple(spec["grouping"]))
     questionnaire = load_questionnaire(input.questionnaire)
     log.info("model %s: %s", spec["name"], spec)
     log.info("%d responses", len(responses))

@@ -829,8 +829,10 @@ def build_figures(
     year=None,
     region_names=None,
     hypotheses=(),
+    names=FIGURE_NAMES,
 ) -> dict:
-    """name -> matplotlib Figure for every figure in the registry (report/figure_registry.py)."""
+    """name -> matplotlib Figure for the figures `names` of the registry (report/figure_registry.py),
+    by default all; a table no figure of `names` reads may be None."""
     year = choose_report_year(responses, year).year
     data = FigureData(
         responses,
@@ -846,9 +848,9 @@ def build_figures(
         region_names,
         list(hypotheses),
     )
-    return {f.name: globals()[f.builder](data, **f.options) for f in FIGURES}
+    return {f.name: globals()[f.builder](data, **f.options) for f in FIGURES if f.name in names}
 
 
 def write_figures(figs: dict, png_paths: dict, svg_paths: dict) -> None:
-    for name in FIGURE_NAMES:
+    for name in figs:
         save_figure(figs[name], png_paths[name], svg_paths.get(name))

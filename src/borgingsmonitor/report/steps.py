@@ -23,30 +23,44 @@ from borgingsmonitor.report.translate import Translator
 log = logging.getLogger(__name__)
 
 
+FIGURE_TABLES = {
+    "descriptives": "descriptives",
+    "models": "models",
+    "mediation": "mediation",
+    "dip": "network_dip",
+    "survival": "survival",
+    "attrition": "attrition",
+}
+
+
 def figures(input, output, params) -> None:
+    """The figures `params.figures` (a job of FIGURE_JOBS), from the tables this job's rule reads."""
     from borgingsmonitor.report.figures import build_figures, setup_matplotlib, write_figures
     from borgingsmonitor.report.names import read_registry, region_names
 
     setup_matplotlib()
     questionnaire = load_questionnaire(input.questionnaire)
     responses = read_responses(input.responses)
+    given = set(input.keys())
+    tables = {arg: pd.read_csv(input[name]) if name in given else None for arg, name in FIGURE_TABLES.items()}
     figs = build_figures(
         responses=responses,
-        descriptives=pd.read_csv(input.descriptives),
-        models=pd.read_csv(input.models),
-        mediation=pd.read_csv(input.mediation),
-        dip=pd.read_csv(input.network_dip),
-        survival=pd.read_csv(input.survival),
-        attrition=pd.read_csv(input.attrition),
+        **tables,
         questionnaire=questionnaire,
         t=Translator(params.language, questionnaire),
         min_group_size=params.min_group_size,
         year=params.year,
         region_names=region_names(read_registry(input.registry), responses),
         hypotheses=declared(params.hypotheses),
+        names=tuple(params.figures),
     )
-    write_figures(figs, _figure_paths(output, "png"), _figure_paths(output, "svg"))
+    write_figures(figs, _figure_paths(output, "png", figs), _figure_paths(output, "svg", figs))
     log.info("wrote %d figures", len(figs))
+
+
+def model_figures(input, output, params) -> None:
+    """The figures drawn from models.csv: `figures` on this rule's inputs."""
+    figures(input, output, params)
 
 
 def provenance_record(input, output, params) -> None:
@@ -129,8 +143,8 @@ def _write_pages(writer, input, out_dir, params) -> list:
     return writer(responses, registry, questionnaire, out_dir, t, params.min_group_size, names)
 
 
-def _figure_paths(files, ext: str) -> dict[str, str]:
-    return {name: getattr(files, f"{name}_{ext}") for name in FIGURE_NAMES}
+def _figure_paths(files, ext: str, names=FIGURE_NAMES) -> dict[str, str]:
+    return {name: getattr(files, f"{name}_{ext}") for name in names}
 
 
 def _report_inputs(input, params):
