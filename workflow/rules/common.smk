@@ -18,17 +18,6 @@ from borgingsmonitor.ingest.sources import file_units
 check_run_secret(config["privacy"], cluster=workflow.remote_exec)
 UNITS = {(u.region, u.file_id): u for u in file_units(config)}
 
-# Longest jobs first once the clean data exist (list scheduling on 2 cores): measured wall seconds at
-# 1M rows (docs/performance.md) give the order: multiple imputation, network dip, the clean copies,
-# then the ordinal mixed models and the CFA. The rest keeps Snakemake's default order.
-PRIORITY = {
-    "imputed_model": 50,
-    "network_dip": 40,
-    "clean_copies": 30,
-    "ordinal_mixed_model": 20,
-    "cfa": 20,
-}
-
 
 wildcard_constraints:
     region="|".join(sorted({u.region for u in UNITS.values()})) or "none",

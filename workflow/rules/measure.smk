@@ -2,6 +2,7 @@
 # Config keys used: questionnaire, min_group_size, measurement.ci_level.
 
 from borgingsmonitor.core.codeversion import code_version
+from borgingsmonitor.core.priority import PRIORITY
 
 
 rule reliability:

@@ -4,6 +4,7 @@
 # registry, survival.censor_year, survival.min_events_interaction.
 
 from borgingsmonitor.core.codeversion import code_version
+from borgingsmonitor.core.priority import PRIORITY
 
 
 rule mediation:

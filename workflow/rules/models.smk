@@ -6,6 +6,7 @@ import os
 import re
 
 from borgingsmonitor.core.codeversion import code_version
+from borgingsmonitor.core.priority import PRIORITY
 from borgingsmonitor.models.hypotheses import declared, id_range, source_tables
 
 MODEL_SPECS = {m["name"]: m for m in config["models"]}
@@ -19,7 +20,7 @@ if set(DECLARED_MODELS) & {os.path.basename(p)[:-4] for p in OTHER_MODEL_TABLES}
 HYPOTHESES = declared(config["hypotheses"]["declared"], DECLARED_MODELS)
 
 
-# imputation and the ordinal mixed models are the longest model jobs (PRIORITY in common.smk)
+# imputation and the ordinal mixed models are the longest model jobs (core/priority.py)
 MODEL_PRIORITY = {
     name: (
         PRIORITY["imputed_model"]

@@ -4,6 +4,7 @@
 # plus sources / input_dir / registry / questionnaire for provenance.
 
 from borgingsmonitor.core.codeversion import code_version
+from borgingsmonitor.core.priority import PRIORITY
 from borgingsmonitor.report.provenance import git_commit
 
 
