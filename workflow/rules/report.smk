@@ -46,6 +46,8 @@ rule model_figures:
         **figure_outputs("model_figures"),
     log:
         "logs/model_figures/model_figures.log",
+    benchmark:
+        "benchmarks/model_figures/model_figures.tsv"
     params:
         code=code_version("report"),
         language=config["report"]["language"],
