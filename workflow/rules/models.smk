@@ -6,7 +6,7 @@ import os
 import re
 
 from borgingsmonitor.core.codeversion import code_version
-from borgingsmonitor.core.priority import PRIORITY
+from borgingsmonitor.core.priority import declared_model_priority
 from borgingsmonitor.models.hypotheses import declared, id_range, source_tables
 
 MODEL_SPECS = {m["name"]: m for m in config["models"]}
@@ -20,18 +20,8 @@ if set(DECLARED_MODELS) & {os.path.basename(p)[:-4] for p in OTHER_MODEL_TABLES}
 HYPOTHESES = declared(config["hypotheses"]["declared"], DECLARED_MODELS)
 
 
-# imputation and the ordinal mixed models are the longest model jobs (core/priority.py)
 MODEL_PRIORITY = {
-    name: (
-        PRIORITY["imputed_model"]
-        if spec.get("imputation")
-        else (
-            PRIORITY["ordinal_mixed_model"]
-            if spec["estimator"] == "ordered_logit_mixed"
-            else 0
-        )
-    )
-    for name, spec in MODEL_SPECS.items()
+    name: declared_model_priority(spec) for name, spec in MODEL_SPECS.items()
 }
 
 

@@ -30,7 +30,6 @@ rule figures:
         year=config["report"]["year"],
         min_group_size=config["min_group_size"],
         hypotheses=config["hypotheses"]["declared"],
-        figures=FIGURE_JOBS["figures"],
     script:
         "../../scripts/figures.py"
 
@@ -54,7 +53,6 @@ rule model_figures:
         year=config["report"]["year"],
         min_group_size=config["min_group_size"],
         hypotheses=config["hypotheses"]["declared"],
-        figures=FIGURE_JOBS["model_figures"],
     script:
         "../../scripts/model_figures.py"
 

@@ -10,3 +10,12 @@ PRIORITY = {
     "ordinal_mixed_model": 20,
     "cfa": 20,
 }
+
+
+def declared_model_priority(spec: dict) -> int:
+    """A declared model's priority: multiple imputation and the ordinal mixed models are the long ones."""
+    if spec.get("imputation"):
+        return PRIORITY["imputed_model"]
+    if spec["estimator"] == "ordered_logit_mixed":
+        return PRIORITY["ordinal_mixed_model"]
+    return 0

@@ -34,7 +34,7 @@ FIGURE_TABLES = {
 
 
 def figures(input, output, params) -> None:
-    """The figures `params.figures` (a job of FIGURE_JOBS), from the tables this job's rule reads."""
+    """The figures this job's rule outputs (its part of FIGURE_JOBS), from the tables the rule reads."""
     from borgingsmonitor.report.figures import build_figures, setup_matplotlib, write_figures
     from borgingsmonitor.report.names import read_registry, region_names
 
@@ -52,7 +52,7 @@ def figures(input, output, params) -> None:
         year=params.year,
         region_names=region_names(read_registry(input.registry), responses),
         hypotheses=declared(params.hypotheses),
-        names=tuple(params.figures),
+        names=tuple(n for n in FIGURE_NAMES if f"{n}_png" in output.keys()),
     )
     write_figures(figs, _figure_paths(output, "png", figs), _figure_paths(output, "svg", figs))
     log.info("wrote %d figures", len(figs))
