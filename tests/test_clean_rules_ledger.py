@@ -6,7 +6,7 @@ from fixtures.clean import Q, harmonised_rows, registry_frame, typed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from borgingsmonitor.clean.rules import REASONS, CleaningSettings, attrition, check_ledger, clean
+from borgingsmonitor.clean.rules import REASONS, CleaningSettings, attrition, check_ledger, clean, row_keys
 from borgingsmonitor.ingest.schema import harmonised_columns, harmonised_schema
 
 FIELDWORK = {
@@ -232,3 +232,21 @@ def test_the_generated_tables_have_the_harmonised_columns_and_types(specs):
     table = build(specs)
     assert list(table.columns) == harmonised_columns(Q)
     assert typed(table).dtypes.equals(table.dtypes)
+
+
+key_rows = st.lists(st.tuples(st.sampled_from(["a.csv", "b.xlsx", "c/d.sav", ""]), st.integers(0, 2**40)), max_size=30)
+
+
+@given(key_rows, key_rows)
+def test_row_keys_are_equal_exactly_when_file_and_row_are(first, second):
+    frames = [
+        pd.DataFrame(rows, columns=["source_file", "source_row"]).astype({"source_row": "int64"})
+        for rows in (first, second)
+    ]
+    keys = row_keys(*frames)
+    assert [len(k) for k in keys] == [len(first), len(second)]
+    pairs = first + second
+    flat = list(keys[0]) + list(keys[1])
+    for i, a in enumerate(pairs):
+        for j, b in enumerate(pairs):
+            assert (flat[i] == flat[j]) == (a == b)
