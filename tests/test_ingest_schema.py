@@ -31,3 +31,12 @@ def test_a_value_outside_the_pattern_is_named(table, column, value):
     with pytest.raises(pandera.errors.SchemaErrors) as err:
         harmonised_schema(Q).validate(table, lazy=True)
     assert column in str(err.value) and value in str(err.value)
+
+
+@pytest.mark.parametrize("column", ["region", "source_file", "tool"])
+def test_a_value_that_is_not_text_is_named(table, column):
+    table[column] = table[column].astype(object)
+    table.loc[2, column] = 20240
+    with pytest.raises(pandera.errors.SchemaErrors) as err:
+        harmonised_schema(Q).validate(table, lazy=True)
+    assert column in str(err.value) and "20240" in str(err.value) and "every value is text" in str(err.value)
