@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -18,9 +19,9 @@ from borgingsmonitor.core.questionnaire import load_questionnaire
 from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.models.hypotheses import Hypothesis, declared
 from borgingsmonitor.report import claims as C
-from borgingsmonitor.report.names import read_registry
+from borgingsmonitor.report.names import read_registry, region_names
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
-from borgingsmonitor.report.year import choose_report_year
+from borgingsmonitor.report.year import ReportYear, choose_report_year
 
 TABLE_FILES = (
     "reliability",
@@ -86,6 +87,17 @@ class ReportInputs:
     unmapped: pd.DataFrame | None = None  # qc/unmapped_columns.csv; None: not given (no appendix table)
     hypotheses: list[Hypothesis] = field(default_factory=list)  # as declared in config, in its order
     claims: pd.DataFrame | None = None  # the claims table, once the inputs are complete (load_inputs)
+
+    @cached_property
+    def region_names(self) -> dict[str, str]:
+        """names.region_names of the registry and the responses: read by several sections, and at a
+        million responses each reading costs a pass over them."""
+        return region_names(self.registry, self.responses)
+
+    @cached_property
+    def chosen_year(self) -> ReportYear:
+        """The report year (year.choose_report_year), for the same reason."""
+        return choose_report_year(self.responses, self.year)
 
 
 def load_inputs(paths: dict, figures: dict[str, str], provenance_path, settings: dict) -> ReportInputs:
@@ -154,7 +166,7 @@ def markdown_blocks(path, top_level: int = 1) -> list[Block]:
 
 
 def report_year(inputs: ReportInputs) -> int:
-    return choose_report_year(inputs.responses, inputs.year).year
+    return inputs.chosen_year.year
 
 
 # --- small builders --------------------------------------------------------------------------------

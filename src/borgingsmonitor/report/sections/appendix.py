@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from borgingsmonitor.report.document import Builder, Cell, ReportInputs, col, int_cell
 from borgingsmonitor.report.figures import region_label
-from borgingsmonitor.report.names import region_names
 from borgingsmonitor.report.translate import Translator, format_int
 
 
@@ -46,7 +45,7 @@ def settings_summary(b: Builder, inputs: ReportInputs) -> None:
     """The settings in words: regions with their tools and fieldwork, the thresholds, where the rest is."""
     t, config = b.t, inputs.provenance.get("config", {})
     b.heading("sub.settings", level=2)
-    names = region_names(inputs.registry, inputs.responses)
+    names = inputs.region_names
     rows = []
     for slug, spec in sorted(config.get("regions", {}).items()):
         sources = spec.get("sources", [])
@@ -109,7 +108,7 @@ def unmapped_columns(b: Builder, inputs: ReportInputs):
         b.para(t("text.unmapped_none"))
         return
     b.para(t("text.unmapped_intro"))
-    names = region_names(inputs.registry, inputs.responses)
+    names = inputs.region_names
     rows = [
         [
             Cell(names.get(r["region"], r["region"])),

@@ -11,7 +11,6 @@ from borgingsmonitor.core.disclosure import secondary_suppression
 from borgingsmonitor.models.hypotheses import id_range
 from borgingsmonitor.report.document import Builder, Cell, ReportInputs, int_cell, suppressed_cell
 from borgingsmonitor.report.figures import attrition_totals, region_label
-from borgingsmonitor.report.names import region_names
 from borgingsmonitor.report.sections.hypotheses import hypothesis_rows
 from borgingsmonitor.report.sections.rq3 import model_label
 from borgingsmonitor.report.translate import Translator, format_int
@@ -170,7 +169,7 @@ def section_methods(b: Builder, inputs: ReportInputs):
         )
     )
     b.figure(inputs.figures.get("attrition_flow"), t("fig.attrition.title"))
-    columns, rows = attrition_rows(t, att, region_names(inputs.registry, inputs.responses), inputs.min_group_size)
+    columns, rows = attrition_rows(t, att, inputs.region_names, inputs.min_group_size)
     hidden = any(c.suppressed for row in rows for c in row)
     note = " ".join(
         [t("text.attrition_note"), *([t("table.suppressed_note", min=inputs.min_group_size)] if hidden else [])]

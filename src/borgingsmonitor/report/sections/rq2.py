@@ -17,7 +17,6 @@ from borgingsmonitor.report.document import (
     truthy,
 )
 from borgingsmonitor.report.figures import region_label
-from borgingsmonitor.report.names import region_names
 from borgingsmonitor.report.translate import Translator, is_missing
 
 GROUP_TYPES = ("region", "wave", "role", "org_type", "partnership")
@@ -41,7 +40,7 @@ def descriptives_table(b: Builder, inputs: ReportInputs, group_type: str):
     d = d[d["group_type"] == group_type]
     if d.empty:
         return
-    names = region_names(inputs.registry, inputs.responses)
+    names = inputs.region_names
     partnerships = dict(zip(inputs.registry.get("partnership_id", []), inputs.registry.get("name", [])))
     rows, any_small = [], False
     for group, g in sorted(d.groupby(d["group"].astype(str)), key=lambda kv: kv[0]):

@@ -21,7 +21,6 @@ from borgingsmonitor.report.document import (
     report_claims,
 )
 from borgingsmonitor.report.figures import CONDITIONS, region_label, titled
-from borgingsmonitor.report.names import region_names
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
 
 # rows of models.csv that are not fixed effects: variance components (var_, sd_), ICCs, cut points, MI diagnostics
@@ -56,17 +55,17 @@ def term_references(inputs: ReportInputs) -> dict:
     refs = {"wave": str(int(waves.min()))} if not waves.empty else {}
     regions = sorted(inputs.responses["region"].dropna().astype(str).unique()) if "region" in inputs.responses else []
     if regions:
-        refs["region"] = region_label(regions[0], region_names(inputs.registry, inputs.responses))
+        refs["region"] = region_label(regions[0], inputs.region_names)
     return refs
 
 
-def fixed_term_label(t: Translator, term: str, inputs: ReportInputs) -> str:
-    """term_label, with a fixed region's slug shown as the region's name."""
+def fixed_term_label(t: Translator, term: str, inputs: ReportInputs, references: dict) -> str:
+    """term_label, with a fixed region's slug shown as the region's name (`references`: term_references)."""
     match = CATEGORY_TERM.match(str(term))
     if match and match.group(1) == "region":
-        name = region_label(match.group(2), region_names(inputs.registry, inputs.responses))
-        return t("terms.category", name=t.term("region"), level=name, reference=term_references(inputs)["region"])
-    return term_label(t, term, term_references(inputs))
+        name = region_label(match.group(2), inputs.region_names)
+        return t("terms.category", name=t.term("region"), level=name, reference=references["region"])
+    return term_label(t, term, references)
 
 
 def model_rows(t: Translator, models: pd.DataFrame, references: dict | None = None) -> list[list[Cell]]:
@@ -159,9 +158,12 @@ def hybrid_rows(t: Translator, inputs: ReportInputs, model: str) -> list[list[Ce
                 shown.append(part)
                 label = f"{hid}. {t.term(condition_of(part))}" if part == term else t.term(condition_of(part))
                 rows.append([Cell(label), Cell(level_of(t, part)), *effect_cells(t, fixed.loc[part])])
+    references = term_references(inputs)
     for term in fixed.index:
         if term not in shown:
-            rows.append([Cell(fixed_term_label(t, term, inputs)), Cell(""), *effect_cells(t, fixed.loc[term])])
+            rows.append(
+                [Cell(fixed_term_label(t, term, inputs, references)), Cell(""), *effect_cells(t, fixed.loc[term])]
+            )
     return rows
 
 

@@ -7,7 +7,6 @@ import pandas as pd
 from borgingsmonitor.models.hypotheses import ANALYSES
 from borgingsmonitor.report import claims as C
 from borgingsmonitor.report.document import Builder, ReportInputs, report_claims
-from borgingsmonitor.report.names import region_names
 from borgingsmonitor.report.sections.hypotheses import (
     declaration,
     hypothesis_rows,
@@ -22,7 +21,6 @@ from borgingsmonitor.report.sections.hypotheses import (
 from borgingsmonitor.report.sections.rq4 import mediation_levels_text
 from borgingsmonitor.report.sections.rq6 import funding_sentence, registry_sentence
 from borgingsmonitor.report.translate import Translator, format_int, is_missing
-from borgingsmonitor.report.year import choose_report_year
 
 
 def hypothesis_summary(t: Translator, inputs: ReportInputs, h) -> str:
@@ -120,7 +118,7 @@ def strongest_sentence(t: Translator, inputs: ReportInputs) -> str:
 
 
 def section_summary(b: Builder, inputs: ReportInputs):
-    t, r, chosen = b.t, inputs.responses, choose_report_year(inputs.responses, inputs.year)
+    t, r, chosen = b.t, inputs.responses, inputs.chosen_year
     year = chosen.year
     b.heading("sections.summary", anchor="summary")
     this_year = r[r["wave"] == year]
@@ -137,7 +135,7 @@ def section_summary(b: Builder, inputs: ReportInputs):
         )
     ]
     if chosen.missing:
-        names = region_names(inputs.registry, r)
+        names = inputs.region_names
         items.append(t("summary.year_lacking", year=year, regions=", ".join(names.get(m, m) for m in chosen.missing)))
     rel = inputs.tables["reliability"]
     overall = rel[rel["wave"].astype(str) == "all"]
