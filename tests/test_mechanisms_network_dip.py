@@ -215,6 +215,13 @@ def test_bootstrap_with_x_fixed_once_gives_the_plain_refits_lr_statistics(monkey
     assert 0.05 < fast["p_value"] < 1  # some draws on each side of the observed 2.0
 
 
+def test_fixed_design_is_patsys_design_of_the_frame():
+    """The bootstrap's X (wave read as a Categorical) is patsy's X of the analysis frame, names and all."""
+    frame, knots = nd.analysis_frame(simulate_responses(6, 20, seed=8, age_effect=dip_curve))
+    for formula in nd.formulas(len(knots) - 1):
+        pd.testing.assert_frame_equal(nd.fixed_design(formula, frame), design_matrices(formula, frame)[1])
+
+
 def test_bootstrap_refit_matches_the_reported_fit():
     """max_loglik (the bootstrap's light refit) reaches the full fit's ML optimum."""
     from borgingsmonitor.models.nested_lmm import partnership_stats
@@ -253,13 +260,15 @@ def test_a_single_partnership_age_is_not_estimable_and_the_run_goes_on(tmp_path)
     n_regions=st.integers(1, 3),
     n_partnerships=st.integers(1, 5),
     sort_rows=st.booleans(),
+    block_rows=st.integers(1, 160),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_null_draw_statistics_equal_a_plain_pass_over_y(n, n_regions, n_partnerships, sort_rows, seed):
+def test_null_draw_statistics_equal_a_plain_pass_over_y(n, n_regions, n_partnerships, sort_rows, block_rows, seed):
     """NullDraws: the statistics of y = mean + u[cell] + e from the mean's statistics and the
     residuals' sums equal the plain pass over [X, y] to rounding, with columns constant within
     runs of rows (intercept, wave dummies, a wave-level column) and columns that vary by row,
-    rows in cell order or not."""
+    rows in cell order or not. Summed a block of cells at a time they equal the sums over all rows
+    at once bit for bit."""
     from borgingsmonitor.models import nested_lmm as nl
 
     rng = np.random.default_rng(seed)
@@ -284,11 +293,15 @@ def test_null_draw_statistics_equal_a_plain_pass_over_y(n, n_regions, n_partners
     groups = {"region": frame["region"].to_numpy(), "partnership": frame["partnership"].to_numpy()}
     layout = nl.cell_layout(groups, n)
     mean = X.to_numpy() @ rng.normal(size=X.shape[1])
-    draws = nd.NullDraws.of(nl.FixedDesign.of(layout, X), mean)
+    draws = nd.NullDraws.of(nl.FixedDesign.of(layout, X), mean, block_rows=block_rows)
+    whole = nd.NullDraws.of(nl.FixedDesign.of(layout, X), mean, block_rows=n + 1)
+    assert len(whole.blocks) == 1
     for _ in range(2):
         u, e = rng.normal(size=len(layout.counts)), rng.normal(size=n)
         y = mean + np.repeat(u, layout.counts)[np.argsort(layout.order)] + e
         fast, plain = draws.stats(u, e), layout.stats(y, X)
+        np.testing.assert_array_equal(fast.zz, whole.stats(u, e).zz)
+        np.testing.assert_array_equal(fast.sz, whole.stats(u, e).sz)
         assert fast.columns == plain.columns
         np.testing.assert_array_equal(fast.n, plain.n)
         np.testing.assert_array_equal(fast.labels, plain.labels)

@@ -36,6 +36,7 @@ from borgingsmonitor.models.table import MODEL_COLUMNS, extra_terms, model_rows,
 
 AGE = "partnership_age"
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
+COLUMNS = ("region", "partnership_id", "wave", AGE, "DUR", *CONDITIONS)  # all the analysis reads
 CURVE_COLUMNS = ["partnership_age", "estimate", "ci_low", "ci_high"]
 CONTRAST_COLUMNS = [
     "contrast",
@@ -121,8 +122,7 @@ def spline_basis(age, knots) -> np.ndarray:
 
 
 def analysis_frame(data: pd.DataFrame, knots=None, df: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
-    cols = ["region", "partnership_id", "wave", AGE, "DUR", *CONDITIONS]
-    frame = data[cols].dropna().copy()
+    frame = data[list(COLUMNS)].dropna().copy()
     for col in ["DUR", *CONDITIONS]:
         frame[col] = frame[col].astype(float)
     frame[AGE] = frame[AGE].astype(float)
@@ -342,11 +342,10 @@ def bootstrap_lr(
     null's variance ratios and the alternative at the null refit's (warm starts instead of a grid
     search). p = (1 + #{LR* >= LR}) / (B + 1).
     """
-    from borgingsmonitor.models.design import design_matrices
     from borgingsmonitor.models.nested_lmm import FixedDesign, cell_layout
 
-    _, X_big = design_matrices(formulas_pair[1], frame)
-    _, X_small = design_matrices(formulas_pair[0], frame)
+    X_small = fixed_design(formulas_pair[0], frame)
+    X_big = fixed_design(formulas_pair[1], frame)
     params = _as_series(fit_linear.params).reindex(X_small.columns)
     mean = X_small.to_numpy() @ params.to_numpy()
     region, partnership = frame["region"].to_numpy(), frame["partnership_id"].to_numpy()
@@ -372,6 +371,14 @@ def bootstrap_lr(
     }
 
 
+def fixed_design(formula: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """X of `formula`, the wave read by patsy as a Categorical's codes (as `fit_nested_lmm` does)."""
+    from borgingsmonitor.models.design import design_matrices, formula_columns, patsy_ready
+
+    sub = frame[formula_columns(formula, frame)]
+    return design_matrices(formula, sub.assign(**patsy_ready(formula, sub)))[1]
+
+
 def _one_draw(rng, draws, sd, r_cells, r_n, p_cells, p_n, small, ratios) -> float:
     """One draw: the region, partnership and residual draws in that order (as y = mean + region[r] +
     partnership[p] + e, row by row), both models refitted."""
@@ -380,6 +387,9 @@ def _one_draw(rng, draws, sd, r_cells, r_n, p_cells, p_n, small, ratios) -> floa
     ll_small, t_small = max_loglik(big.select(small), ratios)
     ll_big, _ = max_loglik(big, t_small)
     return max(0.0, 2 * (ll_big - ll_small))
+
+
+BLOCK_ROWS = 1 << 14  # a draw's products of e and the rows are formed a block of cells at a time
 
 
 @dataclass(frozen=True)
@@ -401,15 +411,16 @@ class NullDraws:
     run_cells: np.ndarray  # first run of each cell
     constant: np.ndarray  # columns constant within runs
     x_runs: np.ndarray  # their value per run
-    rows: np.ndarray  # the other columns and mean, per row (cell order)
+    rows: np.ndarray  # the other columns and mean, a line each (columns: rows in cell order)
     varying: np.ndarray
+    blocks: tuple  # (first row, end row, first cell, end cell, first run, end run) of blocks of cells
 
     @property
     def n_rows(self) -> int:
-        return len(self.rows)
+        return self.rows.shape[1]
 
     @classmethod
-    def of(cls, design, mean, share: float = 0.25) -> NullDraws:
+    def of(cls, design, mean, share: float = 0.25, block_rows: int = BLOCK_ROWS) -> NullDraws:
         layout, xs = design.layout, design.xs
         n = len(xs)
         order = None if np.array_equal(layout.order, np.arange(n)) else layout.order
@@ -422,7 +433,7 @@ class NullDraws:
         if len(runs) > share * n:  # too many runs to gain: every column row by row
             runs, constant = np.asarray(layout.starts), np.array([], dtype=int)
         varying = np.setdiff1d(np.arange(xs.shape[1]), constant)
-        rows = np.column_stack([xs[:, varying], np.asarray(mean, dtype=float)[layout.order]])
+        rows = np.vstack([xs[:, varying].T, np.asarray(mean, dtype=float)[layout.order]])
         return cls(
             design.stats(mean),
             order,
@@ -433,21 +444,20 @@ class NullDraws:
             xs[runs][:, constant],
             rows,
             varying,
+            cell_blocks(np.asarray(layout.starts), runs, n, block_rows),
         )
 
     def stats(self, u, e):
         """The statistics of y = mean + u[cell] + e (e row by row, in the rows' own order)."""
         es = np.asarray(e, dtype=float) if self.order is None else np.asarray(e, dtype=float)[self.order]
-        e_run = np.add.reduceat(es, self.runs)
+        e_run, products, ee = self.sums(es)
         e1 = np.add.reduceat(e_run, self.run_cells)
         b = self.base
         k = b.k
         xe = np.empty((len(self.starts), k))
         xe[:, self.constant] = np.add.reduceat(self.x_runs * e_run[:, None], self.run_cells, axis=0)
-        products = np.add.reduceat(self.rows * es[:, None], self.starts, axis=0)
         xe[:, self.varying] = products[:, :-1]
         me = products[:, -1]
-        ee = np.add.reduceat(es * es, self.starts)
         m1, n = b.yt1, b.n
         zz = b.zz.copy()
         zz[:, :k, k] += u[:, None] * b.xt1 + xe
@@ -456,6 +466,39 @@ class NullDraws:
         sz = b.sz.copy()
         sz[:, k] += n * u + e1
         return replace(b, zz=zz, sz=sz)
+
+    def sums(self, es):
+        """e summed per run, e times each line of `rows` and e^2 summed per cell (es in cell order).
+
+        A block of cells at a time, so that the products stay in the cache instead of a table of the
+        rows' size; a cell's sum is the same reduction over the same values either way."""
+        e_run = np.empty(len(self.runs))
+        products = np.empty((len(self.starts), len(self.rows)))
+        ee = np.empty(len(self.starts))
+        width = max(end - first for first, end, *_ in self.blocks)
+        buffer, squares = np.empty((len(self.rows), width)), np.empty(width)
+        for first, end, c0, c1, r0, r1 in self.blocks:
+            part, cells, size = es[first:end], self.starts[c0:c1] - first, end - first
+            e_run[r0:r1] = np.add.reduceat(part, self.runs[r0:r1] - first)
+            np.multiply(self.rows[:, first:end], part, out=buffer[:, :size])
+            products[c0:c1] = np.add.reduceat(buffer[:, :size], cells, axis=1).T
+            np.multiply(part, part, out=squares[:size])
+            ee[c0:c1] = np.add.reduceat(squares[:size], cells)
+        return e_run, products, ee
+
+
+def cell_blocks(starts, runs, n_rows: int, block_rows: int) -> tuple:
+    """Consecutive cells in blocks of about `block_rows` rows (a larger cell is a block of its own):
+    (first row, end row, first cell, end cell, first run, end run) of each."""
+    first_cells = np.flatnonzero(np.diff(starts // block_rows, prepend=-1))
+    end_cells = np.r_[first_cells[1:], len(starts)]
+    first_rows = starts[first_cells]
+    end_rows = np.r_[first_rows[1:], n_rows]
+    first_runs, end_runs = np.searchsorted(runs, first_rows), np.searchsorted(runs, end_rows)
+    return tuple(
+        tuple(int(v) for v in block)
+        for block in zip(first_rows, end_rows, first_cells, end_cells, first_runs, end_runs)
+    )
 
 
 def network_dip(

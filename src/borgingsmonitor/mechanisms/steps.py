@@ -9,7 +9,7 @@ from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.mechanisms.mediation import write_mediation
 from borgingsmonitor.mechanisms.mediation_multilevel import h5_table
-from borgingsmonitor.mechanisms.network_dip import NotEstimable, not_estimable, write_contrasts, write_curve
+from borgingsmonitor.mechanisms.network_dip import COLUMNS, NotEstimable, not_estimable, write_contrasts, write_curve
 from borgingsmonitor.mechanisms.network_dip import network_dip as fit_network_dip
 from borgingsmonitor.mechanisms.survival import at_risk_years, excluded_partnerships, survival_table, write_survival
 from borgingsmonitor.models.table import write_model_table
@@ -36,7 +36,7 @@ def mediation(input, output, params) -> None:
 
 def network_dip(input, output, params) -> None:
     start = time.perf_counter()
-    responses = read_responses(input.responses)
+    responses = read_responses(input.responses, columns=COLUMNS)
     try:
         result = fit_network_dip(
             responses,
