@@ -139,7 +139,7 @@ def item_statistics(items: pd.DataFrame) -> pd.DataFrame:
     for code in complete.columns:
         rest = complete.drop(columns=code)
         x = complete[code]
-        rest_sum = rest.sum(axis=1)
+        rest_sum = pd.Series(rest.to_numpy().sum(axis=1), index=rest.index)  # DataFrame.sum(axis=1): ~20x slower
         r = x.corr(rest_sum) if len(complete) > 1 and x.std() > 0 and rest_sum.std() > 0 else np.nan
         rows.append(
             {
@@ -158,8 +158,9 @@ def _waves(df: pd.DataFrame) -> list:
     return [*sorted(df["wave"].dropna().unique().tolist()), "all"]
 
 
-def _subset(df: pd.DataFrame, wave) -> pd.DataFrame:
-    return df if wave == "all" else df[df["wave"] == wave]
+def _subsets(df: pd.DataFrame) -> dict:
+    """Each wave's rows (and `all`), taken once for all scales."""
+    return {wave: df if wave == "all" else df[df["wave"] == wave] for wave in _waves(df)}
 
 
 def reliability_table(
@@ -169,11 +170,11 @@ def reliability_table(
     level: float = 0.95,
 ) -> pd.DataFrame:
     """reliability.csv: one row per scale and wave (each year and `all`), small cells suppressed."""
-    rows = []
+    rows, subsets = [], _subsets(df)
     with threadpool_limits(limits=1, user_api="blas"):  # tiny matrices: BLAS threads only cost
         for scale in questionnaire.scales:
-            for wave in _waves(df):
-                items = keyed_items(_subset(df, wave), questionnaire, scale)
+            for wave, subset in subsets.items():
+                items = keyed_items(subset, questionnaire, scale)
                 rows.append({"scale": scale, "wave": str(wave), **reliability_row(items, level)})
     table = pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
     return suppress_small(table, ["alpha", "alpha_ci_low", "alpha_ci_high", "omega"], "n", min_group_size)
@@ -185,10 +186,10 @@ def item_statistics_table(
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> pd.DataFrame:
     """item_statistics.csv: per scale, wave and item; reverse-keyed items described after reversing."""
-    parts = []
+    parts, subsets = [], _subsets(df)
     for scale in questionnaire.scales:
-        for wave in _waves(df):
-            stats_ = item_statistics(keyed_items(_subset(df, wave), questionnaire, scale))
+        for wave, subset in subsets.items():
+            stats_ = item_statistics(keyed_items(subset, questionnaire, scale))
             stats_.insert(0, "scale", scale)
             stats_.insert(1, "wave", str(wave))
             stats_.insert(3, "reverse", stats_["item"].isin(questionnaire.reverse_items))

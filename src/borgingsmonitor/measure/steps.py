@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 def reliability(input, output, params) -> None:
     from borgingsmonitor.measure.reliability import item_statistics_table, reliability_table
 
-    responses = read_responses(input.responses)
     questionnaire = load_questionnaire(input.questionnaire)
+    responses = read_responses(input.responses, ["wave", *questionnaire.item_codes])
     table = reliability_table(responses, questionnaire, params.min_group_size, params.ci_level)
     items = item_statistics_table(responses, questionnaire, params.min_group_size)
     log.info("reliability:\n%s", table.to_string())
@@ -39,7 +39,9 @@ def cfa(input, output, params) -> None:
 def icc(input, output, params) -> None:
     from borgingsmonitor.measure.icc import icc_table
 
-    table, warnings = icc_table(read_responses(input.responses), load_questionnaire(input.questionnaire))
+    questionnaire = load_questionnaire(input.questionnaire)
+    responses = read_responses(input.responses, [*GROUP_COLUMNS, *questionnaire.scales])
+    table, warnings = icc_table(responses, questionnaire)
     for message in warnings:
         log.warning("MixedLM: %s", message)
     log.info("ICCs:\n%s", table.to_string())
