@@ -46,6 +46,9 @@ PAIR = "partnership_wave"
 log = logging.getLogger(__name__)
 
 
+COLUMNS = ("region", "partnership_id", "wave", "FAC", "REL", "DUR", "PRO", "ORG")  # what h5_table reads
+
+
 def analysis_frame(
     data: pd.DataFrame,
     x="FAC",

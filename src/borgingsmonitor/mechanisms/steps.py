@@ -8,17 +8,24 @@ import time
 from borgingsmonitor.core.registry import load_registry
 from borgingsmonitor.core.responses import read_responses
 from borgingsmonitor.mechanisms.mediation import write_mediation
+from borgingsmonitor.mechanisms.mediation_multilevel import COLUMNS as MEDIATION_COLUMNS
 from borgingsmonitor.mechanisms.mediation_multilevel import h5_table
 from borgingsmonitor.mechanisms.network_dip import COLUMNS, NotEstimable, not_estimable, write_contrasts, write_curve
 from borgingsmonitor.mechanisms.network_dip import network_dip as fit_network_dip
-from borgingsmonitor.mechanisms.survival import at_risk_years, excluded_partnerships, survival_table, write_survival
+from borgingsmonitor.mechanisms.survival import (
+    RESPONSE_COLUMNS,
+    at_risk_years,
+    excluded_partnerships,
+    survival_table,
+    write_survival,
+)
 from borgingsmonitor.models.table import write_model_table
 
 log = logging.getLogger(__name__)
 
 
 def mediation(input, output, params) -> None:
-    responses = read_responses(input.responses)
+    responses = read_responses(input.responses, MEDIATION_COLUMNS)
     n_boot, n_draws, seed = int(params.n_boot), int(params.mc_draws), int(params.seed)
     log.info(
         "%d responses; %d partnership-clustered resamples, %d Monte Carlo draws, seed %d",
@@ -68,7 +75,7 @@ def network_dip(input, output, params) -> None:
 
 
 def survival(input, output, params) -> None:
-    responses = read_responses(input.responses)
+    responses = read_responses(input.responses, RESPONSE_COLUMNS)
     registry = load_registry(input.registry)
     censor_year = params.censor_year
     years = at_risk_years(registry, responses, censor_year)

@@ -36,6 +36,7 @@ from scipy import optimize, stats
 from borgingsmonitor.core.tables import write_table
 
 CONDITIONS = ("REL", "FAC", "PRO", "ORG")
+RESPONSE_COLUMNS = ("partnership_id", "wave", *CONDITIONS)  # what the survival analysis reads
 SURVIVAL_COLUMNS = ["model", "term", "estimate", "ci_low", "ci_high", "p_value", "n_partnerships", "n_events"]
 EXTRA_COLUMNS = ["std_error", "n_at_risk", "method", "note"]
 
