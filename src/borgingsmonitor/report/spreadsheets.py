@@ -17,6 +17,7 @@ import pandas as pd
 from borgingsmonitor.clean import details
 from borgingsmonitor.core.questionnaire import SCALES
 from borgingsmonitor.core.tables import neutralise_frame
+from borgingsmonitor.report import sav_rows
 from borgingsmonitor.report.xlsx_rows import Unsupported, cell_range, splice
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ COPY_CHUNK = 1 << 20
 # Deflate level 1: the clean data's 1.3 GB of sheet XML at 1M rows compress in 7.7 instead of 30 CPU s
 # (170 instead of 115 MB); Excel opens both alike.
 ZIP_LEVEL = 1
+SAV_FILE_LABEL = "Borgingsmonitor: clean responses"
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path) -> None:
@@ -173,13 +175,12 @@ def write_sav(responses: pd.DataFrame, questionnaire, path, t) -> None:
         elif pd.api.types.is_integer_dtype(dtype) or str(dtype).startswith("Int"):
             frame[column] = frame[column].astype(float)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    pyreadstat.write_sav(
-        frame,
-        str(path),
-        column_labels=labels,
-        variable_value_labels=value_labels,
-        file_label="Borgingsmonitor: clean responses",
-    )
+    metadata = {"column_labels": labels, "variable_value_labels": value_labels, "file_label": SAV_FILE_LABEL}
+    try:
+        sav_rows.write(frame, path, **metadata)
+    except Unsupported as why:
+        log.info("%s: %s; every cell written by pyreadstat", path, why)
+        pyreadstat.write_sav(frame, str(path), **metadata)
     fix_sav_timestamp(Path(path))
 
 
