@@ -73,12 +73,15 @@ def column_cells(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Each row's cell text after `<c r="A2"` as (codes, texts): texts[codes] is the column's cells, each
     distinct value formatted once."""
     dtype = column.dtype
-    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+    if pd.api.types.is_bool_dtype(dtype):
+        return _per_distinct(column.astype(object).where(column.notna(), None).to_numpy(), value_cell)
+    if pd.api.types.is_float_dtype(dtype):
+        return _float_cells(column)
+    if pd.api.types.is_integer_dtype(dtype):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)  # as integers, not objects: 13 times faster
+        return codes, np.array([number_cell(int(u)) for u in uniques] + [EMPTY], dtype=object)
+    if pd.api.types.is_numeric_dtype(dtype):
         values = column.astype(object).where(column.notna(), None).to_numpy()
-        if pd.api.types.is_bool_dtype(dtype):
-            return _per_distinct(values, value_cell)
-        if pd.api.types.is_float_dtype(dtype):
-            return _float_cells(column)
         return _per_distinct(values, lambda v: EMPTY if v is None else number_cell(int(v)))
     if not pd.api.types.is_object_dtype(dtype) and str(dtype) != "string":
         raise Unsupported(f"a column of dtype {dtype}")
