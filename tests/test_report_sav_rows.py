@@ -129,3 +129,28 @@ def test_write_sav_falls_back_to_pyreadstat(tmp_path, caplog):
     assert "every cell written by pyreadstat" in caplog.text
     data, _ = pyreadstat.read_sav(str(tmp_path / "r.sav"))
     assert data.loc[0, "comment"] == "x" * 300 and data.loc[1, "comment"] == ""
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.just(np.nan), st.just(pd.NA), st.sampled_from(["Docent", "Teamleider", "", "x"])),
+        max_size=30,
+    ),
+    st.sampled_from(["object", "string"]),
+)
+def test_coded_categories_are_the_mapped_ones(values, dtype):
+    column = pd.Series(values, dtype=object).astype(dtype)
+    codes = {"Docent": 1.0, "Teamleider": 2.0}
+    expected = column.astype(object).map(codes).astype(float).to_numpy()
+    assert _bits(S.coded(column, codes)) == _bits(expected)
+
+
+def test_coded_leaves_other_values_to_map():
+    column = pd.Series([1, True, 1.0, "Docent", None], dtype=object)
+    codes = {"Docent": 1.0, 1: 2.0}
+    assert _bits(S.coded(column, codes)) == _bits(column.map(codes).astype(float).to_numpy())
+
+
+def _bits(values: np.ndarray) -> bytes:
+    return np.asarray(values, dtype=float).tobytes()

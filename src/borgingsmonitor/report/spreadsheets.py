@@ -10,6 +10,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from borgingsmonitor.clean import details
@@ -159,15 +160,17 @@ def write_sav(responses: pd.DataFrame, questionnaire, path, t) -> None:
     for code, question in questionnaire.questions.items():
         if code in frame and question.options_nl:
             codes = {text: float(i) for i, text in enumerate(question.options_nl, 1)}
-            frame[code] = frame[code].astype(object).map(codes).astype(float)
+            frame[code] = coded(frame[code], codes)
             value_labels[code] = {v: k for k, v in codes.items()}
     for column in frame.columns:
         dtype = frame[column].dtype
         if pd.api.types.is_bool_dtype(dtype) or str(dtype) == "boolean":
             frame[column] = frame[column].astype(float)
         elif not pd.api.types.is_numeric_dtype(dtype):
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+            values = frame[column].astype(object).where(frame[column].notna(), None)
+            if pd.api.types.infer_dtype(values, skipna=True) != "string":  # texts are left as they are
+                values = values.map(lambda v: None if v is None else str(v))
+            frame[column] = values
         elif pd.api.types.is_integer_dtype(dtype) or str(dtype).startswith("Int"):
             frame[column] = frame[column].astype(float)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -180,10 +183,19 @@ def write_sav(responses: pd.DataFrame, questionnaire, path, t) -> None:
     fix_sav_timestamp(Path(path))
 
 
+def coded(column: pd.Series, codes: dict) -> np.ndarray:
+    """`column.astype(object).map(codes).astype(float)`; a column of text looks each distinct text up once."""
+    values = column.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return values.map(codes).astype(float).to_numpy()
+    found, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.array([codes.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)[found]
+
+
 def fix_sav_timestamp(path: Path) -> None:
     """SPSS files carry their creation date and time in the header (bytes 92-108): fix them, so a
     rerun writes the same bytes."""
-    data = bytearray(path.read_bytes())
-    if data[:4] in (b"$FL2", b"$FL3"):
-        data[92:109] = b"01 Jan 8000:00:00"
-        path.write_bytes(bytes(data))
+    with open(path, "r+b") as sav:
+        if sav.read(4) in (b"$FL2", b"$FL3"):
+            sav.seek(92)
+            sav.write(b"01 Jan 8000:00:00")
