@@ -110,13 +110,19 @@ def em_saturated(patterns: list[Pattern], p: int, tol: float = 1e-12, max_iter: 
         np.bincount(pat.observed, np.full(len(pat.observed), pat.n), p) for pat in patterns
     )
     sigma = np.eye(p)
-    steps = [_EmStep(pat, p) for pat in patterns]
+    by_size = {}
+    for g, pat in enumerate(patterns):
+        by_size.setdefault(len(pat.observed), []).append(g)
+    steps = [_EmStep(patterns, members, p) for members in by_size.values()]
     for _ in range(max_iter):
+        parts = [None] * len(patterns)
+        for step in steps:
+            for g, ez, second in zip(step.members, *step.expected(mu, sigma)):
+                parts[g] = ez, second
         t1, t2 = np.zeros(p), np.zeros((p, p))
-        for pat, step in zip(patterns, steps):
-            ez, second = step.expected(pat, mu, sigma)
-            t1 += pat.n * ez
-            t2 += pat.n * second
+        for ez, second in parts:  # in pattern order, as the sums always were
+            t1 += ez
+            t2 += second
         new_mu = t1 / n
         new_sigma = t2 / n - np.outer(new_mu, new_mu)
         change = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma)))
@@ -127,29 +133,39 @@ def em_saturated(patterns: list[Pattern], p: int, tol: float = 1e-12, max_iter: 
 
 
 class _EmStep:
-    """A pattern's E step: the expected full vector is K x_o + k for its cases. K's rows of the
-    observed items and the zeros of `extra` outside the missing block stay from step to step."""
+    """The E step of the patterns with the same number of answered items, as stacks of their arrays:
+    the expected full vector is K x_o + k for a pattern's cases. numpy's matmul and inv work a stack
+    one matrix at a time with the BLAS and LAPACK calls they make for one matrix, so every pattern
+    gets the numbers it got alone. K's rows of the observed items and the zeros of `extra` outside the
+    missing block stay from step to step."""
 
-    def __init__(self, pat: Pattern, p: int):
-        o = pat.observed
-        self.m = np.setdiff1d(np.arange(p), o)
-        self.K = np.zeros((p, len(o)))
-        self.K[o, np.arange(len(o))] = 1.0
-        self.k = np.zeros(p)
-        self.extra = np.zeros((p, p))
-        self.mo, self.oo = np.ix_(self.m, o), pat.block
-        self.mm, self.om = np.ix_(self.m, self.m), np.ix_(o, self.m)
+    def __init__(self, patterns: list[Pattern], members: list[int], p: int):
+        self.members = members
+        o = np.stack([patterns[g].observed for g in members])
+        m = np.stack([np.setdiff1d(np.arange(p), patterns[g].observed) for g in members])
+        self.n = np.array([patterns[g].n for g in members])[:, None]
+        self.mean = np.stack([patterns[g].mean for g in members])[:, :, None]
+        self.cov = np.stack([patterns[g].cov for g in members])
+        rows = np.arange(len(members))[:, None]
+        self.K = np.zeros((len(members), p, o.shape[1]))
+        self.K[rows, o, np.arange(o.shape[1])] = 1.0
+        self.k = np.zeros((len(members), p))
+        self.extra = np.zeros((len(members), p, p))
+        self.o, self.m, self.rows = o, m, rows
 
-    def expected(self, pat: Pattern, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(E z, E zz' summed over the pattern's cases / n) for the current mu and Sigma."""
-        K, k, m, o = self.K, self.k, self.m, pat.observed
-        if len(m):
-            B = sigma[self.mo] @ np.linalg.inv(sigma[self.oo])
-            K[m] = B
-            k[m] = mu[m] - B @ mu[o]
-            self.extra[self.mm] = sigma[self.mm] - B @ sigma[self.om]
-        ez = K @ pat.mean + k
-        return ez, K @ pat.cov @ K.T + np.outer(ez, ez) + self.extra
+    def expected(self, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per pattern (n E z, n E zz' summed over its cases / n) for the current mu and Sigma."""
+        K, k, o, m, rows = self.K, self.k, self.o, self.m, self.rows
+        if m.shape[1]:
+            B = sigma[m[:, :, None], o[:, None, :]] @ np.linalg.inv(sigma[o[:, :, None], o[:, None, :]])
+            K[rows, m] = B
+            k[rows, m] = mu[m] - (B @ mu[o][:, :, None])[:, :, 0]
+            self.extra[rows[:, :, None], m[:, :, None], m[:, None, :]] = (
+                sigma[m[:, :, None], m[:, None, :]] - B @ sigma[o[:, :, None], m[:, None, :]]
+            )
+        ez = (K @ self.mean)[:, :, 0] + k
+        second = K @ self.cov @ K.transpose(0, 2, 1) + ez[:, :, None] * ez[:, None, :] + self.extra
+        return self.n * ez, self.n[:, :, None] * second
 
 
 def independence_m2ll(patterns: list[Pattern], p: int) -> float:
