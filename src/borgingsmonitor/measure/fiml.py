@@ -37,6 +37,11 @@ class Pattern:
         return np.ix_(self.observed, self.observed)
 
     @cached_property
+    def flat_block(self) -> tuple[np.ndarray, np.ndarray]:
+        """The block's (rows, columns), a pair of indices per cell in row-major order."""
+        return tuple(index.ravel() for index in np.broadcast_arrays(*self.block))
+
+    @cached_property
     def identity(self) -> np.ndarray:
         return np.eye(len(self.observed))
 
@@ -79,12 +84,17 @@ def minus2_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, gr
     """-2 log L over the patterns; with grad, also d/dmu and d/dSigma (symmetric p x p).
 
     LAPACK's potrf/potrs are called as scipy's cho_factor(lower=True)/cho_solve call them, without
-    their per-call checks: the same numbers, in a loop that runs once per pattern and evaluation."""
-    total, g_mu, g_sigma = 0.0, np.zeros_like(mu), np.zeros_like(sigma)
+    their per-call checks: the same numbers, in a loop that runs once per pattern and evaluation.
+    The rest is worked out for all patterns with as many items at once (`_Sized`) and summed in
+    pattern order: the same numbers again."""
     finite = bool(np.isfinite(sigma).all())
-    for pat in patterns:
-        o = pat.observed
-        s = sigma[pat.block]
+    sized = [_Sized(patterns, members, mu, sigma) for members in _by_size(patterns)]
+    blocks = [None] * len(patterns)
+    for group in sized:
+        for g, block in zip(group.members, group.blocks):
+            blocks[g] = block
+    factors = []
+    for pat, s in zip(patterns, blocks):
         if not finite and not np.isfinite(s).all():
             raise ValueError("array must not contain infs or NaNs")  # as cho_factor's check
         chol, info = POTRF(s, lower=True, overwrite_a=False, clean=False)
@@ -93,14 +103,60 @@ def minus2_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, gr
         inv, info = POTRS(chol, pat.identity, lower=True, overwrite_b=False)
         if info != 0:
             raise ValueError(f"potrf/potrs: illegal argument {-info}")
-        d = pat.mean - mu[o]
-        c = pat.cov + d[:, None] * d  # np.outer(d, d), np.sum and np.diag without their wrappers
-        logdet = 2 * np.log(chol.diagonal()).sum()
-        total += pat.n * (len(o) * LOG_2PI + logdet + (inv * c).sum())
-        if grad:
-            g_mu[o] -= 2 * pat.n * inv @ d
-            g_sigma[pat.block] += pat.n * (inv - inv @ c @ inv)
-    return (total, g_mu, g_sigma) if grad else total
+        factors.append((chol.diagonal(), inv))
+    terms = [None] * len(patterns)
+    for group in sized:
+        for g, term in zip(group.members, group.terms(patterns, factors, grad)):
+            terms[g] = term
+    total = 0.0
+    for pat, (logdet, trace, _, _) in zip(patterns, terms):
+        total += pat.n * (len(pat.observed) * LOG_2PI + logdet + trace)
+    if not grad:
+        return total
+    g_mu, g_sigma = np.zeros_like(mu), np.zeros_like(sigma)
+    if patterns:
+        *_, mu_parts, sigma_parts = zip(*terms)
+        np.subtract.at(g_mu, np.concatenate([pat.observed for pat in patterns]), np.concatenate(mu_parts))
+        rows, columns = (np.concatenate(index) for index in zip(*(pat.flat_block for pat in patterns)))
+        np.add.at(g_sigma, (rows, columns), np.concatenate(sigma_parts))
+    return total, g_mu, g_sigma
+
+
+def _by_size(patterns: list[Pattern]) -> list[list[int]]:
+    """The patterns' positions grouped by their number of answered items."""
+    groups = {}
+    for g, pat in enumerate(patterns):
+        groups.setdefault(len(pat.observed), []).append(g)
+    return list(groups.values())
+
+
+class _Sized:
+    """The likelihood's terms of the patterns with as many answered items, from stacks of their
+    arrays. Elementwise operations are the same numbers stacked or not; numpy's log, sum and matmul
+    do for each matrix of a stack what they do for one, given the same memory layout: the products
+    are written to C-ordered arrays and the inverses stacked in potrs's column-major order, as they
+    were for each pattern alone."""
+
+    def __init__(self, patterns: list[Pattern], members: list[int], mu: np.ndarray, sigma: np.ndarray):
+        self.members = members
+        o = np.stack([patterns[g].observed for g in members])
+        self.blocks = sigma[o[:, :, None], o[:, None, :]]
+        self.d = np.stack([patterns[g].mean for g in members]) - mu[o]
+        self.c = np.stack([patterns[g].cov for g in members]) + self.d[:, :, None] * self.d[:, None, :]
+
+    def terms(self, patterns: list[Pattern], factors: list[tuple], grad: bool) -> list[tuple]:
+        """Per pattern (log|S_oo|, tr(S_oo^-1 C), 2 n S_oo^-1 d, n (S_oo^-1 - S_oo^-1 C S_oo^-1) cell by cell)."""
+        size = len(self.members)
+        logdets = 2 * np.log(np.stack([factors[g][0] for g in self.members])).sum(axis=1)
+        inv_t = np.stack([factors[g][1].T for g in self.members])
+        inv = inv_t.transpose(0, 2, 1)
+        traces = np.multiply(inv, self.c, out=np.empty(self.c.shape)).reshape(size, -1).sum(axis=1)
+        if not grad:
+            return [(logdet, trace, None, None) for logdet, trace in zip(logdets, traces)]
+        n = np.array([patterns[g].n for g in self.members])[:, None, None]
+        mu_parts = ((2 * n * inv_t).transpose(0, 2, 1) @ self.d[:, :, None])[:, :, 0]
+        sigma_parts = (n * (inv - inv @ self.c @ inv)).reshape(size, -1)
+        return list(zip(logdets, traces, mu_parts, sigma_parts))
 
 
 def em_saturated(patterns: list[Pattern], p: int, tol: float = 1e-12, max_iter: int = 5000):
@@ -110,10 +166,7 @@ def em_saturated(patterns: list[Pattern], p: int, tol: float = 1e-12, max_iter: 
         np.bincount(pat.observed, np.full(len(pat.observed), pat.n), p) for pat in patterns
     )
     sigma = np.eye(p)
-    by_size = {}
-    for g, pat in enumerate(patterns):
-        by_size.setdefault(len(pat.observed), []).append(g)
-    steps = [_EmStep(patterns, members, p) for members in by_size.values()]
+    steps = [_EmStep(patterns, members, p) for members in _by_size(patterns)]
     for _ in range(max_iter):
         parts = [None] * len(patterns)
         for step in steps:
