@@ -80,18 +80,22 @@ def _pattern_groups(seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return first, inverse, counts
 
 
-def minus2_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, grad: bool = False):
-    """-2 log L over the patterns; with grad, also d/dmu and d/dSigma (symmetric p x p).
+def minus2_loglik(
+    patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, grad: bool = False, layout: Layout | None = None
+):
+    """-2 log L over the patterns; with grad, also d/dmu and d/dSigma (symmetric p x p). `layout` is
+    `Layout(patterns)`, made once for the many evaluations of a fit.
 
     LAPACK's potrf/potrs are called as scipy's cho_factor(lower=True)/cho_solve call them, without
     their per-call checks: the same numbers, in a loop that runs once per pattern and evaluation.
     The rest is worked out for all patterns with as many items at once (`_Sized`) and summed in
     pattern order: the same numbers again."""
+    layout = layout or Layout(patterns)
     finite = bool(np.isfinite(sigma).all())
-    sized = [_Sized(patterns, members, mu, sigma) for members in _by_size(patterns)]
+    moments = [group.moments(mu, sigma) for group in layout.groups]
     blocks = [None] * len(patterns)
-    for group in sized:
-        for g, block in zip(group.members, group.blocks):
+    for group, (stack, _, _) in zip(layout.groups, moments):
+        for g, block in zip(group.members, stack):
             blocks[g] = block
     factors = []
     for pat, s in zip(patterns, blocks):
@@ -105,8 +109,8 @@ def minus2_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, gr
             raise ValueError(f"potrf/potrs: illegal argument {-info}")
         factors.append((chol.diagonal(), inv))
     terms = [None] * len(patterns)
-    for group in sized:
-        for g, term in zip(group.members, group.terms(patterns, factors, grad)):
+    for group, (_, d, c) in zip(layout.groups, moments):
+        for g, term in zip(group.members, group.terms(factors, d, c, grad)):
             terms[g] = term
     total = 0.0
     for pat, (logdet, trace, _, _) in zip(patterns, terms):
@@ -116,10 +120,20 @@ def minus2_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, gr
     g_mu, g_sigma = np.zeros_like(mu), np.zeros_like(sigma)
     if patterns:
         *_, mu_parts, sigma_parts = zip(*terms)
-        np.subtract.at(g_mu, np.concatenate([pat.observed for pat in patterns]), np.concatenate(mu_parts))
-        rows, columns = (np.concatenate(index) for index in zip(*(pat.flat_block for pat in patterns)))
-        np.add.at(g_sigma, (rows, columns), np.concatenate(sigma_parts))
+        np.subtract.at(g_mu, layout.observed, np.concatenate(mu_parts))
+        np.add.at(g_sigma, layout.cells, np.concatenate(sigma_parts))
     return total, g_mu, g_sigma
+
+
+class Layout:
+    """The patterns as every evaluation of the likelihood takes them: grouped by their number of
+    answered items (`_Sized`), and the gradients' cells in pattern order."""
+
+    def __init__(self, patterns: list[Pattern]):
+        self.groups = [_Sized(patterns, members) for members in _by_size(patterns)]
+        if patterns:
+            self.observed = np.concatenate([pat.observed for pat in patterns])
+            self.cells = tuple(np.concatenate(index) for index in zip(*(pat.flat_block for pat in patterns)))
 
 
 def _by_size(patterns: list[Pattern]) -> list[list[int]]:
@@ -137,25 +151,30 @@ class _Sized:
     are written to C-ordered arrays and the inverses stacked in potrs's column-major order, as they
     were for each pattern alone."""
 
-    def __init__(self, patterns: list[Pattern], members: list[int], mu: np.ndarray, sigma: np.ndarray):
+    def __init__(self, patterns: list[Pattern], members: list[int]):
         self.members = members
-        o = np.stack([patterns[g].observed for g in members])
-        self.blocks = sigma[o[:, :, None], o[:, None, :]]
-        self.d = np.stack([patterns[g].mean for g in members]) - mu[o]
-        self.c = np.stack([patterns[g].cov for g in members]) + self.d[:, :, None] * self.d[:, None, :]
+        self.o = np.stack([patterns[g].observed for g in members])
+        self.n = np.array([patterns[g].n for g in members])[:, None, None]
+        self.mean = np.stack([patterns[g].mean for g in members])
+        self.cov = np.stack([patterns[g].cov for g in members])
 
-    def terms(self, patterns: list[Pattern], factors: list[tuple], grad: bool) -> list[tuple]:
+    def moments(self, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per pattern Sigma's block of its items, d = mean - mu of its items and C + d d'."""
+        o = self.o
+        d = self.mean - mu[o]
+        return sigma[o[:, :, None], o[:, None, :]], d, self.cov + d[:, :, None] * d[:, None, :]
+
+    def terms(self, factors: list[tuple], d: np.ndarray, c: np.ndarray, grad: bool) -> list[tuple]:
         """Per pattern (log|S_oo|, tr(S_oo^-1 C), 2 n S_oo^-1 d, n (S_oo^-1 - S_oo^-1 C S_oo^-1) cell by cell)."""
-        size = len(self.members)
+        size, n = len(self.members), self.n
         logdets = 2 * np.log(np.stack([factors[g][0] for g in self.members])).sum(axis=1)
         inv_t = np.stack([factors[g][1].T for g in self.members])
         inv = inv_t.transpose(0, 2, 1)
-        traces = np.multiply(inv, self.c, out=np.empty(self.c.shape)).reshape(size, -1).sum(axis=1)
+        traces = np.multiply(inv, c, out=np.empty(c.shape)).reshape(size, -1).sum(axis=1)
         if not grad:
             return [(logdet, trace, None, None) for logdet, trace in zip(logdets, traces)]
-        n = np.array([patterns[g].n for g in self.members])[:, None, None]
-        mu_parts = ((2 * n * inv_t).transpose(0, 2, 1) @ self.d[:, :, None])[:, :, 0]
-        sigma_parts = (n * (inv - inv @ self.c @ inv)).reshape(size, -1)
+        mu_parts = ((2 * n * inv_t).transpose(0, 2, 1) @ d[:, :, None])[:, :, 0]
+        sigma_parts = (n * (inv - inv @ c @ inv)).reshape(size, -1)
         return list(zip(logdets, traces, mu_parts, sigma_parts))
 
 
@@ -264,9 +283,11 @@ class CfaModel:
         return mu, lam @ phi @ lam.T + np.diag(psi)
 
     def objective(self, patterns):
+        layout = Layout(patterns)
+
         def fun(x):
             lam, phi, psi, mu = self.unpack(x)
-            value, g_mu, g_sigma = minus2_loglik(patterns, mu, lam @ phi @ lam.T + np.diag(psi), grad=True)
+            value, g_mu, g_sigma = minus2_loglik(patterns, mu, lam @ phi @ lam.T + np.diag(psi), True, layout)
             if not np.isfinite(value):
                 return np.inf, np.zeros_like(x)
             g_lam = 2 * g_sigma @ lam @ phi
