@@ -130,6 +130,8 @@ def test_patterns_em_and_likelihood_are_the_plain_ones(x):
     ref_value, ref_g_mu, ref_g_sigma = _ref_minus2_loglik(ref, ref_mu, trial, grad=True)
     assert _bits(value) == _bits(ref_value) and _bits(g_mu) == _bits(ref_g_mu) and _bits(g_sigma) == _bits(ref_g_sigma)
     assert _bits(fiml.minus2_loglik(ours, mu, trial)) == _bits(ref_value)
+    with_layout = fiml.minus2_loglik(ours, mu, trial, True, fiml.Layout(ours))
+    assert [_bits(a) for a in with_layout] == [_bits(ref_value), _bits(ref_g_mu), _bits(ref_g_sigma)]
 
 
 def test_more_items_than_one_integer_holds():

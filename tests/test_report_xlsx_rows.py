@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -91,9 +92,35 @@ def test_many_rows_in_many_chunks_are_the_same_bytes(monkeypatch):
         }
     )
     plain = S.workbook_bytes({"responses": frame}, fast_rows=False)
-    monkeypatch.setattr(S, "COPY_CHUNK", 4096)
     monkeypatch.setattr(xlsx_rows, "ROWS_PER_CHUNK", 77)
     assert S.workbook_bytes({"responses": frame}, fast_rows=True) == plain
+
+
+def test_a_sheet_over_the_zip64_limit_is_written_as_writestr_writes_it(monkeypatch):
+    frame = pd.DataFrame({"region": ["helmond", "Zoë & co"] * 300, "score": np.arange(600) / 7})
+    plain = S.workbook_bytes({"responses": frame}, fast_rows=False)
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 20_000)  # the sheet's XML is ~40 kB, the other members below
+    assert S.workbook_bytes({"responses": frame}, fast_rows=True) == S.workbook_bytes(
+        {"responses": frame}, fast_rows=False
+    )
+    assert S.workbook_bytes({"responses": frame}, fast_rows=True) != plain  # ZIP64 records were written
+
+
+@settings(max_examples=80, deadline=None)
+@given(frames())
+def test_the_size_foreseen_is_the_size_written(frame):
+    """The zip member's size is worked out before its rows are written (writestr decides on ZIP64 from it)."""
+    try:
+        columns = xlsx_rows.sheet_columns(frame)
+    except xlsx_rows.Unsupported:
+        assume(False)
+    text = "".join(xlsx_rows.data_rows(columns, len(frame)))
+    assert xlsx_rows.rows_size(columns, len(frame)) == len(text.encode("utf-8"))
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 8, 9, 97, 98, 99, 998, 999, 1000, 12345])
+def test_row_number_digits(rows):
+    assert xlsx_rows.digits(2, rows + 1) == sum(len(str(r)) for r in range(2, rows + 2))
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,11 @@ class Pattern:
         return np.ix_(self.observed, self.observed)
 
     @cached_property
+    def flat_block(self) -> tuple[np.ndarray, np.ndarray]:
+        """The block's (rows, columns), a pair of indices per cell in row-major order."""
+        return tuple(index.ravel() for index in np.broadcast_arrays(*self.block))
+
+    @cached_property
     def identity(self) -> np.ndarray:
         return np.eye(len(self.observed))
 
@@ -75,16 +80,25 @@ def _pattern_groups(seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return first, inverse, counts
 
 
-def minus2_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, grad: bool = False):
-    """-2 log L over the patterns; with grad, also d/dmu and d/dSigma (symmetric p x p).
+def minus2_loglik(
+    patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, grad: bool = False, layout: Layout | None = None
+):
+    """-2 log L over the patterns; with grad, also d/dmu and d/dSigma (symmetric p x p). `layout` is
+    `Layout(patterns)`, made once for the many evaluations of a fit.
 
     LAPACK's potrf/potrs are called as scipy's cho_factor(lower=True)/cho_solve call them, without
-    their per-call checks: the same numbers, in a loop that runs once per pattern and evaluation."""
-    total, g_mu, g_sigma = 0.0, np.zeros_like(mu), np.zeros_like(sigma)
+    their per-call checks: the same numbers, in a loop that runs once per pattern and evaluation.
+    The rest is worked out for all patterns with as many items at once (`_Sized`) and summed in
+    pattern order: the same numbers again."""
+    layout = layout or Layout(patterns)
     finite = bool(np.isfinite(sigma).all())
-    for pat in patterns:
-        o = pat.observed
-        s = sigma[pat.block]
+    moments = [group.moments(mu, sigma) for group in layout.groups]
+    blocks = [None] * len(patterns)
+    for group, (stack, _, _) in zip(layout.groups, moments):
+        for g, block in zip(group.members, stack):
+            blocks[g] = block
+    factors = []
+    for pat, s in zip(patterns, blocks):
         if not finite and not np.isfinite(s).all():
             raise ValueError("array must not contain infs or NaNs")  # as cho_factor's check
         chol, info = POTRF(s, lower=True, overwrite_a=False, clean=False)
@@ -93,14 +107,75 @@ def minus2_loglik(patterns: list[Pattern], mu: np.ndarray, sigma: np.ndarray, gr
         inv, info = POTRS(chol, pat.identity, lower=True, overwrite_b=False)
         if info != 0:
             raise ValueError(f"potrf/potrs: illegal argument {-info}")
-        d = pat.mean - mu[o]
-        c = pat.cov + d[:, None] * d  # np.outer(d, d), np.sum and np.diag without their wrappers
-        logdet = 2 * np.log(chol.diagonal()).sum()
-        total += pat.n * (len(o) * LOG_2PI + logdet + (inv * c).sum())
-        if grad:
-            g_mu[o] -= 2 * pat.n * inv @ d
-            g_sigma[pat.block] += pat.n * (inv - inv @ c @ inv)
-    return (total, g_mu, g_sigma) if grad else total
+        factors.append((chol.diagonal(), inv))
+    terms = [None] * len(patterns)
+    for group, (_, d, c) in zip(layout.groups, moments):
+        for g, term in zip(group.members, group.terms(factors, d, c, grad)):
+            terms[g] = term
+    total = 0.0
+    for pat, (logdet, trace, _, _) in zip(patterns, terms):
+        total += pat.n * (len(pat.observed) * LOG_2PI + logdet + trace)
+    if not grad:
+        return total
+    g_mu, g_sigma = np.zeros_like(mu), np.zeros_like(sigma)
+    if patterns:
+        *_, mu_parts, sigma_parts = zip(*terms)
+        np.subtract.at(g_mu, layout.observed, np.concatenate(mu_parts))
+        np.add.at(g_sigma, layout.cells, np.concatenate(sigma_parts))
+    return total, g_mu, g_sigma
+
+
+class Layout:
+    """The patterns as every evaluation of the likelihood takes them: grouped by their number of
+    answered items (`_Sized`), and the gradients' cells in pattern order."""
+
+    def __init__(self, patterns: list[Pattern]):
+        self.groups = [_Sized(patterns, members) for members in _by_size(patterns)]
+        if patterns:
+            self.observed = np.concatenate([pat.observed for pat in patterns])
+            self.cells = tuple(np.concatenate(index) for index in zip(*(pat.flat_block for pat in patterns)))
+
+
+def _by_size(patterns: list[Pattern]) -> list[list[int]]:
+    """The patterns' positions grouped by their number of answered items."""
+    groups = {}
+    for g, pat in enumerate(patterns):
+        groups.setdefault(len(pat.observed), []).append(g)
+    return list(groups.values())
+
+
+class _Sized:
+    """The likelihood's terms of the patterns with as many answered items, from stacks of their
+    arrays. Elementwise operations are the same numbers stacked or not; numpy's log, sum and matmul
+    do for each matrix of a stack what they do for one, given the same memory layout: the products
+    are written to C-ordered arrays and the inverses stacked in potrs's column-major order, as they
+    were for each pattern alone."""
+
+    def __init__(self, patterns: list[Pattern], members: list[int]):
+        self.members = members
+        self.o = np.stack([patterns[g].observed for g in members])
+        self.n = np.array([patterns[g].n for g in members])[:, None, None]
+        self.mean = np.stack([patterns[g].mean for g in members])
+        self.cov = np.stack([patterns[g].cov for g in members])
+
+    def moments(self, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per pattern Sigma's block of its items, d = mean - mu of its items and C + d d'."""
+        o = self.o
+        d = self.mean - mu[o]
+        return sigma[o[:, :, None], o[:, None, :]], d, self.cov + d[:, :, None] * d[:, None, :]
+
+    def terms(self, factors: list[tuple], d: np.ndarray, c: np.ndarray, grad: bool) -> list[tuple]:
+        """Per pattern (log|S_oo|, tr(S_oo^-1 C), 2 n S_oo^-1 d, n (S_oo^-1 - S_oo^-1 C S_oo^-1) cell by cell)."""
+        size, n = len(self.members), self.n
+        logdets = 2 * np.log(np.stack([factors[g][0] for g in self.members])).sum(axis=1)
+        inv_t = np.stack([factors[g][1].T for g in self.members])
+        inv = inv_t.transpose(0, 2, 1)
+        traces = np.multiply(inv, c, out=np.empty(c.shape)).reshape(size, -1).sum(axis=1)
+        if not grad:
+            return [(logdet, trace, None, None) for logdet, trace in zip(logdets, traces)]
+        mu_parts = ((2 * n * inv_t).transpose(0, 2, 1) @ d[:, :, None])[:, :, 0]
+        sigma_parts = (n * (inv - inv @ c @ inv)).reshape(size, -1)
+        return list(zip(logdets, traces, mu_parts, sigma_parts))
 
 
 def em_saturated(patterns: list[Pattern], p: int, tol: float = 1e-12, max_iter: int = 5000):
@@ -110,13 +185,16 @@ def em_saturated(patterns: list[Pattern], p: int, tol: float = 1e-12, max_iter: 
         np.bincount(pat.observed, np.full(len(pat.observed), pat.n), p) for pat in patterns
     )
     sigma = np.eye(p)
-    steps = [_EmStep(pat, p) for pat in patterns]
+    steps = [_EmStep(patterns, members, p) for members in _by_size(patterns)]
     for _ in range(max_iter):
+        parts = [None] * len(patterns)
+        for step in steps:
+            for g, ez, second in zip(step.members, *step.expected(mu, sigma)):
+                parts[g] = ez, second
         t1, t2 = np.zeros(p), np.zeros((p, p))
-        for pat, step in zip(patterns, steps):
-            ez, second = step.expected(pat, mu, sigma)
-            t1 += pat.n * ez
-            t2 += pat.n * second
+        for ez, second in parts:  # in pattern order, as the sums always were
+            t1 += ez
+            t2 += second
         new_mu = t1 / n
         new_sigma = t2 / n - np.outer(new_mu, new_mu)
         change = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma)))
@@ -127,29 +205,39 @@ def em_saturated(patterns: list[Pattern], p: int, tol: float = 1e-12, max_iter: 
 
 
 class _EmStep:
-    """A pattern's E step: the expected full vector is K x_o + k for its cases. K's rows of the
-    observed items and the zeros of `extra` outside the missing block stay from step to step."""
+    """The E step of the patterns with the same number of answered items, as stacks of their arrays:
+    the expected full vector is K x_o + k for a pattern's cases. numpy's matmul and inv work a stack
+    one matrix at a time with the BLAS and LAPACK calls they make for one matrix, so every pattern
+    gets the numbers it got alone. K's rows of the observed items and the zeros of `extra` outside the
+    missing block stay from step to step."""
 
-    def __init__(self, pat: Pattern, p: int):
-        o = pat.observed
-        self.m = np.setdiff1d(np.arange(p), o)
-        self.K = np.zeros((p, len(o)))
-        self.K[o, np.arange(len(o))] = 1.0
-        self.k = np.zeros(p)
-        self.extra = np.zeros((p, p))
-        self.mo, self.oo = np.ix_(self.m, o), pat.block
-        self.mm, self.om = np.ix_(self.m, self.m), np.ix_(o, self.m)
+    def __init__(self, patterns: list[Pattern], members: list[int], p: int):
+        self.members = members
+        o = np.stack([patterns[g].observed for g in members])
+        m = np.stack([np.setdiff1d(np.arange(p), patterns[g].observed) for g in members])
+        self.n = np.array([patterns[g].n for g in members])[:, None]
+        self.mean = np.stack([patterns[g].mean for g in members])[:, :, None]
+        self.cov = np.stack([patterns[g].cov for g in members])
+        rows = np.arange(len(members))[:, None]
+        self.K = np.zeros((len(members), p, o.shape[1]))
+        self.K[rows, o, np.arange(o.shape[1])] = 1.0
+        self.k = np.zeros((len(members), p))
+        self.extra = np.zeros((len(members), p, p))
+        self.o, self.m, self.rows = o, m, rows
 
-    def expected(self, pat: Pattern, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(E z, E zz' summed over the pattern's cases / n) for the current mu and Sigma."""
-        K, k, m, o = self.K, self.k, self.m, pat.observed
-        if len(m):
-            B = sigma[self.mo] @ np.linalg.inv(sigma[self.oo])
-            K[m] = B
-            k[m] = mu[m] - B @ mu[o]
-            self.extra[self.mm] = sigma[self.mm] - B @ sigma[self.om]
-        ez = K @ pat.mean + k
-        return ez, K @ pat.cov @ K.T + np.outer(ez, ez) + self.extra
+    def expected(self, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per pattern (n E z, n E zz' summed over its cases / n) for the current mu and Sigma."""
+        K, k, o, m, rows = self.K, self.k, self.o, self.m, self.rows
+        if m.shape[1]:
+            B = sigma[m[:, :, None], o[:, None, :]] @ np.linalg.inv(sigma[o[:, :, None], o[:, None, :]])
+            K[rows, m] = B
+            k[rows, m] = mu[m] - (B @ mu[o][:, :, None])[:, :, 0]
+            self.extra[rows[:, :, None], m[:, :, None], m[:, None, :]] = (
+                sigma[m[:, :, None], m[:, None, :]] - B @ sigma[o[:, :, None], m[:, None, :]]
+            )
+        ez = (K @ self.mean)[:, :, 0] + k
+        second = K @ self.cov @ K.transpose(0, 2, 1) + ez[:, :, None] * ez[:, None, :] + self.extra
+        return self.n * ez, self.n[:, :, None] * second
 
 
 def independence_m2ll(patterns: list[Pattern], p: int) -> float:
@@ -195,9 +283,11 @@ class CfaModel:
         return mu, lam @ phi @ lam.T + np.diag(psi)
 
     def objective(self, patterns):
+        layout = Layout(patterns)
+
         def fun(x):
             lam, phi, psi, mu = self.unpack(x)
-            value, g_mu, g_sigma = minus2_loglik(patterns, mu, lam @ phi @ lam.T + np.diag(psi), grad=True)
+            value, g_mu, g_sigma = minus2_loglik(patterns, mu, lam @ phi @ lam.T + np.diag(psi), True, layout)
             if not np.isfinite(value):
                 return np.inf, np.zeros_like(x)
             g_lam = 2 * g_sigma @ lam @ phi

@@ -7,25 +7,25 @@ from __future__ import annotations
 import io
 import logging
 import re
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from borgingsmonitor.clean import details
 from borgingsmonitor.core.questionnaire import SCALES
 from borgingsmonitor.core.tables import neutralise_frame
+from borgingsmonitor.report import sav_rows
 from borgingsmonitor.report.xlsx_rows import Unsupported, cell_range, splice
 
 log = logging.getLogger(__name__)
 
 SHEET_NAME_LIMIT = 31  # Excel's
-COPY_CHUNK = 1 << 20
 # Deflate level 1: the clean data's 1.3 GB of sheet XML at 1M rows compress in 7.7 instead of 30 CPU s
 # (170 instead of 115 MB); Excel opens both alike.
 ZIP_LEVEL = 1
+SAV_FILE_LABEL = "Borgingsmonitor: clean responses"
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path) -> None:
@@ -77,22 +77,21 @@ def fixed_zip(data: bytes, spliced: dict[str, pd.DataFrame] | None = None) -> by
             info.compress_type = zipfile.ZIP_DEFLATED
             info._compresslevel = ZIP_LEVEL  # public as compress_level from Python 3.13
             if name in (spliced or {}):
-                _write_member(dst, info, splice(content.decode("utf-8"), spliced[name]))
+                _write_member(dst, info, *splice(content.decode("utf-8"), spliced[name]))
             else:
                 dst.writestr(info, content)
     return out.getvalue()
 
 
-def _write_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo, chunks) -> None:
-    """A member written from text chunks as `writestr` writes it whole: the text is spooled to a
-    temporary file first, because writestr decides on ZIP64 from the size before writing."""
-    with tempfile.TemporaryFile() as spool:
+def _write_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo, size: int, chunks) -> None:
+    """A member written from text chunks as `writestr` writes it whole: writestr decides on ZIP64
+    from the size before writing, so the size comes first."""
+    info.file_size = size
+    with dst.open(info, "w") as member:
         for chunk in chunks:
-            spool.write(chunk.encode("utf-8"))
-        info.file_size = spool.tell()
-        spool.seek(0)
-        with dst.open(info, "w") as member:
-            shutil.copyfileobj(spool, member, COPY_CHUNK)
+            member.write(chunk.encode("utf-8"))
+    if info.file_size != size:
+        raise Unsupported(f"{info.filename}: {info.file_size} bytes written where {size} were foreseen")
 
 
 def table_sheets(paths: dict[str, str]) -> dict[str, pd.DataFrame]:
@@ -161,32 +160,42 @@ def write_sav(responses: pd.DataFrame, questionnaire, path, t) -> None:
     for code, question in questionnaire.questions.items():
         if code in frame and question.options_nl:
             codes = {text: float(i) for i, text in enumerate(question.options_nl, 1)}
-            frame[code] = frame[code].astype(object).map(codes).astype(float)
+            frame[code] = coded(frame[code], codes)
             value_labels[code] = {v: k for k, v in codes.items()}
     for column in frame.columns:
         dtype = frame[column].dtype
         if pd.api.types.is_bool_dtype(dtype) or str(dtype) == "boolean":
             frame[column] = frame[column].astype(float)
         elif not pd.api.types.is_numeric_dtype(dtype):
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+            values = frame[column].astype(object).where(frame[column].notna(), None)
+            if pd.api.types.infer_dtype(values, skipna=True) != "string":  # texts are left as they are
+                values = values.map(lambda v: None if v is None else str(v))
+            frame[column] = values
         elif pd.api.types.is_integer_dtype(dtype) or str(dtype).startswith("Int"):
             frame[column] = frame[column].astype(float)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    pyreadstat.write_sav(
-        frame,
-        str(path),
-        column_labels=labels,
-        variable_value_labels=value_labels,
-        file_label="Borgingsmonitor: clean responses",
-    )
+    metadata = {"column_labels": labels, "variable_value_labels": value_labels, "file_label": SAV_FILE_LABEL}
+    try:
+        sav_rows.write(frame, path, **metadata)
+    except Unsupported as why:
+        log.info("%s: %s; every cell written by pyreadstat", path, why)
+        pyreadstat.write_sav(frame, str(path), **metadata)
     fix_sav_timestamp(Path(path))
+
+
+def coded(column: pd.Series, codes: dict) -> np.ndarray:
+    """`column.astype(object).map(codes).astype(float)`; a column of text looks each distinct text up once."""
+    values = column.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return values.map(codes).astype(float).to_numpy()
+    found, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.array([codes.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)[found]
 
 
 def fix_sav_timestamp(path: Path) -> None:
     """SPSS files carry their creation date and time in the header (bytes 92-108): fix them, so a
     rerun writes the same bytes."""
-    data = bytearray(path.read_bytes())
-    if data[:4] in (b"$FL2", b"$FL3"):
-        data[92:109] = b"01 Jan 8000:00:00"
-        path.write_bytes(bytes(data))
+    with open(path, "r+b") as sav:
+        if sav.read(4) in (b"$FL2", b"$FL3"):
+            sav.seek(92)
+            sav.write(b"01 Jan 8000:00:00")
