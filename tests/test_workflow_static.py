@@ -138,3 +138,24 @@ def test_the_longest_jobs_after_cleaning_start_first_and_the_clean_copies_wait_f
     copies = next(j for j in jobs if j["rule"] == "clean_copies")
     assert "models" not in copies["input"] and "tables" not in copies["input"]
     assert "results/clean/responses.parquet" in copies["input"]
+
+
+def test_the_region_whose_exports_read_slowest_is_ingested_first(tmp_path):
+    """Excel reads ~50x slower per byte than CSV: a region of xlsx exports started last keeps one core
+    busy alone at the end of ingestion."""
+    jobs = [j for j in dry_run_jobs(tmp_path) if j["rule"] == "ingest_region"]
+    priority = {j["wildcards"]: int(j["priority"]) for j in jobs}
+    assert max(priority, key=priority.get) == "region=noord-west-veluwe"  # the Forms (xlsx) exports
+    assert priority["region=noord-west-veluwe"] > max(v for k, v in priority.items() if "veluwe" not in k)
+
+
+def test_ingestion_priority_weighs_bytes_by_how_slowly_their_format_reads(tmp_path):
+    from borgingsmonitor.core.priority import ingestion_priority
+
+    (tmp_path / "a.xlsx").write_bytes(b"x" * 1_000_000)
+    (tmp_path / "b.csv").write_bytes(b"x" * 20_000_000)
+    (tmp_path / "c.sav").write_bytes(b"x" * 10_000_000)
+    xlsx, csv, sav = (ingestion_priority([tmp_path / name]) for name in ("a.xlsx", "b.csv", "c.sav"))
+    assert xlsx > sav > csv > 0
+    assert ingestion_priority([tmp_path / "a.xlsx", tmp_path / "b.csv"]) == round(10.0 + 4.0)
+    assert ingestion_priority([tmp_path / "missing.csv"]) == 0

@@ -3,6 +3,7 @@
 # then one gather.
 
 from borgingsmonitor.core.codeversion import code_version
+from borgingsmonitor.core.priority import ingestion_priority
 
 
 rule ingest_file:
@@ -18,6 +19,7 @@ rule ingest_file:
         "logs/ingest_file/{region}/{file_id}.log",
     benchmark:
         "benchmarks/ingest_file/{region}/{file_id}.tsv"
+    priority: lambda wildcards: ingestion_priority(export_of(wildcards))
     params:
         code=code_version("ingest"),
         units=unit_params,
@@ -41,6 +43,7 @@ rule ingest_region:
         "logs/ingest_region/{region}.log",
     benchmark:
         "benchmarks/ingest_region/{region}.tsv"
+    priority: lambda wildcards: ingestion_priority(region_exports(wildcards))
     params:
         code=code_version("ingest"),
         units=region_units,
