@@ -222,8 +222,10 @@ def derivatives(codes, x, beta, cuts, distr):
     grad[k:] = by_level(gu)[0] + by_level(gl)[1]
     hess = np.empty((k + n_cuts, k + n_cuts))
     hess[:k, :k] = (x * (a + b + 2 * m)[:, None]).T @ x
-    for j in range(k):
-        hess[j, k:] = -(by_level(x[:, j] * (a + m))[0] + by_level(x[:, j] * (b + m))[1])
+    upper_weight, lower_weight = a + m, b + m  # formed once, not once per column
+    for j, column in enumerate(np.asarray(x, dtype=float).T):
+        column = np.ascontiguousarray(column)
+        hess[j, k:] = -(by_level(column * upper_weight)[0] + by_level(column * lower_weight)[1])
     hess[k:, :k] = hess[:k, k:].T
     cc = np.diag(by_level(a)[0] + by_level(b)[1])
     off = by_level(m)[0][1:]  # rows with upper cut k and lower cut k-1
@@ -276,11 +278,11 @@ def _pieces(codes, x, beta, cuts, distr):
     upper, lower = ext[codes + 1] - eta, ext[codes] - eta
     has_u, has_l = codes < len(cuts), codes > 0
     with np.errstate(invalid="ignore", over="ignore"):
-        if distr == "logit":
-            prob = np.where(
-                lower > 0, special.expit(-lower) - special.expit(-upper), special.expit(upper) - special.expit(lower)
-            )
-            fu, fl = _logit_density(upper), _logit_density(lower)
+        if distr == "logit":  # each logistic value computed once (the density is F(z) F(-z))
+            fu_up, fu_down = special.expit(upper), special.expit(-upper)
+            fl_up, fl_down = special.expit(lower), special.expit(-lower)
+            prob = np.where(lower > 0, fl_down - fu_down, fu_up - fl_up)
+            fu, fl = fu_up * fu_down, fl_up * fl_down
             dfu, dfl = fu * -np.tanh(upper / 2), fl * -np.tanh(lower / 2)
         else:
             prob = np.where(
@@ -295,7 +297,3 @@ def _pieces(codes, x, beta, cuts, distr):
         np.where(has_u, dfu, 0.0),
         np.where(has_l, dfl, 0.0),
     )
-
-
-def _logit_density(z):
-    return special.expit(z) * special.expit(-z)
