@@ -9,6 +9,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 from conftest import REPO
+from fixtures.columns import float_column
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -30,12 +31,8 @@ TEXTS = st.one_of(
 
 def column(kind: str, n: int):
     """A strategy for one column of `n` values as `write_sav` hands them to pyreadstat."""
-    if kind == "float":
-        return st.lists(FLOATS, min_size=n, max_size=n).map(lambda v: pd.Series(v, dtype="float64"))
-    if kind == "Float64":
-        return st.lists(st.one_of(st.none(), FLOATS), min_size=n, max_size=n).map(
-            lambda v: pd.Series(v, dtype="Float64")
-        )
+    if kind in ("float", "Float64"):
+        return float_column(kind, n, FLOATS)
     texts = st.lists(st.one_of(st.none(), TEXTS), min_size=n, max_size=n).filter(
         lambda v: any(t is not None for t in v)
     )

@@ -9,6 +9,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.columns import float_column
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
@@ -30,12 +31,8 @@ MIXED = st.one_of(st.none(), st.booleans(), st.integers(-(10**18), 10**18), FLOA
 
 def column(kind: str, n: int):
     """A strategy for one column of `n` values of a dtype the clean data and the tables use."""
-    if kind == "float":
-        return st.lists(FLOATS, min_size=n, max_size=n).map(lambda v: pd.Series(v, dtype="float64"))
-    if kind == "Float64":
-        return st.lists(st.one_of(st.none(), FLOATS), min_size=n, max_size=n).map(
-            lambda v: pd.Series(v, dtype="Float64")
-        )
+    if kind in ("float", "Float64"):
+        return float_column(kind, n, FLOATS)
     if kind == "int":
         return st.lists(st.integers(-(2**62), 2**62), min_size=n, max_size=n).map(lambda v: pd.Series(v, dtype="int64"))
     if kind == "Int64":
