@@ -256,3 +256,16 @@ def test_clean_works_when_there_is_no_value_problem_at_all():
     assert len(responses) == 2 and exclusions.empty and issues.empty
     assert list(issues.columns) == cleaning.ISSUE_COLUMNS
     assert attrition[["raw_rows", "analysed"]].values.tolist() == [[2, 2]]
+
+
+def test_an_unknown_partnership_answer_with_a_nul_character_keeps_its_own_detail():
+    """The texts are made once per distinct answer (core.distinct), which keeps '3' and '3\\x00A' apart."""
+    t = pd.DataFrame(
+        {
+            "partnership_id": pd.array([None, None, None], dtype="string"),
+            "partnership_value": pd.array(["3", "3\x00A", None], dtype="string"),
+        }
+    )
+    mask, detail = cleaning.RULES["unknown_partnership"](t, SETTINGS)
+    assert mask.tolist() == [True, True, True]
+    assert detail.tolist() == ["not in the registry: '3'", "not in the registry: '3\\x00A'", "no partnership answered"]

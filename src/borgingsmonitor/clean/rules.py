@@ -17,6 +17,7 @@ from borgingsmonitor.clean.details import SEPARATOR
 from borgingsmonitor.clean.details import detail as detail_text
 from borgingsmonitor.core.contracts import EXCLUSION_REASONS as REASONS
 from borgingsmonitor.core.contracts import ISSUE_COLUMNS, TEST_MARKS
+from borgingsmonitor.core.distinct import per_distinct
 from borgingsmonitor.core.errors import InputError
 from borgingsmonitor.core.questionnaire import Questionnaire
 from borgingsmonitor.core.scales import score_scales
@@ -96,10 +97,14 @@ def speeder(t: pd.DataFrame, s: CleaningSettings):
 
 def unknown_partnership(t: pd.DataFrame, s: CleaningSettings):
     unknown = t["partnership_id"].isna().astype(bool)
-    values = t.loc[unknown, "partnership_value"]
-    texts = {v: detail_text("not_in_registry", answer=repr(echo(v))) for v in values.dropna().unique()}
+    texts = per_distinct(
+        t.loc[unknown, "partnership_value"],
+        lambda v: (
+            detail_text("not_in_registry", answer=repr(echo(v))) if pd.notna(v) else detail_text("no_partnership")
+        ),
+    )
     detail = pd.Series("", index=t.index, dtype=object)
-    detail[unknown] = [texts[v] if pd.notna(v) else detail_text("no_partnership") for v in values]
+    detail[unknown] = texts.to_numpy()
     return unknown, detail
 
 
